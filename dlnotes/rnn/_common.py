@@ -3,8 +3,45 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlnotes._kernels import recurrent as _k
 from dlnotes._validation import check_float_array, check_params
 from dlnotes.nn.activations import softmax
+
+
+def _blas_local_address():
+    """Address of OpenBLAS's ``openblas_set_num_threads_local`` in SciPy's BLAS, or 0.
+
+    The kernels split the batch across OpenMP threads, each calling BLAS on
+    its own rows; they use this function to make those calls single-threaded
+    (nested threading would oversubscribe the cores).  Without it (SciPy
+    built against another BLAS) the kernels still work.
+    """
+    try:
+        import ctypes
+        import glob
+        import os
+
+        import scipy
+
+        root = os.path.dirname(os.path.dirname(scipy.__file__))
+        for path in sorted(glob.glob(os.path.join(root, "scipy.libs", "libscipy_openblas*"))):
+            lib = ctypes.CDLL(path)
+            for name in ("openblas_set_num_threads_local",
+                         "scipy_openblas_set_num_threads_local"):
+                fn = getattr(lib, name, None)
+                if fn is not None:
+                    return int(ctypes.cast(fn, ctypes.c_void_p).value or 0)
+    except Exception:  # pragma: no cover - unusual SciPy builds
+        pass
+    return 0
+
+
+BLAS_LOCAL = _blas_local_address()
+
+
+def loop_options():
+    """Keyword arguments for the kernels: BLAS thread control and thread count."""
+    return {"blas_local": BLAS_LOCAL, "n_threads": _k.max_threads()}
 
 
 def check_sequence(x, name="x"):
