@@ -33,25 +33,8 @@ from dlnotes.layers.base import Activation, Dense, Dropout, Layer, Sequential
 from dlnotes.optim.minibatch import mini_batch_indices
 from dlnotes.optim.optimizers import Optimizer, get_optimizer, layer_params_and_grads
 
-try:  # the lead's losses module
-    from dlnotes.nn.losses import (mean_squared_error, sigmoid_cross_entropy_with_logits,
-                                   softmax_cross_entropy_with_logits)
-except ImportError:  # pragma: no cover - until dlnotes.nn.losses is merged
-    from dlnotes.nn.activations import log_softmax, sigmoid, softmax
-
-    def softmax_cross_entropy_with_logits(Z, Y):
-        m = Z.shape[1]
-        return float(-np.sum(Y * log_softmax(Z, axis=0)) / m), (softmax(Z, axis=0) - Y) / m
-
-    def sigmoid_cross_entropy_with_logits(Z, Y):
-        m = Z.shape[1]
-        cost = float(np.sum(np.maximum(Z, 0) - Z * Y + np.log1p(np.exp(-np.abs(Z)))) / m)
-        return cost, (sigmoid(Z) - Y) / m
-
-    def mean_squared_error(A, Y):
-        m = A.shape[1]
-        D = A - Y
-        return float(np.sum(D * D) / (2 * m)), D / m
+from dlnotes.nn.losses import (mean_squared_error, sigmoid_cross_entropy_with_logits,
+                               softmax_cross_entropy_with_logits)
 
 __all__ = ["Model", "History", "EarlyStopping", "ModelFileError", "plot_learning_curves",
            "register_layer", "serialize_layer", "deserialize_layer"]
