@@ -12,6 +12,9 @@ from dlnotes.optim.functional import (initialize_adam, initialize_rmsprop, initi
                                       update_parameters_with_rmsprop)
 from dlnotes.optim.minibatch import mini_batch_indices, random_mini_batches
 from dlnotes.optim.optimizers import SGD, Adam, Momentum, Optimizer, RMSprop, get_optimizer
+from dlnotes.optim.search import (Choice, IntUniform, LogUniform, OneMinusLogUniform,
+                                  SearchResults, Uniform, coarse_to_fine, random_search,
+                                  sample_hyperparameters)
 from dlnotes.optim.schedules import (ConstantLR, ExponentialDecay, InverseSqrtDecay,
                                      InverseTimeDecay, ManualSchedule, Schedule, ScheduledDecay,
                                      exponential_decay, inverse_sqrt_decay, inverse_time_decay,
@@ -26,4 +29,6 @@ __all__ = [
     "Schedule", "ConstantLR", "InverseTimeDecay", "ExponentialDecay", "InverseSqrtDecay",
     "ScheduledDecay", "ManualSchedule", "update_lr", "inverse_time_decay", "exponential_decay",
     "inverse_sqrt_decay", "schedule_lr_decay",
+    "random_search", "sample_hyperparameters", "SearchResults", "coarse_to_fine",
+    "LogUniform", "OneMinusLogUniform", "Uniform", "IntUniform", "Choice",
 ]
