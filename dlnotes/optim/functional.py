@@ -8,7 +8,7 @@ works: the gradient of ``"gamma1"`` is ``grads["dgamma1"]`` (or ``grads["gamma1"
 As in the course, every function stores **new** arrays into the dicts it is
 given and returns them; the arrays the caller passed in are left untouched.
 (The optimizer objects in :mod:`dlnotes.optim.optimizers` update in place.)
-The arithmetic is the same code (:mod:`dlnotes.optim._rules`).
+The arithmetic is the same code (``dlnotes/optim/_rules.py``).
 """
 from __future__ import annotations
 
