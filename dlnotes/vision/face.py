@@ -36,9 +36,9 @@ def l2_normalize(x, axis=-1):
     ValueError
         If a vector has zero length (it has no direction).
     """
-    x = check_float_array(x, "x", finite=True)
-    if x.ndim == 0:
+    if np.ndim(x) == 0:
         raise ValueError("x must have at least one dimension")
+    x = check_float_array(x, "x", finite=True)
     if not -x.ndim <= axis < x.ndim:
         raise ValueError(f"axis {axis} is out of range for x with {x.ndim} dimensions")
     norm = np.linalg.norm(x, axis=axis, keepdims=True)
