@@ -1,0 +1,1 @@
+"""The notes' architectures, built from :mod:`dlnotes.layers`."""
