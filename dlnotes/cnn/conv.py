@@ -55,10 +55,16 @@ def _check_stride(stride, name="stride"):
 def resolve_padding(pad, f_h, f_w):
     r"""Return ``(p_h, p_w)`` for an integer ``pad`` or ``"same"`` / ``"valid"``.
 
-    ``"valid"`` is :math:`p = 0`; ``"same"`` is the notes' :math:`p = (f - 1)/2`
-    for odd :math:`f` (output size :math:`n` at stride 1 and
-    :math:`\lceil n/s \rceil` at stride :math:`s`).  Even filters have no
-    symmetric "same" padding and are rejected.
+    ``"valid"`` is :math:`p = 0` (output :math:`n - f + 1`); ``"same"`` is the
+    notes' padding for odd :math:`f`:
+
+    .. math::
+
+        n + 2p - f + 1 = n \quad\Longrightarrow\quad p = \frac{f - 1}{2}
+
+    (output size :math:`n` at stride 1 and :math:`\lceil n/s \rceil` at stride
+    :math:`s`; TensorFlow's "SAME" pads asymmetrically for some strides, this
+    does not).  Even filters have no symmetric "same" padding and are rejected.
     """
     if isinstance(pad, str):
         if pad == "valid":

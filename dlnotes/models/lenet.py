@@ -75,35 +75,26 @@ def lenet5(n_C_in=1, n_classes=10, pooling="average", activation="relu", rng=Non
 
 
 # --- optimizer ------------------------------------------------------------------------
-class _LocalAdam:
-    """TEMPORARY minimal Adam (Kingma & Ba 2015, Algorithm 1), updating params in place.
+def _make_adam(model, lr, halve_every=5):
+    """The package's Adam with the learning rate halved every ``halve_every`` epochs.
 
-    Stand-in until ``dlnotes.optim.Adam`` is on main; ``train_lenet`` uses the
-    package optimizer when it can be imported.
+    Returns an object whose ``step(grads)`` updates ``model.params`` in place
+    and whose ``set_epoch(e)`` moves the schedule.
     """
+    from dlnotes.optim import Adam
 
-    def __init__(self, params, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
-        self.params, self.lr, self.b1, self.b2, self.eps = params, lr, beta1, beta2, eps
-        self.v = {k: np.zeros_like(p) for k, p in params.items()}
-        self.s = {k: np.zeros_like(p) for k, p in params.items()}
-        self.t = 0
+    opt = Adam(learning_rate=lambda epoch: lr * 0.5 ** ((epoch - 1) // halve_every))
 
-    def step(self, grads):
-        self.t += 1
-        c1 = 1 - self.b1 ** self.t
-        c2 = 1 - self.b2 ** self.t
-        for k, p in self.params.items():
-            g = grads[k]
-            self.v[k] *= self.b1
-            self.v[k] += (1 - self.b1) * g
-            self.s[k] *= self.b2
-            self.s[k] += (1 - self.b2) * g * g
-            p -= (self.lr * (self.v[k] / c1) / (np.sqrt(self.s[k] / c2) + self.eps)).astype(
-                p.dtype, copy=False)
+    class _Stepper:
+        optimizer = opt
 
+        def step(self, grads):
+            opt.step(model.params, grads)
 
-def _make_adam(model, lr):
-    return _LocalAdam(model.params, lr=lr)
+        def set_epoch(self, epoch):
+            opt.set_epoch(epoch)
+
+    return _Stepper()
 
 
 # --- data -----------------------------------------------------------------------------
@@ -194,8 +185,7 @@ def train_lenet(dataset="mnist", epochs=None, batch_size=32, lr=2e-3, pooling="a
         except ImportError:  # pragma: no cover
             tqdm = None
     for epoch in range(1, epochs + 1):
-        if epoch > 1 and (epoch - 1) % 5 == 0:
-            _set_lr(opt, 0.5)
+        opt.set_epoch(epoch)
         perm = rng.permutation(m)
         t0 = time.perf_counter()
         costs = []
@@ -225,8 +215,3 @@ def train_lenet(dataset="mnist", epochs=None, batch_size=32, lr=2e-3, pooling="a
             "seconds_per_epoch": float(np.median([h["seconds"] for h in history])),
             "n_parameters": model.parameter_count(), "dataset": dataset,
             "m_train": int(m), "m_test": int(Xte.shape[0])}
-
-
-def _set_lr(opt, factor):
-    if isinstance(opt, _LocalAdam):
-        opt.lr *= factor
