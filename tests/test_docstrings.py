@@ -36,6 +36,15 @@ NO_FORMULA = {
     "dlnotes.nn.gradcheck.vector_to_dictionary": "reshaping helper",
     "dlnotes.nn.gradcheck.gradients_to_vector": "reshaping helper",
     "dlnotes.nn.gradcheck.GradCheckResult": "result record",
+    "dlnotes.nn.deep.LayerCache": "result record (the forward cache)",
+    "dlnotes.nn.diagnostics.BiasVariance": "result record of diagnose_bias_variance",
+}
+
+#: Known gaps in files this test's author may not edit: xfail(strict=True), so the
+#: entry must be deleted as soon as the docstring is written.
+KNOWN_MISSING_DOCSTRING = {
+    "dlnotes.cli.build_parser": "dlnotes/cli.py is lead-owned: add a docstring, then delete this entry",
+    "dlnotes.cli.main": "dlnotes/cli.py is lead-owned: add a docstring, then delete this entry",
 }
 
 
@@ -92,7 +101,12 @@ def test_module_has_docstring(modname):
     assert (mod.__doc__ or "").strip(), f"module {modname} has no docstring"
 
 
-@pytest.mark.parametrize("name,obj", PUBLIC, ids=[n for n, _ in PUBLIC])
+def _known(name):
+    reason = KNOWN_MISSING_DOCSTRING.get(name)
+    return [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+
+
+@pytest.mark.parametrize("name,obj", [pytest.param(n, o, id=n, marks=_known(n)) for n, o in PUBLIC])
 def test_public_object_has_docstring(name, obj):
     doc = _doc(obj)
     if inspect.isclass(obj):
@@ -131,5 +145,5 @@ def test_math_blocks_are_raw_strings():
 def test_no_formula_allow_list_is_current():
     """Every allow-listed name still exists and is public (the list cannot rot)."""
     names = {n for n, _ in PUBLIC}
-    stale = sorted(set(NO_FORMULA) - names)
-    assert not stale, f"NO_FORMULA lists names that are not public API any more: {stale}"
+    stale = sorted((set(NO_FORMULA) | set(KNOWN_MISSING_DOCSTRING)) - names)
+    assert not stale, f"the allow-lists name objects that are not public API any more: {stale}"

@@ -107,6 +107,10 @@ def linear_forward(A, W, b):
 def linear_activation_forward(A_prev, W, b, activation):
     r"""One layer: :math:`A = g(W A_{prev} + b)`.
 
+    .. math::
+
+        Z = W A_{prev} + b, \qquad A = g(Z)
+
     Parameters
     ----------
     activation : {"relu", "tanh", "sigmoid", "leaky_relu", "softmax"}
@@ -244,7 +248,9 @@ def linear_activation_backward(dA, cache, activation):
 
     .. math::
 
-        dZ = dA \odot g'(Z), \quad\text{then } :func:`linear_backward`
+        dZ = dA \odot g'(Z)
+
+    then :func:`linear_backward`.
 
     Parameters
     ----------
