@@ -36,15 +36,14 @@ NO_FORMULA = {
     "dlnotes.nn.gradcheck.vector_to_dictionary": "reshaping helper",
     "dlnotes.nn.gradcheck.gradients_to_vector": "reshaping helper",
     "dlnotes.nn.gradcheck.GradCheckResult": "result record",
-    "dlnotes.nn.deep.LayerCache": "result record (the forward cache)",
-    "dlnotes.nn.diagnostics.BiasVariance": "result record of diagnose_bias_variance",
+    "dlnotes.nn.deep.LayerCache": "record of a layer's forward cache",
+    "dlnotes.nn.diagnostics.BiasVariance": "result record (the formula is in diagnose_bias_variance)",
 }
 
-#: Known gaps in files this test's author may not edit: xfail(strict=True), so the
-#: entry must be deleted as soon as the docstring is written.
+#: Known docstring gaps in files the docs helper may not edit, as
+#: ``name: reason``: xfail(strict=True), so an entry must be deleted as soon as the
+#: docstring is written.  Empty: keep it that way.
 KNOWN_MISSING_DOCSTRING = {
-    "dlnotes.cli.build_parser": "dlnotes/cli.py is lead-owned: add a docstring, then delete this entry",
-    "dlnotes.cli.main": "dlnotes/cli.py is lead-owned: add a docstring, then delete this entry",
 }
 
 

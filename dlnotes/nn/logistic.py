@@ -120,7 +120,7 @@ def optimize(w, b, X, Y, num_iterations=100, learning_rate=0.009, print_cost=Fal
 
 
 def predict(w, b, X, threshold=0.5):
-    r"""Predicted labels :math:`\mathbb{1}[\sigma(w^T X + b) > 0.5]`, shape (1, m).
+    r"""Predicted labels of logistic regression, shape (1, m).
 
     .. math::
 
