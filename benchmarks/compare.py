@@ -114,9 +114,9 @@ def describe_pools(pools):
     lines = []
     for p in pools:
         arch = p.get("architecture")
-        lines.append(f"{p.get('user_api')}: {p.get('internal_api')} {p.get('version') or ''}"
-                     f"{f' ({arch} kernel)' if arch else ''}, {p.get('num_threads')} threads, "
-                     f"{Path(p.get('filepath', '?')).name}")
+        what = " ".join(str(x) for x in (p.get("internal_api"), p.get("version")) if x)
+        lines.append(f"{p.get('user_api')}: {what}{f' ({arch} kernel)' if arch else ''}, "
+                     f"{p.get('num_threads')} threads, {Path(p.get('filepath', '?')).name}")
     return lines
 
 
