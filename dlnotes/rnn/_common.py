@@ -1,0 +1,141 @@
+"""Shared argument checking and data layout of the recurrent functions (private)."""
+from __future__ import annotations
+
+import numpy as np
+
+from dlnotes._validation import check_float_array, check_params
+from dlnotes.nn.activations import softmax
+
+
+def check_sequence(x, name="x"):
+    """``x`` of shape ``(n_x, m, T_x)`` with every dimension at least 1."""
+    x = check_float_array(x, name, ndim=3, shape_names=("n_x", "m", "T_x"))
+    n_x, m, T = x.shape
+    if T == 0:
+        raise ValueError(f"{name} must have at least one time step: shape (n_x, m, T_x) with "
+                         f"T_x >= 1, got {x.shape}")
+    if m == 0:
+        raise ValueError(f"{name} must hold at least one example: shape (n_x, m, T_x) with "
+                         f"m >= 1, got {x.shape}")
+    if n_x == 0:
+        raise ValueError(f"{name} must have at least one feature: shape (n_x, m, T_x) with "
+                         f"n_x >= 1, got {x.shape}")
+    return x
+
+
+def check_step(xt, name="xt"):
+    """One time step ``(n_x, m)``."""
+    xt = check_float_array(xt, name, ndim=2, shape_names=("n_x", "m"))
+    if xt.shape[0] == 0:
+        raise ValueError(f"{name} must have at least one feature, got shape {xt.shape}")
+    return xt
+
+
+def check_state(a, name, m, dtype, n_a=None):
+    """A state ``(n_a, m)``; ``n_a`` is free unless given."""
+    a = check_float_array(a, name, ndim=2, shape=(n_a, m), shape_names=("n_a", "m"), dtype=dtype)
+    if a.shape[0] == 0:
+        raise ValueError(f"{name} must have at least one hidden unit (n_a >= 1), got shape "
+                         f"{a.shape}")
+    return a
+
+
+def get_params(parameters, spec, dtype, optional=()):
+    """Validate the arrays named in ``spec`` (``name -> (shape, shape_names)``).
+
+    Names listed in ``optional`` may be absent (their value is then None).
+    Returns a new dict of C-contiguous arrays of ``dtype``.
+    """
+    check_params(parameters)
+    out = {}
+    for key, (shape, names) in spec.items():
+        if key not in parameters or parameters[key] is None:
+            if key in optional:
+                out[key] = None
+                continue
+            raise ValueError(f"parameters is missing {key!r} (expected shape "
+                             f"({', '.join(f'{n}={s}' for n, s in zip(names, shape))}))")
+        out[key] = check_float_array(parameters[key], key, ndim=2, shape=shape,
+                                     shape_names=names, dtype=dtype)
+    return out
+
+
+def output_spec(parameters, w_name, b_name, n_a):
+    """Spec of the optional softmax output layer ``(W_y, b_y)``: both or neither."""
+    has_w = parameters.get(w_name) is not None
+    has_b = parameters.get(b_name) is not None
+    if has_w != has_b:
+        raise ValueError(f"parameters must hold both {w_name!r} and {b_name!r} for the softmax "
+                         f"output, or neither")
+    if not has_w:
+        return {}
+    n_y = np.shape(parameters[w_name])[0]
+    return {w_name: ((n_y, n_a), ("n_y", "n_a")), b_name: ((n_y, 1), ("n_y", "1"))}
+
+
+def softmax_outputs(Wy, by, a):
+    """``softmax(W_y a<t> + b_y)`` for every t at once; ``a`` is (n_a, m, T)."""
+    if Wy is None:
+        return None
+    n_a, m, T = a.shape
+    Zy = Wy @ a.reshape(n_a, m * T)
+    Zy += by
+    return softmax(Zy, axis=0).reshape(Wy.shape[0], m, T)
+
+
+def pack_sequence(x, a0, W, b):
+    """Time-major buffers for the kernels.
+
+    Returns ``HX`` of shape ``(T+1, m, n_a+n_x)`` holding ``[a<t-1>; x<t>]`` in
+    row t (a0 in row 0) and ``Z = x W_x^T + b`` of shape ``(T, m, G)``,
+    computed with one GEMM for all time steps.
+    """
+    n_x, m, T = x.shape
+    n_a = a0.shape[0]
+    ld = n_a + n_x
+    HX = np.empty((T + 1, m, ld), dtype=x.dtype)
+    HX[:T, :, n_a:] = x.transpose(2, 1, 0)
+    HX[T, :, n_a:] = 0
+    HX[0, :, :n_a] = a0.T
+    X2 = HX[:T, :, n_a:].reshape(T * m, n_x)
+    Z = X2 @ W[:, n_a:].T
+    Z += b.reshape(1, -1)
+    return HX, Z.reshape(T, m, W.shape[0])
+
+
+def unpack_states(buf):
+    """``(T, m, n)`` time-major buffer (possibly a strided view) -> ``(n, m, T)``."""
+    return np.ascontiguousarray(buf.transpose(2, 1, 0))
+
+
+def to_time_major(da, name, shape, dtype):
+    """Validate an upstream gradient ``(n_a, m, T)`` and return a fresh ``(T, m, n_a)`` copy."""
+    da = check_float_array(da, name, ndim=3, shape=shape, shape_names=("n_a", "m", "T_x"),
+                           dtype=dtype)
+    return np.array(da.transpose(2, 1, 0), order="C", copy=True)
+
+
+class SequenceCache:
+    """What a ``*_forward`` over a whole sequence keeps for its ``*_backward``.
+
+    The functions return ``caches = (SequenceCache, x)``, mirroring the
+    course's ``(list_of_step_caches, x)``; the buffers are time-major.
+    """
+
+    def __init__(self, kind, **buffers):
+        self.kind = kind
+        self.__dict__.update(buffers)
+
+    def __repr__(self):
+        return f"SequenceCache(kind={self.kind!r}, n_a={self.n_a}, m={self.m}, T_x={self.T})"
+
+
+def check_caches(caches, kind, func):
+    if (not isinstance(caches, tuple) or len(caches) != 2
+            or not isinstance(caches[0], SequenceCache)):
+        raise TypeError(f"caches must be the caches returned by {func}, got "
+                        f"{type(caches).__name__}")
+    if caches[0].kind != kind:
+        raise ValueError(f"caches come from a {caches[0].kind!r} forward pass, not {kind!r} "
+                         f"(pass the caches returned by {func})")
+    return caches[0]
