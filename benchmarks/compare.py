@@ -117,7 +117,7 @@ def describe_pools(pools):
         arch = p.get("architecture")
         what = " ".join(str(x) for x in (p.get("internal_api"), p.get("version")) if x)
         lines.append(f"{p.get('user_api')}: {what}{f' ({arch} kernel)' if arch else ''}, "
-                     f"{p.get('num_threads')} threads, {Path(p.get('filepath', '?')).name}")
+                     f"{p.get('num_threads')} threads, `{Path(p.get('filepath', '?')).name}`")
     return lines
 
 
@@ -297,6 +297,7 @@ def rst_table(rows, gemm):
     """reStructuredText ``list-table`` of the rows (for the Sphinx docs)."""
     lines = [".. list-table::", "   :header-rows: 1", "   :class: dlnotes-perf", ""]
     for cells in [HEADER] + table_cells(rows, gemm):
+        cells = [c if c == "**NO**" else re.sub(r"([\\_*`|])", r"\\\1", c) for c in cells]
         lines.append(f"   * - {cells[0]}")
         lines += [f"     - {c}" for c in cells[1:]]
     return "\n".join(lines)
@@ -422,7 +423,7 @@ def main(argv=None):
     env_lines = []
     for var in BLAS_ENV + THREAD_ENV:
         if var in os.environ:
-            env_lines.append(f"{var}={os.environ[var]}")
+            env_lines.append(f"`{var}={os.environ[var]}`")
     facts = [f"machine: {platform.machine()}, {os.cpu_count()} CPUs, "
              f"Python {platform.python_version()}, NumPy {np.__version__}, "
              + (f"PyTorch {torch.__version__} ({torch.get_num_threads()} threads)"
@@ -440,7 +441,7 @@ def main(argv=None):
     if env_lines:
         facts.append(f"environment: {', '.join(env_lines)}")
     if any(v in os.environ for v in BLAS_ENV):
-        facts.append("note: " + " / ".join(v for v in BLAS_ENV if v in os.environ)
+        facts.append("note: " + " / ".join(f"`{v}`" for v in BLAS_ENV if v in os.environ)
                      + " is set and may select a slower OpenBLAS kernel; for representative "
                      "numbers run `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python "
                      "benchmarks/compare.py` (tests and CI leave them alone).")
