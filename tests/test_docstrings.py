@@ -36,6 +36,8 @@ NO_FORMULA = {
     "dlnotes.nn.gradcheck.vector_to_dictionary": "reshaping helper",
     "dlnotes.nn.gradcheck.gradients_to_vector": "reshaping helper",
     "dlnotes.nn.gradcheck.GradCheckResult": "result record",
+    "dlnotes.nn.deep.LayerCache": "record of a layer's forward cache",
+    "dlnotes.nn.diagnostics.BiasVariance": "result record (the formula is in diagnose_bias_variance)",
 }
 
 

@@ -105,7 +105,11 @@ def linear_forward(A, W, b):
 
 
 def linear_activation_forward(A_prev, W, b, activation):
-    r"""One layer: :math:`A = g(W A_{prev} + b)`.
+    r"""One layer's forward pass: LINEAR then ACTIVATION.
+
+    .. math::
+
+        Z = W A_{prev} + b, \qquad A = g(Z)
 
     Parameters
     ----------
