@@ -87,7 +87,8 @@ def check_float_array(x, name, *, ndim=None, shape=None, shape_names=None, dtype
         raise ValueError(f"{name} contains NaN or infinity")
     if copy:
         return np.array(arr, order="C", copy=True)
-    return np.ascontiguousarray(arr)
+    # (np.ascontiguousarray would turn a 0-d array into shape (1,).)
+    return arr if arr.flags.c_contiguous else np.ascontiguousarray(arr)
 
 
 def _expected(shape, shape_names):
@@ -95,7 +96,7 @@ def _expected(shape, shape_names):
         return _shape_str(["?" if s is None else s for s in shape])
     parts = []
     for s, n in zip(shape, shape_names):
-        parts.append(n if s is None else f"{n}={s}")
+        parts.append(n if s is None or n == str(s) else f"{n}={s}")
     return "(" + ", ".join(parts) + ")"
 
 

@@ -16,9 +16,10 @@ cdef extern from *:
 
 # Element-wise loops shorter than this run on one thread: below it the cost
 # of waking the OpenMP team exceeds the work (measured: ~2-5 us per fork/join
-# on the 2-core machines, i.e. ~20k-50k transcendental evaluations).
+# on the 2-core machines when idle, far more when the cores are shared, since a
+# descheduled thread stalls the barrier; 256k elements is ~0.2-1 ms of work).
 cdef enum:
-    ELEMENTWISE_PARALLEL_MIN = 65536
+    ELEMENTWISE_PARALLEL_MIN = 262144
 
 
 cdef inline int n_threads_for(Py_ssize_t n, Py_ssize_t threshold) noexcept nogil:

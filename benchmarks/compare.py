@@ -1,0 +1,495 @@
+#!/usr/bin/env python
+r"""Side by side: dlnotes vs PyTorch (CPU) vs a vectorized NumPy reference.
+
+Runs every case of every ``benchmarks/cases_<topic>.py`` module in ONE process
+on the SAME inputs, checks that the implementations agree, and prints a
+markdown table of median times, time ratios to PyTorch (PyTorch = 1.0; above
+1 is slower), GFLOP/s and the fraction of this machine's measured GEMM rate.
+
+Usage::
+
+    python benchmarks/compare.py                         # everything, both dtypes
+    python benchmarks/compare.py --only activations --dtype float32
+    python benchmarks/compare.py --quick                 # CI smoke: few repeats
+    python benchmarks/compare.py --markdown docs/performance/comparison_table.md \
+        --plot docs/performance/comparison.png
+
+For representative numbers run it on a quiet machine, without OpenBLAS
+overrides that the environment may set::
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/compare.py
+
+Exit status: 0 when every case ran and agreed, 1 otherwise (a case module
+that fails to import, an implementation that raises, or a disagreement).
+
+Format of a cases module
+------------------------
+``cases_<topic>.py`` defines ``cases(dtype, torch)``: ``dtype`` is the string
+``"float32"`` or ``"float64"``, ``torch`` the imported module or ``None``
+when PyTorch is not installed.  It returns a list of dicts::
+
+    {"name": str,                       # unique within the topic
+     "flops": float or None,            # floating-point operations of one call
+     "impls": {"dlnotes": fn, "numpy": fn or None, "torch": fn or None},
+     "rtol": float, optional}           # overrides the dtype's tolerance
+
+Each ``fn`` takes no argument, runs forward + backward once on inputs built
+beforehand (torch tensors in torch's fast layout) and returns a tuple of
+NumPy arrays in dlnotes' layout (outputs, then gradients), the same number and
+shapes for every implementation.  Agreement: every array of ``numpy`` and
+``torch`` matches ``dlnotes`` with ``numpy.allclose(x, ref, rtol, atol=rtol *
+max|ref|)``, rtol = 1e-3 (float32) or 1e-7 (float64).
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib.util
+import math
+import os
+import platform
+import re
+import statistics
+import sys
+import time
+import traceback
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+IMPLS = ("dlnotes", "numpy", "torch")
+LABELS = {"dlnotes": "dlnotes", "numpy": "NumPy", "torch": "PyTorch"}
+RTOL = {"float32": 1e-3, "float64": 1e-7}
+BLAS_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+if importlib.util.find_spec("dlnotes") is None:
+    # not installed: use the in-place build of this checkout
+    sys.path.insert(0, str(HERE.parent))
+
+
+# ----------------------------------------------------------------------------
+# discovery
+# ----------------------------------------------------------------------------
+def discover(only=None, directory=HERE):
+    """``{topic: path}`` of the ``cases_<topic>.py`` files, optionally filtered."""
+    found = {p.stem[len("cases_"):]: p for p in sorted(directory.glob("cases_*.py"))}
+    if only:
+        wanted = [t.strip() for item in only for t in item.split(",") if t.strip()]
+        missing = [t for t in wanted if t not in found]
+        if missing:
+            raise SystemExit(f"compare.py: no benchmarks/cases_<topic>.py for {missing}; "
+                             f"available: {sorted(found)}")
+        found = {t: found[t] for t in wanted}
+    return found
+
+
+def load_cases_module(topic, path):
+    if str(path.parent) not in sys.path:
+        sys.path.insert(0, str(path.parent))
+    spec = importlib.util.spec_from_file_location(f"cases_{topic}", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    if not callable(getattr(mod, "cases", None)):
+        raise TypeError(f"{path.name} defines no cases(dtype, torch) function")
+    return mod
+
+
+# ----------------------------------------------------------------------------
+# machine facts
+# ----------------------------------------------------------------------------
+def blas_info():
+    """BLAS / OpenMP libraries loaded in this process (threadpoolctl), as dicts."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return None
+    np.ones((4, 4)) @ np.ones((4, 4))  # make sure NumPy's BLAS is loaded
+    return [p for p in threadpool_info() if p.get("user_api") in ("blas", "openmp")]
+
+
+def describe_pools(pools):
+    if pools is None:
+        return ["threadpoolctl is not installed: BLAS unknown (pip install threadpoolctl)"]
+    lines = []
+    for p in pools:
+        arch = p.get("architecture")
+        what = " ".join(str(x) for x in (p.get("internal_api"), p.get("version")) if x)
+        lines.append(f"{p.get('user_api')}: {what}{f' ({arch} kernel)' if arch else ''}, "
+                     f"{p.get('num_threads')} threads, `{Path(p.get('filepath', '?')).name}`")
+    return lines
+
+
+def gemm_rate(dtype, n, repeat):
+    """Best GFLOP/s of ``np.matmul`` on two ``n x n`` matrices (2 n^3 flops)."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((n, n)).astype(dtype)
+    b = rng.standard_normal((n, n)).astype(dtype)
+    out = np.empty((n, n), dtype=dtype)
+    np.matmul(a, b, out=out)  # warm-up: threads, page faults
+    best = math.inf
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        np.matmul(a, b, out=out)
+        best = min(best, time.perf_counter() - t0)
+    return 2.0 * n ** 3 / best / 1e9
+
+
+# ----------------------------------------------------------------------------
+# checking and timing
+# ----------------------------------------------------------------------------
+def as_arrays(result):
+    """An implementation's result as a tuple of NumPy arrays."""
+    if not isinstance(result, (tuple, list)):
+        result = (result,)
+    out = []
+    for r in result:
+        if hasattr(r, "detach"):  # a torch tensor slipped through
+            r = r.detach().cpu().numpy()
+        out.append(np.asarray(r))
+    return tuple(out)
+
+
+def compare_outputs(ref, got, rtol):
+    """``(ok, err, why)``: err = max over arrays of max|got - ref| / max|ref|."""
+    if len(ref) != len(got):
+        return False, math.inf, f"returned {len(got)} arrays, dlnotes {len(ref)}"
+    worst = 0.0
+    for i, (r, g) in enumerate(zip(ref, got)):
+        if r.shape != g.shape:
+            return False, math.inf, f"array {i}: shape {g.shape}, dlnotes {r.shape}"
+        r64 = r.astype(np.float64)
+        g64 = g.astype(np.float64)
+        if not (np.isfinite(r64).all() and np.isfinite(g64).all()):
+            same = np.array_equal(r64, g64, equal_nan=True)
+            if not same:
+                return False, math.inf, f"array {i}: non-finite values differ"
+            continue
+        scale = float(np.abs(r64).max()) if r64.size else 0.0
+        diff = float(np.abs(g64 - r64).max()) if r64.size else 0.0
+        err = diff / scale if scale > 0 else diff
+        worst = max(worst, err)
+        if not np.allclose(g64, r64, rtol=rtol, atol=rtol * scale):
+            return False, worst, f"array {i}: max|diff| = {diff:.3g} (max|ref| = {scale:.3g})"
+    return True, worst, ""
+
+
+def time_impls(impls, repeat, min_block):
+    """Median seconds per call of each implementation, alternating in blocks.
+
+    Each implementation gets a block of ``number`` back-to-back calls (enough
+    for ``min_block`` seconds); the blocks of the implementations alternate,
+    with the order rotated every round, so a burst of load from a neighbour
+    hits all of them alike.
+    """
+    numbers = {}
+    for name, fn in impls.items():
+        t0 = time.perf_counter()
+        fn()
+        t = time.perf_counter() - t0
+        numbers[name] = max(1, min(10_000, int(min_block / max(t, 1e-7))))
+    samples = {name: [] for name in impls}
+    order = list(impls)
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for r in range(repeat):
+            k = r % len(order)
+            for name in order[k:] + order[:k]:
+                fn, number = impls[name], numbers[name]
+                t0 = time.perf_counter()
+                for _ in range(number):
+                    fn()
+                samples[name].append((time.perf_counter() - t0) / number)
+            gc.collect()
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return {name: statistics.median(s) for name, s in samples.items()}
+
+
+def run_case(case, dtype, repeat, min_block):
+    """Check agreement and time one case; returns a row dict."""
+    name = case["name"]
+    impls = {k: v for k, v in case["impls"].items() if k in IMPLS and v is not None}
+    rtol = case.get("rtol", RTOL[dtype])
+    row = {"name": name, "dtype": dtype, "flops": case.get("flops"), "times": {},
+           "err": None, "ok": True, "why": []}
+    if "dlnotes" not in impls:
+        row["ok"] = False
+        row["why"].append("no dlnotes implementation")
+        return row
+    results = {}
+    for impl, fn in list(impls.items()):
+        try:
+            results[impl] = as_arrays(fn())
+        except Exception as exc:  # report and keep going with the others
+            row["ok"] = False
+            row["why"].append(f"{LABELS[impl]} raised {type(exc).__name__}: {exc}")
+            traceback.print_exc(file=sys.stderr)
+            del impls[impl]
+    if "dlnotes" not in results:
+        return row
+    errs = []
+    for impl in ("numpy", "torch"):
+        if impl in results:
+            ok, err, why = compare_outputs(results["dlnotes"], results[impl], rtol)
+            errs.append(err)
+            if not ok:
+                row["ok"] = False
+                row["why"].append(f"{LABELS[impl]} disagrees with dlnotes: {why}")
+    row["err"] = max(errs) if errs else None
+    del results
+    row["times"] = time_impls(impls, repeat, min_block)
+    return row
+
+
+# ----------------------------------------------------------------------------
+# output
+# ----------------------------------------------------------------------------
+def fmt_time(t):
+    if t is None:
+        return "—"
+    if t < 1e-3:
+        return f"{t * 1e6:.1f} µs"
+    if t < 1:
+        return f"{t * 1e3:.2f} ms"
+    return f"{t:.2f} s"
+
+
+def fmt_ratio(a, b):
+    if a is None or b is None:
+        return "—"
+    return f"{a / b:.2f}"
+
+
+HEADER = ["case", "dtype", "dlnotes", "NumPy", "PyTorch", "dlnotes / PyTorch", "NumPy / PyTorch",
+          "dlnotes GFLOP/s", "% of GEMM", "max rel. diff", "agree"]
+
+
+def table_cells(rows, gemm):
+    """The table body: one list of strings per row, columns as in ``HEADER``."""
+    body = []
+    for r in rows:
+        t = r["times"]
+        td, tn, tt = t.get("dlnotes"), t.get("numpy"), t.get("torch")
+        gf = pct = "—"
+        if r["flops"] and td:
+            rate = r["flops"] / td / 1e9
+            gf = f"{rate:.1f}"
+            pct = f"{100 * rate / gemm[r['dtype']]:.0f}%"
+        err = "—" if r["err"] is None else f"{r['err']:.1e}"
+        body.append([f"{r['topic']}: {r['name']}", r["dtype"], fmt_time(td), fmt_time(tn),
+                     fmt_time(tt), fmt_ratio(td, tt), fmt_ratio(tn, tt), gf, pct, err,
+                     "yes" if r["ok"] else "**NO**"])
+    return body
+
+
+def table(rows, gemm):
+    """Markdown table of the rows."""
+    lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+    lines += ["| " + " | ".join(cells) + " |" for cells in table_cells(rows, gemm)]
+    return "\n".join(lines)
+
+
+def rst_table(rows, gemm):
+    """reStructuredText ``list-table`` of the rows (for the Sphinx docs)."""
+    lines = [".. list-table::", "   :header-rows: 1", "   :class: dlnotes-perf", ""]
+    for cells in [HEADER] + table_cells(rows, gemm):
+        cells = [c if c == "**NO**" else re.sub(r"([\\_*`|])", r"\\\1", c) for c in cells]
+        lines.append(f"   * - {cells[0]}")
+        lines += [f"     - {c}" for c in cells[1:]]
+    return "\n".join(lines)
+
+
+def md_to_rst(line):
+    """Inline markdown of the report's bullet lines -> reStructuredText."""
+    return re.sub(r"(?<!`)`([^`]+)`(?!`)", r"``\1``", line)
+
+
+def plot(rows, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import matplotlib.ticker
+
+    ref = "torch" if any(r["times"].get("torch") for r in rows) else "numpy"
+    others = [i for i in IMPLS if i != ref]
+    rows = [r for r in rows if r["times"].get(ref)]
+    if not rows:
+        print("compare.py: nothing to plot", file=sys.stderr)
+        return
+    labels = [f"{r['topic']}: {r['name']} ({r['dtype'].replace('float', 'f')})" for r in rows]
+    y = np.arange(len(rows))
+    h = 0.8 / len(others)
+    fig, ax = plt.subplots(figsize=(9, 0.3 * len(rows) + 1.2), dpi=90)
+    colors = {"dlnotes": "#1f77b4", "numpy": "#ff7f0e", "torch": "#2ca02c"}
+    for j, impl in enumerate(others):
+        vals = [r["times"].get(impl, np.nan) / r["times"][ref] for r in rows]
+        ax.barh(y + (j - (len(others) - 1) / 2) * h, vals, height=h, color=colors[impl],
+                label=LABELS[impl])
+    ax.axvline(1.0, color="k", lw=1)
+    ax.set_xscale("log")
+    vals = [r["times"][i] / r["times"][ref] for r in rows for i in others if r["times"].get(i)]
+    lo, hi = min(vals + [1.0]) / 1.5, max(vals + [1.0]) * 1.5
+    ax.set_xlim(lo, hi)
+    ticks = [t for t in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
+             if lo <= t <= hi]
+    ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax.set_yticks(y, labels, fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel(f"median time / {LABELS[ref]} time  "
+                  f"(log scale; < 1 is faster than {LABELS[ref]})")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    ax.grid(axis="x", which="major", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--only", action="append", metavar="TOPIC",
+                    help="run only cases_TOPIC.py (repeatable, or comma-separated)")
+    ap.add_argument("--dtype", choices=("float32", "float64", "both"), default="both")
+    ap.add_argument("--repeat", type=int, default=None,
+                    help="timed blocks per implementation (default 15; 3 with --quick)")
+    ap.add_argument("--quick", action="store_true",
+                    help="few, short repeats and a smaller GEMM probe (CI smoke test)")
+    ap.add_argument("--threads", type=int, default=2, help="PyTorch intra-op threads (default 2)")
+    ap.add_argument("--markdown", metavar="OUT.md", help="also write the report to this file")
+    ap.add_argument("--rst", metavar="OUT.rst",
+                    help="also write the report as reStructuredText (included by the docs)")
+    ap.add_argument("--plot", metavar="OUT.png", help="bar chart of the time ratios")
+    ap.add_argument("--list", action="store_true", help="list the topics and exit")
+    args = ap.parse_args(argv)
+
+    topics = discover(args.only)
+    if args.list:
+        print("\n".join(topics))
+        return 0
+    repeat = args.repeat or (3 if args.quick else 15)
+    if repeat < 1:
+        ap.error("--repeat must be >= 1")
+    min_block = 0.005 if args.quick else 0.05
+    dtypes = ("float32", "float64") if args.dtype == "both" else (args.dtype,)
+
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    else:
+        torch.set_num_threads(args.threads)
+
+    load0 = os.getloadavg()
+    t_start = time.perf_counter()
+    gemm_n = 1024 if args.quick else 2048
+    gemm = {dt: gemm_rate(dt, gemm_n, 2 if args.quick else 5) for dt in ("float32", "float64")}
+    pools = blas_info()
+
+    rows, failures = [], []
+    for topic, path in topics.items():
+        try:
+            mod = load_cases_module(topic, path)
+        except Exception as exc:
+            traceback.print_exc(file=sys.stderr)
+            failures.append(f"{path.name}: import failed: {type(exc).__name__}: {exc}")
+            continue
+        for dtype in dtypes:
+            try:
+                cases = mod.cases(dtype, torch)
+            except Exception as exc:
+                traceback.print_exc(file=sys.stderr)
+                failures.append(f"{path.name}: cases({dtype!r}) raised {type(exc).__name__}: {exc}")
+                continue
+            for case in cases:
+                row = run_case(case, dtype, repeat, min_block)
+                row["topic"] = topic
+                rows.append(row)
+                t = row["times"]
+                print(f"  {topic}: {row['name']} [{dtype}] "
+                      + "  ".join(f"{LABELS[k]} {fmt_time(v)}" for k, v in t.items())
+                      + ("" if row["ok"] else "  DISAGREE/ERROR"), file=sys.stderr, flush=True)
+                if not row["ok"]:
+                    failures.extend(f"{topic}: {row['name']} [{dtype}]: {w}" for w in row["why"])
+            del cases
+            gc.collect()
+    load1 = os.getloadavg()
+    if not args.quick:  # once more at the end: the best of both is the machine's rate
+        gemm_end = {dt: gemm_rate(dt, gemm_n, 5) for dt in ("float32", "float64")}
+        gemm_note = (f" (start / end: {gemm['float32']:.0f} / {gemm_end['float32']:.0f} and "
+                     f"{gemm['float64']:.0f} / {gemm_end['float64']:.0f})")
+        gemm = {dt: max(gemm[dt], gemm_end[dt]) for dt in gemm}
+    else:
+        gemm_note = ""
+
+    env_lines = []
+    for var in BLAS_ENV + THREAD_ENV:
+        if var in os.environ:
+            env_lines.append(f"`{var}={os.environ[var]}`")
+    facts = [f"machine: {platform.machine()}, {os.cpu_count()} CPUs, "
+             f"Python {platform.python_version()}, NumPy {np.__version__}, "
+             + (f"PyTorch {torch.__version__} ({torch.get_num_threads()} threads)"
+                if torch else "PyTorch not installed")]
+    try:
+        import dlnotes
+        facts[-1] += f", dlnotes {dlnotes.__version__}"
+    except ImportError:
+        pass
+    facts.append(f"load average (1 min) before / after: {load0[0]:.2f} / {load1[0]:.2f} "
+                 f"({time.perf_counter() - t_start:.0f} s run, {repeat} blocks per implementation)")
+    facts += describe_pools(pools)
+    facts.append(f"NumPy GEMM ({gemm_n}x{gemm_n}, best of runs): "
+                 f"float32 {gemm['float32']:.0f} GFLOP/s, float64 {gemm['float64']:.0f} GFLOP/s"
+                 + gemm_note)
+    if env_lines:
+        facts.append(f"environment: {', '.join(env_lines)}")
+    if any(v in os.environ for v in BLAS_ENV):
+        facts.append("note: " + " / ".join(f"`{v}`" for v in BLAS_ENV if v in os.environ)
+                     + " is set and may select a slower OpenBLAS kernel; for representative "
+                     "numbers run `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python "
+                     "benchmarks/compare.py` (tests and CI leave them alone).")
+    legend = ("Median time per forward+backward call; ratios are time / PyTorch time "
+              "(PyTorch = 1.0, below 1 is faster); GFLOP/s and % of GEMM are dlnotes' "
+              "(— where the case is not counted in flops).")
+    notes = []
+    if torch is None:
+        notes.append("PyTorch is not installed: the PyTorch columns are empty "
+                     "(pip install torch to fill them).")
+    if failures:
+        notes.append("Failures:")
+        notes += [f"- {f}" for f in failures]
+
+    report = ["## dlnotes vs PyTorch vs NumPy", ""] + [f"- {f}" for f in facts]
+    report += ["", legend, "", table(rows, gemm) if rows else "(no cases ran)"]
+    if notes:
+        report += [""] + notes
+    text = "\n".join(report) + "\n"
+    print(text)
+    if args.markdown:
+        Path(args.markdown).write_text(text, encoding="utf-8")
+    if args.rst:
+        rst = [f"* {md_to_rst(f)}" for f in facts] + ["", md_to_rst(legend), ""]
+        rst.append(rst_table(rows, gemm) if rows else "(no cases ran)")
+        if torch is None:
+            rst += ["", notes[0]]
+        if failures:
+            rst += ["", "Failures:", ""] + [f"* {md_to_rst(f)}" for f in failures]
+        Path(args.rst).write_text("\n".join(rst) + "\n", encoding="utf-8")
+    if args.plot and rows:
+        try:
+            plot(rows, args.plot)
+        except ImportError as exc:
+            print(f"compare.py: no plot ({exc}); pip install matplotlib", file=sys.stderr)
+    if not rows and not failures:
+        print("compare.py: no case ran", file=sys.stderr)
+        return 1
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

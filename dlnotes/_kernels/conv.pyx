@@ -1,0 +1,308 @@
+# cython: language_level=3
+"""2-D convolution (cross-correlation) over NHWC images: private kernels.
+
+Layouts (the notes'): ``A (m, H, W, C)``, filters ``W (f_h, f_w, C, F)``
+viewed as a ``(K, F)`` matrix with ``K = f_h * f_w * C`` (C order, so the
+row index is ``(u * f_w + v) * C + k``), output ``Z (m, H_o, W_o, F)``
+viewed as ``(m * H_o * W_o, F)``.
+
+Method: im2col + GEMM, in chunks of the batch.
+
+* forward, per chunk of ``nb`` images:
+  ``cols[(i, h, w), (u, v, k)] = A_pad[i, h s_h + u, w s_w + v, k]``
+  (a compiled gather; with channels last each ``(u, v..v+f_w)`` run is one
+  contiguous ``f_w * C`` copy, the padding is written as zeros and never
+  materialised in ``A``), then ``Z_chunk = cols @ W_mat`` by BLAS ``gemm``
+  with ``Z`` pre-filled with the bias (``beta = 1``).
+* backward, per chunk: ``cols`` is rebuilt (cheaper than keeping it:
+  bounded memory), ``dW += cols^T dZ_chunk`` (gemm), then the same buffer
+  receives ``dcols = dZ_chunk W_mat^T`` (gemm) and a compiled col2im
+  scatters-adds it into ``dA`` (each ``f_w * C`` run is one contiguous
+  vector add), cropping the padding on the fly.  ``db`` is a column sum of
+  ``dZ`` accumulated in double precision.
+
+A 1x1 filter with stride 1 and no padding skips im2col (``cols`` is ``A``).
+
+Threads: the gather and the scatter run under OpenMP (over image rows for
+im2col, over images for col2im, whose windows overlap within an image);
+the multiply-adds run in SciPy's OpenBLAS, which is threaded itself and
+picks its AVX-512 / AVX2 kernels at run time.  The vector adds of col2im
+are a C helper compiled for AVX-512, AVX2 and baseline x86-64 with GCC's
+``target_clones`` (chosen at load time), plain C elsewhere.
+
+Peak extra memory: one ``cols`` buffer of ``nb * H_o * W_o * K`` elements,
+where ``nb`` is chosen by the caller (``chunk`` argument) from a byte budget.
+"""
+from cython.parallel cimport parallel, prange, threadid
+from libc.stdlib cimport calloc, free, malloc
+from libc.string cimport memcpy, memset
+from scipy.linalg.cython_blas cimport dgemm, sgemm
+
+ctypedef fused real:
+    float
+    double
+
+cdef extern from *:
+    """
+    #include <stddef.h>
+    #if defined(__GNUC__) && !defined(__clang__) && (defined(__x86_64__) || defined(__i386__)) \
+        && !defined(DLNOTES_NO_TARGET_CLONES)
+    #define DL_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+    #else
+    #define DL_CLONES
+    #endif
+    /* dst[j] += src[j] for j < n. */
+    DL_CLONES static void dl_add_f32(float *restrict dst, const float *restrict src, ptrdiff_t n)
+    { for (ptrdiff_t j = 0; j < n; ++j) dst[j] += src[j]; }
+    DL_CLONES static void dl_add_f64(double *restrict dst, const double *restrict src, ptrdiff_t n)
+    { for (ptrdiff_t j = 0; j < n; ++j) dst[j] += src[j]; }
+    """
+    void dl_add_f32(float *dst, const float *src, Py_ssize_t n) noexcept nogil
+    void dl_add_f64(double *dst, const double *src, Py_ssize_t n) noexcept nogil
+
+
+cdef inline void _add(real *dst, const real *src, Py_ssize_t n) noexcept nogil:
+    if real is float:
+        dl_add_f32(dst, src, n)
+    else:
+        dl_add_f64(dst, src, n)
+
+
+cdef inline void _gemm(char ta, char tb, int M, int N, int K, real alpha,
+                       const real *A, int lda, const real *B, int ldb, real beta,
+                       real *C, int ldc) noexcept nogil:
+    """Row-major ``C = alpha op(A) op(B) + beta C`` (``lda`` etc. are row strides).
+
+    BLAS is column-major: a row-major matrix is its transpose, so compute
+    ``C^T = op(B)^T op(A)^T`` with the operands swapped and the flags kept.
+    """
+    if M == 0 or N == 0:
+        return
+    if real is float:
+        sgemm(&tb, &ta, &N, &M, &K, &alpha, <float *>B, &ldb, <float *>A, &lda,
+              &beta, C, &ldc)
+    else:
+        dgemm(&tb, &ta, &N, &M, &K, &alpha, <double *>B, &ldb, <double *>A, &lda,
+              &beta, C, &ldc)
+
+
+cdef void _im2col(const real *A, real *cols, Py_ssize_t nb, Py_ssize_t H, Py_ssize_t Wd,
+                  Py_ssize_t C, Py_ssize_t Ho, Py_ssize_t Wo, Py_ssize_t fh, Py_ssize_t fw,
+                  Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t ph, Py_ssize_t pw,
+                  int nt=1) noexcept nogil:
+    """cols[((i*Ho + h)*Wo + w), (u*fw + v)*C + k] = A_pad[i, h*sh+u, w*sw+v, k]."""
+    cdef Py_ssize_t r, i, h, w, u, v, y, x, x0, K = fh * fw * C
+    cdef Py_ssize_t run = fw * C
+    cdef const real *src
+    cdef real *dst
+    for r in range(nb * Ho):
+        i = r // Ho
+        h = r - i * Ho
+        for w in range(Wo):
+            dst = cols + (r * Wo + w) * K
+            x0 = w * sw - pw
+            for u in range(fh):
+                y = h * sh + u - ph
+                if y < 0 or y >= H:
+                    memset(dst + u * run, 0, run * sizeof(real))
+                elif x0 >= 0 and x0 + fw <= Wd:
+                    src = A + ((i * H + y) * Wd + x0) * C
+                    memcpy(dst + u * run, src, run * sizeof(real))
+                else:
+                    for v in range(fw):
+                        x = x0 + v
+                        if x < 0 or x >= Wd:
+                            memset(dst + u * run + v * C, 0, C * sizeof(real))
+                        else:
+                            memcpy(dst + u * run + v * C, A + ((i * H + y) * Wd + x) * C,
+                                   C * sizeof(real))
+
+
+cdef void _col2im(const real *cols, real *dA, Py_ssize_t nb, Py_ssize_t H, Py_ssize_t Wd,
+                  Py_ssize_t C, Py_ssize_t Ho, Py_ssize_t Wo, Py_ssize_t fh, Py_ssize_t fw,
+                  Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t ph, Py_ssize_t pw,
+                  int nt) noexcept nogil:
+    """dA[i, h*sh+u-ph, w*sw+v-pw, k] += cols[(i, h, w), (u, v, k)] inside the image.
+
+    ``dA`` (nb images) must be zeroed by the caller.  Windows overlap within an
+    image, so threads split the images.
+    """
+    cdef Py_ssize_t i, h, w, u, v, y, x, x0, K = fh * fw * C
+    cdef Py_ssize_t run = fw * C
+    cdef const real *src
+    for i in range(nb):
+        for h in range(Ho):
+            for w in range(Wo):
+                src = cols + ((i * Ho + h) * Wo + w) * K
+                x0 = w * sw - pw
+                for u in range(fh):
+                    y = h * sh + u - ph
+                    if y < 0 or y >= H:
+                        continue
+                    if x0 >= 0 and x0 + fw <= Wd:
+                        _add(dA + ((i * H + y) * Wd + x0) * C, src + u * run, run)
+                    else:
+                        for v in range(fw):
+                            x = x0 + v
+                            if x >= 0 and x < Wd:
+                                _add(dA + ((i * H + y) * Wd + x) * C, src + u * run + v * C, C)
+
+
+def conv2d_forward(const real[:, :, :, ::1] A, const real[:, :, :, ::1] Wt,
+                   const real[::1] b, real[:, :, :, ::1] Z,
+                   Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t ph, Py_ssize_t pw,
+                   Py_ssize_t chunk, int n_threads):
+    """Z[i,h,w,c] = sum_{u,v,k} A_pad[i, h*sh+u, w*sw+v, k] W[u,v,k,c] + b[c].
+
+    The batch is cut into chunks of ``chunk`` images; ``n_threads`` OpenMP
+    threads take chunks (dynamic schedule), each with its own workspace, its
+    own im2col and its own GEMM.  The caller makes BLAS single-threaded for
+    the duration when ``n_threads > 1``.
+    """
+    cdef Py_ssize_t m = A.shape[0], H = A.shape[1], Wd = A.shape[2], C = A.shape[3]
+    cdef Py_ssize_t fh = Wt.shape[0], fw = Wt.shape[1], F = Wt.shape[3]
+    cdef Py_ssize_t Ho = Z.shape[1], Wo = Z.shape[2], P = Ho * Wo, K = fh * fw * C
+    cdef Py_ssize_t n_chunks, ci, i0, nb, r, c
+    cdef bint direct = fh == 1 and fw == 1 and sh == 1 and sw == 1 and ph == 0 and pw == 0
+    cdef real *ws = NULL
+    cdef real *cols
+    cdef real *zp
+    cdef const real *ap
+    cdef const real *wp
+    cdef int tid
+    if m == 0 or P == 0 or F == 0:
+        return
+    chunk = max(1, min(chunk, m))
+    n_chunks = (m + chunk - 1) // chunk
+    if n_threads < 1:
+        n_threads = 1
+    if n_threads > n_chunks:
+        n_threads = <int>n_chunks
+    zp = &Z[0, 0, 0, 0]
+    wp = &Wt[0, 0, 0, 0] if K > 0 else NULL
+    if K > 0 and not direct:
+        ws = <real *>malloc(n_threads * chunk * P * K * sizeof(real))
+        if ws == NULL:
+            raise MemoryError("conv2d_forward: cannot allocate the im2col workspace")
+    with nogil, parallel(num_threads=n_threads):
+        tid = threadid()
+        cols = ws + tid * chunk * P * K if ws != NULL else NULL
+        for ci in prange(n_chunks, schedule="dynamic"):
+            i0 = ci * chunk
+            nb = min(chunk, m - i0)
+            # bias first, then GEMM accumulates on top (beta = 1)
+            for r in range(i0 * P, (i0 + nb) * P):
+                for c in range(F):
+                    zp[r * F + c] = b[c]
+            if K > 0:
+                if direct:
+                    ap = &A[i0, 0, 0, 0]
+                else:
+                    _im2col(&A[i0, 0, 0, 0], cols, nb, H, Wd, C, Ho, Wo, fh, fw, sh, sw,
+                            ph, pw, 1)
+                    ap = cols
+                _gemm(c'N', c'N', <int>(nb * P), <int>F, <int>K, <real>1, ap, <int>K,
+                      wp, <int>F, <real>1, zp + i0 * P * F, <int>F)
+    free(ws)
+
+
+def conv2d_backward(const real[:, :, :, ::1] dZ, const real[:, :, :, ::1] A,
+                    const real[:, :, :, ::1] Wt, real[:, :, :, ::1] dA,
+                    real[:, :, :, ::1] dW, real[::1] db,
+                    Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t ph, Py_ssize_t pw,
+                    Py_ssize_t chunk, int n_threads, bint need_dA=True):
+    """Gradients of conv2d_forward.  ``dA`` must be zero-filled by the caller.
+
+    dW[u,v,k,c] = sum_{i,h,w} A_pad[i,h*sh+u,w*sw+v,k] dZ[i,h,w,c]
+    db[c]       = sum_{i,h,w} dZ[i,h,w,c]
+    dA_pad[i,h*sh+u,w*sw+v,k] += sum_c W[u,v,k,c] dZ[i,h,w,c]  (padding cropped)
+
+    Threads take chunks of images; each accumulates dW and db in private
+    buffers (db in double precision), summed at the end.  dA needs no
+    reduction: chunks own disjoint images.
+    """
+    cdef Py_ssize_t m = A.shape[0], H = A.shape[1], Wd = A.shape[2], C = A.shape[3]
+    cdef Py_ssize_t fh = Wt.shape[0], fw = Wt.shape[1], F = Wt.shape[3]
+    cdef Py_ssize_t Ho = dZ.shape[1], Wo = dZ.shape[2], P = Ho * Wo, K = fh * fw * C
+    cdef Py_ssize_t n_chunks, ci, i0, nb, r, c, j, t
+    cdef bint direct = fh == 1 and fw == 1 and sh == 1 and sw == 1 and ph == 0 and pw == 0
+    cdef real *ws = NULL
+    cdef real *dws = NULL
+    cdef double *dbs = NULL
+    cdef real *cols
+    cdef real *dwt
+    cdef double *dbt
+    cdef double acc
+    cdef const real *zp
+    cdef const real *ap
+    cdef const real *wp
+    cdef real *dwp
+    cdef int tid
+    for c in range(F):
+        db[c] = 0
+    if K * F > 0:
+        memset(&dW[0, 0, 0, 0], 0, K * F * sizeof(real))
+    if m == 0 or P == 0 or F == 0:
+        return
+    chunk = max(1, min(chunk, m))
+    n_chunks = (m + chunk - 1) // chunk
+    if n_threads < 1:
+        n_threads = 1
+    if n_threads > n_chunks:
+        n_threads = <int>n_chunks
+    zp = &dZ[0, 0, 0, 0]
+    wp = &Wt[0, 0, 0, 0] if K > 0 else NULL
+    dwp = &dW[0, 0, 0, 0] if K > 0 else NULL
+    dws = <real *>calloc(n_threads * K * F + 1, sizeof(real))
+    dbs = <double *>calloc(n_threads * F, sizeof(double))
+    if K > 0 and not direct:
+        ws = <real *>malloc(n_threads * chunk * P * K * sizeof(real))
+    if dws == NULL or dbs == NULL or (K > 0 and not direct and ws == NULL):
+        free(dws)
+        free(dbs)
+        free(ws)
+        raise MemoryError("conv2d_backward: cannot allocate the workspace")
+    with nogil, parallel(num_threads=n_threads):
+        tid = threadid()
+        cols = ws + tid * chunk * P * K if ws != NULL else NULL
+        dwt = dws + tid * K * F
+        dbt = dbs + tid * F
+        for ci in prange(n_chunks, schedule="dynamic"):
+            i0 = ci * chunk
+            nb = min(chunk, m - i0)
+            for r in range(i0 * P, (i0 + nb) * P):
+                for c in range(F):
+                    dbt[c] += zp[r * F + c]
+            if K == 0:
+                continue
+            if direct:
+                ap = &A[i0, 0, 0, 0]
+            else:
+                _im2col(&A[i0, 0, 0, 0], cols, nb, H, Wd, C, Ho, Wo, fh, fw, sh, sw, ph, pw, 1)
+                ap = cols
+            # dW_t (K, F) += cols^T (K, nb*P) @ dZ_chunk (nb*P, F)
+            _gemm(c'T', c'N', <int>K, <int>F, <int>(nb * P), <real>1, ap, <int>K,
+                  zp + i0 * P * F, <int>F, <real>1, dwt, <int>F)
+            if need_dA:
+                if direct:
+                    # dA_chunk (nb*P, C) = dZ_chunk @ W^T, written straight into dA
+                    _gemm(c'N', c'T', <int>(nb * P), <int>K, <int>F, <real>1,
+                          zp + i0 * P * F, <int>F, wp, <int>F, <real>0,
+                          &dA[i0, 0, 0, 0], <int>K)
+                else:
+                    # dcols (nb*P, K) = dZ_chunk @ W_mat^T, reusing the cols buffer
+                    _gemm(c'N', c'T', <int>(nb * P), <int>K, <int>F, <real>1,
+                          zp + i0 * P * F, <int>F, wp, <int>F, <real>0, cols, <int>K)
+                    _col2im(cols, &dA[i0, 0, 0, 0], nb, H, Wd, C, Ho, Wo, fh, fw,
+                            sh, sw, ph, pw, 1)
+    for t in range(n_threads):
+        for j in range(K * F):
+            dwp[j] += dws[t * K * F + j]
+    for c in range(F):
+        acc = 0
+        for t in range(n_threads):
+            acc += dbs[t * F + c]
+        db[c] = <real>acc
+    free(dws)
+    free(dbs)
+    free(ws)

@@ -1,0 +1,620 @@
+r"""Classic CNN architectures as shape chains and parameter counts (notes, "Model Examples
+Summary", errata 2.1, 2.3, 2.7-2.11).
+
+Everything here follows from two formulas of the notes:
+
+.. math::
+
+    n_{\text{out}} = \Big\lfloor \frac{n + 2p - f}{s} \Big\rfloor + 1
+    \qquad\text{(convolution and pooling, H and W separately)}
+
+.. math::
+
+    \#\text{params}(\text{conv}) = (f_H f_W n_{C,\text{prev}} + 1)\, n_C,\qquad
+    \#\text{params}(\text{dense}) = (n_{\text{in}} + 1)\, n_{\text{out}}
+
+The builders (:func:`lenet5`, :func:`alexnet`, :func:`vgg16`,
+:func:`resnet50`, :func:`inception_v3`) return an :class:`Architecture`:
+the layer table (name, output shape, parameters), the shape chain and the
+total.  The totals match the Keras applications (which count batch-norm moving
+statistics as non-trainable parameters).  No weights, no arrays: pure
+arithmetic.
+
+Also here: the 1x1-convolution ("bottleneck") cost of the Inception lecture
+and the residual block :math:`a^{[l+2]} = g(z^{[l+2]} + a^{[l]})` with its
+backward pass (dense layout ``(n, m)``).
+"""
+from __future__ import annotations
+
+import dataclasses
+import numbers
+
+import numpy as np
+
+from dlnotes._validation import check_choice, check_float_array, check_scalar
+
+__all__ = ["conv_output_size", "conv_output_shape", "pool_output_shape", "same_padding",
+           "tf_same_padding", "conv_params", "conv_multiplications", "bottleneck_cost",
+           "Architecture", "ShapeTracker", "lenet5", "alexnet", "vgg16", "resnet50",
+           "inception_v3", "residual_block_forward", "residual_block_backward"]
+
+
+def _int(v, name, low):
+    return check_scalar(v, name, low=low, integer=True)
+
+
+def _pair(v, name, low):
+    if isinstance(v, (tuple, list)):
+        if len(v) != 2:
+            raise ValueError(f"{name} must be an int or a pair (H, W), got {v!r}")
+        return _int(v[0], name, low), _int(v[1], name, low)
+    v = _int(v, name, low)
+    return v, v
+
+
+def conv_output_size(n, f, pad=0, stride=1):
+    r"""Output size of a convolution or pooling along one axis.
+
+    .. math::
+
+        n_{\text{out}} = \Big\lfloor \frac{n + 2p - f}{s} \Big\rfloor + 1
+
+    Parameters
+    ----------
+    n : int >= 1
+        Input size.
+    f : int >= 1
+        Filter (window) size.
+    pad : int >= 0
+    stride : int >= 1
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ValueError
+        If the window does not fit, :math:`n + 2p < f` (the notes' ``int()``
+        would silently give 1 there, errata 2.4).
+
+    Examples
+    --------
+    >>> conv_output_size(227, 11, 0, 4), conv_output_size(224, 11, 0, 4)
+    (55, 54)
+    """
+    n = _int(n, "n", 1)
+    f = _int(f, "f", 1)
+    pad = _int(pad, "pad", 0)
+    stride = _int(stride, "stride", 1)
+    if n + 2 * pad < f:
+        raise ValueError(f"the window does not fit: n + 2*pad = {n + 2 * pad} < f = {f}")
+    return (n + 2 * pad - f) // stride + 1
+
+
+def same_padding(f):
+    r"""Padding of a "same" convolution with stride 1.
+
+    .. math::
+
+        n + 2p - f + 1 = n \iff p = \frac{f - 1}{2}
+
+    Parameters
+    ----------
+    f : int, odd
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ValueError
+        For even ``f``: no symmetric padding keeps the size (see
+        :func:`tf_same_padding` for TensorFlow's asymmetric rule).
+    """
+    f = _int(f, "f", 1)
+    if f % 2 == 0:
+        raise ValueError(f"same padding needs an odd filter size, got f = {f}; use "
+                         f"tf_same_padding for TensorFlow's asymmetric padding")
+    return (f - 1) // 2
+
+
+def tf_same_padding(n, f, stride=1):
+    r"""TensorFlow's ``padding="SAME"`` for any stride (errata 2.1).
+
+    .. math::
+
+        n_{\text{out}} = \lceil n / s\rceil,\qquad
+        p_{\text{tot}} = \max((n_{\text{out}} - 1)s + f - n, 0)
+
+    split :math:`\lfloor p_{\text{tot}}/2\rfloor` before and the rest after.
+
+    Returns
+    -------
+    n_out, pad_before, pad_after : int
+    """
+    n = _int(n, "n", 1)
+    f = _int(f, "f", 1)
+    stride = _int(stride, "stride", 1)
+    n_out = -(-n // stride)
+    p = max((n_out - 1) * stride + f - n, 0)
+    return n_out, p // 2, p - p // 2
+
+
+def _resolve_pad(pad, f):
+    if isinstance(pad, str):
+        check_choice(pad, "pad", ("same", "valid"))
+        if pad == "valid":
+            return 0
+        return same_padding(f)
+    return _int(pad, "pad", 0)
+
+
+def conv_output_shape(input_shape, f, n_filters=None, stride=1, pad=0):
+    r"""Output shape ``(n_H, n_W, n_C)`` of a convolution (or pooling if ``n_filters`` is None).
+
+    .. math::
+
+        n_H = \Big\lfloor \frac{n_{H,\text{prev}} + 2p - f}{s} \Big\rfloor + 1,\quad
+        n_W = \Big\lfloor \frac{n_{W,\text{prev}} + 2p - f}{s} \Big\rfloor + 1,\quad
+        n_C = \text{number of filters}
+
+    Parameters
+    ----------
+    input_shape : (n_H_prev, n_W_prev, n_C_prev)
+    f : int or (f_H, f_W)
+    n_filters : int, optional
+        Number of filters; None keeps ``n_C_prev`` (pooling).
+    stride : int
+    pad : int or {"same", "valid"}
+        ``"same"`` is :func:`same_padding` (odd filters, stride 1 keeps the size).
+
+    Returns
+    -------
+    tuple of int
+    """
+    if not isinstance(input_shape, (tuple, list)) or len(input_shape) != 3:
+        raise ValueError(f"input_shape must be (n_H, n_W, n_C), got {input_shape!r}")
+    fh, fw = _pair(f, "f", 1)
+    n_C = input_shape[2] if n_filters is None else _int(n_filters, "n_filters", 1)
+    ph = _resolve_pad(pad, fh)
+    pw = _resolve_pad(pad, fw)
+    return (conv_output_size(input_shape[0], fh, ph, stride),
+            conv_output_size(input_shape[1], fw, pw, stride), _int(n_C, "n_C", 1))
+
+
+def pool_output_shape(input_shape, f, stride=None, pad=0):
+    r"""Output shape of a pooling layer: :math:`\lfloor (n + 2p - f)/s\rfloor + 1`, same channels.
+
+    ``stride`` defaults to ``f`` (non-overlapping windows).
+    """
+    return conv_output_shape(input_shape, f, None, f if stride is None else stride, pad)
+
+
+def conv_params(f, n_C_prev, n_C, bias=True):
+    r"""Parameters of a convolution layer: :math:`(f_H f_W n_{C,\text{prev}} + [\text{bias}])\,n_C`."""
+    fh, fw = _pair(f, "f", 1)
+    return (fh * fw * _int(n_C_prev, "n_C_prev", 1) + int(bool(bias))) * _int(n_C, "n_C", 1)
+
+
+def conv_multiplications(output_shape, f, n_C_prev):
+    r"""Multiplications of a convolution (the Inception lecture's cost).
+
+    .. math::
+
+        n_H\, n_W\, n_C \cdot f_H f_W\, n_{C,\text{prev}}
+
+    one multiplication per filter weight per output value.
+    """
+    if not isinstance(output_shape, (tuple, list)) or len(output_shape) != 3:
+        raise ValueError(f"output_shape must be (n_H, n_W, n_C), got {output_shape!r}")
+    fh, fw = _pair(f, "f", 1)
+    n_H, n_W, n_C = (_int(v, "output_shape", 1) for v in output_shape)
+    return n_H * n_W * n_C * fh * fw * _int(n_C_prev, "n_C_prev", 1)
+
+
+def bottleneck_cost(input_shape=(28, 28, 192), n_filters=32, f=5, n_bottleneck=16):
+    r"""Cost of a same convolution with and without a 1x1 bottleneck (Inception lecture).
+
+    Direct: :math:`n_H n_W n_C \cdot f^2 n_{C,\text{prev}}`.  With a 1x1
+    convolution to :math:`n_b` channels first:
+    :math:`n_H n_W n_b \cdot n_{C,\text{prev}} + n_H n_W n_C \cdot f^2 n_b`.
+
+    The lecture's example (28x28x192 -> 5x5 conv, 32 filters, bottleneck 16):
+    120,422,400 multiplications direct, 2,408,448 + 10,035,200 = 12,443,648
+    with the bottleneck.
+
+    Returns
+    -------
+    dict
+        ``direct``, ``bottleneck_1x1``, ``bottleneck_fxf``, ``bottleneck_total``.
+    """
+    n_H, n_W, n_C_prev = input_shape
+    p = same_padding(f)
+    out = conv_output_shape(input_shape, f, n_filters, 1, p)
+    mid = conv_output_shape(input_shape, 1, n_bottleneck, 1, 0)
+    direct = conv_multiplications(out, f, n_C_prev)
+    c1 = conv_multiplications(mid, 1, n_C_prev)
+    c2 = conv_multiplications(out, f, n_bottleneck)
+    return {"direct": direct, "bottleneck_1x1": c1, "bottleneck_fxf": c2,
+            "bottleneck_total": c1 + c2}
+
+
+@dataclasses.dataclass
+class Architecture:
+    """Summary of a network: one row per layer ``(name, output_shape, params)``."""
+
+    name: str
+    input_shape: tuple
+    layers: list
+
+    @property
+    def total_params(self):
+        """Total number of parameters (Keras' "Total params")."""
+        return int(sum(p for _, _, p in self.layers))
+
+    @property
+    def output_shape(self):
+        return self.layers[-1][1] if self.layers else self.input_shape
+
+    def shapes(self, kind=None):
+        """Output shapes in order, optionally only of layers whose name starts with ``kind``."""
+        return [s for n, s, _ in self.layers if kind is None or n.startswith(kind)]
+
+    def summary(self):
+        """A printable table like Keras' ``model.summary()``."""
+        lines = [f"{self.name}: input {self.input_shape}"]
+        for n, s, p in self.layers:
+            lines.append(f"  {n:<28s} {str(s):<20s} {p:>12,d}")
+        lines.append(f"  total params: {self.total_params:,d}")
+        return "\n".join(lines)
+
+
+class ShapeTracker:
+    """Follows a tensor shape ``(n_H, n_W, n_C)`` (or ``(n,)``) through layers, counting parameters.
+
+    Branching networks use :meth:`fork`, then :meth:`add` (residual) or
+    :meth:`concat` (Inception) to merge.
+    """
+
+    def __init__(self, shape, layers=None):
+        self.shape = tuple(int(s) for s in shape)
+        self.layers = [] if layers is None else layers
+
+    def _log(self, name, params=0):
+        self.layers.append((name, self.shape, int(params)))
+        return self
+
+    def fork(self):
+        """A tracker at the same shape writing into the same layer list."""
+        return ShapeTracker(self.shape, self.layers)
+
+    def conv(self, n_C, f, stride=1, pad=0, bias=True, name="conv"):
+        p = conv_params(f, self.shape[2], n_C, bias)
+        self.shape = conv_output_shape(self.shape, f, n_C, stride, pad)
+        return self._log(f"{name} {f}/{stride}", p)
+
+    def pool(self, f, stride=None, pad=0, kind="max"):
+        self.shape = pool_output_shape(self.shape, f, stride, pad)
+        return self._log(f"{kind}pool {f}/{f if stride is None else stride}")
+
+    def zero_pad(self, p):
+        h, w, c = self.shape
+        self.shape = (h + 2 * p, w + 2 * p, c)
+        return self._log(f"zeropad {p}")
+
+    def batch_norm(self, per_channel=4):
+        """Keras counts gamma, beta, moving mean, moving variance (3 with ``scale=False``)."""
+        return self._log("batchnorm", per_channel * self.shape[-1])
+
+    def global_avg_pool(self):
+        self.shape = (self.shape[-1],)
+        return self._log("global avgpool")
+
+    def flatten(self):
+        self.shape = (int(np.prod(self.shape)),)
+        return self._log("flatten")
+
+    def dense(self, n, name="fc"):
+        if len(self.shape) != 1:
+            raise ValueError(f"dense needs a flat input, got shape {self.shape}")
+        p = (self.shape[0] + 1) * n
+        self.shape = (int(n),)
+        return self._log(f"{name} {n}", p)
+
+    def add(self, other):
+        if other.shape != self.shape:
+            raise ValueError(f"residual add needs equal shapes, got {self.shape} and "
+                             f"{other.shape}")
+        return self._log("add")
+
+    def concat(self, others):
+        shapes = [self.shape] + [o.shape for o in others]
+        if len({s[:2] for s in shapes}) != 1:
+            raise ValueError(f"concatenation needs equal spatial sizes, got {shapes}")
+        self.shape = shapes[0][:2] + (sum(s[2] for s in shapes),)
+        return self._log("concat")
+
+
+def _check_input(input_shape):
+    if not isinstance(input_shape, (tuple, list)) or len(input_shape) != 3 or not all(
+            isinstance(v, numbers.Integral) and v >= 1 for v in input_shape):
+        raise ValueError(f"input_shape must be (n_H, n_W, n_C) of positive ints, got "
+                         f"{input_shape!r}")
+    return tuple(int(v) for v in input_shape)
+
+
+def lenet5(input_shape=(32, 32, 1), pooling="avg", num_classes=10):
+    r"""LeNet-5 as in the course (errata E8).
+
+    32x32x1 -> conv 5x5/1, 6 -> 28x28x6 -> avg-pool 2/2 -> 14x14x6 -> conv 5x5/1, 16
+    -> **10x10x16** -> avg-pool 2/2 -> 5x5x16 = 400 -> FC 120 -> FC 84 -> 10.
+
+    C3 is fully connected here (the paper's partial connection table has
+    1,516 parameters instead of 2,416): 61,706 parameters for one input channel
+    (the course's "about 60k"), 62,006 for three.
+
+    Parameters
+    ----------
+    input_shape : (n_H, n_W, n_C)
+    pooling : {"avg", "max"}
+        Average pooling as in the paper and the course slide; max pooling is the
+        modern variant the notes draw.
+    num_classes : int
+    """
+    input_shape = _check_input(input_shape)
+    check_choice(pooling, "pooling", ("avg", "max"))
+    t = ShapeTracker(input_shape)
+    t.conv(6, 5).pool(2, 2, kind=pooling).conv(16, 5).pool(2, 2, kind=pooling)
+    t.flatten().dense(120).dense(84).dense(num_classes)
+    return Architecture("LeNet-5", input_shape, t.layers)
+
+
+def alexnet(input_shape=(227, 227, 3), num_classes=1000):
+    r"""AlexNet as in the course, one stream (errata 2.8).
+
+    227x227x3 -> conv 11/4, 96 -> 55 -> max 3/2 -> 27 -> same conv 5, 256 -> max 3/2 -> 13
+    -> same conv 3, 384 -> 384 -> 256 -> max 3/2 -> 6x6x256 = 9216 -> 4096 -> 4096 -> 1000.
+
+    The paper's 224 does not fit: :math:`(224 - 11)/4 + 1 = 54.25`; 227 (or 224
+    with padding 2) is consistent.  The notes omit the final FC-1000 + softmax.
+    62,378,344 parameters (LRN, the 2-GPU split and dropout are left out, as in
+    the course).
+    """
+    input_shape = _check_input(input_shape)
+    t = ShapeTracker(input_shape)
+    t.conv(96, 11, 4).pool(3, 2).conv(256, 5, pad="same").pool(3, 2)
+    t.conv(384, 3, pad="same").conv(384, 3, pad="same").conv(256, 3, pad="same").pool(3, 2)
+    t.flatten().dense(4096).dense(4096).dense(num_classes)
+    return Architecture("AlexNet", input_shape, t.layers)
+
+
+def vgg16(input_shape=(224, 224, 3), include_top=True, num_classes=1000):
+    r"""VGG-16 (Simonyan & Zisserman 2015, configuration D; errata 2.9).
+
+    Blocks of 3x3 same convolutions (64, 64 | 128, 128 | 256 x3 | 512 x3 | 512 x3),
+    each followed by a 2x2/2 max pool: 224 -> 112 -> 56 -> 28 -> 14 -> 7, then
+    25088 -> 4096 -> 4096 -> 1000.  **138,357,544** parameters with the top
+    (Keras ``VGG16(include_top=True)``), 14,714,688 without.
+    """
+    input_shape = _check_input(input_shape)
+    t = ShapeTracker(input_shape)
+    for n_C, reps in ((64, 2), (128, 2), (256, 3), (512, 3), (512, 3)):
+        for _ in range(reps):
+            t.conv(n_C, 3, pad="same")
+        t.pool(2, 2)
+    if include_top:
+        t.flatten().dense(4096).dense(4096).dense(num_classes)
+    return Architecture("VGG-16", input_shape, t.layers)
+
+
+def _resnet_block(t, filters, stride, conv_shortcut):
+    shortcut = t.fork()
+    if conv_shortcut:
+        shortcut.conv(4 * filters, 1, stride, name="shortcut conv").batch_norm()
+    main = t.fork()
+    main.conv(filters, 1, stride).batch_norm()
+    main.conv(filters, 3, 1, "same").batch_norm()
+    main.conv(4 * filters, 1).batch_norm()
+    main.add(shortcut)
+    t.shape = main.shape
+
+
+def resnet50(input_shape=(224, 224, 3), include_top=True, num_classes=1000):
+    r"""ResNet-50 (He et al. 2016) as built by Keras ``applications.ResNet50``.
+
+    Bottleneck blocks 1x1 -> 3x3 -> 1x1 (x4 channels) with
+    :math:`a^{[l+2]} = g(z^{[l+2]} + a^{[l]})` and a 1x1 projection shortcut
+    :math:`W_s a^{[l]}` at the first block of each stage (3, 4, 6, 3 blocks).
+    224 -> 112 (7x7/2) -> 56 (max 3/2) -> 56 -> 28 -> 14 -> 7 -> 2048 -> 1000.
+    **25,636,712** parameters (Keras' total, batch-norm statistics included;
+    23,587,712 without the top).
+    """
+    input_shape = _check_input(input_shape)
+    t = ShapeTracker(input_shape)
+    t.zero_pad(3).conv(64, 7, 2).batch_norm().zero_pad(1).pool(3, 2)
+    for filters, blocks, stride in ((64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)):
+        _resnet_block(t, filters, stride, True)
+        for _ in range(blocks - 1):
+            _resnet_block(t, filters, 1, False)
+    if include_top:
+        t.global_avg_pool().dense(num_classes)
+    return Architecture("ResNet-50", input_shape, t.layers)
+
+
+def _cbn(t, n_C, fh, fw, stride=1, pad="same"):
+    """Keras inception_v3's conv2d_bn: conv without bias + batch norm with scale=False."""
+    if pad == "same":
+        if stride != 1:
+            raise ValueError("same padding with stride > 1 is not used here")
+        ph, pw = same_padding(fh), same_padding(fw)
+        p = conv_params((fh, fw), t.shape[2], n_C, bias=False)
+        h, w, _ = t.shape
+        t.shape = (conv_output_size(h, fh, ph, 1), conv_output_size(w, fw, pw, 1), n_C)
+        t._log(f"conv {fh}x{fw}/1", p)
+    else:
+        t.conv(n_C, (fh, fw), stride, 0, bias=False)
+    return t.batch_norm(3)
+
+
+def inception_v3(input_shape=(299, 299, 3), include_top=True, num_classes=1000):
+    r"""Inception v3 (Szegedy et al. 2016) as built by Keras ``applications.InceptionV3``.
+
+    The notes link v3 while the lecture shows v1 (GoogLeNet); an Inception
+    module runs parallel branches (1x1 | 1x1 -> 3x3 | 1x1 -> 5x5 or factorised
+    7x1/1x7 | pool -> 1x1) at the same spatial size and concatenates them on
+    channels.  299 -> 35x35x256/288/288 -> 17x17x768 -> 8x8x1280 -> 8x8x2048.
+    **23,851,784** parameters (Keras' total; 21,802,784 without the top).
+    """
+    input_shape = _check_input(input_shape)
+    t = ShapeTracker(input_shape)
+    _cbn(t, 32, 3, 3, 2, "valid")
+    _cbn(t, 32, 3, 3, 1, "valid")
+    _cbn(t, 64, 3, 3)
+    t.pool(3, 2)
+    _cbn(t, 80, 1, 1, 1, "valid")
+    _cbn(t, 192, 3, 3, 1, "valid")
+    t.pool(3, 2)
+    for pool_ch in (32, 64, 64):                       # mixed0-2, 35x35
+        b1 = _cbn(t.fork(), 64, 1, 1)
+        b5 = _cbn(_cbn(t.fork(), 48, 1, 1), 64, 5, 5)
+        b3 = _cbn(_cbn(_cbn(t.fork(), 64, 1, 1), 96, 3, 3), 96, 3, 3)
+        bp = _cbn(t.fork().pool(3, 1, 1, kind="avg"), pool_ch, 1, 1)
+        b1.concat([b5, b3, bp])
+        t.shape = b1.shape
+    b3 = _cbn(t.fork(), 384, 3, 3, 2, "valid")        # mixed3 -> 17x17
+    bd = _cbn(_cbn(_cbn(t.fork(), 64, 1, 1), 96, 3, 3), 96, 3, 3, 2, "valid")
+    bp = t.fork().pool(3, 2)
+    b3.concat([bd, bp])
+    t.shape = b3.shape
+    for c in (128, 160, 160, 192):                     # mixed4-7
+        b1 = _cbn(t.fork(), 192, 1, 1)
+        b7 = _cbn(_cbn(_cbn(t.fork(), c, 1, 1), c, 1, 7), 192, 7, 1)
+        bd = t.fork()
+        for n, fh, fw in ((c, 1, 1), (c, 7, 1), (c, 1, 7), (c, 7, 1), (192, 1, 7)):
+            _cbn(bd, n, fh, fw)
+        bp = _cbn(t.fork().pool(3, 1, 1, kind="avg"), 192, 1, 1)
+        b1.concat([b7, bd, bp])
+        t.shape = b1.shape
+    b3 = _cbn(_cbn(t.fork(), 192, 1, 1), 320, 3, 3, 2, "valid")   # mixed8 -> 8x8
+    b7 = t.fork()
+    for n, fh, fw in ((192, 1, 1), (192, 1, 7), (192, 7, 1)):
+        _cbn(b7, n, fh, fw)
+    _cbn(b7, 192, 3, 3, 2, "valid")
+    bp = t.fork().pool(3, 2)
+    b3.concat([b7, bp])
+    t.shape = b3.shape
+    for _ in range(2):                                 # mixed9-10
+        b1 = _cbn(t.fork(), 320, 1, 1)
+        s = _cbn(t.fork(), 384, 1, 1)
+        s1 = _cbn(s.fork(), 384, 1, 3)
+        s2 = _cbn(s.fork(), 384, 3, 1)
+        s1.concat([s2])
+        d = _cbn(_cbn(t.fork(), 448, 1, 1), 384, 3, 3)
+        d1 = _cbn(d.fork(), 384, 1, 3)
+        d2 = _cbn(d.fork(), 384, 3, 1)
+        d1.concat([d2])
+        bp = _cbn(t.fork().pool(3, 1, 1, kind="avg"), 192, 1, 1)
+        b1.concat([s1, d1, bp])
+        t.shape = b1.shape
+    if include_top:
+        t.global_avg_pool().dense(num_classes)
+    return Architecture("Inception-v3", input_shape, t.layers)
+
+
+# ----------------------------------------------------------------------------- residual block
+def _relu(z):
+    return np.maximum(z, 0)
+
+
+def residual_block_forward(a_prev, W1, b1, W2, b2, Ws=None):
+    r"""A two-layer residual block (dense layout, examples in columns).
+
+    .. math::
+
+        z^{[l+1]} = W^{[l+1]} a^{[l]} + b^{[l+1]},\quad a^{[l+1]} = g(z^{[l+1]}),\quad
+        z^{[l+2]} = W^{[l+2]} a^{[l+1]} + b^{[l+2]}
+
+    .. math::
+
+        a^{[l+2]} = g\big(z^{[l+2]} + a^{[l]}\big)
+        \quad\text{or}\quad g\big(z^{[l+2]} + W_s a^{[l]}\big)
+
+    with :math:`g` = ReLU and the projection :math:`W_s` when the sizes
+    differ.  With :math:`W, b = 0` and :math:`a^{[l]} \ge 0` the block is the
+    identity: "ResNets do not hurt".
+
+    Parameters
+    ----------
+    a_prev : ndarray, shape (n_0, m)
+    W1 : ndarray, shape (n_1, n_0)
+    b1 : ndarray, shape (n_1, 1)
+    W2 : ndarray, shape (n_2, n_1)
+    b2 : ndarray, shape (n_2, 1)
+    Ws : ndarray, shape (n_2, n_0), optional
+        Required when ``n_2 != n_0``.
+
+    Returns
+    -------
+    a : ndarray, shape (n_2, m)
+    cache : tuple
+    """
+    a_prev = check_float_array(a_prev, "a_prev", ndim=2, shape_names=("n_0", "m"))
+    n_0, m = a_prev.shape
+    dt = a_prev.dtype
+    W1 = check_float_array(W1, "W1", ndim=2, shape=(None, n_0), shape_names=("n_1", "n_0"),
+                           dtype=dt)
+    n_1 = W1.shape[0]
+    b1 = check_float_array(b1, "b1", shape=(n_1, 1), shape_names=("n_1", "1"), dtype=dt)
+    W2 = check_float_array(W2, "W2", ndim=2, shape=(None, n_1), shape_names=("n_2", "n_1"),
+                           dtype=dt)
+    n_2 = W2.shape[0]
+    b2 = check_float_array(b2, "b2", shape=(n_2, 1), shape_names=("n_2", "1"), dtype=dt)
+    if Ws is None:
+        if n_2 != n_0:
+            raise ValueError(f"the shortcut needs Ws of shape (n_2, n_0) = ({n_2}, {n_0}) "
+                             f"because n_2 != n_0")
+        shortcut = a_prev
+    else:
+        Ws = check_float_array(Ws, "Ws", shape=(n_2, n_0), shape_names=("n_2", "n_0"),
+                               dtype=dt)
+        shortcut = Ws @ a_prev
+    z1 = W1 @ a_prev + b1
+    a1 = _relu(z1)
+    z2 = W2 @ a1 + b2
+    s = z2 + shortcut
+    return _relu(s), (a_prev, W1, W2, Ws, z1, a1, s)
+
+
+def residual_block_backward(da, cache):
+    r"""Backward pass of :func:`residual_block_forward`.
+
+    .. math::
+
+        ds = da \odot g'(s),\quad
+        da^{[l]} = W^{[l+1]T}\big((W^{[l+2]T} ds) \odot g'(z^{[l+1]})\big)
+                   + \underbrace{ds}_{\text{skip}} \;(\text{or } W_s^T ds)
+
+    The skip path passes :math:`ds` through unchanged.
+
+    Returns
+    -------
+    da_prev : ndarray, shape (n_0, m)
+    grads : dict
+        ``dW1, db1, dW2, db2`` (and ``dWs``).
+    """
+    a_prev, W1, W2, Ws, z1, a1, s = cache
+    da = check_float_array(da, "da", shape=s.shape, dtype=s.dtype)
+    ds = da * (s > 0)
+    grads = {"dW2": ds @ a1.T, "db2": ds.sum(axis=1, keepdims=True)}
+    dz1 = (W2.T @ ds) * (z1 > 0)
+    grads["dW1"] = dz1 @ a_prev.T
+    grads["db1"] = dz1.sum(axis=1, keepdims=True)
+    da_prev = W1.T @ dz1
+    if Ws is None:
+        da_prev = da_prev + ds
+    else:
+        grads["dWs"] = ds @ a_prev.T
+        da_prev = da_prev + Ws.T @ ds
+    return da_prev, grads

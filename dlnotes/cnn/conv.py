@@ -1,0 +1,303 @@
+r"""Padding and 2-D convolution (the notes' CNN section), forward and backward.
+
+Layouts follow the notes and the course: images ``(m, n_H, n_W, n_C)``
+(examples first, channels last), filters ``(f, f, n_C_prev, n_C)``, biases
+``(1, 1, 1, n_C)``.  "Convolution" is cross-correlation (no filter flip), the
+same operation as :func:`torch.nn.functional.conv2d`.
+
+The arithmetic runs in the compiled kernels of :mod:`dlnotes._kernels.conv`
+(im2col + BLAS GEMM over chunks of the batch, compiled col2im for the input
+gradient); this module validates the arguments once and builds the cache.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from dlnotes._kernels import conv as _k
+from dlnotes.cnn._threads import kernel_threads, single_threaded_blas
+from dlnotes._validation import check_float_array, check_scalar
+
+__all__ = ["zero_pad", "conv_single_step", "conv_forward", "conv_backward",
+           "conv_output_size", "resolve_padding", "WORKSPACE_BYTES"]
+
+#: Byte budget of the im2col workspace of one thread.  The batch is processed
+#: in chunks of ``min(ceil(m / threads), max(1, WORKSPACE_BYTES // bytes_per_image))``
+#: images (``bytes_per_image = n_H * n_W * f_h * f_w * n_C_prev * itemsize``),
+#: one chunk per thread at a time, so the extra memory of a call is at most
+#: ``threads * WORKSPACE_BYTES`` (or ``threads`` images' columns if a single
+#: image needs more), plus ``threads * (f_h f_w n_C_prev n_C)`` for the
+#: private ``dW`` accumulators of the backward pass.
+WORKSPACE_BYTES = 4 * 2**20
+
+
+def conv_output_size(n, f, pad, stride):
+    r"""The notes' output size of a convolution or pooling along one axis.
+
+    .. math::
+
+        n_{out} = \left\lfloor \frac{n + 2p - f}{s} \right\rfloor + 1
+
+    Raises ``ValueError`` when the filter is larger than the padded input
+    (``n + 2p < f``), where the notes' ``int(...)`` would silently give 1.
+    """
+    if n + 2 * pad < f:
+        raise ValueError(f"filter size f={f} is larger than the padded input size "
+                         f"n + 2p = {n} + 2*{pad} = {n + 2 * pad}")
+    return (n + 2 * pad - f) // stride + 1
+
+
+def _check_stride(stride, name="stride"):
+    return check_scalar(stride, name, low=1, integer=True)
+
+
+def resolve_padding(pad, f_h, f_w):
+    r"""Return ``(p_h, p_w)`` for an integer ``pad`` or ``"same"`` / ``"valid"``.
+
+    ``"valid"`` is :math:`p = 0` (output :math:`n - f + 1`); ``"same"`` is the
+    notes' padding for odd :math:`f`:
+
+    .. math::
+
+        n + 2p - f + 1 = n \quad\Longrightarrow\quad p = \frac{f - 1}{2}
+
+    (output size :math:`n` at stride 1 and :math:`\lceil n/s \rceil` at stride
+    :math:`s`; TensorFlow's "SAME" pads asymmetrically for some strides, this
+    does not).  Even filters have no symmetric "same" padding and are rejected.
+    """
+    if isinstance(pad, str):
+        if pad == "valid":
+            return 0, 0
+        if pad == "same":
+            if f_h % 2 == 0 or f_w % 2 == 0:
+                raise ValueError(f"pad='same' needs an odd filter size (p = (f-1)/2), got "
+                                 f"f = ({f_h}, {f_w}); pass an integer pad instead")
+            return (f_h - 1) // 2, (f_w - 1) // 2
+        raise ValueError(f"pad must be a non-negative integer, 'same' or 'valid', got {pad!r}")
+    if isinstance(pad, bool) or not isinstance(pad, numbers.Integral):
+        raise TypeError(f"pad must be a non-negative integer, 'same' or 'valid', got {pad!r}")
+    pad = int(pad)
+    if pad < 0:
+        raise ValueError(f"pad must be a non-negative integer, 'same' or 'valid', got {pad}")
+    return pad, pad
+
+
+def _hparameters(hparameters):
+    if not isinstance(hparameters, dict):
+        raise TypeError(f"hparameters must be a dict {{'stride': s, 'pad': p}}, got "
+                        f"{type(hparameters).__name__}")
+    missing = [k for k in ("stride", "pad") if k not in hparameters]
+    if missing:
+        raise KeyError(f"hparameters is missing {missing} (expected keys 'stride' and 'pad')")
+    return _check_stride(hparameters["stride"], "hparameters['stride']"), hparameters["pad"]
+
+
+def zero_pad(X, pad):
+    r"""Pad the two spatial axes of a batch of images with zeros.
+
+    .. math::
+
+        X_{pad}[i, p + h, p + w, c] = X[i, h, w, c], \quad \text{zero elsewhere}
+
+    Parameters
+    ----------
+    X : ndarray, shape (m, n_H, n_W, n_C)
+    pad : int
+        Zeros added on each side of the height and width.
+
+    Returns
+    -------
+    X_pad : ndarray, shape (m, n_H + 2 pad, n_W + 2 pad, n_C), same dtype.
+    """
+    X = check_float_array(X, "X", ndim=4, shape_names=("m", "n_H", "n_W", "n_C"),
+                          shape=(None,) * 4)
+    if isinstance(pad, str):
+        raise TypeError(f"zero_pad needs a non-negative integer pad, got {pad!r}")
+    p, _ = resolve_padding(pad, 1, 1)
+    return np.pad(X, ((0, 0), (p, p), (p, p), (0, 0)), mode="constant", constant_values=0)
+
+
+def conv_single_step(a_slice_prev, W, b):
+    r"""One step of convolution: a window times one filter, summed, plus the bias.
+
+    .. math::
+
+        Z = \sum_{u, v, k} a_{slice}[u, v, k]\, W[u, v, k] + b
+
+    Parameters
+    ----------
+    a_slice_prev : ndarray, shape (f, f, n_C_prev)
+    W : ndarray, shape (f, f, n_C_prev)
+    b : ndarray, shape (1, 1, 1) (or any single-element array / scalar)
+
+    Returns
+    -------
+    Z : scalar of the input's dtype
+    """
+    a = check_float_array(a_slice_prev, "a_slice_prev", ndim=3)
+    W = check_float_array(W, "W", ndim=3, shape=a.shape,
+                          shape_names=("f", "f", "n_C_prev"))
+    b = check_float_array(b, "b")
+    if b.size != 1:
+        raise ValueError(f"b must hold a single value (shape (1, 1, 1)), got shape {b.shape}")
+    dtype = np.result_type(a.dtype, W.dtype)
+    return dtype.type(np.sum(a * W, dtype=dtype) + b.reshape(()).astype(dtype))
+
+
+def _check_conv_inputs(A_prev, W, b):
+    A_prev = check_float_array(A_prev, "A_prev", ndim=4, shape=(None,) * 4,
+                               shape_names=("m", "n_H_prev", "n_W_prev", "n_C_prev"))
+    W = check_float_array(W, "W", ndim=4, shape=(None,) * 4,
+                          shape_names=("f", "f", "n_C_prev", "n_C"))
+    dtype = np.result_type(A_prev.dtype, W.dtype)
+    n_C_prev = A_prev.shape[3]
+    if W.shape[2] != n_C_prev:
+        raise ValueError(f"W must have shape (f, f, n_C_prev={n_C_prev}, n_C) to match "
+                         f"A_prev's {n_C_prev} channels, got {W.shape} (mismatched channels)")
+    if W.shape[0] < 1 or W.shape[1] < 1:
+        raise ValueError(f"W must have a filter size f >= 1, got shape {W.shape}")
+    n_C = W.shape[3]
+    b = check_float_array(b, "b", ndim=(1, 4))
+    if b.shape not in ((1, 1, 1, n_C), (n_C,)):
+        raise ValueError(f"b must have shape (1, 1, 1, n_C={n_C}), got {b.shape}")
+    A_prev = A_prev.astype(dtype, copy=False)
+    W = W.astype(dtype, copy=False)
+    b = np.ascontiguousarray(b.reshape(n_C), dtype=dtype)
+    return A_prev, W, b
+
+
+def _plan(m, n_H, n_W, f_h, f_w, n_C_prev, itemsize):
+    """(chunk, threads): images per chunk and OpenMP threads for one call."""
+    threads = kernel_threads()
+    per_image = max(1, n_H * n_W * f_h * f_w * n_C_prev * itemsize)
+    chunk = max(1, min(-(-max(m, 1) // threads), WORKSPACE_BYTES // per_image))
+    n_chunks = -(-max(m, 1) // chunk)
+    # below ~50k multiply-adds per chunk a thread costs more than it saves
+    if m * n_H * n_W * f_h * f_w * n_C_prev < 50_000:
+        threads = 1
+    return chunk, max(1, min(threads, n_chunks))
+
+
+def conv_forward(A_prev, W, b, hparameters):
+    r"""Forward pass of a convolution layer (the course's ``conv_forward``).
+
+    .. math::
+
+        Z[i, h, w, c] = \sum_{u=0}^{f-1}\sum_{v=0}^{f-1}\sum_{k=0}^{n_{C,prev}-1}
+            A_{pad}[i,\, h s + u,\, w s + v,\, k]\; W[u, v, k, c] + b[c]
+
+    with output size (per spatial axis, see :func:`conv_output_size`)
+
+    .. math::
+
+        n_H = \left\lfloor \frac{n_{H,prev} + 2p - f}{s} \right\rfloor + 1,\qquad
+        n_W = \left\lfloor \frac{n_{W,prev} + 2p - f}{s} \right\rfloor + 1
+
+    Parameters
+    ----------
+    A_prev : ndarray, shape (m, n_H_prev, n_W_prev, n_C_prev)
+        Activations of the previous layer (float32 or float64; views are fine).
+    W : ndarray, shape (f, f, n_C_prev, n_C)
+        Filters (rectangular ``(f_h, f_w, ...)`` filters also work).
+    b : ndarray, shape (1, 1, 1, n_C)
+        Biases.
+    hparameters : dict
+        ``{"stride": s, "pad": p}``: ``s >= 1``; ``p`` a non-negative integer or
+        ``"same"`` (:math:`p = (f-1)/2`, odd ``f``) or ``"valid"`` (:math:`p = 0`).
+
+    Returns
+    -------
+    Z : ndarray, shape (m, n_H, n_W, n_C)
+        Same dtype as the inputs.
+    cache : tuple
+        ``(A_prev, W, b, hparameters)`` for :func:`conv_backward`.
+
+    Notes
+    -----
+    im2col + GEMM in compiled code over chunks of the batch, one chunk per
+    OpenMP thread at a time; the extra memory is at most
+    ``threads *`` :data:`WORKSPACE_BYTES` (or one image's columns per thread
+    if larger).
+    The padding is never materialised.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dlnotes.cnn import conv_forward
+    >>> rng = np.random.default_rng(1)
+    >>> A = rng.standard_normal((10, 5, 7, 4))
+    >>> W = rng.standard_normal((3, 3, 4, 8))
+    >>> b = rng.standard_normal((1, 1, 1, 8))
+    >>> Z, cache = conv_forward(A, W, b, {"pad": 1, "stride": 2})
+    >>> Z.shape
+    (10, 3, 4, 8)
+    """
+    s, pad = _hparameters(hparameters)
+    A_prev, W, b = _check_conv_inputs(A_prev, W, b)
+    m, n_H_prev, n_W_prev, n_C_prev = A_prev.shape
+    f_h, f_w, _, n_C = W.shape
+    p_h, p_w = resolve_padding(pad, f_h, f_w)
+    n_H = conv_output_size(n_H_prev, f_h, p_h, s)
+    n_W = conv_output_size(n_W_prev, f_w, p_w, s)
+    Z = np.empty((m, n_H, n_W, n_C), dtype=A_prev.dtype)
+    chunk, threads = _plan(m, n_H, n_W, f_h, f_w, n_C_prev, A_prev.itemsize)
+    with single_threaded_blas(threads > 1):
+        _k.conv2d_forward(A_prev, W, b, Z, s, s, p_h, p_w, chunk, threads)
+    cache = (A_prev, W, b.reshape(1, 1, 1, n_C), hparameters)
+    return Z, cache
+
+
+def conv_backward(dZ, cache, need_dA_prev=True):
+    r"""Backward pass of a convolution layer (the course's ``conv_backward``).
+
+    With :math:`dZ = \partial J/\partial Z` (for all :math:`h < n_H`, :math:`w < n_W`):
+
+    .. math::
+
+        dA_{pad}[i,\, hs{+}u,\, ws{+}v,\, k] &\mathrel{+}= \sum_c W[u, v, k, c]\; dZ[i, h, w, c] \\
+        dW[u, v, k, c] &= \sum_{i, h, w} A_{pad}[i,\, hs{+}u,\, ws{+}v,\, k]\; dZ[i, h, w, c] \\
+        db[c] &= \sum_{i, h, w} dZ[i, h, w, c]
+
+    and :math:`dA_{prev} = dA_{pad}[:, p{:}p{+}n_{H,prev}, p{:}p{+}n_{W,prev}, :]`
+    (the padding's gradient is dropped).  As in the course, :math:`dW` and
+    :math:`db` are *sums* over the examples: no :math:`1/m` here (the loss's
+    gradient carries it).
+
+    Parameters
+    ----------
+    dZ : ndarray, shape (m, n_H, n_W, n_C)
+    cache : tuple
+        The cache returned by :func:`conv_forward`.
+    need_dA_prev : bool
+        If False, ``dA_prev`` is not computed (returned as None): saves the
+        second GEMM and the col2im for a first layer.
+
+    Returns
+    -------
+    dA_prev : ndarray, shape (m, n_H_prev, n_W_prev, n_C_prev)
+    dW : ndarray, shape (f, f, n_C_prev, n_C)
+    db : ndarray, shape (1, 1, 1, n_C)
+    """
+    if not isinstance(cache, tuple) or len(cache) != 4:
+        raise TypeError("cache must be the (A_prev, W, b, hparameters) tuple returned by "
+                        "conv_forward")
+    A_prev, W, b, hparameters = cache
+    s, pad = _hparameters(hparameters)
+    A_prev, W, b = _check_conv_inputs(A_prev, W, b)
+    m, n_H_prev, n_W_prev, n_C_prev = A_prev.shape
+    f_h, f_w, _, n_C = W.shape
+    p_h, p_w = resolve_padding(pad, f_h, f_w)
+    n_H = conv_output_size(n_H_prev, f_h, p_h, s)
+    n_W = conv_output_size(n_W_prev, f_w, p_w, s)
+    dZ = check_float_array(dZ, "dZ", ndim=4, shape=(m, n_H, n_W, n_C),
+                           shape_names=("m", "n_H", "n_W", "n_C"), dtype=A_prev.dtype)
+    dA_prev = np.zeros(A_prev.shape, dtype=A_prev.dtype) if need_dA_prev else None
+    dW = np.empty(W.shape, dtype=A_prev.dtype)
+    db = np.empty(n_C, dtype=A_prev.dtype)
+    dA_arg = dA_prev if need_dA_prev else np.zeros((1, 1, 1, 1), dtype=A_prev.dtype)
+    chunk, threads = _plan(m, n_H, n_W, f_h, f_w, n_C_prev, A_prev.itemsize)
+    with single_threaded_blas(threads > 1):
+        _k.conv2d_backward(dZ, A_prev, W, dA_arg, dW, db, s, s, p_h, p_w, chunk, threads,
+                           bool(need_dA_prev))
+    return dA_prev, dW, db.reshape(1, 1, 1, n_C)

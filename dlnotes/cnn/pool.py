@@ -1,0 +1,156 @@
+r"""Max and average pooling (the notes' CNN section), forward and backward.
+
+Images are ``(m, n_H, n_W, n_C)``; pooling acts on each channel separately,
+has no parameters, and its output size per spatial axis is
+
+.. math::
+
+    n_{out} = \left\lfloor \frac{n - f}{s} \right\rfloor + 1 .
+
+**Ties in max pooling.** The course's backward pass builds the mask
+``x == max(x)`` over each window, which sends the gradient to *every* tied
+entry (after a ReLU, an all-zero window passes ``f*f`` copies of the
+gradient: the result is no longer the derivative of anything).  Here the
+forward pass records the index of the *first* maximum of each window
+(row-major window order) and the backward pass sends the whole gradient to
+that one entry: a valid (sub)gradient, and the same choice as PyTorch.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from dlnotes._kernels import pool as _k
+from dlnotes._validation import check_choice, check_float_array, check_scalar
+from dlnotes.cnn.conv import conv_output_size
+
+__all__ = ["pool_forward", "pool_backward"]
+
+_MODES = ("max", "average")
+
+
+def _pool_hparameters(hparameters):
+    if not isinstance(hparameters, dict):
+        raise TypeError(f"hparameters must be a dict {{'f': f, 'stride': s}}, got "
+                        f"{type(hparameters).__name__}")
+    missing = [k for k in ("f", "stride") if k not in hparameters]
+    if missing:
+        raise KeyError(f"hparameters is missing {missing} (expected keys 'f' and 'stride')")
+    f = check_scalar(hparameters["f"], "hparameters['f']", low=1, integer=True)
+    s = check_scalar(hparameters["stride"], "hparameters['stride']", low=1, integer=True)
+    return f, s
+
+
+def _check_A(A_prev, name="A_prev"):
+    return check_float_array(A_prev, name, ndim=4, shape=(None,) * 4,
+                             shape_names=("m", "n_H_prev", "n_W_prev", "n_C"))
+
+
+def pool_forward(A_prev, hparameters, mode="max"):
+    r"""Forward pass of a pooling layer (the course's ``pool_forward``).
+
+    .. math::
+
+        A[i, h, w, c] = \max_{0 \le u, v < f} A_{prev}[i,\, hs + u,\, ws + v,\, c]
+        \quad\text{or}\quad
+        \frac{1}{f^2}\sum_{0 \le u, v < f} A_{prev}[i,\, hs + u,\, ws + v,\, c]
+
+    Parameters
+    ----------
+    A_prev : ndarray, shape (m, n_H_prev, n_W_prev, n_C)
+    hparameters : dict
+        ``{"f": f, "stride": s}`` (window size and stride, both >= 1; no padding).
+    mode : {"max", "average"}
+
+    Returns
+    -------
+    A : ndarray, shape (m, n_H, n_W, n_C)
+        :math:`n_H = \lfloor (n_{H,prev} - f)/s \rfloor + 1`, same for :math:`n_W`.
+    cache : tuple
+        ``(A_prev, hparameters, argmax)``; ``argmax`` (int32, shape of ``A``) is
+        the flat spatial index ``y * n_W_prev + x`` of the first maximum of each
+        window (None for average pooling).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dlnotes.cnn import pool_forward
+    >>> A = np.arange(16, dtype=float).reshape(1, 4, 4, 1)
+    >>> pool_forward(A, {"f": 2, "stride": 2})[0][0, :, :, 0]
+    array([[ 5.,  7.],
+           [13., 15.]])
+    """
+    check_choice(mode, "mode", _MODES)
+    f, s = _pool_hparameters(hparameters)
+    A_prev = _check_A(A_prev)
+    m, n_H_prev, n_W_prev, n_C = A_prev.shape
+    n_H = conv_output_size(n_H_prev, f, 0, s)
+    n_W = conv_output_size(n_W_prev, f, 0, s)
+    if n_H_prev * n_W_prev > np.iinfo(np.int32).max:
+        raise ValueError("images larger than 2**31 pixels are not supported")
+    A = np.empty((m, n_H, n_W, n_C), dtype=A_prev.dtype)
+    if mode == "max":
+        argmax = np.empty((m, n_H, n_W, n_C), dtype=np.int32)
+        _k.max_pool_forward(A_prev, A, argmax, f, s)
+    else:
+        argmax = None
+        _k.avg_pool_forward(A_prev, A, f, s)
+    return A, (A_prev, hparameters, argmax)
+
+
+def pool_backward(dA, cache, mode="max"):
+    r"""Backward pass of a pooling layer (the course's ``pool_backward``).
+
+    Max pooling sends each gradient to the recorded argmax of its window (one
+    entry, the first maximum; see the module note on ties):
+
+    .. math::
+
+        dA_{prev}[i,\, y^*,\, x^*,\, c] \mathrel{+}= dA[i, h, w, c],\qquad
+        (y^*, x^*) = \operatorname{first\,argmax}_{(hs+u,\; ws+v)} A_{prev}[i, \cdot, \cdot, c]
+
+    Average pooling spreads it evenly over the window:
+
+    .. math::
+
+        dA_{prev}[i,\, hs + u,\, ws + v,\, c] \mathrel{+}= \frac{dA[i, h, w, c]}{f^2}
+
+    Overlapping windows (``s < f``) add up.
+
+    Parameters
+    ----------
+    dA : ndarray, shape (m, n_H, n_W, n_C)
+    cache : tuple
+        From :func:`pool_forward`; the course's 2-tuple ``(A_prev, hparameters)``
+        is also accepted (the argmax is then recomputed).
+    mode : {"max", "average"}
+        Must be the mode of the forward pass.
+
+    Returns
+    -------
+    dA_prev : ndarray, shape (m, n_H_prev, n_W_prev, n_C)
+    """
+    check_choice(mode, "mode", _MODES)
+    if not isinstance(cache, tuple) or len(cache) not in (2, 3):
+        raise TypeError("cache must be the (A_prev, hparameters, argmax) tuple returned by "
+                        "pool_forward")
+    A_prev, hparameters = cache[0], cache[1]
+    argmax = cache[2] if len(cache) == 3 else None
+    f, s = _pool_hparameters(hparameters)
+    A_prev = _check_A(A_prev)
+    m, n_H_prev, n_W_prev, n_C = A_prev.shape
+    n_H = conv_output_size(n_H_prev, f, 0, s)
+    n_W = conv_output_size(n_W_prev, f, 0, s)
+    dA = check_float_array(dA, "dA", ndim=4, shape=(m, n_H, n_W, n_C),
+                           shape_names=("m", "n_H", "n_W", "n_C"), dtype=A_prev.dtype)
+    dA_prev = np.zeros(A_prev.shape, dtype=A_prev.dtype)
+    if mode == "max":
+        if argmax is None:
+            _, (_, _, argmax) = pool_forward(A_prev, hparameters, mode="max")
+        argmax = np.asarray(argmax)
+        if argmax.shape != dA.shape or argmax.dtype != np.int32:
+            raise ValueError("cache's argmax does not match dA: was the forward pass run "
+                             "with mode='max' on these inputs?")
+        _k.max_pool_backward(dA, np.ascontiguousarray(argmax), dA_prev, f, s)
+    else:
+        _k.avg_pool_backward(dA, dA_prev, f, s)
+    return dA_prev

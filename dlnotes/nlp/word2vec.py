@@ -1,0 +1,276 @@
+r"""Word2vec: skip-gram with negative sampling (notes, "Word2Vec"; Mikolov et al. 2013).
+
+For a centre word :math:`c` with input vector :math:`v_c` (a row of
+``W_in``, the embedding :math:`E` of the course), a true context word
+:math:`o` and :math:`K` negative words :math:`k` drawn from
+:math:`P(w) \propto \text{count}(w)^{3/4}`, with output vectors :math:`u`
+(rows of ``W_out``, the course's :math:`\theta`):
+
+.. math::
+
+    L(c, o) = -\log\sigma(u_o^T v_c) - \sum_{k=1}^{K}\log\sigma(-u_k^T v_c)
+
+and the cost is the mean of :math:`L` over the (centre, context) pairs of a
+mini-batch.  Each negative is a logistic regression "is this a context word?"
+(the course's "Negative sampling" lecture), so training costs :math:`K+1`
+dot products per pair instead of a softmax over the vocabulary.
+
+Training here is mini-batch SGD in vectorised NumPy with sparse
+(``np.add.at``) updates.  After training, ``W_in`` rows are the word vectors;
+:func:`train_word2vec` returns them as a ``word_to_vec_map`` that plugs into
+:mod:`dlnotes.nlp.word_vectors`.
+"""
+from __future__ import annotations
+
+import collections
+import dataclasses
+
+import numpy as np
+
+from dlnotes._validation import as_rng, check_float_array, check_scalar
+
+__all__ = ["build_vocab", "skipgram_pairs", "negative_sampling_distribution", "sgns_loss",
+           "Word2Vec", "train_word2vec"]
+
+
+def _check_sentences(sentences):
+    if isinstance(sentences, str) or not hasattr(sentences, "__iter__"):
+        raise TypeError("sentences must be a list of token lists, e.g. [['the', 'cat'], ...]")
+    out = []
+    for i, s in enumerate(sentences):
+        if isinstance(s, str) or not hasattr(s, "__iter__"):
+            raise TypeError(f"sentences[{i}] must be a list of tokens, got {type(s).__name__}")
+        out.append(list(s))
+    return out
+
+
+def build_vocab(sentences, min_count=1):
+    """Vocabulary of a tokenised corpus, most frequent first.
+
+    Returns
+    -------
+    words : list of str
+    word_to_index : dict
+    counts : ndarray of int64, shape (V,)
+    """
+    sentences = _check_sentences(sentences)
+    min_count = check_scalar(min_count, "min_count", low=1, integer=True)
+    c = collections.Counter(w for s in sentences for w in s)
+    words = sorted((w for w, n in c.items() if n >= min_count), key=lambda w: (-c[w], str(w)))
+    if not words:
+        raise ValueError(f"no word occurs at least min_count={min_count} times")
+    return words, {w: i for i, w in enumerate(words)}, np.array([c[w] for w in words],
+                                                                  dtype=np.int64)
+
+
+def skipgram_pairs(sentences, word_to_index, window=2):
+    r"""All (centre, context) index pairs with :math:`0 < |j - i| \le` ``window``.
+
+    Words missing from ``word_to_index`` are dropped first (as gensim does).
+
+    Returns
+    -------
+    centers, contexts : ndarray of int64, shape (n_pairs,)
+    """
+    sentences = _check_sentences(sentences)
+    window = check_scalar(window, "window", low=1, integer=True)
+    cs, os = [], []
+    for s in sentences:
+        idx = np.array([word_to_index[w] for w in s if w in word_to_index], dtype=np.int64)
+        n = idx.size
+        for d in range(1, window + 1):
+            if n > d:
+                cs += [idx[:-d], idx[d:]]
+                os += [idx[d:], idx[:-d]]
+    if not cs:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(cs), np.concatenate(os)
+
+
+def negative_sampling_distribution(counts, power=0.75):
+    r"""The unigram distribution raised to 3/4: :math:`P(w) = f(w)^{3/4} / \sum_{w'} f(w')^{3/4}`."""
+    counts = np.asarray(counts, dtype=np.float64)
+    if counts.ndim != 1 or counts.size == 0 or np.any(counts < 0) or counts.sum() == 0:
+        raise ValueError("counts must be a non-empty 1-d array of non-negative counts, not all 0")
+    power = check_scalar(power, "power", low=0)
+    p = counts ** power
+    return p / p.sum()
+
+
+def _log_sigmoid(x):
+    return -np.logaddexp(0, -x)
+
+
+def _sigmoid(x):
+    return np.exp(-np.logaddexp(0, -x))
+
+
+def sgns_loss(W_in, W_out, centers, contexts, negatives):
+    r"""Skip-gram negative-sampling cost of a mini-batch and its gradients.
+
+    .. math::
+
+        J = \frac{1}{B}\sum_{b=1}^{B}\Big[-\log\sigma(u_{o_b}^T v_{c_b})
+             - \sum_{k=1}^{K}\log\sigma(-u_{n_{bk}}^T v_{c_b})\Big]
+
+    .. math::
+
+        \frac{\partial L}{\partial v_c} = (\sigma(u_o^Tv_c) - 1)\,u_o + \sum_k \sigma(u_k^Tv_c)\,u_k,\quad
+        \frac{\partial L}{\partial u_o} = (\sigma(u_o^Tv_c) - 1)\,v_c,\quad
+        \frac{\partial L}{\partial u_k} = \sigma(u_k^Tv_c)\,v_c
+
+    summed into the rows of the dense gradient arrays (a word can appear several times).
+
+    Parameters
+    ----------
+    W_in : ndarray, shape (V, d)
+        Input (centre) vectors :math:`v`.
+    W_out : ndarray, shape (V, d)
+        Output (context) vectors :math:`u`.
+    centers, contexts : ndarray of int, shape (B,)
+    negatives : ndarray of int, shape (B, K)
+
+    Returns
+    -------
+    cost : float
+    grads : dict
+        ``dW_in``, ``dW_out`` of shape (V, d).
+    """
+    W_in = check_float_array(W_in, "W_in", ndim=2, shape_names=("V", "d"))
+    V, d = W_in.shape
+    W_out = check_float_array(W_out, "W_out", shape=(V, d), shape_names=("V", "d"),
+                              dtype=W_in.dtype)
+    c, o, n = _check_indices(centers, contexts, negatives, V)
+    return _sgns(W_in, W_out, c, o, n)
+
+
+def _check_indices(centers, contexts, negatives, V):
+    c = np.asarray(centers)
+    o = np.asarray(contexts)
+    n = np.asarray(negatives)
+    for name, a in (("centers", c), ("contexts", o), ("negatives", n)):
+        if a.dtype.kind not in "iu":
+            raise TypeError(f"{name} must hold integer word indices, got dtype {a.dtype}")
+        if a.size and (a.min() < 0 or a.max() >= V):
+            raise ValueError(f"{name} must hold indices in [0, {V}), got [{a.min()}, {a.max()}]")
+    if c.ndim != 1 or o.shape != c.shape:
+        raise ValueError(f"centers and contexts must have the same shape (B,), got {c.shape} "
+                         f"and {o.shape}")
+    if n.ndim != 2 or n.shape[0] != c.shape[0]:
+        raise ValueError(f"negatives must have shape (B, K) = ({c.shape[0]}, K), got {n.shape}")
+    if c.size == 0:
+        raise ValueError("the mini-batch is empty")
+    return c, o, n
+
+
+def _sgns(W_in, W_out, c, o, n):
+    B = c.shape[0]
+    v = W_in[c]                                   # (B, d)
+    u_o = W_out[o]                                # (B, d)
+    u_n = W_out[n]                                # (B, K, d)
+    s_pos = np.einsum("bd,bd->b", u_o, v)
+    s_neg = np.einsum("bkd,bd->bk", u_n, v)
+    cost = -(np.sum(_log_sigmoid(s_pos)) + np.sum(_log_sigmoid(-s_neg))) / B
+    g_pos = (_sigmoid(s_pos) - 1) / B             # (B,)
+    g_neg = _sigmoid(s_neg) / B                   # (B, K)
+    dv = g_pos[:, None] * u_o + np.einsum("bk,bkd->bd", g_neg, u_n)
+    dW_in = np.zeros_like(W_in)
+    dW_out = np.zeros_like(W_out)
+    np.add.at(dW_in, c, dv)
+    np.add.at(dW_out, o, g_pos[:, None] * v)
+    np.add.at(dW_out, n.ravel(), (g_neg[:, :, None] * v[:, None, :]).reshape(-1, v.shape[1]))
+    return float(cost), {"dW_in": dW_in, "dW_out": dW_out}
+
+
+@dataclasses.dataclass
+class Word2Vec:
+    """A trained skip-gram model."""
+
+    words: list
+    word_to_index: dict
+    W_in: np.ndarray
+    W_out: np.ndarray
+    losses: list
+
+    @property
+    def word_to_vec_map(self):
+        """``{word: W_in row}``, for :mod:`dlnotes.nlp.word_vectors`."""
+        return {w: self.W_in[i] for i, w in enumerate(self.words)}
+
+    def most_similar(self, word, topn=5):
+        """The ``topn`` words with the highest cosine similarity to ``word``."""
+        if word not in self.word_to_index:
+            raise KeyError(f"{word!r} is not in the vocabulary")
+        E = self.W_in / np.linalg.norm(self.W_in, axis=1, keepdims=True)
+        sims = E @ E[self.word_to_index[word]]
+        order = [i for i in np.argsort(-sims) if self.words[i] != word][:topn]
+        return [(self.words[i], float(sims[i])) for i in order]
+
+
+def train_word2vec(sentences, dim=20, window=2, negative=5, epochs=5, learning_rate=0.05,
+                   batch_size=256, min_count=1, dtype=np.float64, rng=None, seed=None):
+    r"""Train skip-gram with negative sampling by mini-batch SGD.
+
+    Each epoch shuffles all (centre, context) pairs of :func:`skipgram_pairs`,
+    draws ``negative`` words per pair from
+    :func:`negative_sampling_distribution` and takes one step
+    :math:`W \leftarrow W - \alpha\, \partial J/\partial W` per mini-batch
+    (sparse: only the rows in the batch change).  ``W_in`` starts uniform in
+    :math:`\pm 0.5/d` and ``W_out`` at zero, as in word2vec.c.
+
+    Parameters
+    ----------
+    sentences : list of list of str
+    dim : int
+        Embedding size :math:`d`.
+    window : int
+    negative : int
+        :math:`K` (5-20 for small data sets, 2-5 for large ones, per Mikolov et al.).
+    epochs : int
+    learning_rate : float
+    batch_size : int
+    min_count : int
+    dtype : float32 or float64
+    rng, seed : numpy Generator or int
+
+    Returns
+    -------
+    Word2Vec
+        ``losses`` holds the mean cost of each epoch.
+    """
+    dim = check_scalar(dim, "dim", low=1, integer=True)
+    negative = check_scalar(negative, "negative", low=1, integer=True)
+    epochs = check_scalar(epochs, "epochs", low=0, integer=True)
+    learning_rate = check_scalar(learning_rate, "learning_rate", low=0, low_inclusive=False)
+    batch_size = check_scalar(batch_size, "batch_size", low=1, integer=True)
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float32, np.float64):
+        raise TypeError(f"dtype must be float32 or float64, got {dtype}")
+    rng = as_rng(rng, seed)
+    words, w2i, counts = build_vocab(sentences, min_count)
+    centers, contexts = skipgram_pairs(sentences, w2i, window)
+    if centers.size == 0:
+        raise ValueError("the corpus has no (centre, context) pair: sentences are too short")
+    V = len(words)
+    W_in = ((rng.random((V, dim)) - 0.5) / dim).astype(dtype)
+    W_out = np.zeros((V, dim), dtype=dtype)
+    p = negative_sampling_distribution(counts)
+    cdf = np.cumsum(p)
+    losses = []
+    lr = dtype.type(learning_rate)
+    for _ in range(epochs):
+        perm = rng.permutation(centers.size)
+        total, nb = 0.0, 0
+        for start in range(0, perm.size, batch_size):
+            sel = perm[start:start + batch_size]
+            c, o = centers[sel], contexts[sel]
+            n = np.minimum(np.searchsorted(cdf, rng.random((sel.size, negative))), V - 1)
+            cost, g = _sgns(W_in, W_out, c, o, n)
+            # the gradient is of the batch mean; scale by the batch size so the
+            # step per pair matches per-pair SGD with this learning rate
+            W_in -= (lr * sel.size) * g["dW_in"]
+            W_out -= (lr * sel.size) * g["dW_out"]
+            total += cost * sel.size
+            nb += sel.size
+        losses.append(total / nb)
+    return Word2Vec(words, w2i, W_in, W_out, losses)

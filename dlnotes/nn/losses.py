@@ -1,0 +1,174 @@
+r"""Losses and costs (notes, "Basic NN").
+
+Costs are means over the ``m`` examples (columns).  Functions named
+``*_with_logits`` take pre-activations and return ``(cost, dZ)`` where
+``dZ`` is the true derivative :math:`\partial J/\partial Z` (it carries the
+:math:`1/m` of the mean); this is the form the layers and the
+:class:`~dlnotes.models.Model` use.  Probability-space losses clip their
+input to :math:`[\epsilon, 1-\epsilon]` so that :math:`\log 0` never occurs.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from dlnotes._validation import check_float_array, check_labels, check_scalar
+from dlnotes.nn.activations import log_softmax, softmax
+
+__all__ = ["binary_cross_entropy", "binary_cross_entropy_backward",
+           "sigmoid_cross_entropy_with_logits", "categorical_cross_entropy",
+           "softmax_cross_entropy_with_logits", "mean_squared_error", "LOSSES"]
+
+
+def _prepare(A, Y, name="AL"):
+    A = check_float_array(A, name, ndim=2, shape_names=("n_y", "m"))
+    Y = check_labels(Y, "Y", dtype=A.dtype)
+    if Y.ndim == 1 and A.shape[0] == 1:
+        Y = Y.reshape(1, -1)
+    if Y.shape != A.shape:
+        raise ValueError(f"Y must have the shape of {name} (n_y, m) = {A.shape}, got {Y.shape}")
+    if A.shape[1] == 0:
+        raise ValueError(f"{name} must hold at least one example (m >= 1), got shape {A.shape}")
+    return A, Y
+
+
+def binary_cross_entropy(AL, Y, epsilon=1e-12):
+    r"""Cross-entropy cost of sigmoid outputs (the notes' logistic cost).
+
+    .. math::
+
+        J = -\frac{1}{m}\sum_{i=1}^{m}\Big(y^{(i)}\log a^{[L](i)}
+            + (1-y^{(i)})\log\big(1-a^{[L](i)}\big)\Big)
+
+    With several output rows (multi-label), the sum runs over rows too.
+
+    Parameters
+    ----------
+    AL : ndarray, shape (n_y, m)
+        Probabilities :math:`\hat y`.
+    Y : array_like, shape (n_y, m)
+        Labels in :math:`[0, 1]` (ints and bools are accepted).
+    epsilon : float, default 1e-12
+        ``AL`` is clipped to :math:`[\epsilon, 1-\epsilon]` before the log.
+
+    Returns
+    -------
+    cost : float
+
+    Examples
+    --------
+    >>> round(binary_cross_entropy(np.array([[0.8]]), np.array([[1]])), 12)
+    0.223143551314
+    """
+    epsilon = check_scalar(epsilon, "epsilon", low=0.0, high=0.5, low_inclusive=False)
+    AL, Y = _prepare(AL, Y)
+    P = np.clip(AL, epsilon, 1 - epsilon)
+    m = AL.shape[1]
+    return float(-np.sum(Y * np.log(P) + (1 - Y) * np.log1p(-P)) / m)
+
+
+def binary_cross_entropy_backward(AL, Y, epsilon=1e-12):
+    r"""Derivative of :func:`binary_cross_entropy` with respect to ``AL``.
+
+    .. math::
+
+        \frac{\partial J}{\partial a^{[L](i)}}
+        = \frac{1}{m}\left(-\frac{y^{(i)}}{a^{(i)}} + \frac{1-y^{(i)}}{1-a^{(i)}}\right)
+    """
+    epsilon = check_scalar(epsilon, "epsilon", low=0.0, high=0.5, low_inclusive=False)
+    AL, Y = _prepare(AL, Y)
+    P = np.clip(AL, epsilon, 1 - epsilon)
+    return (-(Y / P) + (1 - Y) / (1 - P)) / AL.shape[1]
+
+
+def sigmoid_cross_entropy_with_logits(Z, Y):
+    r"""Binary cross-entropy computed from logits, stably, with its gradient.
+
+    .. math::
+
+        J = \frac{1}{m}\sum_i \Big(\max(z_i, 0) - z_i y_i + \log\big(1 + e^{-|z_i|}\big)\Big),
+        \qquad \frac{\partial J}{\partial Z} = \frac{\sigma(Z) - Y}{m}
+
+    which equals :func:`binary_cross_entropy` of :math:`\sigma(Z)` without
+    ever evaluating :math:`\log \sigma(z)` for large :math:`|z|`.
+
+    Returns
+    -------
+    cost : float
+    dZ : ndarray, shape of ``Z``
+    """
+    from dlnotes.nn.activations import sigmoid
+
+    Z, Y = _prepare(Z, Y, "Z")
+    m = Z.shape[1]
+    cost = float(np.sum(np.maximum(Z, 0) - Z * Y + np.log1p(np.exp(-np.abs(Z)))) / m)
+    return cost, (sigmoid(Z) - Y) / m
+
+
+def categorical_cross_entropy(AL, Y, epsilon=1e-12):
+    r"""Cross-entropy of softmax probabilities against one-hot (or soft) labels.
+
+    .. math::
+
+        J = -\frac{1}{m}\sum_{i=1}^{m}\sum_{j=1}^{n_y} y^{(i)}_j \log \hat y^{(i)}_j
+
+    Parameters
+    ----------
+    AL : ndarray, shape (n_y, m)
+        Probabilities; each column sums to 1.
+    Y : array_like, shape (n_y, m)
+    epsilon : float
+        Probabilities are clipped below at ``epsilon``.
+    """
+    epsilon = check_scalar(epsilon, "epsilon", low=0.0, high=0.5, low_inclusive=False)
+    AL, Y = _prepare(AL, Y)
+    return float(-np.sum(Y * np.log(np.maximum(AL, epsilon))) / AL.shape[1])
+
+
+def softmax_cross_entropy_with_logits(Z, Y):
+    r"""Softmax plus categorical cross-entropy, from logits, with its gradient.
+
+    .. math::
+
+        J = -\frac{1}{m}\sum_{i}\sum_j y^{(i)}_j \log\operatorname{softmax}(z^{(i)})_j,
+        \qquad \frac{\partial J}{\partial Z} = \frac{\hat Y - Y}{m}
+
+    The log-probabilities come from :func:`~dlnotes.nn.activations.log_softmax`,
+    so very confident wrong predictions give a large finite cost, not ``inf``.
+    This is ``torch.nn.functional.cross_entropy`` in the column layout.
+
+    Returns
+    -------
+    cost : float
+    dZ : ndarray, shape (n_y, m)
+    """
+    Z, Y = _prepare(Z, Y, "Z")
+    m = Z.shape[1]
+    cost = float(-np.sum(Y * log_softmax(Z, axis=0)) / m)
+    return cost, (softmax(Z, axis=0) - Y) / m
+
+
+def mean_squared_error(A, Y):
+    r"""Half mean squared error over examples, with its gradient.
+
+    .. math::
+
+        J = \frac{1}{2m}\sum_{i}\lVert a^{(i)} - y^{(i)}\rVert^2,
+        \qquad \frac{\partial J}{\partial A} = \frac{A - Y}{m}
+
+    Returns
+    -------
+    cost : float
+    dA : ndarray
+    """
+    A, Y = _prepare(A, Y, "A")
+    m = A.shape[1]
+    D = A - Y
+    return float(np.sum(D * D) / (2 * m)), D / m
+
+
+#: Name -> loss function returning ``(cost, dZ)`` from the last layer's output.
+LOSSES = {
+    "softmax_cross_entropy": softmax_cross_entropy_with_logits,
+    "sigmoid_cross_entropy": sigmoid_cross_entropy_with_logits,
+    "mse": mean_squared_error,
+}

@@ -1,0 +1,352 @@
+r"""Optimizer objects: :class:`SGD`, :class:`Momentum`, :class:`RMSprop`, :class:`Adam`.
+
+All of them share one protocol::
+
+    opt = Adam(learning_rate=1e-3)            # float or a schedule object
+    opt.step(params, grads)                   # dicts of arrays, updated IN PLACE
+    opt.step_layers(model_or_layer)           # the same, for any Layer / Sequential
+    opt.t                                     # number of steps taken so far
+    opt.epoch                                 # 1-based epoch for the schedule
+    opt.lr                                    # learning rate at the current epoch
+    opt.state_dict() / opt.load_state_dict(d) # plain arrays, np.savez-friendly
+
+The state (velocity ``v``, squared average ``s``) is keyed by the parameter's
+name, so the same optimizer keeps working when ``params`` is rebuilt (as
+:class:`~dlnotes.layers.base.Sequential` does after every backward pass): only the
+arrays must stay the same objects, which they do because the update is in place.
+``grads`` may use the same keys as ``params`` or the course's ``"d" + key``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from dlnotes._validation import check_scalar
+from dlnotes.optim import _rules
+from dlnotes.optim.schedules import as_schedule
+
+__all__ = ["Optimizer", "SGD", "Momentum", "RMSprop", "Adam", "get_optimizer"]
+
+
+def _check_beta(value, name):
+    return check_scalar(value, name, low=0.0, high=1.0, high_inclusive=False)
+
+
+def _check_eps(value, name="epsilon"):
+    return check_scalar(value, name, low=0.0, low_inclusive=False)
+
+
+def layer_params_and_grads(layer):
+    """``(params, grads)`` dicts of a layer or container, keyed ``"<leaf index>.<name>"``.
+
+    Read straight from the leaf layers (``layer.layers()``), so the arrays are
+    always the current ones even if a container's cached dicts are stale.
+    """
+    params, grads = {}, {}
+    leaves = layer.layers() if hasattr(layer, "layers") else [layer]
+    for i, leaf in enumerate(leaves):
+        for k, v in leaf.params.items():
+            key = f"{i}.{k}"
+            params[key] = v
+            if k not in leaf.grads:
+                raise ValueError(f"layer {i} ({leaf!r}) has no gradient for parameter {k!r}; "
+                                 "run backward() before step")
+            grads[key] = leaf.grads[k]
+    return params, grads
+
+
+class Optimizer:
+    """Base class of the optimizers.
+
+    Parameters
+    ----------
+    learning_rate : float or schedule
+        :math:`\\alpha \\ge 0`, or a schedule from :mod:`dlnotes.optim.schedules`
+        (any callable ``f(epoch) -> rate``), evaluated at :attr:`epoch`.
+
+    Attributes
+    ----------
+    t : int
+        Steps taken (Adam's bias-correction counter; it is 1 during the first step).
+    epoch : int
+        The 1-based epoch given to the schedule; :meth:`dlnotes.models.model.Model.fit` sets it.
+    state : dict
+        ``{param_name: {slot: array}}``.
+    """
+
+    slots = ()
+    hyperparameters = ()
+
+    def __init__(self, learning_rate):
+        self.learning_rate = learning_rate
+        self.schedule = as_schedule(learning_rate)
+        self.t = 0
+        self.epoch = 1
+        self.state = {}
+
+    @property
+    def lr(self):
+        """The learning rate at the current :attr:`epoch`."""
+        return float(self.schedule(self.epoch))
+
+    def set_epoch(self, epoch):
+        self.epoch = check_scalar(epoch, "epoch", integer=True)
+
+    # -- the update ---------------------------------------------------------------------
+    def _grad(self, grads, name):
+        if name in grads:
+            return grads[name]
+        if "d" + name in grads:
+            return grads["d" + name]
+        raise KeyError(f"grads has no entry for parameter {name!r} (looked for {name!r} "
+                       f"and {'d' + name!r})")
+
+    def _slots_for(self, name, p):
+        st = self.state.get(name)
+        if st is None or any(st[s].shape != p.shape or st[s].dtype != p.dtype
+                             for s in self.slots):
+            st = {s: np.zeros_like(p) for s in self.slots}
+            self.state[name] = st
+        return st
+
+    def step(self, params, grads):
+        """One update of every array in ``params``, in place.
+
+        Parameters
+        ----------
+        params : dict of str -> ndarray
+            Updated in place (the arrays must be writable float arrays).
+        grads : dict of str -> ndarray
+            Same keys (or ``"d" + key``), same shapes.
+        """
+        if not isinstance(params, dict) or not isinstance(grads, dict):
+            raise TypeError("params and grads must be dicts of arrays")
+        checked = []
+        for name, p in params.items():
+            if not isinstance(p, np.ndarray) or p.dtype.kind != "f":
+                raise TypeError(f"params[{name!r}] must be a float ndarray (updated in "
+                                f"place), got {type(p).__name__}")
+            g = self._grad(grads, name)
+            g = np.asarray(g)
+            if g.shape != p.shape:
+                raise ValueError(f"gradient of {name!r} must have shape {p.shape}, got "
+                                 f"{g.shape}")
+            if g.dtype != p.dtype:
+                g = g.astype(p.dtype)
+            checked.append((name, p, g))
+        self.t += 1
+        lr = self.lr
+        for name, p, g in checked:
+            self._update(name, p, g, lr)
+
+    def step_layers(self, layer):
+        """:meth:`step` on all parameters of a layer or container (see
+        :func:`layer_params_and_grads`)."""
+        params, grads = layer_params_and_grads(layer)
+        if params:
+            self.step(params, grads)
+        else:
+            self.t += 1
+
+    def _update(self, name, p, g, lr):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def zero_state(self):
+        """Forget the state and reset :attr:`t` (the schedule's epoch is kept)."""
+        self.state = {}
+        self.t = 0
+
+    # -- (de)serialisation --------------------------------------------------------------
+    def get_config(self):
+        cfg = {"class": type(self).__name__}
+        lr = self.learning_rate
+        cfg["learning_rate"] = float(lr) if isinstance(lr, (int, float)) else repr(lr)
+        for h in self.hyperparameters:
+            cfg[h] = getattr(self, h)
+        return cfg
+
+    def state_dict(self):
+        """Plain arrays: ``{"t": ..., "epoch": ..., "<slot>:<param>": array}``."""
+        out = {"t": np.array(self.t, dtype=np.int64), "epoch": np.array(self.epoch, np.int64)}
+        for name, st in self.state.items():
+            for slot, arr in st.items():
+                out[f"{slot}:{name}"] = arr.copy()
+        return out
+
+    def load_state_dict(self, state):
+        """Restore :meth:`state_dict` output; validated fully before anything changes."""
+        if not isinstance(state, dict) and not hasattr(state, "keys"):
+            raise TypeError("state must be a dict of arrays")
+        try:
+            t = int(np.asarray(state["t"]))
+            epoch = int(np.asarray(state["epoch"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"optimizer state must hold integer 't' and 'epoch': {exc}") from None
+        if t < 0:
+            raise ValueError(f"optimizer state 't' must be >= 0, got {t}")
+        new = {}
+        for key in state.keys():
+            if key in ("t", "epoch"):
+                continue
+            slot, sep, name = str(key).partition(":")
+            if not sep or slot not in self.slots:
+                raise ValueError(f"unexpected optimizer state entry {key!r} for "
+                                 f"{type(self).__name__} (slots {self.slots})")
+            arr = np.asarray(state[key])
+            if arr.dtype.kind != "f":
+                raise ValueError(f"optimizer state {key!r} must be a float array")
+            new.setdefault(name, {})[slot] = np.array(arr, copy=True)
+        for name, st in new.items():
+            if set(st) != set(self.slots):
+                raise ValueError(f"optimizer state for {name!r} must have slots {self.slots}")
+        self.state, self.t, self.epoch = new, t, epoch
+
+    def __repr__(self):
+        cfg = self.get_config()
+        cfg.pop("class")
+        return f"{type(self).__name__}(" + ", ".join(f"{k}={v!r}" for k, v in cfg.items()) + ")"
+
+
+class SGD(Optimizer):
+    r"""(Mini-batch) gradient descent.
+
+    .. math::
+
+        W \leftarrow W - \alpha\, dW, \qquad b \leftarrow b - \alpha\, db
+
+    Parameters
+    ----------
+    learning_rate : float or schedule, default 0.01
+    """
+
+    def __init__(self, learning_rate=0.01):
+        super().__init__(learning_rate)
+
+    def _update(self, name, p, g, lr):
+        _rules.sgd_rule(p, g, lr)
+
+
+class Momentum(Optimizer):
+    r"""Gradient descent with momentum (the notes' exponentially weighted form).
+
+    .. math::
+
+        v_{dW} &\leftarrow \beta v_{dW} + (1-\beta)\, dW \\
+        W &\leftarrow W - \alpha\, v_{dW}
+
+    with :math:`v_{dW} = 0` initially.  This equals
+    ``torch.optim.SGD(lr=alpha * (1 - beta), momentum=beta, dampening=0)``
+    exactly (torch's buffer is :math:`v/(1-\beta)`).
+
+    Parameters
+    ----------
+    learning_rate : float or schedule, default 0.01
+    beta : float in [0, 1), default 0.9
+        The notes' range is 0.8-0.999.
+    """
+
+    slots = ("v",)
+    hyperparameters = ("beta",)
+
+    def __init__(self, learning_rate=0.01, beta=0.9):
+        super().__init__(learning_rate)
+        self.beta = _check_beta(beta, "beta")
+
+    def _update(self, name, p, g, lr):
+        st = self._slots_for(name, p)
+        _rules.momentum_rule(p, g, st["v"], lr, self.beta)
+
+
+class RMSprop(Optimizer):
+    r"""RMSprop (Hinton, lecture 6e) with the course's/PyTorch's epsilon placement.
+
+    .. math::
+
+        s_{dW} &\leftarrow \beta_2 s_{dW} + (1-\beta_2)\, dW^{2} \\
+        W &\leftarrow W - \alpha\, \frac{dW}{\sqrt{s_{dW}} + \epsilon}
+
+    (squares and roots element-wise).  With ``eps_inside=True`` the update is
+    TensorFlow's ``ApplyRMSProp`` form :math:`W \leftarrow W - \alpha\, dW/\sqrt{s_{dW}+\epsilon}`,
+    which is what the notes write (errata E9).  The two agree when
+    :math:`\sqrt{s}\gg\epsilon`, and differ by orders of magnitude for tiny
+    gradients (step 1, :math:`g=10^{-6}`, :math:`\beta_2=0.999`, :math:`\epsilon=10^{-8}`:
+    step/α is 24.03 outside, 0.0100 inside).
+
+    The default form equals ``torch.optim.RMSprop(lr=alpha, alpha=beta2, eps=epsilon)``.
+
+    Parameters
+    ----------
+    learning_rate : float or schedule, default 0.001
+    beta2 : float in [0, 1), default 0.999
+        Decay of the squared-gradient average (torch's ``alpha``, Keras' ``rho``).
+    epsilon : float > 0, default 1e-8
+    eps_inside : bool, default False
+        Put :math:`\epsilon` under the square root (TensorFlow / the notes' form).
+    """
+
+    slots = ("s",)
+    hyperparameters = ("beta2", "epsilon", "eps_inside")
+
+    def __init__(self, learning_rate=0.001, beta2=0.999, epsilon=1e-8, eps_inside=False):
+        super().__init__(learning_rate)
+        self.beta2 = _check_beta(beta2, "beta2")
+        self.epsilon = _check_eps(epsilon)
+        if not isinstance(eps_inside, (bool, np.bool_)):
+            raise TypeError(f"eps_inside must be a bool, got {eps_inside!r}")
+        self.eps_inside = bool(eps_inside)
+
+    def _update(self, name, p, g, lr):
+        st = self._slots_for(name, p)
+        _rules.rmsprop_rule(p, g, st["s"], lr, self.beta2, self.epsilon, self.eps_inside)
+
+
+class Adam(Optimizer):
+    r"""Adam (Kingma & Ba 2015, Algorithm 1), as in the notes.
+
+    .. math::
+
+        v_{dW} &\leftarrow \beta_1 v_{dW} + (1-\beta_1)\, dW, &
+        \hat v_{dW} &= \frac{v_{dW}}{1-\beta_1^{\,t}} \\
+        s_{dW} &\leftarrow \beta_2 s_{dW} + (1-\beta_2)\, dW^{2}, &
+        \hat s_{dW} &= \frac{s_{dW}}{1-\beta_2^{\,t}} \\
+        W &\leftarrow W - \alpha\, \frac{\hat v_{dW}}{\sqrt{\hat s_{dW}} + \epsilon}
+
+    :math:`t` is incremented *before* the update, so it is 1 at the first step.
+    This is ``torch.optim.Adam(lr, betas=(beta1, beta2), eps=epsilon)``.
+
+    Parameters
+    ----------
+    learning_rate : float or schedule, default 0.001
+    beta1 : float in [0, 1), default 0.9
+    beta2 : float in [0, 1), default 0.999
+    epsilon : float > 0, default 1e-8
+    """
+
+    slots = ("v", "s")
+    hyperparameters = ("beta1", "beta2", "epsilon")
+
+    def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8):
+        super().__init__(learning_rate)
+        self.beta1 = _check_beta(beta1, "beta1")
+        self.beta2 = _check_beta(beta2, "beta2")
+        self.epsilon = _check_eps(epsilon)
+
+    def _update(self, name, p, g, lr):
+        st = self._slots_for(name, p)
+        _rules.adam_rule(p, g, st["v"], st["s"], self.t, lr, self.beta1, self.beta2,
+                         self.epsilon)
+
+
+_OPTIMIZERS = {"sgd": SGD, "gd": SGD, "momentum": Momentum, "rmsprop": RMSprop, "adam": Adam}
+
+
+def get_optimizer(optimizer, **kwargs):
+    """An optimizer object from a name (``"sgd"``, ``"gd"``, ``"momentum"``, ``"rmsprop"``,
+    ``"adam"``) or an existing :class:`Optimizer` (returned as is)."""
+    if isinstance(optimizer, Optimizer):
+        if kwargs:
+            raise TypeError("keyword arguments are only used with an optimizer name")
+        return optimizer
+    if isinstance(optimizer, str) and optimizer.lower() in _OPTIMIZERS:
+        return _OPTIMIZERS[optimizer.lower()](**kwargs)
+    raise ValueError(f"optimizer must be an Optimizer or one of {sorted(_OPTIMIZERS)}, got "
+                     f"{optimizer!r}")

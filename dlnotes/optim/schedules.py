@@ -1,0 +1,284 @@
+r"""Learning-rate decay (notes, "Optimization"; course C2W2).
+
+Functions compute one formula; schedule objects wrap them so an optimizer can
+ask for the learning rate of an epoch.
+
+Epoch indexing
+--------------
+The lecture's worked example counts epochs from **1** (with
+:math:`\alpha_0 = 0.2` and ``decay_rate = 1``: 0.1, 0.067, 0.05, 0.04 for
+epochs 1-4), and :math:`k/\sqrt{\text{epoch}}` is undefined at epoch 0.  The
+functions take ``epoch_num`` as given (0 allowed where the formula is
+defined).  The schedule objects are called with the 1-based epoch that
+:meth:`dlnotes.models.model.Model.fit` passes (``optimizer.epoch``, 1 during the
+first epoch), so :class:`InverseTimeDecay` reproduces the lecture's table.
+The course's *assignment* loops ``for i in range(num_epochs)`` and evaluates
+the schedule at 0-based ``i``; pass ``epoch_offset=-1`` to a schedule object to
+get that convention.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+
+from dlnotes._validation import check_scalar
+
+__all__ = [
+    "update_lr", "inverse_time_decay", "exponential_decay", "inverse_sqrt_decay",
+    "schedule_lr_decay", "Schedule", "ConstantLR", "InverseTimeDecay", "ExponentialDecay",
+    "InverseSqrtDecay", "ScheduledDecay", "ManualSchedule", "as_schedule",
+]
+
+
+def _lr0(learning_rate0):
+    return check_scalar(learning_rate0, "learning_rate0", low=0.0)
+
+
+def _epoch(epoch_num, low=0):
+    return check_scalar(epoch_num, "epoch_num", low=low, integer=True)
+
+
+def inverse_time_decay(learning_rate0, epoch_num, decay_rate):
+    r"""Inverse-time decay.
+
+    .. math::
+
+        \alpha = \frac{\alpha_0}{1 + \text{decay\_rate}\cdot \text{epoch\_num}}
+
+    Parameters
+    ----------
+    learning_rate0 : float
+        :math:`\alpha_0 \ge 0`.
+    epoch_num : int
+        Epoch number (``>= 0``; the lecture counts from 1).
+    decay_rate : float
+        ``>= 0``.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> [round(inverse_time_decay(0.2, e, 1.0), 4) for e in (1, 2, 3, 4)]
+    [0.1, 0.0667, 0.05, 0.04]
+    """
+    lr0 = _lr0(learning_rate0)
+    e = _epoch(epoch_num)
+    r = check_scalar(decay_rate, "decay_rate", low=0.0)
+    return lr0 / (1.0 + r * e)
+
+
+def update_lr(learning_rate0, epoch_num, decay_rate):
+    r"""The course's name for :func:`inverse_time_decay`.
+
+    .. math::
+
+        \alpha = \frac{\alpha_0}{1 + \text{decay\_rate}\cdot \text{epoch\_num}}
+    """
+    return inverse_time_decay(learning_rate0, epoch_num, decay_rate)
+
+
+def exponential_decay(learning_rate0, epoch_num, base=0.95):
+    r"""Exponential decay with any base (the notes use 0.95).
+
+    .. math::
+
+        \alpha = \text{base}^{\,\text{epoch\_num}}\, \alpha_0
+
+    Parameters
+    ----------
+    learning_rate0 : float
+    epoch_num : int, ``>= 0``
+    base : float in (0, 1]
+    """
+    lr0 = _lr0(learning_rate0)
+    e = _epoch(epoch_num)
+    base = check_scalar(base, "base", low=0.0, high=1.0, low_inclusive=False)
+    return base ** e * lr0
+
+
+def inverse_sqrt_decay(learning_rate0, epoch_num, k=1.0):
+    r"""Inverse square-root decay.
+
+    .. math::
+
+        \alpha = \frac{k}{\sqrt{\text{epoch\_num}}}\, \alpha_0
+
+    Parameters
+    ----------
+    learning_rate0 : float
+    epoch_num : int, ``>= 1`` (undefined at 0)
+    k : float, ``> 0``
+    """
+    lr0 = _lr0(learning_rate0)
+    e = _epoch(epoch_num, low=1)
+    k = check_scalar(k, "k", low=0.0, low_inclusive=False)
+    return k / math.sqrt(e) * lr0
+
+
+def schedule_lr_decay(learning_rate0, epoch_num, decay_rate, time_interval=1000):
+    r"""Scheduled (step-wise) inverse-time decay, the course assignment's form.
+
+    .. math::
+
+        \alpha = \frac{\alpha_0}{1 + \text{decay\_rate}\cdot
+                 \lfloor \text{epoch\_num} / \text{time\_interval} \rfloor}
+
+    The rate changes only every ``time_interval`` epochs.
+
+    Parameters
+    ----------
+    learning_rate0 : float
+    epoch_num : int, ``>= 0``
+    decay_rate : float, ``>= 0``
+    time_interval : int, ``>= 1``
+    """
+    lr0 = _lr0(learning_rate0)
+    e = _epoch(epoch_num)
+    r = check_scalar(decay_rate, "decay_rate", low=0.0)
+    interval = check_scalar(time_interval, "time_interval", low=1, integer=True)
+    return lr0 / (1.0 + r * (e // interval))
+
+
+class Schedule:
+    """Base class: ``schedule(epoch) -> learning rate`` (epochs 1-based, see module doc)."""
+
+    def __init__(self, epoch_offset=0):
+        self.epoch_offset = check_scalar(epoch_offset, "epoch_offset", integer=True)
+
+    def __call__(self, epoch):
+        return self._rate(int(epoch) + self.epoch_offset)
+
+    def _rate(self, epoch):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def get_config(self):
+        return {"epoch_offset": self.epoch_offset}
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+class ConstantLR(Schedule):
+    """A fixed learning rate (what a plain float means)."""
+
+    def __init__(self, learning_rate):
+        super().__init__(0)
+        self.learning_rate = check_scalar(learning_rate, "learning_rate", low=0.0)
+
+    def _rate(self, epoch):
+        return self.learning_rate
+
+    def get_config(self):
+        return {"learning_rate": self.learning_rate}
+
+
+class InverseTimeDecay(Schedule):
+    r""":math:`\alpha_0 / (1 + \text{decay\_rate}\cdot\text{epoch})`; see :func:`inverse_time_decay`."""
+
+    def __init__(self, learning_rate0, decay_rate, epoch_offset=0):
+        super().__init__(epoch_offset)
+        self.learning_rate0 = _lr0(learning_rate0)
+        self.decay_rate = check_scalar(decay_rate, "decay_rate", low=0.0)
+
+    def _rate(self, epoch):
+        return inverse_time_decay(self.learning_rate0, epoch, self.decay_rate)
+
+    def get_config(self):
+        return {"learning_rate0": self.learning_rate0, "decay_rate": self.decay_rate,
+                **super().get_config()}
+
+
+class ExponentialDecay(Schedule):
+    r""":math:`\text{base}^{\text{epoch}}\alpha_0`; see :func:`exponential_decay`."""
+
+    def __init__(self, learning_rate0, base=0.95, epoch_offset=0):
+        super().__init__(epoch_offset)
+        self.learning_rate0 = _lr0(learning_rate0)
+        self.base = check_scalar(base, "base", low=0.0, high=1.0, low_inclusive=False)
+
+    def _rate(self, epoch):
+        return exponential_decay(self.learning_rate0, epoch, self.base)
+
+    def get_config(self):
+        return {"learning_rate0": self.learning_rate0, "base": self.base,
+                **super().get_config()}
+
+
+class InverseSqrtDecay(Schedule):
+    r""":math:`k\,\alpha_0/\sqrt{\text{epoch}}`; see :func:`inverse_sqrt_decay`."""
+
+    def __init__(self, learning_rate0, k=1.0, epoch_offset=0):
+        super().__init__(epoch_offset)
+        self.learning_rate0 = _lr0(learning_rate0)
+        self.k = check_scalar(k, "k", low=0.0, low_inclusive=False)
+
+    def _rate(self, epoch):
+        return inverse_sqrt_decay(self.learning_rate0, epoch, self.k)
+
+    def get_config(self):
+        return {"learning_rate0": self.learning_rate0, "k": self.k, **super().get_config()}
+
+
+class ScheduledDecay(Schedule):
+    r""":math:`\alpha_0/(1+\text{decay\_rate}\lfloor\text{epoch}/\text{interval}\rfloor)`;
+    see :func:`schedule_lr_decay`."""
+
+    def __init__(self, learning_rate0, decay_rate, time_interval=1000, epoch_offset=0):
+        super().__init__(epoch_offset)
+        self.learning_rate0 = _lr0(learning_rate0)
+        self.decay_rate = check_scalar(decay_rate, "decay_rate", low=0.0)
+        self.time_interval = check_scalar(time_interval, "time_interval", low=1, integer=True)
+
+    def _rate(self, epoch):
+        return schedule_lr_decay(self.learning_rate0, epoch, self.decay_rate,
+                                 self.time_interval)
+
+    def get_config(self):
+        return {"learning_rate0": self.learning_rate0, "decay_rate": self.decay_rate,
+                "time_interval": self.time_interval, **super().get_config()}
+
+
+class ManualSchedule(Schedule):
+    """Manual decay: a list of rates (``rates[epoch - 1]`` for 1-based epochs; the last
+    value is kept after the list ends) or a callable ``f(epoch) -> rate``."""
+
+    def __init__(self, rates, epoch_offset=0):
+        super().__init__(epoch_offset)
+        if callable(rates):
+            self.rates = rates
+        else:
+            try:
+                rates = list(rates)
+            except TypeError:
+                raise TypeError("rates must be a list of learning rates or a callable, got "
+                                f"{type(rates).__name__}") from None
+            if not rates:
+                raise ValueError("rates must not be empty")
+            self.rates = [check_scalar(r, f"rates[{i}]", low=0.0) for i, r in enumerate(rates)]
+
+    def _rate(self, epoch):
+        if callable(self.rates):
+            return check_scalar(self.rates(epoch), "learning rate returned by the schedule",
+                                low=0.0)
+        i = min(max(epoch - 1, 0), len(self.rates) - 1)
+        return self.rates[i]
+
+    def get_config(self):
+        return {"rates": self.rates if not callable(self.rates) else repr(self.rates),
+                **super().get_config()}
+
+
+def as_schedule(learning_rate, name="learning_rate"):
+    """A float (``>= 0``) becomes :class:`ConstantLR`; schedules and callables pass through."""
+    if isinstance(learning_rate, Schedule):
+        return learning_rate
+    if isinstance(learning_rate, numbers.Real) and not isinstance(learning_rate, bool):
+        check_scalar(learning_rate, name, low=0.0)
+        return ConstantLR(learning_rate)
+    if callable(learning_rate):
+        return ManualSchedule(learning_rate)
+    raise TypeError(f"{name} must be a non-negative float or a schedule, got "
+                    f"{type(learning_rate).__name__}")

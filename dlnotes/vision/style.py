@@ -1,0 +1,492 @@
+r"""Neural style transfer: content cost, Gram matrix, style cost (notes, "Neural Style transfer").
+
+Activations of one image at one layer have the course's shape
+``(1, n_H, n_W, n_C)`` (``(n_H, n_W, n_C)`` is accepted too).  The style cost
+works on the *unrolled* activations :math:`A \in \mathbb R^{n_C \times n_H n_W}`
+(one row per filter).  Unrolling must reshape to ``(n_H n_W, n_C)`` and then
+transpose; reshaping straight to ``(n_C, n_H n_W)`` scrambles channels and
+positions (errata 5.2).  :func:`unroll` and :func:`gram_from_activations` do
+it right; :func:`gram_from_activations` does not even copy: it hands the
+``(n_H n_W, n_C)`` row-major buffer to one BLAS call with the transpose flag.
+
+Normalisation (errata 5.1): the content cost here is the course assignment's
+:math:`\frac{1}{4 n_H n_W n_C}\sum(a^{(C)} - a^{(G)})^2`.  The lecture writes
+:math:`\frac12\lVert a^{(C)} - a^{(G)}\rVert^2` and Gatys et al. (2016)
+:math:`\frac12\sum(F - P)^2`; they differ by a constant factor, which the weight
+:math:`\alpha` absorbs.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from dlnotes._validation import as_rng, check_choice, check_float_array, check_scalar
+
+try:  # compiled GEMM-based Gram kernel (dlnotes/_kernels/gram.pyx)
+    from dlnotes._kernels import gram as _kgram
+except ImportError:  # pragma: no cover - source checkout without a build
+    _kgram = None
+
+__all__ = ["unroll", "gram_matrix", "gram_from_activations", "compute_content_cost",
+           "compute_content_cost_backward", "compute_layer_style_cost",
+           "compute_layer_style_cost_backward", "compute_style_cost",
+           "compute_style_cost_backward", "total_cost", "RandomConvFeatures",
+           "neural_style_transfer"]
+
+
+def _act(a, name, dtype=None):
+    """Validate activations (1, n_H, n_W, n_C) or (n_H, n_W, n_C); return the 3-d array."""
+    a = check_float_array(a, name, ndim=(3, 4), dtype=dtype, finite=True)
+    if a.ndim == 4:
+        if a.shape[0] != 1:
+            raise ValueError(f"{name} must have shape (1, n_H, n_W, n_C) (one image), got "
+                             f"{a.shape}")
+        a = a[0]
+    return a
+
+
+def _pair(a_X, a_G, nx, ng):
+    x = _act(a_X, nx)
+    g = _act(a_G, ng, dtype=x.dtype)
+    if g.shape != x.shape:
+        raise ValueError(f"{ng} must have the shape of {nx} {x.shape}, got {g.shape}")
+    return x, g
+
+
+def unroll(a):
+    r"""Unroll activations ``(n_H, n_W, n_C)`` into :math:`A \in \mathbb R^{n_C\times n_H n_W}`.
+
+    Reshape to ``(n_H n_W, n_C)``, *then* transpose: row :math:`c` holds the
+    responses of filter :math:`c` at every position.
+
+    Parameters
+    ----------
+    a : ndarray, shape (1, n_H, n_W, n_C) or (n_H, n_W, n_C)
+
+    Returns
+    -------
+    ndarray, shape (n_C, n_H * n_W), C-contiguous
+    """
+    a = _act(a, "a")
+    return np.ascontiguousarray(a.reshape(-1, a.shape[-1]).T)
+
+
+GRAM_METHODS = ("matmul", "gemm", "syrk")
+
+
+def _check_method(method):
+    check_choice(method, "method", GRAM_METHODS)
+    if method != "matmul" and _kgram is None:
+        raise RuntimeError(f"method={method!r} needs the compiled kernel dlnotes._kernels.gram; "
+                           f"build it with `python setup.py build_ext --inplace`")
+    return method
+
+
+def _gram_unrolled(A, method="matmul"):
+    """Trusting: A (n_C, N) C-contiguous -> A @ A.T."""
+    if method == "matmul" or A.size == 0:
+        return A @ A.T
+    return _kgram.gram_rows(A, method)
+
+
+def _gram_positions(X, method="matmul"):
+    """Trusting: X (N, n_C) C-contiguous -> X.T @ X."""
+    if method == "matmul" or X.size == 0:
+        return X.T @ X
+    return _kgram.gram_cols(X, method)
+
+
+def gram_matrix(A, method="matmul"):
+    r"""Gram matrix of unrolled activations (the course's ``gram_matrix``).
+
+    .. math::
+
+        G_{\text{gram}} = A_{\text{unrolled}} A_{\text{unrolled}}^T,
+        \qquad G_{ij} = \sum_{k} A_{ik} A_{jk}
+
+    :math:`G_{ij}` is the (uncentred, unnormalised) inner product of the
+    responses of filters :math:`i` and :math:`j`; the diagonal measures how
+    active each filter is.  Computed by one BLAS call.
+
+    Parameters
+    ----------
+    A : ndarray, shape (n_C, n_H * n_W)
+    method : {"matmul", "gemm", "syrk"}
+        ``"matmul"`` (default): NumPy's ``A @ A.T``, which recognises the
+        transposed operand and calls BLAS ``?syrk`` (one triangle, half the
+        flops).  ``"gemm"`` / ``"syrk"``: the compiled kernel
+        ``dlnotes._kernels.gram`` calling ``scipy.linalg.cython_blas`` without the
+        GIL.  The results agree to rounding; see the performance page for the
+        measured rates (``"matmul"`` was fastest or tied here).
+
+    Returns
+    -------
+    G : ndarray, shape (n_C, n_C), symmetric positive semi-definite
+    """
+    A = check_float_array(A, "A", ndim=2, shape_names=("n_C", "n_H*n_W"))
+    return _gram_unrolled(A, _check_method(method))
+
+
+def gram_from_activations(a, method="matmul"):
+    r"""Gram matrix straight from activations ``(n_H, n_W, n_C)``.
+
+    .. math::
+
+        G_{cd} = \sum_{h, w} a_{hwc}\, a_{hwd}
+
+    Equal to ``gram_matrix(unroll(a))`` without the transposed copy.
+
+    Parameters
+    ----------
+    a : ndarray, shape (1, n_H, n_W, n_C) or (n_H, n_W, n_C)
+    method : {"matmul", "gemm", "syrk"}
+        As in :func:`gram_matrix`.
+
+    Returns
+    -------
+    G : ndarray, shape (n_C, n_C)
+    """
+    a = _act(a, "a")
+    return _gram_positions(a.reshape(-1, a.shape[-1]), _check_method(method))
+
+
+def compute_content_cost(a_C, a_G):
+    r"""Content cost of one layer (the course assignment's normalisation).
+
+    .. math::
+
+        J_{\text{content}}(C, G) = \frac{1}{4 n_H n_W n_C}
+            \sum_{\text{all entries}} \big(a^{(C)} - a^{(G)}\big)^2
+
+    Parameters
+    ----------
+    a_C, a_G : ndarray, shape (1, n_H, n_W, n_C) or (n_H, n_W, n_C)
+        Activations of the content and the generated image.
+
+    Returns
+    -------
+    float
+    """
+    c, g = _pair(a_C, a_G, "a_C", "a_G")
+    if c.size == 0:
+        raise ValueError(f"a_C must not be empty, got shape {c.shape}")
+    d = c - g
+    return float(np.dot(d.ravel(), d.ravel()) / (4.0 * c.size))
+
+
+def compute_content_cost_backward(a_C, a_G):
+    r"""Gradient of :func:`compute_content_cost` with respect to :math:`a^{(G)}`.
+
+    .. math::
+
+        \frac{\partial J_{\text{content}}}{\partial a^{(G)}} =
+            \frac{a^{(G)} - a^{(C)}}{2 n_H n_W n_C}
+
+    Returns
+    -------
+    da_G : ndarray, the shape of ``a_G``
+    """
+    c, g = _pair(a_C, a_G, "a_C", "a_G")
+    if c.size == 0:
+        raise ValueError(f"a_C must not be empty, got shape {c.shape}")
+    shape = np.shape(a_G)
+    return ((g - c) / c.dtype.type(2.0 * c.size)).reshape(shape)
+
+
+def _layer_style(s, g):
+    n_H, n_W, n_C = s.shape
+    GS = _gram_positions(s.reshape(-1, n_C))
+    GG = _gram_positions(g.reshape(-1, n_C))
+    norm = 4.0 * n_C ** 2 * float(n_H * n_W) ** 2
+    D = GS - GG
+    return float(np.dot(D.ravel(), D.ravel()) / norm), GS, GG
+
+
+def compute_layer_style_cost(a_S, a_G):
+    r"""Style cost of one layer.
+
+    .. math::
+
+        J_{\text{style}}^{[l]}(S, G) = \frac{1}{4 n_C^2 (n_H n_W)^2}
+            \sum_{i=1}^{n_C}\sum_{j=1}^{n_C}
+            \big(G^{(S)}_{ij} - G^{(G)}_{ij}\big)^2
+
+    This equals Gatys et al.'s :math:`E_l = \frac{1}{4N_l^2M_l^2}\sum(G-A)^2`.
+
+    Parameters
+    ----------
+    a_S, a_G : ndarray, shape (1, n_H, n_W, n_C) or (n_H, n_W, n_C)
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    The worked example of errata 5.3:
+
+    >>> a_S = np.array([[[[1., 3.], [2., 4.]]]])
+    >>> a_G = np.array([[[[1., 0.], [0., 1.]]]])
+    >>> compute_layer_style_cost(a_S, a_G)
+    13.03125
+    """
+    s, g = _pair(a_S, a_G, "a_S", "a_G")
+    if s.size == 0:
+        raise ValueError(f"a_S must not be empty, got shape {s.shape}")
+    return _layer_style(s, g)[0]
+
+
+def compute_layer_style_cost_backward(a_S, a_G):
+    r"""Gradient of :func:`compute_layer_style_cost` with respect to :math:`a^{(G)}`.
+
+    In unrolled form (:math:`A^{(G)} \in \mathbb R^{n_C \times n_H n_W}`):
+
+    .. math::
+
+        \frac{\partial J^{[l]}_{\text{style}}}{\partial A^{(G)}} =
+            \frac{\big(G^{(G)} - G^{(S)}\big) A^{(G)}}{n_C^2 (n_H n_W)^2}
+
+    returned in the activation layout.
+
+    Returns
+    -------
+    da_G : ndarray, the shape of ``a_G``
+    """
+    s, g = _pair(a_S, a_G, "a_S", "a_G")
+    if s.size == 0:
+        raise ValueError(f"a_S must not be empty, got shape {s.shape}")
+    n_H, n_W, n_C = s.shape
+    _, GS, GG = _layer_style(s, g)
+    X = g.reshape(-1, n_C)                        # (n_H n_W, n_C) = A^T
+    scale = s.dtype.type(1.0 / (n_C ** 2 * float(n_H * n_W) ** 2))
+    dX = (X @ (GG - GS)) * scale                  # = ((GG - GS) A)^T, GG - GS symmetric
+    return dX.reshape(np.shape(a_G))
+
+
+def _layers(a_S_list, a_G_list, weights):
+    if not isinstance(a_S_list, (list, tuple)) or not isinstance(a_G_list, (list, tuple)):
+        raise TypeError("style and generated activations must be lists (one array per layer)")
+    L = len(a_S_list)
+    if L == 0:
+        raise ValueError("need at least one style layer")
+    if len(a_G_list) != L:
+        raise ValueError(f"got {L} style activations and {len(a_G_list)} generated ones")
+    if weights is None:
+        weights = [1.0 / L] * L
+    if len(weights) != L:
+        raise ValueError(f"weights must have one entry per layer ({L}), got {len(weights)}")
+    return [check_scalar(w, f"weights[{i}]") for i, w in enumerate(weights)]
+
+
+def compute_style_cost(a_S_list, a_G_list, weights=None):
+    r"""Style cost over several layers.
+
+    .. math::
+
+        J_{\text{style}}(S, G) = \sum_l \lambda^{[l]} J^{[l]}_{\text{style}}(S, G)
+
+    Parameters
+    ----------
+    a_S_list, a_G_list : list of ndarray
+        Activations of the style and the generated image, one per layer.
+    weights : sequence of float, optional
+        :math:`\lambda^{[l]}`; default :math:`1/L` each (the course: 5 layers
+        with 0.2 each).  The course's ``STYLE_LAYERS`` pairs
+        ``(name, coeff)`` become ``[c for _, c in STYLE_LAYERS]``.
+
+    Returns
+    -------
+    float
+    """
+    w = _layers(a_S_list, a_G_list, weights)
+    return float(sum(wl * compute_layer_style_cost(s, g)
+                     for wl, s, g in zip(w, a_S_list, a_G_list)))
+
+
+def compute_style_cost_backward(a_S_list, a_G_list, weights=None):
+    r"""Gradients of :func:`compute_style_cost`, one per layer:
+    :math:`\lambda^{[l]}\,\partial J^{[l]}_{\text{style}}/\partial a^{(G)[l]}`.
+
+    Returns
+    -------
+    list of ndarray
+    """
+    w = _layers(a_S_list, a_G_list, weights)
+    return [compute_layer_style_cost_backward(s, g) * np.asarray(wl, dtype=np.asarray(g).dtype)
+            for wl, s, g in zip(w, a_S_list, a_G_list)]
+
+
+def total_cost(J_content, J_style, alpha=10, beta=40):
+    r"""Total cost of neural style transfer.
+
+    .. math::
+
+        J(G) = \alpha J_{\text{content}}(C, G) + \beta J_{\text{style}}(S, G)
+
+    Parameters
+    ----------
+    J_content, J_style : float
+    alpha, beta : float
+        10 and 40 in the course.
+
+    Returns
+    -------
+    float
+    """
+    J_content = check_scalar(J_content, "J_content")
+    J_style = check_scalar(J_style, "J_style")
+    alpha = check_scalar(alpha, "alpha")
+    beta = check_scalar(beta, "beta")
+    return alpha * J_content + beta * J_style
+
+
+class RandomConvFeatures:
+    r"""A tiny fixed random convolutional feature extractor (stand-in for VGG-19).
+
+    Each layer is a 3x3 "valid" convolution (cross-correlation) followed by
+    ReLU:
+
+    .. math::
+
+        z_{hwc} = \sum_{u,v,k} x_{h+u,\,w+v,\,k} W_{uvkc} + b_c, \qquad a = \max(0, z)
+
+    with He-initialised weights drawn once from ``rng``.  ``forward`` returns
+    every layer's activations; ``backward`` takes one upstream gradient per
+    layer (``None`` for none) and returns the gradient with respect to the
+    input image.  Good enough to show the optimisation; no weights are
+    downloaded.
+
+    Parameters
+    ----------
+    channels : sequence of int
+        ``(n_C_input, n_C_1, n_C_2, ...)``.
+    rng, seed : numpy Generator or int
+    """
+
+    def __init__(self, channels=(3, 8, 16), rng=None, seed=None):
+        rng = as_rng(rng, seed)
+        channels = [check_scalar(c, "channels", low=1, integer=True) for c in channels]
+        if len(channels) < 2:
+            raise ValueError("channels needs the input channels and at least one layer")
+        self.W, self.b = [], []
+        for c_in, c_out in zip(channels[:-1], channels[1:]):
+            self.W.append(rng.standard_normal((3, 3, c_in, c_out)) * np.sqrt(2.0 / (9 * c_in)))
+            self.b.append(np.zeros(c_out))
+
+    def forward(self, x):
+        """x: (n_H, n_W, n_C) -> list of activations and the cache."""
+        acts, cache = [], []
+        a = x
+        for W, b in zip(self.W, self.b):
+            win = np.lib.stride_tricks.sliding_window_view(a, (3, 3), axis=(0, 1))
+            z = np.einsum("hwkuv,uvkc->hwc", win, W.astype(a.dtype), optimize=True) + b
+            cache.append((a, z))
+            a = np.maximum(z, 0)
+            acts.append(a)
+        return acts, cache
+
+    def backward(self, grads, cache):
+        """grads: one array (or None) per layer -> gradient w.r.t. the input."""
+        da = None
+        for l in range(len(self.W) - 1, -1, -1):
+            a_prev, z = cache[l]
+            if grads[l] is not None:
+                da = grads[l] if da is None else da + grads[l]
+            if da is None:
+                continue
+            dz = da * (z > 0)
+            W = self.W[l].astype(dz.dtype)
+            dprev = np.zeros_like(a_prev)
+            n_H, n_W = z.shape[:2]
+            for u in range(3):
+                for v in range(3):
+                    dprev[u:u + n_H, v:v + n_W, :] += dz @ W[u, v].T
+            da = dprev
+        return da
+
+
+def neural_style_transfer(content, style, extractor=None, content_layer=-1, style_layers=None,
+                          style_weights=None, alpha=10.0, beta=40.0, num_iterations=50,
+                          learning_rate=0.01, init_noise=0.25, rng=None, seed=None):
+    r"""Optimise a generated image :math:`G` to minimise
+    :math:`J(G) = \alpha J_{\text{content}}(C, G) + \beta J_{\text{style}}(S, G)`.
+
+    The course's loop: :math:`G` starts as the content image plus uniform noise,
+    features come from a fixed network, and Adam updates the pixels.  Here the
+    gradient is the exact backward pass through ``extractor``.
+
+    Parameters
+    ----------
+    content, style : ndarray, shape (n_H, n_W, n_C)
+        Images of the same shape.
+    extractor : object, optional
+        With ``forward(x) -> (list of activations, cache)`` and
+        ``backward(list of grads, cache) -> dx``; default a
+        :class:`RandomConvFeatures` with 2 layers.
+    content_layer : int
+        Index of the layer used for the content cost.
+    style_layers : sequence of int, optional
+        Layers for the style cost (default: all).
+    style_weights : sequence of float, optional
+        :math:`\lambda^{[l]}` (default equal weights summing to 1).
+    alpha, beta : float
+    num_iterations : int
+    learning_rate : float
+        Adam's step size (0.01 in the course's TF2 version).
+    init_noise : float
+        Amplitude of the uniform noise added to the content image.
+    rng, seed : numpy Generator or int
+
+    Returns
+    -------
+    generated : ndarray, shape of ``content``
+    costs : list of float
+        :math:`J(G)` before each update (length ``num_iterations``) and after the last one.
+    """
+    C = check_float_array(content, "content", ndim=3, finite=True)
+    S = check_float_array(style, "style", ndim=3, dtype=C.dtype, finite=True)
+    if S.shape != C.shape:
+        raise ValueError(f"style must have the shape of content {C.shape}, got {S.shape}")
+    num_iterations = check_scalar(num_iterations, "num_iterations", low=0, integer=True)
+    learning_rate = check_scalar(learning_rate, "learning_rate", low=0, low_inclusive=False)
+    alpha = check_scalar(alpha, "alpha")
+    beta = check_scalar(beta, "beta")
+    rng = as_rng(rng, seed)
+    if extractor is None:
+        extractor = RandomConvFeatures((C.shape[-1], 8, 16), rng=rng)
+    a_C = extractor.forward(C)[0]
+    a_S = extractor.forward(S)[0]
+    L = len(a_C)
+    style_layers = list(range(L)) if style_layers is None else list(style_layers)
+    content_layer = range(L)[content_layer]
+    a_S_sel = [a_S[i] for i in style_layers]
+
+    G = (C + init_noise * rng.uniform(-1, 1, C.shape)).astype(C.dtype)
+    m = np.zeros_like(G)
+    v = np.zeros_like(G)
+    b1, b2, eps = 0.9, 0.999, 1e-8
+    costs = []
+
+    def cost_and_grad(G):
+        acts, cache = extractor.forward(G)
+        a_G_sel = [acts[i] for i in style_layers]
+        Jc = compute_content_cost(a_C[content_layer], acts[content_layer])
+        Js = compute_style_cost(a_S_sel, a_G_sel, style_weights)
+        grads = [None] * L
+        grads[content_layer] = alpha * compute_content_cost_backward(a_C[content_layer],
+                                                                     acts[content_layer])
+        for i, g in zip(style_layers, compute_style_cost_backward(a_S_sel, a_G_sel,
+                                                                  style_weights)):
+            g = beta * g
+            grads[i] = g if grads[i] is None else grads[i] + g
+        return total_cost(Jc, Js, alpha, beta), extractor.backward(grads, cache)
+
+    for t in range(1, num_iterations + 1):
+        J, dG = cost_and_grad(G)
+        costs.append(J)
+        m = b1 * m + (1 - b1) * dG
+        v = b2 * v + (1 - b2) * dG * dG
+        mh = m / (1 - b1 ** t)
+        vh = v / (1 - b2 ** t)
+        G = (G - learning_rate * mh / (np.sqrt(vh) + eps)).astype(C.dtype)
+    costs.append(cost_and_grad(G)[0])
+    return G, costs

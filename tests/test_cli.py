@@ -1,0 +1,53 @@
+"""The ``dlnotes`` command: the main job and its options."""
+import subprocess
+import sys
+
+import pytest
+
+from dlnotes import show_config
+from dlnotes._config import config_dict
+from dlnotes.cli import main
+
+
+def test_main_job_reaches_95_percent_on_digits(capsys):
+    assert main(["train", "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    acc = float(out.split("test accuracy:")[1].split("%")[0])
+    assert acc >= 95.0, out
+
+
+def test_logistic_job(capsys):
+    assert main(["train", "--model", "logistic", "--iterations", "200", "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert float(out.split("test accuracy:")[1].split("%")[0]) >= 95.0
+
+
+def test_help_explains_every_option(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    out = capsys.readouterr().out
+    for opt in ("--model", "--hidden", "--iterations", "--learning-rate", "--lambd", "--keep-prob",
+                "--init", "--test-size", "--dtype", "--seed", "--blas-threads", "--no-progress"):
+        assert opt in out
+
+
+def test_bad_option_values_are_reported(capsys):
+    assert main(["train", "--keep-prob", "0", "--no-progress", "--iterations", "1"]) == 2
+    assert "keep_prob must be in" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["train", "--hidden", "0,3"])
+
+
+def test_info_and_show_config(capsys):
+    assert main(["info"]) == 0
+    out = capsys.readouterr().out
+    assert "compiled kernels:" in out and "activations" in out and "OpenMP" in out
+    cfg = config_dict()
+    assert cfg["dtypes"] == ["float32", "float64"] and cfg["openmp_threads"] >= 1
+    show_config()
+    assert "numpy BLAS" in capsys.readouterr().out
+
+
+def test_python_dash_m_entry_point():
+    r = subprocess.run([sys.executable, "-m", "dlnotes", "info"], capture_output=True, text=True)
+    assert r.returncode == 0 and "dlnotes" in r.stdout
