@@ -39,9 +39,20 @@ def _blas_local_address():
 BLAS_LOCAL = _blas_local_address()
 
 
-def loop_options():
-    """Keyword arguments for the kernels: BLAS thread control and thread count."""
-    return {"blas_local": BLAS_LOCAL, "n_threads": _k.max_threads()}
+#: Below this many multiply-adds in the recurrent products of a whole sequence,
+#: the time loop runs on one thread: splitting the batch then saves less than
+#: the cost of an OpenMP region (and, on a loaded machine, a descheduled
+#: thread can stall the region for a whole time slice).
+PARALLEL_MIN_MACS = 16_000_000
+
+
+def loop_options(m, T, G, n_a):
+    """Keyword arguments for the kernels: BLAS thread control and thread count.
+
+    ``G`` is the number of gate rows (``n_a``, ``3 n_a`` or ``4 n_a``).
+    """
+    n_threads = _k.max_threads() if m * T * G * n_a >= PARALLEL_MIN_MACS else 1
+    return {"blas_local": BLAS_LOCAL, "n_threads": n_threads}
 
 
 def check_sequence(x, name="x"):

@@ -133,7 +133,7 @@ def rnn_forward(x, a0, parameters):
     P = _params(parameters, n_a, n_x, x.dtype)
     W = np.concatenate([P["Waa"], P["Wax"]], axis=1)
     HX, Z = pack_sequence(x, a0, W, P["ba"])
-    _k.rnn_forward_loop(W, Z, HX, **loop_options())
+    _k.rnn_forward_loop(W, Z, HX, **loop_options(m, T, n_a, n_a))
     a = unpack_states(HX[1:, :, :n_a])
     y_pred = softmax_outputs(P["Wya"], P["by"], a)
     cache = SequenceCache("rnn", W=W, HX=HX, n_a=n_a, n_x=n_x, m=m, T=T, parameters=P)
@@ -173,7 +173,7 @@ def rnn_backward(da, caches):
     n_a, n_x, m, T = c.n_a, c.n_x, c.m, c.T
     dH = to_time_major(da, "da", (n_a, m, T), c.W.dtype)
     da0 = np.empty((m, n_a), dtype=c.W.dtype)
-    _k.rnn_backward_loop(c.W, dH, c.HX, da0, **loop_options())
+    _k.rnn_backward_loop(c.W, dH, c.HX, da0, **loop_options(m, T, n_a, n_a))
     dZ = dH.reshape(T * m, n_a)
     dW = dZ.T @ c.HX[:T].reshape(T * m, n_a + n_x)
     dx = (dZ @ c.W[:, n_a:]).reshape(T, m, n_x)

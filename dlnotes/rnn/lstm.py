@@ -154,7 +154,7 @@ def lstm_forward(x, a0, parameters, c0=None):
     C = np.empty((T + 1, m, n_a), dtype=x.dtype)
     C[0] = c0.T
     TC = np.empty((T, m, n_a), dtype=x.dtype)
-    _k.lstm_forward_loop(W, Z, HX, C, TC, **loop_options())
+    _k.lstm_forward_loop(W, Z, HX, C, TC, **loop_options(m, T, 4 * n_a, n_a))
     a = unpack_states(HX[1:, :, :n_a])
     c = unpack_states(C[1:])
     y = softmax_outputs(P["Wy"], P["by"], a)
@@ -197,7 +197,8 @@ def lstm_backward(da, caches, dc=None):
         dcarry = np.array(check_state(dc, "dc", m, dtype, n_a).T, order="C", copy=True)
     dZ = np.empty((T, m, 4 * n_a), dtype)
     da0 = np.empty((m, n_a), dtype)
-    _k.lstm_backward_loop(c.W, dH, c.Z, c.C, c.TC, dZ, dcarry, da0, **loop_options())
+    _k.lstm_backward_loop(c.W, dH, c.Z, c.C, c.TC, dZ, dcarry, da0,
+                          **loop_options(m, T, 4 * n_a, n_a))
     dZ2 = dZ.reshape(T * m, 4 * n_a)
     dW = dZ2.T @ c.HX[:T].reshape(T * m, n_a + n_x)
     db = dZ2.sum(axis=0)
