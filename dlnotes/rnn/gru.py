@@ -58,7 +58,18 @@ def _params(parameters, n_a, n_x, dtype, reset):
 
 
 def gru_cell_forward(xt, a_prev, parameters, reset="before"):
-    r"""One GRU step (equations in the module docstring).
+    r"""One GRU step.
+
+    .. math::
+
+        \Gamma_u &= \sigma(W_u [c^{\langle t-1 \rangle}; x^{\langle t \rangle}] + b_u), \quad
+        \Gamma_r = \sigma(W_r [c^{\langle t-1 \rangle}; x^{\langle t \rangle}] + b_r) \\
+        \tilde c &= \tanh(W_c [\Gamma_r \odot c^{\langle t-1 \rangle}; x^{\langle t \rangle}]
+            + b_c) \quad \text{(reset before)} \\
+        \tilde c &= \tanh\big(W_c[:, n_a{:}]\, x^{\langle t \rangle} + b_c
+            + \Gamma_r \odot (W_c[:, {:}n_a]\, c^{\langle t-1 \rangle} + b_{hc})\big)
+            \quad \text{(reset after)} \\
+        c^{\langle t \rangle} &= \Gamma_u \odot \tilde c + (1 - \Gamma_u) \odot c^{\langle t-1 \rangle}
 
     Parameters
     ----------
@@ -165,6 +176,14 @@ def gru_cell_backward(da_next, cache):
 def gru_forward(x, a0, parameters, reset="before"):
     r"""The GRU over a whole sequence (compiled time loop), either reset placement.
 
+    .. math::
+
+        c^{\langle t \rangle} = \Gamma_u^{\langle t \rangle} \odot \tilde c^{\langle t \rangle}
+        + (1 - \Gamma_u^{\langle t \rangle}) \odot c^{\langle t-1 \rangle},
+        \quad t = 1..T_x, \qquad a^{\langle t \rangle} = c^{\langle t \rangle}
+
+    with the gates and candidate of :func:`gru_cell_forward`.
+
     ``reset="after"`` runs one BLAS call per step for the three recurrent
     products; ``reset="before"`` needs two (the candidate's product uses
     :math:`\Gamma_r \odot c^{\langle t-1 \rangle}`, known only after the gates).
@@ -213,6 +232,12 @@ def gru_forward(x, a0, parameters, reset="before"):
 
 def gru_backward(da, caches):
     r"""Backpropagation through time for :func:`gru_forward`.
+
+    .. math::
+
+        da_{next}(t) = da(t) + da_{prev}(t+1), \qquad
+        dW_k = \sum_t dz_k^{\langle t \rangle} [c^{\langle t-1 \rangle}; x^{\langle t \rangle}]^T,
+        \quad db_k = \sum_t \sum_{\text{batch}} dz_k^{\langle t \rangle}
 
     :math:`da_{next}(t) = da(t) + da_{prev}(t+1)`; each step applies
     :func:`gru_cell_backward` (for the cache's reset placement) and the
