@@ -3,40 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlnotes._kernels import recurrent as _k
+from dlnotes.cnn._threads import kernel_threads, single_threaded_blas
 from dlnotes._validation import check_float_array, check_params
 from dlnotes.nn.activations import softmax
-
-
-def _blas_local_address():
-    """Address of OpenBLAS's ``openblas_set_num_threads_local`` in SciPy's BLAS, or 0.
-
-    The kernels split the batch across OpenMP threads, each calling BLAS on
-    its own rows; they use this function to make those calls single-threaded
-    (nested threading would oversubscribe the cores).  Without it (SciPy
-    built against another BLAS) the kernels still work.
-    """
-    try:
-        import ctypes
-        import glob
-        import os
-
-        import scipy
-
-        root = os.path.dirname(os.path.dirname(scipy.__file__))
-        for path in sorted(glob.glob(os.path.join(root, "scipy.libs", "libscipy_openblas*"))):
-            lib = ctypes.CDLL(path)
-            for name in ("openblas_set_num_threads_local",
-                         "scipy_openblas_set_num_threads_local"):
-                fn = getattr(lib, name, None)
-                if fn is not None:
-                    return int(ctypes.cast(fn, ctypes.c_void_p).value or 0)
-    except Exception:  # pragma: no cover - unusual SciPy builds
-        pass
-    return 0
-
-
-BLAS_LOCAL = _blas_local_address()
 
 
 #: Below this many multiply-adds in the recurrent products of a whole sequence,
@@ -46,13 +15,23 @@ BLAS_LOCAL = _blas_local_address()
 PARALLEL_MIN_MACS = 16_000_000
 
 
-def loop_options(m, T, G, n_a):
-    """Keyword arguments for the kernels: BLAS thread control and thread count.
+def loop_threads(m, T, G, n_a):
+    """OpenMP threads for a time loop (``G`` gate rows: ``n_a``, ``3 n_a`` or ``4 n_a``)."""
+    if m * T * G * n_a < PARALLEL_MIN_MACS:
+        return 1
+    return kernel_threads()
 
-    ``G`` is the number of gate rows (``n_a``, ``3 n_a`` or ``4 n_a``).
+
+def run_loop(kernel, *args, size):
+    """Run a time-loop kernel, splitting the batch across threads when it pays.
+
+    The threads call BLAS on their own rows, so SciPy's OpenBLAS is held on one
+    thread for the duration (nested BLAS threads would oversubscribe the cores;
+    see :mod:`dlnotes.cnn._threads`).  ``size`` is ``(m, T, G, n_a)``.
     """
-    n_threads = _k.max_threads() if m * T * G * n_a >= PARALLEL_MIN_MACS else 1
-    return {"blas_local": BLAS_LOCAL, "n_threads": n_threads}
+    n = loop_threads(*size)
+    with single_threaded_blas(n > 1):
+        kernel(*args, n_threads=n)
 
 
 def check_sequence(x, name="x"):

@@ -32,8 +32,8 @@ from dlnotes._kernels import recurrent as _k
 from dlnotes._validation import check_choice
 from dlnotes.nn.activations import sigmoid, softmax
 from dlnotes.rnn._common import (SequenceCache, check_caches, check_sequence, check_state,
-                                 check_step, get_params, loop_options, output_spec,
-                                 pack_sequence, softmax_outputs, to_time_major, unpack_states)
+                                 check_step, get_params, output_spec, pack_sequence, run_loop,
+                                 softmax_outputs, to_time_major, unpack_states)
 
 __all__ = ["gru_cell_forward", "gru_cell_backward", "gru_forward", "gru_backward"]
 
@@ -216,12 +216,12 @@ def gru_forward(x, a0, parameters, reset="before"):
         HN = np.empty((T, m, n_a), x.dtype)
         scratch = np.empty((m, 3 * n_a), x.dtype)
         bhc = np.ascontiguousarray(P["bhc"][:, 0])
-        _k.gru_after_forward_loop(W, Z, HX, HN, bhc, scratch,
-                                  **loop_options(m, T, 3 * n_a, n_a))
+        run_loop(_k.gru_after_forward_loop, W, Z, HX, HN, bhc, scratch,
+                 size=(m, T, 3 * n_a, n_a))
         extra["HN"] = HN
     else:
         RH = np.empty((T, m, n_a), x.dtype)
-        _k.gru_before_forward_loop(W, Z, HX, RH, **loop_options(m, T, 3 * n_a, n_a))
+        run_loop(_k.gru_before_forward_loop, W, Z, HX, RH, size=(m, T, 3 * n_a, n_a))
         extra["RH"] = RH
     a = unpack_states(HX[1:, :, :n_a])
     y_pred = softmax_outputs(P["Wy"], P["by"], a)
@@ -264,8 +264,8 @@ def gru_backward(da, caches):
     if c.reset == "after":
         dZx = np.empty((T, m, G), dtype)
         dZh = np.empty((T, m, G), dtype)
-        _k.gru_after_backward_loop(c.W, dH, c.Z, c.HX, c.HN, dZx, dZh, da0,
-                                   **loop_options(m, T, G, n_a))
+        run_loop(_k.gru_after_backward_loop, c.W, dH, c.Z, c.HX, c.HN, dZx, dZh, da0,
+                 size=(m, T, G, n_a))
         dZ2 = dZx.reshape(T * m, G)
         dZh2 = dZh.reshape(T * m, G)
         dW = np.empty((G, n_a + n_x), dtype)
@@ -275,8 +275,8 @@ def gru_backward(da, caches):
     else:
         dZ = np.empty((T, m, G), dtype)
         drh = np.empty((m, n_a), dtype)
-        _k.gru_before_backward_loop(c.W, dH, c.Z, c.HX, dZ, drh, da0,
-                                    **loop_options(m, T, G, n_a))
+        run_loop(_k.gru_before_backward_loop, c.W, dH, c.Z, c.HX, dZ, drh, da0,
+                 size=(m, T, G, n_a))
         dZ2 = dZ.reshape(T * m, G)
         dW = dZ2.T @ c.HX[:T].reshape(T * m, n_a + n_x)
         dW[2 * n_a:, :n_a] = dZ2[:, 2 * n_a:].T @ c.RH.reshape(T * m, n_a)

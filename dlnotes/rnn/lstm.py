@@ -22,8 +22,8 @@ import numpy as np
 from dlnotes._kernels import recurrent as _k
 from dlnotes.nn.activations import sigmoid, softmax
 from dlnotes.rnn._common import (SequenceCache, check_caches, check_sequence, check_state,
-                                 check_step, get_params, loop_options, output_spec,
-                                 pack_sequence, softmax_outputs, to_time_major, unpack_states)
+                                 check_step, get_params, output_spec, pack_sequence, run_loop,
+                                 softmax_outputs, to_time_major, unpack_states)
 
 __all__ = ["lstm_cell_forward", "lstm_cell_backward", "lstm_forward", "lstm_backward"]
 
@@ -172,7 +172,7 @@ def lstm_forward(x, a0, parameters, c0=None):
     C = np.empty((T + 1, m, n_a), dtype=x.dtype)
     C[0] = c0.T
     TC = np.empty((T, m, n_a), dtype=x.dtype)
-    _k.lstm_forward_loop(W, Z, HX, C, TC, **loop_options(m, T, 4 * n_a, n_a))
+    run_loop(_k.lstm_forward_loop, W, Z, HX, C, TC, size=(m, T, 4 * n_a, n_a))
     a = unpack_states(HX[1:, :, :n_a])
     c = unpack_states(C[1:])
     y = softmax_outputs(P["Wy"], P["by"], a)
@@ -221,8 +221,8 @@ def lstm_backward(da, caches, dc=None):
         dcarry = np.array(check_state(dc, "dc", m, dtype, n_a).T, order="C", copy=True)
     dZ = np.empty((T, m, 4 * n_a), dtype)
     da0 = np.empty((m, n_a), dtype)
-    _k.lstm_backward_loop(c.W, dH, c.Z, c.C, c.TC, dZ, dcarry, da0,
-                          **loop_options(m, T, 4 * n_a, n_a))
+    run_loop(_k.lstm_backward_loop, c.W, dH, c.Z, c.C, c.TC, dZ, dcarry, da0,
+             size=(m, T, 4 * n_a, n_a))
     dZ2 = dZ.reshape(T * m, 4 * n_a)
     dW = dZ2.T @ c.HX[:T].reshape(T * m, n_a + n_x)
     db = dZ2.sum(axis=0)
