@@ -20,15 +20,19 @@ from dlnotes._validation import as_rng, check_choice, check_float_array, check_s
 from dlnotes.layers.base import Layer
 from dlnotes.nn.activations import softmax, softmax_backward
 
-__all__ = ["RNN", "GRU", "LSTM", "Bidirectional", "TimeDistributedDense"]
+__all__ = ["Recurrent", "RNN", "GRU", "LSTM", "Bidirectional", "TimeDistributedDense"]
 
 
 def _uniform(rng, shape, bound, dtype):
     return rng.uniform(-bound, bound, size=shape).astype(dtype)
 
 
-class _Recurrent(Layer):
-    """Common machinery: parameters, output selection, initial states."""
+class Recurrent(Layer):
+    """Base class of the recurrent layers: parameters, output selection, initial states.
+
+    Subclasses (:class:`RNN`, :class:`GRU`, :class:`LSTM`) define
+    ``reset_parameters``, ``forward`` and ``backward``.
+    """
 
     _gates = ()
     _state_names = ("a0",)
@@ -92,7 +96,7 @@ class _Recurrent(Layer):
         return f"{type(self).__name__}({self.n_x}, {self.n_a}{extra})"
 
 
-class RNN(_Recurrent):
+class RNN(Recurrent):
     r"""Basic RNN layer: :math:`a^{\langle t \rangle} = \tanh(W_{aa} a^{\langle t-1 \rangle}
     + W_{ax} x^{\langle t \rangle} + b_a)`.
 
@@ -106,7 +110,7 @@ class RNN(_Recurrent):
     dtype : float32 or float64.
 
     Parameters are ``Wax (n_a, n_x)``, ``Waa (n_a, n_a)``, ``ba (n_a, 1)``
-    (see :func:`dlnotes.rnn.rnn_forward`).
+    (see :func:`dlnotes.rnn.basic.rnn_forward`).
     """
 
     def reset_parameters(self, rng):
@@ -129,8 +133,8 @@ class RNN(_Recurrent):
         return g["dx"]
 
 
-class GRU(_Recurrent):
-    r"""GRU layer (:func:`dlnotes.rnn.gru_forward`), reset before or after the recurrent product.
+class GRU(Recurrent):
+    r"""GRU layer (:func:`dlnotes.rnn.gru.gru_forward`), reset before or after the recurrent product.
 
     Parameters
     ----------
@@ -171,8 +175,8 @@ class GRU(_Recurrent):
         return g["dx"]
 
 
-class LSTM(_Recurrent):
-    r"""LSTM layer (:func:`dlnotes.rnn.lstm_forward`).
+class LSTM(Recurrent):
+    r"""LSTM layer (:func:`dlnotes.rnn.lstm.lstm_forward`).
 
     Parameters
     ----------
@@ -239,7 +243,7 @@ class Bidirectional(Layer):
 
     def __init__(self, layer, backward_layer=None, rng=None, seed=None):
         super().__init__()
-        if not isinstance(layer, _Recurrent):
+        if not isinstance(layer, Recurrent):
             raise TypeError(f"layer must be an RNN, GRU or LSTM layer, got {type(layer).__name__}")
         if backward_layer is None:
             backward_layer = copy.deepcopy(layer)

@@ -272,7 +272,7 @@ def train_char_lm(path_or_text, *, cell="lstm", n_a=64, seq_length=25, batch_siz
     Each iteration draws ``batch_size`` random windows of ``seq_length + 1``
     characters; the model reads the first ``seq_length`` and predicts each next
     character (truncated backpropagation through time from a zero state).
-    Gradients are clipped, then Adam (:class:`dlnotes.optim.Adam`) updates the
+    Gradients are clipped, then Adam (:class:`dlnotes.optim.optimizers.Adam`) updates the
     weights.
 
     Parameters
@@ -291,10 +291,10 @@ def train_char_lm(path_or_text, *, cell="lstm", n_a=64, seq_length=25, batch_siz
     learning_rate : float
         Adam's :math:`\alpha`.
     clip_norm : float or None
-        Clip the gradients to this global norm (:func:`dlnotes.rnn.clip_by_global_norm`).
+        Clip the gradients to this global norm (:func:`dlnotes.rnn.clipping.clip_by_global_norm`).
     clip_value : float or None
         Clip each gradient entry to :math:`[-v, v]` (the course's
-        :func:`dlnotes.rnn.clip`, which uses 5).
+        :func:`dlnotes.rnn.clipping.clip`, which uses 5).
     reset : {"after", "before"}
         GRU form.
     seed : int
