@@ -253,6 +253,7 @@ def test_batch_split_across_threads_gives_the_same_results(rng, dtype, monkeypat
         serial = fwd(x, a0, P, **kw)
         g_serial = bwd(da, serial[-1])
         monkeypatch.setattr(_common, "PARALLEL_MIN_MACS", 0)
+        monkeypatch.setattr(_common, "SPLIT_MIN_ROWS", 8)
         assert _common.loop_threads(m, T, n_a, n_a) >= 1
         threaded = fwd(x, a0, P, **kw)
         g_threaded = bwd(da, threaded[-1])

@@ -710,3 +710,34 @@ def gru_before_backward_loop(const real[:, ::1] W, real[:, :, ::1] dH, const rea
         for c in prange(nch, nogil=True, schedule="static", num_threads=nch):
             _gru_before_bwd_rows(W, dH, Z, HX, dZ, drh, da0, c * m // nch, (c + 1) * m // nch,
                                  fn)
+
+
+# --------------------------------------------------------------------------
+# Layout changes between the notes' (n, m, T) and the loops' (T, m, n)
+# --------------------------------------------------------------------------
+
+cdef enum:
+    TILE = 16
+
+
+def swap_axes02(const real[:, :, :] src, real[:, :, :] dst):
+    """``dst[a, i, b] = src[b, i, a]`` (any strides), in 16 x 16 tiles per example.
+
+    NumPy's strided copy of this permutation walks one side with a stride of
+    ``m * n`` elements; tiling keeps both sides in cache.
+    """
+    cdef Py_ssize_t B = src.shape[0], m = src.shape[1], A = src.shape[2]
+    cdef Py_ssize_t i, a0, b0, a, b, a1, b1
+    with nogil:
+        for i in range(m):
+            b0 = 0
+            while b0 < B:
+                b1 = b0 + TILE if b0 + TILE < B else B
+                a0 = 0
+                while a0 < A:
+                    a1 = a0 + TILE if a0 + TILE < A else A
+                    for a in range(a0, a1):
+                        for b in range(b0, b1):
+                            dst[a, i, b] = src[b, i, a]
+                    a0 = a1
+                b0 = b1
