@@ -172,6 +172,8 @@ BAD_FIT = [
     (dict(optimizer="lbfgs"), ValueError, "optimizer must be"),
     (dict(validation_data=np.ones(3)), TypeError, "validation_data must be a tuple"),
     (dict(early_stopping="yes"), TypeError, "early_stopping must be"),
+    (dict(early_stopping=EarlyStopping(monitor="val_accuracy")), ValueError,
+     "needs validation_data"),
     (dict(X=np.ones((4, 20))), ValueError, "X must have shape"),
     (dict(X=np.ones((5, 20), dtype=int)), TypeError, "X must be a floating"),
 ]

@@ -138,6 +138,9 @@ class EarlyStopping:
     def start(self, has_validation):
         if self.monitor is None:
             self.monitor = "val_loss" if has_validation else "loss"
+        if str(self.monitor).startswith("val_") and not has_validation:
+            raise ValueError(f"early stopping monitors {self.monitor!r}, which needs "
+                             "validation_data")
         self._mode = self.mode if self.mode != "auto" else (
             "min" if "loss" in self.monitor else "max")
         self.reset()
