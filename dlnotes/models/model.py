@@ -30,7 +30,7 @@ import numpy as np
 from dlnotes._validation import as_rng, check_choice, check_float_array, check_scalar
 from dlnotes.layers.base import Activation, Dense, Dropout, Layer, Sequential
 from dlnotes.optim.minibatch import mini_batch_indices
-from dlnotes.optim.optimizers import Optimizer, get_optimizer, layer_params_and_grads
+from dlnotes.optim.optimizers import get_optimizer, layer_params_and_grads
 
 from dlnotes.nn.losses import (mean_squared_error, sigmoid_cross_entropy_with_logits,
                                softmax_cross_entropy_with_logits)

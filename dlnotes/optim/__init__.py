@@ -11,7 +11,7 @@ from dlnotes.optim.functional import (initialize_adam, initialize_rmsprop, initi
                                       update_parameters_with_momentum,
                                       update_parameters_with_rmsprop)
 from dlnotes.optim.minibatch import mini_batch_indices, random_mini_batches
-from dlnotes.optim.optimizers import SGD, Adam, Momentum, Optimizer, RMSprop, get_optimizer  # noqa: F401
+from dlnotes.optim.optimizers import SGD, Adam, Momentum, Optimizer, RMSprop
 from dlnotes.optim.search import (Choice, IntUniform, LogUniform, OneMinusLogUniform,
                                   SearchResults, Uniform, coarse_to_fine, random_search,
                                   sample_hyperparameters)
