@@ -26,17 +26,25 @@ def loop_threads(m, T, G, n_a):
     return max(1, min(kernel_threads(), m // SPLIT_MIN_ROWS))
 
 
+#: OpenBLAS threads a GEMM only above about this many multiply-adds
+#: (``GEMM_MULTITHREAD_THRESHOLD * 65536``); smaller per-step products run on
+#: one thread anyway, and toggling its thread count would cost more than it saves.
+BLAS_THREADING_MIN_MACS = 4 * 65536
+
+
 def run_loop(kernel, *args, size):
     """Run a time-loop kernel, splitting the batch across threads when it pays.
 
-    SciPy's OpenBLAS is held on one thread for the duration: the per-step
-    products are small (waking BLAS threads for each costs more than it saves,
-    and far more on a busy machine), and with a split batch nested BLAS threads
+    SciPy's OpenBLAS is held on one thread for the duration when its per-step
+    products are large enough for it to thread them: waking BLAS threads for
+    each small product costs more than it saves (five times the CPU time
+    measured on a busy machine), and with a split batch nested BLAS threads
     would oversubscribe the cores (see ``dlnotes.cnn._threads``).  ``size`` is
     ``(m, T, G, n_a)``.
     """
-    n = loop_threads(*size)
-    with single_threaded_blas(True):
+    m, T, G, n_a = size
+    n = loop_threads(m, T, G, n_a)
+    with single_threaded_blas(n > 1 or m * G * n_a >= BLAS_THREADING_MIN_MACS):
         kernel(*args, n_threads=n)
 
 
