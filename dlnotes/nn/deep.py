@@ -111,6 +111,10 @@ def linear_activation_forward(A_prev, W, b, activation):
 
         Z = W A_{prev} + b, \qquad A = g(Z)
 
+    .. math::
+
+        Z = W A_{prev} + b, \qquad A = g(Z)
+
     Parameters
     ----------
     activation : {"relu", "tanh", "sigmoid", "leaky_relu", "softmax"}
@@ -248,7 +252,9 @@ def linear_activation_backward(dA, cache, activation):
 
     .. math::
 
-        dZ = dA \odot g'(Z), \quad\text{then } :func:`linear_backward`
+        dZ = dA \odot g'(Z)
+
+    then :func:`linear_backward`.
 
     Parameters
     ----------
