@@ -50,6 +50,9 @@ ctypedef fused real:
 cdef extern from *:
     """
     #include <stddef.h>
+    #if defined(_MSC_VER) && !defined(restrict)
+    #define restrict __restrict
+    #endif
     #if defined(__GNUC__) && !defined(__clang__) && (defined(__x86_64__) || defined(__i386__)) \
         && !defined(DLNOTES_NO_TARGET_CLONES)
     #define DL_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
