@@ -29,7 +29,7 @@ __all__ = ["zero_pad", "conv_single_step", "conv_forward", "conv_backward",
 #: ``threads * WORKSPACE_BYTES`` (or ``threads`` images' columns if a single
 #: image needs more), plus ``threads * (f_h f_w n_C_prev n_C)`` for the
 #: private ``dW`` accumulators of the backward pass.
-WORKSPACE_BYTES = 4 * 2**20
+WORKSPACE_BYTES = 1 * 2**20
 
 
 def conv_output_size(n, f, pad, stride):
