@@ -271,3 +271,20 @@ def test_neural_style_transfer_decreases_cost(rng, dtype):
     assert G.shape == content.shape and G.dtype == dtype
     assert len(costs) == 41
     assert costs[-1] < 0.5 * costs[0]
+
+
+def test_gram_backward_gradcheck_and_torch(rng, torch):
+    A = rng.standard_normal((4, 9))
+    dG = rng.standard_normal((4, 4))
+    dA = style.gram_matrix_backward(dG, A)
+    diff = gradient_check_n(lambda p: float(np.sum(dG * style.gram_matrix(p["A"]))), {"A": A},
+                            {"dA": dA})
+    assert float(diff) < 1e-7
+    t = torch.tensor(A, requires_grad=True)
+    (t @ t.T).backward(torch.from_numpy(dG))
+    np.testing.assert_allclose(dA, t.grad.numpy(), rtol=1e-12)
+    J, g = style.layer_style_cost_and_grad(A_S, A_G)
+    assert J == 13.03125
+    np.testing.assert_allclose(g, style.compute_layer_style_cost_backward(A_S, A_G))
+    with pytest.raises(ValueError, match=r"dG must have shape \(n_C=4, n_C=4\)"):
+        style.gram_matrix_backward(np.ones((3, 3)), A)

@@ -26,9 +26,9 @@ try:  # compiled GEMM-based Gram kernel (dlnotes/_kernels/gram.pyx)
 except ImportError:  # pragma: no cover - source checkout without a build
     _kgram = None
 
-__all__ = ["unroll", "gram_matrix", "gram_from_activations", "compute_content_cost",
-           "compute_content_cost_backward", "compute_layer_style_cost",
-           "compute_layer_style_cost_backward", "compute_style_cost",
+__all__ = ["unroll", "gram_matrix", "gram_matrix_backward", "gram_from_activations",
+           "compute_content_cost", "compute_content_cost_backward", "compute_layer_style_cost",
+           "compute_layer_style_cost_backward", "layer_style_cost_and_grad", "compute_style_cost",
            "compute_style_cost_backward", "total_cost", "RandomConvFeatures",
            "neural_style_transfer"]
 
@@ -124,6 +124,30 @@ def gram_matrix(A, method="matmul"):
     """
     A = check_float_array(A, "A", ndim=2, shape_names=("n_C", "n_H*n_W"))
     return _gram_unrolled(A, _check_method(method))
+
+
+def gram_matrix_backward(dG, A):
+    r"""Gradient of :func:`gram_matrix` with respect to :math:`A`.
+
+    .. math::
+
+        rac{\partial \mathcal L}{\partial A} = (dG + dG^T)\, A
+
+    Parameters
+    ----------
+    dG : ndarray, shape (n_C, n_C)
+        Upstream gradient :math:`\partial\mathcal L/\partial G`.
+    A : ndarray, shape (n_C, n_H * n_W)
+
+    Returns
+    -------
+    dA : ndarray, shape (n_C, n_H * n_W)
+    """
+    A = check_float_array(A, "A", ndim=2, shape_names=("n_C", "n_H*n_W"))
+    n_C = A.shape[0]
+    dG = check_float_array(dG, "dG", shape=(n_C, n_C), shape_names=("n_C", "n_C"),
+                           dtype=A.dtype)
+    return (dG + dG.T) @ A
 
 
 def gram_from_activations(a, method="matmul"):
@@ -251,15 +275,26 @@ def compute_layer_style_cost_backward(a_S, a_G):
     -------
     da_G : ndarray, the shape of ``a_G``
     """
+    # X = a_G as (n_H n_W, n_C) = A^T, so X (GG - GS) = ((GG - GS) A)^T (GG - GS is symmetric)
+    return layer_style_cost_and_grad(a_S, a_G)[1]
+
+
+def layer_style_cost_and_grad(a_S, a_G):
+    r""":func:`compute_layer_style_cost` and its gradient in one pass (each Gram matrix once).
+
+    Returns
+    -------
+    J : float
+    da_G : ndarray, the shape of ``a_G``
+    """
     s, g = _pair(a_S, a_G, "a_S", "a_G")
     if s.size == 0:
         raise ValueError(f"a_S must not be empty, got shape {s.shape}")
     n_H, n_W, n_C = s.shape
-    _, GS, GG = _layer_style(s, g)
-    X = g.reshape(-1, n_C)                        # (n_H n_W, n_C) = A^T
+    J, GS, GG = _layer_style(s, g)
     scale = s.dtype.type(1.0 / (n_C ** 2 * float(n_H * n_W) ** 2))
-    dX = (X @ (GG - GS)) * scale                  # = ((GG - GS) A)^T, GG - GS symmetric
-    return dX.reshape(np.shape(a_G))
+    dX = (g.reshape(-1, n_C) @ (GG - GS)) * scale
+    return J, dX.reshape(np.shape(a_G))
 
 
 def _layers(a_S_list, a_G_list, weights):
