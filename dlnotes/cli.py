@@ -33,6 +33,7 @@ def _positive_float(text):
 
 
 def build_parser():
+    """Return the :mod:`argparse` parser of the ``dlnotes`` command."""
     p = argparse.ArgumentParser(
         prog="dlnotes",
         description="Executable deep-learning course notes, compiled with Cython.")
@@ -139,6 +140,10 @@ def _train(args):
 
 
 def main(argv=None):
+    """Run the ``dlnotes`` command with ``argv`` (default: ``sys.argv[1:]``); return the exit code.
+
+    Invalid option values print ``dlnotes: error: ...`` and return 2.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "func", None) is None:

@@ -36,6 +36,14 @@ NO_FORMULA = {
     "dlnotes.nn.gradcheck.vector_to_dictionary": "reshaping helper",
     "dlnotes.nn.gradcheck.gradients_to_vector": "reshaping helper",
     "dlnotes.nn.gradcheck.GradCheckResult": "result record",
+    "dlnotes.nn.deep.LayerCache": "record of a layer's forward cache",
+    "dlnotes.nn.diagnostics.BiasVariance": "result record (the formula is in diagnose_bias_variance)",
+}
+
+#: Known docstring gaps in files the docs helper may not edit, as
+#: ``name: reason``: xfail(strict=True), so an entry must be deleted as soon as the
+#: docstring is written.  Empty: keep it that way.
+KNOWN_MISSING_DOCSTRING = {
 }
 
 
@@ -92,7 +100,12 @@ def test_module_has_docstring(modname):
     assert (mod.__doc__ or "").strip(), f"module {modname} has no docstring"
 
 
-@pytest.mark.parametrize("name,obj", PUBLIC, ids=[n for n, _ in PUBLIC])
+def _known(name):
+    reason = KNOWN_MISSING_DOCSTRING.get(name)
+    return [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+
+
+@pytest.mark.parametrize("name,obj", [pytest.param(n, o, id=n, marks=_known(n)) for n, o in PUBLIC])
 def test_public_object_has_docstring(name, obj):
     doc = _doc(obj)
     if inspect.isclass(obj):
@@ -131,5 +144,5 @@ def test_math_blocks_are_raw_strings():
 def test_no_formula_allow_list_is_current():
     """Every allow-listed name still exists and is public (the list cannot rot)."""
     names = {n for n, _ in PUBLIC}
-    stale = sorted(set(NO_FORMULA) - names)
-    assert not stale, f"NO_FORMULA lists names that are not public API any more: {stale}"
+    stale = sorted((set(NO_FORMULA) | set(KNOWN_MISSING_DOCSTRING)) - names)
+    assert not stale, f"the allow-lists name objects that are not public API any more: {stale}"

@@ -105,7 +105,15 @@ def linear_forward(A, W, b):
 
 
 def linear_activation_forward(A_prev, W, b, activation):
-    r"""One layer: :math:`A = g(W A_{prev} + b)`.
+    r"""One layer's forward pass: LINEAR then ACTIVATION.
+
+    .. math::
+
+        Z = W A_{prev} + b, \qquad A = g(Z)
+
+    .. math::
+
+        Z = W A_{prev} + b, \qquad A = g(Z)
 
     Parameters
     ----------
@@ -244,7 +252,9 @@ def linear_activation_backward(dA, cache, activation):
 
     .. math::
 
-        dZ = dA \odot g'(Z), \quad\text{then } :func:`linear_backward`
+        dZ = dA \odot g'(Z)
+
+    then :func:`linear_backward`.
 
     Parameters
     ----------

@@ -120,7 +120,12 @@ def optimize(w, b, X, Y, num_iterations=100, learning_rate=0.009, print_cost=Fal
 
 
 def predict(w, b, X, threshold=0.5):
-    r"""Predicted labels :math:`\mathbb{1}[\sigma(w^T X + b) > 0.5]`, shape (1, m)."""
+    r"""Predicted labels of logistic regression, shape (1, m).
+
+    .. math::
+
+        \hat y^{(i)} = \mathbb{1}\big[\sigma(w^T x^{(i)} + b) > \text{threshold}\big]
+    """
     threshold = check_scalar(threshold, "threshold", low=0.0, high=1.0)
     w, b, X = _check_wbX(w, b, X)
     return (sigmoid(w.T @ X + X.dtype.type(b)) > threshold).astype(X.dtype)

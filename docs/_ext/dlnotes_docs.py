@@ -332,3 +332,9 @@ def write_performance_toc(srcdir):
         text = ("No topic page has been written yet: the benchmark tables appear here as the "
                 "kernels' pages land (``docs/performance/<topic>.rst``).\n")
     _write_if_changed(Path(srcdir, "_generated", "performance_toc.inc"), text)
+
+
+def missing_chapter_packages():
+    """The chapter packages named in :data:`CHAPTERS` that do not import (yet)."""
+    names = sorted({m for _, _, mods, _ in CHAPTERS for m in mods})
+    return [m for m in names if not _module_exists(m)]
