@@ -61,8 +61,12 @@ def attention_weights(e):
 
 
 def attention_weights_backward(dalpha, alpha):
-    r"""Backward of the softmax over :math:`t'`:
-    :math:`de = \alpha \odot (d\alpha - \sum_{t'} \alpha\, d\alpha)`.
+    r"""Backward of the softmax over :math:`t'`.
+
+    .. math::
+
+        de^{\langle t,t'\rangle} = \alpha^{\langle t,t'\rangle}\Big(d\alpha^{\langle t,t'\rangle}
+            - \sum_{t''} \alpha^{\langle t,t''\rangle} d\alpha^{\langle t,t''\rangle}\Big)
     """
     alpha = check_float_array(alpha, "alpha")
     dalpha = check_float_array(dalpha, "dalpha", shape=alpha.shape, dtype=alpha.dtype)
@@ -103,9 +107,12 @@ def context_vector(alpha, a):
 
 
 def context_vector_backward(dc, alpha, a):
-    r"""Gradients of :func:`context_vector`:
-    :math:`d\alpha^{\langle t,t'\rangle} = dc^{\langle t\rangle}\cdot a^{\langle t'\rangle}`,
-    :math:`da^{\langle t'\rangle} = \sum_t \alpha^{\langle t,t'\rangle} dc^{\langle t\rangle}`.
+    r"""Gradients of :func:`context_vector`.
+
+    .. math::
+
+        d\alpha^{\langle t,t'\rangle} = dc^{\langle t\rangle}\cdot a^{\langle t'\rangle},\qquad
+        da^{\langle t'\rangle} = \sum_t \alpha^{\langle t,t'\rangle} dc^{\langle t\rangle}
 
     Returns
     -------
@@ -258,7 +265,12 @@ def one_step_attention_backward(dcontext, cache):
 
     Chains :func:`context_vector_backward`, the softmax backward over
     :math:`t'` and :func:`bahdanau_score_backward`; the encoder activations
-    receive gradient through both the context sum and the energies.
+    receive gradient through both the context sum and the energies:
+
+    .. math::
+
+        da^{\langle t'\rangle} = \alpha^{\langle t,t'\rangle} dc^{\langle t\rangle}
+            + U^T\Big(\big(v\, de^{\langle t,t'\rangle}\big) \odot \big(1 - h_{t'}^2\big)\Big)
 
     Returns
     -------

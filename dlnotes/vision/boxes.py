@@ -54,7 +54,11 @@ def _check_corners(b, name, dtype=None):
 
 
 def box_area(boxes):
-    r"""Area of corner boxes, :math:`(x_2 - x_1)(y_2 - y_1)`.
+    r"""Area of corner boxes.
+
+    .. math::
+
+        A = (x_2 - x_1)(y_2 - y_1)
 
     Parameters
     ----------
@@ -188,6 +192,11 @@ def yolo_boxes_to_corners(box_xy, box_wh, order="xyxy"):
 
 def corners_to_centers(boxes):
     r"""Corner boxes ``(x1, y1, x2, y2)`` to centre boxes ``(b_x, b_y, b_w, b_h)``.
+
+    .. math::
+
+        b_x = \frac{x_1 + x_2}{2},\quad b_y = \frac{y_1 + y_2}{2},\quad
+        b_w = x_2 - x_1,\quad b_h = y_2 - y_1
 
     Inverse of :func:`yolo_boxes_to_corners` (with ``order="xyxy"``).
 
@@ -349,6 +358,11 @@ def non_max_suppression(boxes, scores, iou_threshold=0.5, max_boxes=10, suppress
     ``torchvision.ops.nms`` and ``tf.image.non_max_suppression``).  Stops after
     ``max_boxes`` boxes.  Ties in score keep the earlier box first.
 
+    .. math::
+
+        k = \arg\max_{i \in R} s_i,\qquad
+        R \leftarrow \{\, j \in R \setminus \{k\} : \mathrm{IoU}(B_k, B_j) < \tau \,\}
+
     Parameters
     ----------
     boxes : ndarray, shape (N, 4)
@@ -384,6 +398,11 @@ def yolo_non_max_suppression(scores, boxes, classes, max_boxes=10, iou_threshold
     Runs :func:`non_max_suppression` separately on the boxes of each class (a
     box never suppresses a box of another class), merges the survivors and
     keeps the ``max_boxes`` highest scores.
+
+    .. math::
+
+        \text{kept} = \operatorname{top}_{\text{max\_boxes}}
+            \bigcup_{k} \mathrm{NMS}\big(\{\, i : \hat k_i = k \,\}\big)
 
     Parameters
     ----------
@@ -424,6 +443,12 @@ def yolo_non_max_suppression(scores, boxes, classes, max_boxes=10, iou_threshold
 def yolo_eval(box_xy, box_wh, box_confidence, box_class_probs, image_shape=(720.0, 1280.0),
               max_boxes=10, score_threshold=0.6, iou_threshold=0.5):
     r"""The course's ``yolo_eval``: corners, score filter, scale, per-class NMS.
+
+    .. math::
+
+        (b_x, b_y, b_w, b_h) \mapsto (x_1, y_1, x_2, y_2),\quad
+        \text{keep} \iff p_c c_{\hat k} \ge \text{score\_threshold},\quad
+        \text{then NMS per class with } \mathrm{IoU} \ge \text{iou\_threshold}
 
     Parameters
     ----------

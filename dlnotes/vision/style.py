@@ -58,6 +58,10 @@ def unroll(a):
     Reshape to ``(n_H n_W, n_C)``, *then* transpose: row :math:`c` holds the
     responses of filter :math:`c` at every position.
 
+    .. math::
+
+        A_{c,\, h n_W + w} = a_{h w c}
+
     Parameters
     ----------
     a : ndarray, shape (1, n_H, n_W, n_C) or (n_H, n_W, n_C)
@@ -131,7 +135,7 @@ def gram_matrix_backward(dG, A):
 
     .. math::
 
-        rac{\partial \mathcal L}{\partial A} = (dG + dG^T)\, A
+        \frac{\partial \mathcal L}{\partial A} = (dG + dG^T)\, A
 
     Parameters
     ----------
@@ -282,6 +286,11 @@ def compute_layer_style_cost_backward(a_S, a_G):
 def layer_style_cost_and_grad(a_S, a_G):
     r""":func:`compute_layer_style_cost` and its gradient in one pass (each Gram matrix once).
 
+    .. math::
+
+        J = \frac{\lVert G^{(S)} - G^{(G)}\rVert_F^2}{4 n_C^2 (n_H n_W)^2},\qquad
+        \frac{\partial J}{\partial A^{(G)}} = \frac{(G^{(G)} - G^{(S)}) A^{(G)}}{n_C^2 (n_H n_W)^2}
+
     Returns
     -------
     J : float
@@ -338,8 +347,12 @@ def compute_style_cost(a_S_list, a_G_list, weights=None):
 
 
 def compute_style_cost_backward(a_S_list, a_G_list, weights=None):
-    r"""Gradients of :func:`compute_style_cost`, one per layer:
-    :math:`\lambda^{[l]}\,\partial J^{[l]}_{\text{style}}/\partial a^{(G)[l]}`.
+    r"""Gradients of :func:`compute_style_cost`, one per layer.
+
+    .. math::
+
+        \frac{\partial J_{\text{style}}}{\partial a^{(G)[l]}} =
+            \lambda^{[l]}\,\frac{\partial J^{[l]}_{\text{style}}}{\partial a^{(G)[l]}}
 
     Returns
     -------
@@ -446,8 +459,15 @@ def neural_style_transfer(content, style, extractor=None, content_layer=-1, styl
     :math:`J(G) = \alpha J_{\text{content}}(C, G) + \beta J_{\text{style}}(S, G)`.
 
     The course's loop: :math:`G` starts as the content image plus uniform noise,
-    features come from a fixed network, and Adam updates the pixels.  Here the
-    gradient is the exact backward pass through ``extractor``.
+    features come from a fixed network, and Adam updates the pixels:
+
+    .. math::
+
+        m \leftarrow \beta_1 m + (1-\beta_1)\,\nabla_G J,\quad
+        v \leftarrow \beta_2 v + (1-\beta_2)\,(\nabla_G J)^2,\quad
+        G \leftarrow G - \eta\, \frac{\hat m}{\sqrt{\hat v} + \epsilon}
+
+    Here the gradient is the exact backward pass through ``extractor``.
 
     Parameters
     ----------
