@@ -506,6 +506,7 @@ def inception_v3(input_shape=(299, 299, 3), include_top=True, num_classes=1000):
 
         299 \to 35 \times 35 \times \{256, 288, 288\} \to 17 \times 17 \times 768
         \to 8 \times 8 \times 1280 \to 8 \times 8 \times 2048
+
     **23,851,784** parameters (Keras' total; 21,802,784 without the top).
     """
     input_shape = _check_input(input_shape)
