@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlnotes._validation import as_rng, check_choice, check_float_array, check_scalar
+from dlnotes.cnn import conv as _conv
 
 try:  # compiled GEMM-based Gram kernel (dlnotes/_kernels/gram.pyx)
     from dlnotes._kernels import gram as _kgram
@@ -397,7 +398,8 @@ class RandomConvFeatures:
 
         z_{hwc} = \sum_{u,v,k} x_{h+u,\,w+v,\,k} W_{uvkc} + b_c, \qquad a = \max(0, z)
 
-    with He-initialised weights drawn once from ``rng``.  ``forward`` returns
+    with He-initialised weights drawn once from ``rng``, computed by the CNN
+    chapter's :func:`dlnotes.cnn.conv.conv_forward` / ``conv_backward``.  ``forward`` returns
     every layer's activations; ``backward`` takes one upstream gradient per
     layer (``None`` for none) and returns the gradient with respect to the
     input image.  Good enough to show the optimisation; no weights are
@@ -421,35 +423,38 @@ class RandomConvFeatures:
             self.b.append(np.zeros(c_out))
 
     def forward(self, x):
-        """x: (n_H, n_W, n_C) -> list of activations and the cache."""
+        """x: (n_H, n_W, n_C) -> list of activations and the cache.
+
+        Uses :func:`dlnotes.cnn.conv.conv_forward` (compiled im2col + GEMM) on a
+        batch of one image.
+        """
         acts, cache = [], []
-        a = x
+        a = x[None]
         for W, b in zip(self.W, self.b):
-            win = np.lib.stride_tricks.sliding_window_view(a, (3, 3), axis=(0, 1))
-            z = np.einsum("hwkuv,uvkc->hwc", win, W.astype(a.dtype), optimize=True) + b
-            cache.append((a, z))
+            z, conv_cache = _conv.conv_forward(a, W.astype(a.dtype),
+                                               b.reshape(1, 1, 1, -1).astype(a.dtype),
+                                               {"stride": 1, "pad": 0})
+            cache.append((conv_cache, z))
             a = np.maximum(z, 0)
-            acts.append(a)
+            acts.append(a[0])
         return acts, cache
 
     def backward(self, grads, cache):
-        """grads: one array (or None) per layer -> gradient w.r.t. the input."""
+        """grads: one array (or None) per layer -> gradient w.r.t. the input.
+
+        Uses :func:`dlnotes.cnn.conv.conv_backward`.
+        """
         da = None
         for l in range(len(self.W) - 1, -1, -1):
-            a_prev, z = cache[l]
+            conv_cache, z = cache[l]
             if grads[l] is not None:
-                da = grads[l] if da is None else da + grads[l]
+                g = np.asarray(grads[l])[None]
+                da = g if da is None else da + g
             if da is None:
                 continue
             dz = da * (z > 0)
-            W = self.W[l].astype(dz.dtype)
-            dprev = np.zeros_like(a_prev)
-            n_H, n_W = z.shape[:2]
-            for u in range(3):
-                for v in range(3):
-                    dprev[u:u + n_H, v:v + n_W, :] += dz @ W[u, v].T
-            da = dprev
-        return da
+            da = _conv.conv_backward(dz, conv_cache)[0]
+        return da[0]
 
 
 def neural_style_transfer(content, style, extractor=None, content_layer=-1, style_layers=None,
