@@ -234,6 +234,7 @@ def test_style_cost_over_layers_and_total(rng):
     diff = gradient_check_n(lambda p: style.compute_style_cost(S, [p["g0"], p["g1"]], w),
                             {"g0": G[0], "g1": G[1]}, {"dg0": grads[0], "dg1": grads[1]})
     assert float(diff) < 1e-7
+    assert style.compute_style_cost(S, G, [("block1_conv1", 0.3), ("block2_conv1", 0.7)]) == J
     assert style.total_cost(2.0, 3.0) == 10 * 2 + 40 * 3
     assert style.total_cost(2.0, 3.0, alpha=1, beta=0) == 2.0
     with pytest.raises(ValueError, match="weights must have one entry per layer"):

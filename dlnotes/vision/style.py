@@ -317,6 +317,8 @@ def _layers(a_S_list, a_G_list, weights):
         raise ValueError(f"got {L} style activations and {len(a_G_list)} generated ones")
     if weights is None:
         weights = [1.0 / L] * L
+    # the course's STYLE_LAYERS: [("block1_conv1", 0.2), ...] -> the coefficients
+    weights = [w[1] if isinstance(w, (tuple, list)) and len(w) == 2 else w for w in weights]
     if len(weights) != L:
         raise ValueError(f"weights must have one entry per layer ({L}), got {len(weights)}")
     return [check_scalar(w, f"weights[{i}]") for i, w in enumerate(weights)]
@@ -335,8 +337,8 @@ def compute_style_cost(a_S_list, a_G_list, weights=None):
         Activations of the style and the generated image, one per layer.
     weights : sequence of float, optional
         :math:`\lambda^{[l]}`; default :math:`1/L` each (the course: 5 layers
-        with 0.2 each).  The course's ``STYLE_LAYERS`` pairs
-        ``(name, coeff)`` become ``[c for _, c in STYLE_LAYERS]``.
+        with 0.2 each).  The course's ``STYLE_LAYERS`` list of
+        ``(layer_name, coeff)`` pairs is accepted as is.
 
     Returns
     -------
