@@ -287,7 +287,7 @@ class Architecture:
 
 
 class ShapeTracker:
-    r"""Follows a tensor shape ``(n_H, n_W, n_C)`` (or ``(n,)``) through layers, counting parameters.
+    r"""Follows a shape ``(n_H, n_W, n_C)`` (or ``(n,)``) through layers, counting parameters.
 
     .. math::
 

@@ -137,7 +137,8 @@ def sgns_loss(W_in, W_out, centers, contexts, negatives):
 
     .. math::
 
-        \frac{\partial L}{\partial v_c} = (\sigma(u_o^Tv_c) - 1)\,u_o + \sum_k \sigma(u_k^Tv_c)\,u_k,\quad
+        \frac{\partial L}{\partial v_c} = (\sigma(u_o^Tv_c) - 1)\,u_o
+            + \sum_k \sigma(u_k^Tv_c)\,u_k,\quad
         \frac{\partial L}{\partial u_o} = (\sigma(u_o^Tv_c) - 1)\,v_c,\quad
         \frac{\partial L}{\partial u_k} = \sigma(u_k^Tv_c)\,v_c
 
