@@ -231,9 +231,9 @@ def equalize(pair, bias_axis, word_to_vec_map, variant="paper"):
         if n == 0:
             raise ValueError(f"{pair[0]!r} and {pair[1]!r} have the same bias component: "
                              f"there is no direction to equalise along")
-        scale = np.sqrt(max(1.0 - float(np.dot(nu, nu)), 0.0))
+        scale = e1.dtype.type(np.sqrt(max(1.0 - float(np.dot(nu, nu)), 0.0)))
         return nu + scale * d1 / n, nu + scale * d2 / np.linalg.norm(d2)
-    scale = np.sqrt(abs(1.0 - float(np.dot(nu, nu))))
+    scale = e1.dtype.type(np.sqrt(abs(1.0 - float(np.dot(nu, nu)))))
     den1 = np.linalg.norm((e1 - nu) - mu_B)
     den2 = np.linalg.norm((e2 - nu) - mu_B)
     if den1 == 0 or den2 == 0:
