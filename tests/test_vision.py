@@ -30,6 +30,23 @@ def test_yolo_decode_zero_logits_give_cell_centre_and_anchor_size():
     np.testing.assert_allclose(probs, 1 / K)
 
 
+def test_assign_anchor_cell_and_shape():
+    anchors = np.array([[1.0, 3.0], [3.0, 1.0], [2.0, 2.0]])          # tall, wide, square
+    xy = np.array([[0.51, 0.12], [0.99, 0.99], [0.0, 0.5]])
+    wh = np.array([[0.1, 0.3], [0.3, 0.1], [0.2, 0.2]])   # 10x10 grid: 1x3, 3x1, 2x2
+    cells, k = bx.assign_anchor(xy, wh, anchors, (10, 10))
+    np.testing.assert_array_equal(cells, [[1, 5], [9, 9], [5, 0]])
+    np.testing.assert_array_equal(k, [0, 1, 2])
+    # the chosen anchor has the highest centred IoU
+    for i in range(3):
+        w, h = wh[i] * 10
+        ious = [bx.iou((-w / 2, -h / 2, w / 2, h / 2), (-p / 2, -q / 2, p / 2, q / 2))
+                for p, q in anchors]
+        assert k[i] == int(np.argmax(ious))
+    with pytest.raises(ValueError, match=r"box_xy must be relative"):
+        bx.assign_anchor(xy * 2, wh, anchors, (10, 10))
+
+
 def test_scale_boxes():
     b = np.array([[0.1, 0.2, 0.5, 1.0]])
     np.testing.assert_allclose(bx.scale_boxes(b, (720, 1280)), [[128, 144, 640, 720]])
