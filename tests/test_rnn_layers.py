@@ -167,3 +167,22 @@ def test_char_lm_rejects_bad_input():
         model.sample(prefix="z")
     with pytest.raises(ValueError, match="temperature must be in"):
         model.sample(temperature=0)
+
+
+def test_layers_serialize_and_rebuild(rng):
+    from dlnotes.models.model import deserialize_layer, serialize_layer
+
+    model = Sequential([Bidirectional(LSTM(3, 4, forget_bias=0.5, seed=0, dtype=np.float32)),
+                        GRU(8, 5, reset="before", return_sequences=False, seed=1,
+                            dtype=np.float32),
+                        ])
+    head = TimeDistributedDense(4, 2, activation="softmax", seed=2)
+    for layer in (model, head, RNN(3, 4, seed=3)):
+        clone = deserialize_layer(serialize_layer(layer))
+        assert type(clone) is type(layer)
+        assert {k: (v.shape, v.dtype) for k, v in clone.params.items()} == \
+            {k: (v.shape, v.dtype) for k, v in layer.params.items()}
+        for k in layer.params:
+            np.copyto(clone.params[k], layer.params[k])
+        X = rng.standard_normal((3 if layer is not head else 4, 2, 5))
+        np.testing.assert_array_equal(clone.forward(X), layer.forward(X))

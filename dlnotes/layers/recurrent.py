@@ -91,6 +91,11 @@ class Recurrent(Layer):
         for k in self.params:
             self.grads[k] = g["d" + k]
 
+    def get_config(self):
+        """Constructor arguments (JSON-able), for :meth:`dlnotes.models.model.Model.save`."""
+        return {"n_x": self.n_x, "n_a": self.n_a, "return_sequences": self.return_sequences,
+                "dtype": self.dtype.name}
+
     def __repr__(self):
         extra = "" if self.return_sequences else ", return_sequences=False"
         return f"{type(self).__name__}({self.n_x}, {self.n_a}{extra})"
@@ -153,6 +158,9 @@ class GRU(Recurrent):
         self.reset = check_choice(reset, "reset", ("before", "after"))
         super().__init__(n_x, n_a, return_sequences, rng, seed, dtype)
 
+    def get_config(self):
+        return dict(super().get_config(), reset=self.reset)
+
     def reset_parameters(self, rng):
         s = 1 / np.sqrt(self.n_a)
         for k in "urc":
@@ -195,6 +203,9 @@ class LSTM(Recurrent):
                  dtype=np.float64):
         self.forget_bias = check_scalar(forget_bias, "forget_bias")
         super().__init__(n_x, n_a, return_sequences, rng, seed, dtype)
+
+    def get_config(self):
+        return dict(super().get_config(), forget_bias=self.forget_bias)
 
     def reset_parameters(self, rng):
         s = 1 / np.sqrt(self.n_a)
@@ -289,6 +300,20 @@ class Bidirectional(Layer):
     def layers(self):
         return [self.fwd, self.bwd]
 
+    def get_config(self):
+        """The two wrapped layers' descriptions (JSON-able)."""
+        from dlnotes.models.model import serialize_layer
+
+        return {"layer": serialize_layer(self.fwd), "backward_layer": serialize_layer(self.bwd)}
+
+    @classmethod
+    def from_config(cls, config):
+        """Rebuild from :meth:`get_config` output (weights are placeholders until loaded)."""
+        from dlnotes.models.model import deserialize_layer
+
+        return cls(deserialize_layer(config["layer"]),
+                   deserialize_layer(config["backward_layer"]))
+
     def __repr__(self):
         return f"Bidirectional({self.fwd!r})"
 
@@ -326,6 +351,11 @@ class TimeDistributedDense(Layer):
         self.zero_grads()
         self._A = None
         self._Z = None
+
+    def get_config(self):
+        """Constructor arguments (JSON-able), for :meth:`dlnotes.models.model.Model.save`."""
+        return {"n_in": self.n_in, "n_out": self.n_out, "activation": self.activation,
+                "dtype": self.dtype.name}
 
     def forward(self, X, training=True):
         X = check_float_array(X, "X", ndim=3, shape=(self.n_in, None, None),
