@@ -24,6 +24,14 @@ each state from the outputs) and accumulate the recurrent gradient into
 gradients in a ``(T, m, G)`` buffer so that the caller obtains all weight
 gradients with one GEMM after the loop.
 
+Threads: the examples of a batch are independent in the recurrence, so a loop
+given ``n_threads > 1`` splits the batch into row blocks, one per OpenMP
+thread, each running the whole time loop with its own BLAS calls (no
+synchronisation inside the loop).  The caller holds BLAS single-threaded
+meanwhile.  ``blas_local`` may carry the address of an
+``int f(int)`` thread-count setter that each worker calls (OpenBLAS's
+``openblas_set_num_threads_local`` in OpenMP builds); 0 disables it.
+
 Every kernel trusts its inputs (C-contiguous, consistent shapes, one dtype)
 and runs without the GIL.
 """
