@@ -60,3 +60,20 @@ def test_lenet_job_runs_on_digits(capsys):
     out = capsys.readouterr().out
     assert "LeNet-5 (61,706 parameters" in out
     assert float(out.split("test accuracy:")[1].split("%")[0]) > 80.0
+
+
+def test_char_lm_job_learns_and_samples(tmp_path, capsys):
+    assert main(["train", "--model", "char-lm", "--iterations", "150", "--no-progress",
+                 "--samples", "2"]) == 0
+    out = capsys.readouterr().out
+    loss = float(out.split("final training loss:")[1].split()[0])
+    uniform = float(out.split("uniform:")[1].split(")")[0])
+    assert loss < 0.75 * uniform, out
+    assert out.count("sample:") == 2
+    text = tmp_path / "t.txt"
+    text.write_text("abcabcabc\nabcabc\n", encoding="utf-8")
+    assert main(["train", "--model", "char-lm", "--text", str(text), "--iterations", "5",
+                 "--samples", "1", "--no-progress"]) == 0
+    assert main(["train", "--model", "char-lm", "--text", str(tmp_path / "missing.txt"),
+                 "--no-progress"]) == 2
+    assert "--text must be an existing text file" in capsys.readouterr().err

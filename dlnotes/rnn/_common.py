@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlnotes._kernels import recurrent as _k
-from dlnotes.cnn._threads import kernel_threads, single_threaded_blas
+from dlnotes._threads import kernel_threads, single_threaded_blas
 from dlnotes._validation import check_float_array, check_params
 from dlnotes.nn.activations import softmax
 
@@ -39,7 +39,7 @@ def run_loop(kernel, *args, size):
     products are large enough for it to thread them: waking BLAS threads for
     each small product costs more than it saves (five times the CPU time
     measured on a busy machine), and with a split batch nested BLAS threads
-    would oversubscribe the cores (see ``dlnotes.cnn._threads``).  ``size`` is
+    would oversubscribe the cores (see ``dlnotes._threads``).  ``size`` is
     ``(m, T, G, n_a)``.
     """
     m, T, G, n_a = size
