@@ -71,7 +71,7 @@ def test_char_lm_job_learns_and_samples(tmp_path, capsys):
     assert loss < 0.75 * uniform, out
     assert out.count("sample:") == 2
     text = tmp_path / "t.txt"
-    text.write_text("abcabcabc\nabcabc\n", encoding="utf-8")
+    text.write_text("abcabcabc\nabcabc\n" * 10, encoding="utf-8")
     assert main(["train", "--model", "char-lm", "--text", str(text), "--iterations", "5",
                  "--samples", "1", "--no-progress"]) == 0
     assert main(["train", "--model", "char-lm", "--text", str(tmp_path / "missing.txt"),
