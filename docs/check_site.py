@@ -268,7 +268,7 @@ def main(argv=None):
 
     if not args.no_build:
         print("== building the docs (sphinx -W)", flush=True)
-        cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-W", "--keep-going", "-q",
+        cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-E", "-W", "--keep-going", "-q",
                str(DOCS), str(html_dir)]
         print("   " + " ".join(cmd), flush=True)
         res = subprocess.run(cmd, cwd=ROOT)

@@ -9,13 +9,13 @@ data, 0 for images ``(m, n_H, n_W, n_C)``); labels are always ``(n_y, m)``.
 
 The network outputs *logits*; the loss adds the output activation:
 
-=========================  ===========================  ===================
-``loss``                   cost and gradient            :meth:`Model.predict`
-=========================  ===========================  ===================
-``"softmax_cross_entropy"``  softmax + categorical CE   softmax probabilities
-``"sigmoid_cross_entropy"``  sigmoid + binary CE        sigmoid probabilities
-``"mse"``                  :math:`\frac1{2m}\sum\lVert a-y\rVert^2`  raw outputs
-=========================  ===========================  ===================
+===========================  ========================================  =====================
+``loss``                     cost and gradient                         :meth:`Model.predict`
+===========================  ========================================  =====================
+``"softmax_cross_entropy"``  softmax + categorical CE                  softmax probabilities
+``"sigmoid_cross_entropy"``  sigmoid + binary CE                       sigmoid probabilities
+``"mse"``                    :math:`\frac1{2m}\sum\lVert a-y\rVert^2`  raw outputs
+===========================  ========================================  =====================
 """
 from __future__ import annotations
 
