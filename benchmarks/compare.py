@@ -48,6 +48,7 @@ import importlib.util
 import math
 import os
 import platform
+import re
 import statistics
 import sys
 import time
@@ -114,9 +115,9 @@ def describe_pools(pools):
     lines = []
     for p in pools:
         arch = p.get("architecture")
-        lines.append(f"{p.get('user_api')}: {p.get('internal_api')} {p.get('version') or ''}"
-                     f"{f' ({arch} kernel)' if arch else ''}, {p.get('num_threads')} threads, "
-                     f"{Path(p.get('filepath', '?')).name}")
+        what = " ".join(str(x) for x in (p.get("internal_api"), p.get("version")) if x)
+        lines.append(f"{p.get('user_api')}: {what}{f' ({arch} kernel)' if arch else ''}, "
+                     f"{p.get('num_threads')} threads, `{Path(p.get('filepath', '?')).name}`")
     return lines
 
 
@@ -263,10 +264,13 @@ def fmt_ratio(a, b):
     return f"{a / b:.2f}"
 
 
-def table(rows, gemm):
-    head = ("| case | dtype | dlnotes | NumPy | PyTorch | dlnotes / PyTorch | NumPy / PyTorch "
-            "| dlnotes GFLOP/s | % of GEMM | max rel. diff | agree |")
-    lines = [head, "|" + "---|" * head.count(" | ") + "---|"]
+HEADER = ["case", "dtype", "dlnotes", "NumPy", "PyTorch", "dlnotes / PyTorch", "NumPy / PyTorch",
+          "dlnotes GFLOP/s", "% of GEMM", "max rel. diff", "agree"]
+
+
+def table_cells(rows, gemm):
+    """The table body: one list of strings per row, columns as in ``HEADER``."""
+    body = []
     for r in rows:
         t = r["times"]
         td, tn, tt = t.get("dlnotes"), t.get("numpy"), t.get("torch")
@@ -276,10 +280,32 @@ def table(rows, gemm):
             gf = f"{rate:.1f}"
             pct = f"{100 * rate / gemm[r['dtype']]:.0f}%"
         err = "—" if r["err"] is None else f"{r['err']:.1e}"
-        lines.append(f"| {r['topic']}: {r['name']} | {r['dtype']} | {fmt_time(td)} | {fmt_time(tn)} "
-                     f"| {fmt_time(tt)} | {fmt_ratio(td, tt)} | {fmt_ratio(tn, tt)} | {gf} | {pct} "
-                     f"| {err} | {'yes' if r['ok'] else '**NO**'} |")
+        body.append([f"{r['topic']}: {r['name']}", r["dtype"], fmt_time(td), fmt_time(tn),
+                     fmt_time(tt), fmt_ratio(td, tt), fmt_ratio(tn, tt), gf, pct, err,
+                     "yes" if r["ok"] else "**NO**"])
+    return body
+
+
+def table(rows, gemm):
+    """Markdown table of the rows."""
+    lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+    lines += ["| " + " | ".join(cells) + " |" for cells in table_cells(rows, gemm)]
     return "\n".join(lines)
+
+
+def rst_table(rows, gemm):
+    """reStructuredText ``list-table`` of the rows (for the Sphinx docs)."""
+    lines = [".. list-table::", "   :header-rows: 1", "   :class: dlnotes-perf", ""]
+    for cells in [HEADER] + table_cells(rows, gemm):
+        cells = [c if c == "**NO**" else re.sub(r"([\\_*`|])", r"\\\1", c) for c in cells]
+        lines.append(f"   * - {cells[0]}")
+        lines += [f"     - {c}" for c in cells[1:]]
+    return "\n".join(lines)
+
+
+def md_to_rst(line):
+    """Inline markdown of the report's bullet lines -> reStructuredText."""
+    return re.sub(r"(?<!`)`([^`]+)`(?!`)", r"``\1``", line)
 
 
 def plot(rows, path):
@@ -287,6 +313,7 @@ def plot(rows, path):
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     ref = "torch" if any(r["times"].get("torch") for r in rows) else "numpy"
     others = [i for i in IMPLS if i != ref]
@@ -297,7 +324,7 @@ def plot(rows, path):
     labels = [f"{r['topic']}: {r['name']} ({r['dtype'].replace('float', 'f')})" for r in rows]
     y = np.arange(len(rows))
     h = 0.8 / len(others)
-    fig, ax = plt.subplots(figsize=(8, 0.28 * len(rows) + 1.4), dpi=90)
+    fig, ax = plt.subplots(figsize=(9, 0.3 * len(rows) + 1.2), dpi=90)
     colors = {"dlnotes": "#1f77b4", "numpy": "#ff7f0e", "torch": "#2ca02c"}
     for j, impl in enumerate(others):
         vals = [r["times"].get(impl, np.nan) / r["times"][ref] for r in rows]
@@ -305,11 +332,19 @@ def plot(rows, path):
                 label=LABELS[impl])
     ax.axvline(1.0, color="k", lw=1)
     ax.set_xscale("log")
+    vals = [r["times"][i] / r["times"][ref] for r in rows for i in others if r["times"].get(i)]
+    lo, hi = min(vals + [1.0]) / 1.5, max(vals + [1.0]) * 1.5
+    ax.set_xlim(lo, hi)
+    ticks = [t for t in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
+             if lo <= t <= hi]
+    ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_yticks(y, labels, fontsize=7)
     ax.invert_yaxis()
-    ax.set_xlabel(f"median time / {LABELS[ref]} time  (log scale; < 1 is faster than {LABELS[ref]})")
-    ax.legend(fontsize=8, loc="lower right")
-    ax.grid(axis="x", which="both", alpha=0.3)
+    ax.set_xlabel(f"median time / {LABELS[ref]} time  "
+                  f"(log scale; < 1 is faster than {LABELS[ref]})")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    ax.grid(axis="x", which="major", alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
@@ -327,6 +362,8 @@ def main(argv=None):
                     help="few, short repeats and a smaller GEMM probe (CI smoke test)")
     ap.add_argument("--threads", type=int, default=2, help="PyTorch intra-op threads (default 2)")
     ap.add_argument("--markdown", metavar="OUT.md", help="also write the report to this file")
+    ap.add_argument("--rst", metavar="OUT.rst",
+                    help="also write the report as reStructuredText (included by the docs)")
     ap.add_argument("--plot", metavar="OUT.png", help="bar chart of the time ratios")
     ap.add_argument("--list", action="store_true", help="list the topics and exit")
     args = ap.parse_args(argv)
@@ -382,53 +419,72 @@ def main(argv=None):
             del cases
             gc.collect()
     load1 = os.getloadavg()
+    if not args.quick:  # once more at the end: the best of both is the machine's rate
+        gemm_end = {dt: gemm_rate(dt, gemm_n, 5) for dt in ("float32", "float64")}
+        gemm_note = (f" (start / end: {gemm['float32']:.0f} / {gemm_end['float32']:.0f} and "
+                     f"{gemm['float64']:.0f} / {gemm_end['float64']:.0f})")
+        gemm = {dt: max(gemm[dt], gemm_end[dt]) for dt in gemm}
+    else:
+        gemm_note = ""
 
     env_lines = []
     for var in BLAS_ENV + THREAD_ENV:
         if var in os.environ:
-            env_lines.append(f"{var}={os.environ[var]}")
-    report = ["## dlnotes vs PyTorch vs NumPy", ""]
-    report.append(f"- machine: {platform.machine()}, {os.cpu_count()} CPUs, "
-                  f"Python {platform.python_version()}, NumPy {np.__version__}, "
-                  f"PyTorch {torch.__version__ + f' ({torch.get_num_threads()} threads)' if torch else 'not installed'}")
+            env_lines.append(f"`{var}={os.environ[var]}`")
+    facts = [f"machine: {platform.machine()}, {os.cpu_count()} CPUs, "
+             f"Python {platform.python_version()}, NumPy {np.__version__}, "
+             + (f"PyTorch {torch.__version__} ({torch.get_num_threads()} threads)"
+                if torch else "PyTorch not installed")]
     try:
         import dlnotes
-        report[-1] += f", dlnotes {dlnotes.__version__}"
+        facts[-1] += f", dlnotes {dlnotes.__version__}"
     except ImportError:
         pass
-    report.append(f"- load average (1 min) before / after: {load0[0]:.2f} / {load1[0]:.2f} "
-                  f"({time.perf_counter() - t_start:.0f} s run, {repeat} blocks per implementation)")
-    for line in describe_pools(pools):
-        report.append(f"- {line}")
-    report.append(f"- NumPy GEMM ({gemm_n}x{gemm_n}, best of runs): "
-                  f"float32 {gemm['float32']:.0f} GFLOP/s, float64 {gemm['float64']:.0f} GFLOP/s")
+    facts.append(f"load average (1 min) before / after: {load0[0]:.2f} / {load1[0]:.2f} "
+                 f"({time.perf_counter() - t_start:.0f} s run, {repeat} blocks per implementation)")
+    facts += describe_pools(pools)
+    facts.append(f"NumPy GEMM ({gemm_n}x{gemm_n}, best of runs): "
+                 f"float32 {gemm['float32']:.0f} GFLOP/s, float64 {gemm['float64']:.0f} GFLOP/s"
+                 + gemm_note)
     if env_lines:
-        report.append(f"- environment: {', '.join(env_lines)}")
+        facts.append(f"environment: {', '.join(env_lines)}")
     if any(v in os.environ for v in BLAS_ENV):
-        report.append("- **note**: " + " / ".join(v for v in BLAS_ENV if v in os.environ)
-                      + " is set and may select a slower OpenBLAS kernel; for representative "
-                      "numbers run `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python "
-                      "benchmarks/compare.py` (tests and CI leave them alone).")
-    report.append("")
-    report.append("Median time per forward+backward call; ratios are time / PyTorch time "
-                  "(PyTorch = 1.0, below 1 is faster); GFLOP/s and % of GEMM are dlnotes' "
-                  "(— where the case is not counted in flops).")
-    report.append("")
-    report.append(table(rows, gemm) if rows else "(no cases ran)")
+        facts.append("note: " + " / ".join(f"`{v}`" for v in BLAS_ENV if v in os.environ)
+                     + " is set and may select a slower OpenBLAS kernel; for representative "
+                     "numbers run `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python "
+                     "benchmarks/compare.py` (tests and CI leave them alone).")
+    legend = ("Median time per forward+backward call; ratios are time / PyTorch time "
+              "(PyTorch = 1.0, below 1 is faster); GFLOP/s and % of GEMM are dlnotes' "
+              "(— where the case is not counted in flops).")
+    notes = []
     if torch is None:
-        report.append("")
-        report.append("PyTorch is not installed: the PyTorch columns are empty "
-                      "(pip install torch to fill them).")
+        notes.append("PyTorch is not installed: the PyTorch columns are empty "
+                     "(pip install torch to fill them).")
     if failures:
-        report.append("")
-        report.append("**Failures:**")
-        report.extend(f"- {f}" for f in failures)
+        notes.append("Failures:")
+        notes += [f"- {f}" for f in failures]
+
+    report = ["## dlnotes vs PyTorch vs NumPy", ""] + [f"- {f}" for f in facts]
+    report += ["", legend, "", table(rows, gemm) if rows else "(no cases ran)"]
+    if notes:
+        report += [""] + notes
     text = "\n".join(report) + "\n"
     print(text)
     if args.markdown:
         Path(args.markdown).write_text(text, encoding="utf-8")
+    if args.rst:
+        rst = [f"* {md_to_rst(f)}" for f in facts] + ["", md_to_rst(legend), ""]
+        rst.append(rst_table(rows, gemm) if rows else "(no cases ran)")
+        if torch is None:
+            rst += ["", notes[0]]
+        if failures:
+            rst += ["", "Failures:", ""] + [f"* {md_to_rst(f)}" for f in failures]
+        Path(args.rst).write_text("\n".join(rst) + "\n", encoding="utf-8")
     if args.plot and rows:
-        plot(rows, args.plot)
+        try:
+            plot(rows, args.plot)
+        except ImportError as exc:
+            print(f"compare.py: no plot ({exc}); pip install matplotlib", file=sys.stderr)
     if not rows and not failures:
         print("compare.py: no case ran", file=sys.stderr)
         return 1

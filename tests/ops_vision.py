@@ -155,14 +155,19 @@ def _gram_samples(rng, dtype):
     yield SampleInput((rng.standard_normal((64, 196)).astype(dtype),), desc="(64,196)")
     yield SampleInput((np.zeros((0, 5), dtype),), desc="empty n_C")
     yield SampleInput((np.zeros((3, 0), dtype),), desc="empty positions")
+    for method in ("gemm", "syrk"):
+        for shape in ((17, 5), (64, 196), (1, 1)):
+            yield SampleInput((rng.standard_normal(shape).astype(dtype),), dict(method=method),
+                              desc=f"{shape} {method} kernel")
 
 
 def _gram_errors():
     yield ErrorInput((np.ones((2, 3, 4)),), match="A must be 2-dimensional")
+    yield ErrorInput((np.ones((2, 3)),), dict(method="blas"), match="method must be one of")
     yield ErrorInput((np.ones((2, 3), int),), exc=TypeError, match="A must be a floating")
 
 
-def _ref_gram_act(a):
+def _ref_gram_act(a, method=None):
     a = np.asarray(a)
     a3 = a[0] if a.ndim == 4 else a
     return np.einsum("hwc,hwd->cd", a3, a3).astype(a.dtype)
@@ -172,6 +177,9 @@ def _act_samples(rng, dtype):
     yield SampleInput((_acts(rng, (4, 3, 5), dtype),), desc="(1,4,3,5)")
     yield SampleInput((_acts(rng, (1, 1, 1), dtype),), desc="(1,1,1,1)")
     yield SampleInput((rng.standard_normal((7, 2, 3)).astype(dtype),), desc="3-d (7,2,3)")
+    for method in ("gemm", "syrk"):
+        yield SampleInput((_acts(rng, (9, 11, 6), dtype),), dict(method=method),
+                          desc=f"(1,9,11,6) {method} kernel")
 
 
 def _pair_samples(rng, dtype):
@@ -233,9 +241,11 @@ OPS = [
     OpInfo("triplet_loss", face.triplet_loss, _ref_triplet, _triplet_samples, _triplet_errors,
            gradcheck=_triplet_gradcheck, torch_reference=_torch_triplet, float_args=(),
            rtol=dict(_F32), atol={np.float32: 1e-5, np.float64: 1e-12}),
-    OpInfo("gram_matrix", style.gram_matrix, lambda A: np.asarray(A) @ np.asarray(A).T,
+    OpInfo("gram_matrix", style.gram_matrix,
+           lambda A, method=None: np.asarray(A) @ np.asarray(A).T,
            _gram_samples, _gram_errors,
-           torch_reference=lambda torch, A: (torch.from_numpy(A) @ torch.from_numpy(A).T).numpy(),
+           torch_reference=lambda torch, A, method=None: (torch.from_numpy(A)
+                                                         @ torch.from_numpy(A).T).numpy(),
            rtol=dict(_F32), atol={np.float32: 1e-5, np.float64: 1e-12}),
     OpInfo("gram_from_activations", style.gram_from_activations, _ref_gram_act, _act_samples,
            lambda: iter([ErrorInput((np.ones((2, 3)),), match="a must be 3 or 4-dimensional")]),

@@ -523,3 +523,18 @@ def test_adam_beats_minibatch_gd_on_digits(record_property, capsys):
     # and Adam is faster than GD with a tuned (much larger) learning rate
     best_gd = min(v for k, v in reach.items() if k.startswith("gd") and v is not None)
     assert reach["adam 0.01"] < best_gd
+
+
+def test_noncontiguous_and_empty_parameters_update_in_place(rng):
+    base = rng.standard_normal((6, 8))
+    view = base[::2, ::-1]                       # non-contiguous, negative stride
+    g = rng.standard_normal(view.shape)
+    expect = ref_adam(view.copy(), [g], 0.1, 0.9, 0.999, 1e-8)[0]
+    opt = Adam(0.1)
+    opt.step({"W": view}, {"W": g[:, ::-1][:, ::-1]})
+    np.testing.assert_allclose(base[::2, ::-1], expect, rtol=1e-12)
+    untouched = base[1::2].copy()
+    np.testing.assert_array_equal(base[1::2], untouched)
+    e = {"W": np.zeros((0, 3))}
+    Momentum(0.1).step(e, {"W": np.zeros((0, 3))})
+    assert e["W"].shape == (0, 3)

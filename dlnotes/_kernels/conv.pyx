@@ -33,12 +33,10 @@ are a C helper compiled for AVX-512, AVX2 and baseline x86-64 with GCC's
 Peak extra memory: one ``cols`` buffer of ``nb * H_o * W_o * K`` elements,
 where ``nb`` is chosen by the caller (``chunk`` argument) from a byte budget.
 """
-from cython.parallel cimport prange
-from libc.stdlib cimport free, malloc
+from cython.parallel cimport parallel, prange, threadid
+from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memcpy, memset
 from scipy.linalg.cython_blas cimport dgemm, sgemm
-
-from dlnotes._kernels._parallel cimport dl_omp_max_threads
 
 ctypedef fused real:
     float
@@ -91,13 +89,13 @@ cdef inline void _gemm(char ta, char tb, int M, int N, int K, real alpha,
 cdef void _im2col(const real *A, real *cols, Py_ssize_t nb, Py_ssize_t H, Py_ssize_t Wd,
                   Py_ssize_t C, Py_ssize_t Ho, Py_ssize_t Wo, Py_ssize_t fh, Py_ssize_t fw,
                   Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t ph, Py_ssize_t pw,
-                  int nt) noexcept nogil:
+                  int nt=1) noexcept nogil:
     """cols[((i*Ho + h)*Wo + w), (u*fw + v)*C + k] = A_pad[i, h*sh+u, w*sw+v, k]."""
     cdef Py_ssize_t r, i, h, w, u, v, y, x, x0, K = fh * fw * C
     cdef Py_ssize_t run = fw * C
     cdef const real *src
     cdef real *dst
-    for r in prange(nb * Ho, nogil=True, schedule="static", num_threads=nt):
+    for r in range(nb * Ho):
         i = r // Ho
         h = r - i * Ho
         for w in range(Wo):
@@ -132,7 +130,7 @@ cdef void _col2im(const real *cols, real *dA, Py_ssize_t nb, Py_ssize_t H, Py_ss
     cdef Py_ssize_t i, h, w, u, v, y, x, x0, K = fh * fw * C
     cdef Py_ssize_t run = fw * C
     cdef const real *src
-    for i in prange(nb, nogil=True, schedule="static", num_threads=nt):
+    for i in range(nb):
         for h in range(Ho):
             for w in range(Wo):
                 src = cols + ((i * Ho + h) * Wo + w) * K
@@ -150,142 +148,161 @@ cdef void _col2im(const real *cols, real *dA, Py_ssize_t nb, Py_ssize_t H, Py_ss
                                 _add(dA + ((i * H + y) * Wd + x) * C, src + u * run + v * C, C)
 
 
-cdef inline int _threads(Py_ssize_t work) noexcept nogil:
-    # Below ~64k copied elements a fork/join costs more than it saves.
-    if work < 65536:
-        return 1
-    return dl_omp_max_threads()
-
-
 def conv2d_forward(const real[:, :, :, ::1] A, const real[:, :, :, ::1] Wt,
                    const real[::1] b, real[:, :, :, ::1] Z,
                    Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t ph, Py_ssize_t pw,
-                   Py_ssize_t chunk):
+                   Py_ssize_t chunk, int n_threads):
     """Z[i,h,w,c] = sum_{u,v,k} A_pad[i, h*sh+u, w*sw+v, k] W[u,v,k,c] + b[c].
 
-    ``Z`` is written completely.  ``chunk`` images are processed per GEMM.
+    The batch is cut into chunks of ``chunk`` images; ``n_threads`` OpenMP
+    threads take chunks (dynamic schedule), each with its own workspace, its
+    own im2col and its own GEMM.  The caller makes BLAS single-threaded for
+    the duration when ``n_threads > 1``.
     """
     cdef Py_ssize_t m = A.shape[0], H = A.shape[1], Wd = A.shape[2], C = A.shape[3]
     cdef Py_ssize_t fh = Wt.shape[0], fw = Wt.shape[1], F = Wt.shape[3]
     cdef Py_ssize_t Ho = Z.shape[1], Wo = Z.shape[2], P = Ho * Wo, K = fh * fw * C
-    cdef Py_ssize_t i0, nb, r, c
+    cdef Py_ssize_t n_chunks, ci, i0, nb, r, c
     cdef bint direct = fh == 1 and fw == 1 and sh == 1 and sw == 1 and ph == 0 and pw == 0
-    cdef real *cols = NULL
+    cdef real *ws = NULL
+    cdef real *cols
     cdef real *zp
     cdef const real *ap
-    cdef int nt
+    cdef const real *wp
+    cdef int tid
     if m == 0 or P == 0 or F == 0:
         return
-    if chunk < 1:
-        chunk = 1
-    if chunk > m:
-        chunk = m
+    chunk = max(1, min(chunk, m))
+    n_chunks = (m + chunk - 1) // chunk
+    if n_threads < 1:
+        n_threads = 1
+    if n_threads > n_chunks:
+        n_threads = <int>n_chunks
     zp = &Z[0, 0, 0, 0]
-    with nogil:
-        # Bias first, then GEMM accumulates on top (beta = 1).
-        for r in range(m * P):
-            for c in range(F):
-                zp[r * F + c] = b[c]
-    if K == 0:
-        return
-    with nogil:
-        if not direct:
-            cols = <real *>malloc(chunk * P * K * sizeof(real))
-            if cols == NULL:
-                with gil:
-                    raise MemoryError("conv2d_forward: cannot allocate the im2col workspace")
-        i0 = 0
-        while i0 < m:
+    wp = &Wt[0, 0, 0, 0] if K > 0 else NULL
+    if K > 0 and not direct:
+        ws = <real *>malloc(n_threads * chunk * P * K * sizeof(real))
+        if ws == NULL:
+            raise MemoryError("conv2d_forward: cannot allocate the im2col workspace")
+    with nogil, parallel(num_threads=n_threads):
+        tid = threadid()
+        cols = ws + tid * chunk * P * K if ws != NULL else NULL
+        for ci in prange(n_chunks, schedule="dynamic"):
+            i0 = ci * chunk
             nb = min(chunk, m - i0)
-            if direct:
-                ap = &A[i0, 0, 0, 0]
-            else:
-                nt = _threads(nb * P * K)
-                _im2col(&A[i0, 0, 0, 0], cols, nb, H, Wd, C, Ho, Wo, fh, fw, sh, sw, ph, pw, nt)
-                ap = cols
-            _gemm(c'N', c'N', <int>(nb * P), <int>F, <int>K, <real>1, ap, <int>K,
-                  &Wt[0, 0, 0, 0], <int>F, <real>1, zp + i0 * P * F, <int>F)
-            i0 += nb
-        free(cols)
+            # bias first, then GEMM accumulates on top (beta = 1)
+            for r in range(i0 * P, (i0 + nb) * P):
+                for c in range(F):
+                    zp[r * F + c] = b[c]
+            if K > 0:
+                if direct:
+                    ap = &A[i0, 0, 0, 0]
+                else:
+                    _im2col(&A[i0, 0, 0, 0], cols, nb, H, Wd, C, Ho, Wo, fh, fw, sh, sw,
+                            ph, pw, 1)
+                    ap = cols
+                _gemm(c'N', c'N', <int>(nb * P), <int>F, <int>K, <real>1, ap, <int>K,
+                      wp, <int>F, <real>1, zp + i0 * P * F, <int>F)
+    free(ws)
 
 
 def conv2d_backward(const real[:, :, :, ::1] dZ, const real[:, :, :, ::1] A,
                     const real[:, :, :, ::1] Wt, real[:, :, :, ::1] dA,
                     real[:, :, :, ::1] dW, real[::1] db,
                     Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t ph, Py_ssize_t pw,
-                    Py_ssize_t chunk, bint need_dA=True):
+                    Py_ssize_t chunk, int n_threads, bint need_dA=True):
     """Gradients of conv2d_forward.  ``dA`` must be zero-filled by the caller.
 
     dW[u,v,k,c] = sum_{i,h,w} A_pad[i,h*sh+u,w*sw+v,k] dZ[i,h,w,c]
     db[c]       = sum_{i,h,w} dZ[i,h,w,c]
     dA_pad[i,h*sh+u,w*sw+v,k] += sum_c W[u,v,k,c] dZ[i,h,w,c]  (padding cropped)
+
+    Threads take chunks of images; each accumulates dW and db in private
+    buffers (db in double precision), summed at the end.  dA needs no
+    reduction: chunks own disjoint images.
     """
     cdef Py_ssize_t m = A.shape[0], H = A.shape[1], Wd = A.shape[2], C = A.shape[3]
     cdef Py_ssize_t fh = Wt.shape[0], fw = Wt.shape[1], F = Wt.shape[3]
     cdef Py_ssize_t Ho = dZ.shape[1], Wo = dZ.shape[2], P = Ho * Wo, K = fh * fw * C
-    cdef Py_ssize_t i0, nb, r, c, first = 1
+    cdef Py_ssize_t n_chunks, ci, i0, nb, r, c, j, t
     cdef bint direct = fh == 1 and fw == 1 and sh == 1 and sw == 1 and ph == 0 and pw == 0
-    cdef real *cols = NULL
-    cdef real *dwp = &dW[0, 0, 0, 0] if dW.shape[0] * dW.shape[1] * dW.shape[2] * F else NULL
+    cdef real *ws = NULL
+    cdef real *dws = NULL
+    cdef double *dbs = NULL
+    cdef real *cols
+    cdef real *dwt
+    cdef double *dbt
+    cdef double acc
     cdef const real *zp
     cdef const real *ap
-    cdef double *acc
-    cdef int nt
-    # db: column sums of dZ in double precision.
-    acc = <double *>malloc((F + 1) * sizeof(double))
-    if acc == NULL:
-        raise MemoryError("conv2d_backward: out of memory")
+    cdef const real *wp
+    cdef real *dwp
+    cdef int tid
     for c in range(F):
-        acc[c] = 0
-    if m * P > 0 and F > 0:
-        zp = &dZ[0, 0, 0, 0]
-        with nogil:
-            for r in range(m * P):
-                for c in range(F):
-                    acc[c] += zp[r * F + c]
-    for c in range(F):
-        db[c] = <real>acc[c]
-    free(acc)
-    if dwp != NULL:
-        memset(dwp, 0, K * F * sizeof(real))
-    if m == 0 or P == 0 or F == 0 or K == 0:
+        db[c] = 0
+    if K * F > 0:
+        memset(&dW[0, 0, 0, 0], 0, K * F * sizeof(real))
+    if m == 0 or P == 0 or F == 0:
         return
-    if chunk < 1:
-        chunk = 1
-    if chunk > m:
-        chunk = m
-    with nogil:
-        zp = &dZ[0, 0, 0, 0]
-        if not direct:
-            cols = <real *>malloc(chunk * P * K * sizeof(real))
-            if cols == NULL:
-                with gil:
-                    raise MemoryError("conv2d_backward: cannot allocate the im2col workspace")
-        i0 = 0
-        while i0 < m:
+    chunk = max(1, min(chunk, m))
+    n_chunks = (m + chunk - 1) // chunk
+    if n_threads < 1:
+        n_threads = 1
+    if n_threads > n_chunks:
+        n_threads = <int>n_chunks
+    zp = &dZ[0, 0, 0, 0]
+    wp = &Wt[0, 0, 0, 0] if K > 0 else NULL
+    dwp = &dW[0, 0, 0, 0] if K > 0 else NULL
+    dws = <real *>calloc(n_threads * K * F + 1, sizeof(real))
+    dbs = <double *>calloc(n_threads * F, sizeof(double))
+    if K > 0 and not direct:
+        ws = <real *>malloc(n_threads * chunk * P * K * sizeof(real))
+    if dws == NULL or dbs == NULL or (K > 0 and not direct and ws == NULL):
+        free(dws)
+        free(dbs)
+        free(ws)
+        raise MemoryError("conv2d_backward: cannot allocate the workspace")
+    with nogil, parallel(num_threads=n_threads):
+        tid = threadid()
+        cols = ws + tid * chunk * P * K if ws != NULL else NULL
+        dwt = dws + tid * K * F
+        dbt = dbs + tid * F
+        for ci in prange(n_chunks, schedule="dynamic"):
+            i0 = ci * chunk
             nb = min(chunk, m - i0)
-            nt = _threads(nb * P * K)
+            for r in range(i0 * P, (i0 + nb) * P):
+                for c in range(F):
+                    dbt[c] += zp[r * F + c]
+            if K == 0:
+                continue
             if direct:
                 ap = &A[i0, 0, 0, 0]
             else:
-                _im2col(&A[i0, 0, 0, 0], cols, nb, H, Wd, C, Ho, Wo, fh, fw, sh, sw, ph, pw, nt)
+                _im2col(&A[i0, 0, 0, 0], cols, nb, H, Wd, C, Ho, Wo, fh, fw, sh, sw, ph, pw, 1)
                 ap = cols
-            # dW (K, F) += cols^T (K, nb*P) @ dZ_chunk (nb*P, F)
+            # dW_t (K, F) += cols^T (K, nb*P) @ dZ_chunk (nb*P, F)
             _gemm(c'T', c'N', <int>K, <int>F, <int>(nb * P), <real>1, ap, <int>K,
-                  zp + i0 * P * F, <int>F, <real>(0 if first else 1), dwp, <int>F)
-            first = 0
+                  zp + i0 * P * F, <int>F, <real>1, dwt, <int>F)
             if need_dA:
                 if direct:
-                    # dA_chunk (nb*P, C) = dZ_chunk @ W^T, written straight into dA.
+                    # dA_chunk (nb*P, C) = dZ_chunk @ W^T, written straight into dA
                     _gemm(c'N', c'T', <int>(nb * P), <int>K, <int>F, <real>1,
-                          zp + i0 * P * F, <int>F, &Wt[0, 0, 0, 0], <int>F, <real>0,
+                          zp + i0 * P * F, <int>F, wp, <int>F, <real>0,
                           &dA[i0, 0, 0, 0], <int>K)
                 else:
-                    # dcols (nb*P, K) = dZ_chunk @ W_mat^T, reusing the cols buffer.
+                    # dcols (nb*P, K) = dZ_chunk @ W_mat^T, reusing the cols buffer
                     _gemm(c'N', c'T', <int>(nb * P), <int>K, <int>F, <real>1,
-                          zp + i0 * P * F, <int>F, &Wt[0, 0, 0, 0], <int>F, <real>0,
-                          cols, <int>K)
+                          zp + i0 * P * F, <int>F, wp, <int>F, <real>0, cols, <int>K)
                     _col2im(cols, &dA[i0, 0, 0, 0], nb, H, Wd, C, Ho, Wo, fh, fw,
-                            sh, sw, ph, pw, nt)
-            i0 += nb
-        free(cols)
+                            sh, sw, ph, pw, 1)
+    for t in range(n_threads):
+        for j in range(K * F):
+            dwp[j] += dws[t * K * F + j]
+    for c in range(F):
+        acc = 0
+        for t in range(n_threads):
+            acc += dbs[t * F + c]
+        db[c] = <real>acc
+    free(dws)
+    free(dbs)
+    free(ws)

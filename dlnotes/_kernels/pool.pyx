@@ -19,6 +19,43 @@ ctypedef fused real:
     float
     double
 
+cdef extern from *:
+    """
+    #include <stddef.h>
+    #if defined(__GNUC__) && !defined(__clang__) && (defined(__x86_64__) || defined(__i386__)) \
+        && !defined(DLNOTES_NO_TARGET_CLONES)
+    #define DL_POOL_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+    #else
+    #define DL_POOL_CLONES
+    #endif
+    /* Running max over one window position, channels contiguous: branch-free
+       selects so the loop vectorises.  A NaN always wins (propagates), like
+       PyTorch's `val > max || isnan(val)`; ties keep the earlier index. */
+    DL_POOL_CLONES static void dl_max_update_f32(float *restrict o, int *restrict g,
+                                                 const float *restrict a, int idx, ptrdiff_t n)
+    {
+        for (ptrdiff_t j = 0; j < n; ++j) {
+            float v = a[j];
+            int up = (v > o[j]) | (v != v);
+            o[j] = up ? v : o[j];
+            g[j] = up ? idx : g[j];
+        }
+    }
+    DL_POOL_CLONES static void dl_max_update_f64(double *restrict o, int *restrict g,
+                                                 const double *restrict a, int idx, ptrdiff_t n)
+    {
+        for (ptrdiff_t j = 0; j < n; ++j) {
+            double v = a[j];
+            int up = (v > o[j]) | (v != v);
+            o[j] = up ? v : o[j];
+            g[j] = up ? idx : g[j];
+        }
+    }
+    """
+    void dl_max_update_f32(float *o, int *g, const float *a, int idx, Py_ssize_t n) noexcept nogil
+    void dl_max_update_f64(double *o, int *g, const double *a, int idx,
+                           Py_ssize_t n) noexcept nogil
+
 
 cdef inline int _threads(Py_ssize_t work) noexcept nogil:
     if work < 32768:
@@ -32,7 +69,6 @@ def max_pool_forward(const real[:, :, :, ::1] A, real[:, :, :, ::1] out,
     cdef Py_ssize_t m = A.shape[0], H = A.shape[1], Wd = A.shape[2], C = A.shape[3]
     cdef Py_ssize_t Ho = out.shape[1], Wo = out.shape[2]
     cdef Py_ssize_t r, i, h, w, u, v, c, y, x
-    cdef real val
     cdef real *o
     cdef int *g
     cdef const real *a
@@ -56,12 +92,10 @@ def max_pool_forward(const real[:, :, :, ::1] A, real[:, :, :, ::1] out,
                     if u == 0 and v == 0:
                         continue
                     a = &A[i, y + u, x + v, 0]
-                    for c in range(C):
-                        val = a[c]
-                        # first maximum wins; NaN propagates (o != o stays NaN)
-                        if (val > o[c] or val != val) and o[c] == o[c]:
-                            o[c] = val
-                            g[c] = <int>((y + u) * Wd + x + v)
+                    if real is float:
+                        dl_max_update_f32(o, g, a, <int>((y + u) * Wd + x + v), C)
+                    else:
+                        dl_max_update_f64(o, g, a, <int>((y + u) * Wd + x + v), C)
 
 
 def max_pool_backward(const real[:, :, :, ::1] dout, const int[:, :, :, ::1] arg,

@@ -16,16 +16,20 @@ import numbers
 import numpy as np
 
 from dlnotes._kernels import conv as _k
+from dlnotes.cnn._threads import kernel_threads, single_threaded_blas
 from dlnotes._validation import check_float_array, check_scalar
 
 __all__ = ["zero_pad", "conv_single_step", "conv_forward", "conv_backward",
            "conv_output_size", "resolve_padding", "WORKSPACE_BYTES"]
 
-#: Byte budget of the im2col workspace of one call.  The batch is processed in
-#: chunks of ``max(1, WORKSPACE_BYTES // (n_H * n_W * f_h * f_w * n_C_prev * itemsize))``
-#: images, so the extra memory of a call is at most this much (or one image's
-#: columns, if a single image needs more).
-WORKSPACE_BYTES = 8 * 2**20
+#: Byte budget of the im2col workspace of one thread.  The batch is processed
+#: in chunks of ``min(ceil(m / threads), max(1, WORKSPACE_BYTES // bytes_per_image))``
+#: images (``bytes_per_image = n_H * n_W * f_h * f_w * n_C_prev * itemsize``),
+#: one chunk per thread at a time, so the extra memory of a call is at most
+#: ``threads * WORKSPACE_BYTES`` (or ``threads`` images' columns if a single
+#: image needs more), plus ``threads * (f_h f_w n_C_prev n_C)`` for the
+#: private ``dW`` accumulators of the backward pass.
+WORKSPACE_BYTES = 4 * 2**20
 
 
 def conv_output_size(n, f, pad, stride):
@@ -51,10 +55,16 @@ def _check_stride(stride, name="stride"):
 def resolve_padding(pad, f_h, f_w):
     r"""Return ``(p_h, p_w)`` for an integer ``pad`` or ``"same"`` / ``"valid"``.
 
-    ``"valid"`` is :math:`p = 0`; ``"same"`` is the notes' :math:`p = (f - 1)/2`
-    for odd :math:`f` (output size :math:`n` at stride 1 and
-    :math:`\lceil n/s \rceil` at stride :math:`s`).  Even filters have no
-    symmetric "same" padding and are rejected.
+    ``"valid"`` is :math:`p = 0` (output :math:`n - f + 1`); ``"same"`` is the
+    notes' padding for odd :math:`f`:
+
+    .. math::
+
+        n + 2p - f + 1 = n \quad\Longrightarrow\quad p = \frac{f - 1}{2}
+
+    (output size :math:`n` at stride 1 and :math:`\lceil n/s \rceil` at stride
+    :math:`s`; TensorFlow's "SAME" pads asymmetrically for some strides, this
+    does not).  Even filters have no symmetric "same" padding and are rejected.
     """
     if isinstance(pad, str):
         if pad == "valid":
@@ -157,9 +167,16 @@ def _check_conv_inputs(A_prev, W, b):
     return A_prev, W, b
 
 
-def _chunk(n_H, n_W, f_h, f_w, n_C_prev, itemsize):
+def _plan(m, n_H, n_W, f_h, f_w, n_C_prev, itemsize):
+    """(chunk, threads): images per chunk and OpenMP threads for one call."""
+    threads = kernel_threads()
     per_image = max(1, n_H * n_W * f_h * f_w * n_C_prev * itemsize)
-    return max(1, WORKSPACE_BYTES // per_image)
+    chunk = max(1, min(-(-max(m, 1) // threads), WORKSPACE_BYTES // per_image))
+    n_chunks = -(-max(m, 1) // chunk)
+    # below ~50k multiply-adds per chunk a thread costs more than it saves
+    if m * n_H * n_W * f_h * f_w * n_C_prev < 50_000:
+        threads = 1
+    return chunk, max(1, min(threads, n_chunks))
 
 
 def conv_forward(A_prev, W, b, hparameters):
@@ -198,8 +215,10 @@ def conv_forward(A_prev, W, b, hparameters):
 
     Notes
     -----
-    im2col + GEMM in compiled code over chunks of the batch; the extra memory
-    is at most :data:`WORKSPACE_BYTES` (or one image's columns if larger).
+    im2col + GEMM in compiled code over chunks of the batch, one chunk per
+    OpenMP thread at a time; the extra memory is at most
+    ``threads *`` :data:`WORKSPACE_BYTES` (or one image's columns per thread
+    if larger).
     The padding is never materialised.
 
     Examples
@@ -222,8 +241,9 @@ def conv_forward(A_prev, W, b, hparameters):
     n_H = conv_output_size(n_H_prev, f_h, p_h, s)
     n_W = conv_output_size(n_W_prev, f_w, p_w, s)
     Z = np.empty((m, n_H, n_W, n_C), dtype=A_prev.dtype)
-    _k.conv2d_forward(A_prev, W, b, Z, s, s, p_h, p_w,
-                      _chunk(n_H, n_W, f_h, f_w, n_C_prev, A_prev.itemsize))
+    chunk, threads = _plan(m, n_H, n_W, f_h, f_w, n_C_prev, A_prev.itemsize)
+    with single_threaded_blas(threads > 1):
+        _k.conv2d_forward(A_prev, W, b, Z, s, s, p_h, p_w, chunk, threads)
     cache = (A_prev, W, b.reshape(1, 1, 1, n_C), hparameters)
     return Z, cache
 
@@ -276,7 +296,8 @@ def conv_backward(dZ, cache, need_dA_prev=True):
     dW = np.empty(W.shape, dtype=A_prev.dtype)
     db = np.empty(n_C, dtype=A_prev.dtype)
     dA_arg = dA_prev if need_dA_prev else np.zeros((1, 1, 1, 1), dtype=A_prev.dtype)
-    _k.conv2d_backward(dZ, A_prev, W, dA_arg, dW, db, s, s, p_h, p_w,
-                       _chunk(n_H, n_W, f_h, f_w, n_C_prev, A_prev.itemsize),
-                       bool(need_dA_prev))
+    chunk, threads = _plan(m, n_H, n_W, f_h, f_w, n_C_prev, A_prev.itemsize)
+    with single_threaded_blas(threads > 1):
+        _k.conv2d_backward(dZ, A_prev, W, dA_arg, dW, db, s, s, p_h, p_w, chunk, threads,
+                           bool(need_dA_prev))
     return dA_prev, dW, db.reshape(1, 1, 1, n_C)

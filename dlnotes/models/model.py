@@ -1,7 +1,7 @@
 r"""A small training container: :class:`Model` with ``fit``/``evaluate``/``predict``,
 a :class:`History`, early stopping, learning curves and single-file ``.npz`` saving.
 
-The model is generic over :class:`dlnotes.layers.Layer` objects: any layer (or
+The model is generic over :class:`~dlnotes.layers.base.Layer` objects: any layer (or
 container) whose ``forward(X, training)`` maps a batch of inputs to outputs of
 shape ``(n_y, m)`` and whose ``backward(dY)`` fills ``grads`` can be trained.
 Inputs carry the examples along ``batch_axis`` (-1 for dense ``(n_x, m)``
@@ -9,13 +9,12 @@ data, 0 for images ``(m, n_H, n_W, n_C)``); labels are always ``(n_y, m)``.
 
 The network outputs *logits*; the loss adds the output activation:
 
-===========================  ========================================  =====================
-``loss``                     cost and gradient                         :meth:`Model.predict`
-===========================  ========================================  =====================
-``"softmax_cross_entropy"``  softmax + categorical CE                  softmax probabilities
-``"sigmoid_cross_entropy"``  sigmoid + binary CE                       sigmoid probabilities
-``"mse"``                    :math:`\frac1{2m}\sum\lVert a-y\rVert^2`  raw outputs
-===========================  ========================================  =====================
+- ``"softmax_cross_entropy"``: softmax + categorical cross-entropy; ``predict`` gives
+  softmax probabilities;
+- ``"sigmoid_cross_entropy"``: sigmoid + binary cross-entropy; ``predict`` gives sigmoid
+  probabilities;
+- ``"mse"``: :math:`\frac{1}{2m}\sum_i\lVert a^{(i)}-y^{(i)}\rVert^2`; ``predict`` gives the
+  raw outputs.
 """
 from __future__ import annotations
 
@@ -180,7 +179,7 @@ _REGISTRY = {}
 
 
 def register_layer(cls):
-    """Allow a :class:`~dlnotes.layers.Layer` subclass to be rebuilt by :meth:`Model.load`.
+    """Allow a :class:`~dlnotes.layers.base.Layer` subclass to be rebuilt by :meth:`Model.load`.
 
     Any imported ``Layer`` subclass is found automatically; registering is only
     needed for classes defined where ``Layer.__subclasses__`` cannot reach them.
@@ -315,13 +314,13 @@ def _check_and_copy_params(path, target, arrays):
 
 
 class Model:
-    r"""Train any :class:`~dlnotes.layers.Layer` network with mini-batch optimisation.
+    r"""Train any :class:`~dlnotes.layers.base.Layer` network with mini-batch optimisation.
 
     Parameters
     ----------
     layers : Layer or list of Layer
         A layer or container (used as is) or a list (wrapped in a
-        :class:`~dlnotes.layers.Sequential`).  The network outputs logits of
+        :class:`~dlnotes.layers.base.Sequential`).  The network outputs logits of
         shape ``(n_y, m)``.
     loss : {"softmax_cross_entropy", "sigmoid_cross_entropy", "mse"}
     batch_axis : int, default -1
@@ -436,7 +435,7 @@ class Model:
         epochs : int, ``>= 0``
         batch_size : int ``>= 1`` or None
         optimizer : Optimizer or str
-            An :class:`~dlnotes.optim.Optimizer` (its state is kept between
+            An :class:`~dlnotes.optim.optimizers.Optimizer` (its state is kept between
             ``fit`` calls) or a name (``"adam"``, ``"sgd"``, ...) with default
             hyperparameters.
         validation_data : tuple (X_dev, Y_dev), optional

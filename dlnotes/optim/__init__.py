@@ -1,7 +1,7 @@
 """The notes' optimisation chapter: mini-batches, GD, Momentum, RMSprop, Adam,
 learning-rate decay and random hyperparameter search.
 
-Two views of the same update rules (:mod:`dlnotes.optim._rules`):
+Two views of the same update rules (``dlnotes/optim/_rules.py``):
 
 - course-compatible functions (:mod:`dlnotes.optim.functional`) on ``parameters``/``grads`` dicts;
 - optimizer objects (:mod:`dlnotes.optim.optimizers`) that update any layer's arrays in place.

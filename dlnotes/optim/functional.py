@@ -8,7 +8,7 @@ works: the gradient of ``"gamma1"`` is ``grads["dgamma1"]`` (or ``grads["gamma1"
 As in the course, every function stores **new** arrays into the dicts it is
 given and returns them; the arrays the caller passed in are left untouched.
 (The optimizer objects in :mod:`dlnotes.optim.optimizers` update in place.)
-The arithmetic is the same code (:mod:`dlnotes.optim._rules`).
+The arithmetic is the same code (``dlnotes/optim/_rules.py``).
 """
 from __future__ import annotations
 
@@ -241,7 +241,8 @@ def update_parameters_with_adam(parameters, grads, v, s, t, learning_rate=0.01, 
     eps = _eps(epsilon)
     v_corr, s_corr = {}, {}
     for name, p, g, (m1, m2) in _pairs(parameters, grads, [("v", v), ("s", s)]):
-        v_hat, s_hat = _rules.adam_rule(p, g, m1, m2, t, lr, beta1, beta2, eps)
+        bc1, bc2 = _rules.adam_rule(p, g, m1, m2, t, lr, beta1, beta2, eps)
+        v_hat, s_hat = m1 / bc1, m2 / bc2
         parameters[name] = p
         v["d" + name], s["d" + name] = m1, m2
         v_corr["d" + name], s_corr["d" + name] = v_hat, s_hat

@@ -12,7 +12,7 @@ All of them share one protocol::
 
 The state (velocity ``v``, squared average ``s``) is keyed by the parameter's
 name, so the same optimizer keeps working when ``params`` is rebuilt (as
-:class:`dlnotes.layers.Sequential` does after every backward pass): only the
+:class:`~dlnotes.layers.base.Sequential` does after every backward pass): only the
 arrays must stay the same objects, which they do because the update is in place.
 ``grads`` may use the same keys as ``params`` or the course's ``"d" + key``.
 """
@@ -68,7 +68,7 @@ class Optimizer:
     t : int
         Steps taken (Adam's bias-correction counter; it is 1 during the first step).
     epoch : int
-        The 1-based epoch given to the schedule; :meth:`dlnotes.models.Model.fit` sets it.
+        The 1-based epoch given to the schedule; :meth:`dlnotes.models.model.Model.fit` sets it.
     state : dict
         ``{param_name: {slot: array}}``.
     """

@@ -10,7 +10,7 @@ The lecture's worked example counts epochs from **1** (with
 epochs 1-4), and :math:`k/\sqrt{\text{epoch}}` is undefined at epoch 0.  The
 functions take ``epoch_num`` as given (0 allowed where the formula is
 defined).  The schedule objects are called with the 1-based epoch that
-:meth:`dlnotes.models.Model.fit` passes (``optimizer.epoch``, 1 during the
+:meth:`dlnotes.models.model.Model.fit` passes (``optimizer.epoch``, 1 during the
 first epoch), so :class:`InverseTimeDecay` reproduces the lecture's table.
 The course's *assignment* loops ``for i in range(num_epochs)`` and evaluates
 the schedule at 0-based ``i``; pass ``epoch_offset=-1`` to a schedule object to

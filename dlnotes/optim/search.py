@@ -34,7 +34,7 @@ import numpy as np
 
 from dlnotes._validation import as_rng, check_scalar
 
-__all__ = ["LogUniform", "OneMinusLogUniform", "Uniform", "IntUniform", "Choice",
+__all__ = ["Distribution", "LogUniform", "OneMinusLogUniform", "Uniform", "IntUniform", "Choice",
            "sample_hyperparameters", "random_search", "SearchResults", "coarse_to_fine"]
 
 

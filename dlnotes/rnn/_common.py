@@ -62,6 +62,7 @@ def get_params(parameters, spec, dtype, optional=()):
 
 def output_spec(parameters, w_name, b_name, n_a):
     """Spec of the optional softmax output layer ``(W_y, b_y)``: both or neither."""
+    check_params(parameters)
     has_w = parameters.get(w_name) is not None
     has_b = parameters.get(b_name) is not None
     if has_w != has_b:

@@ -1,0 +1,117 @@
+"""Tests of the benchmark tooling: benchmarks/compare.py and asv_publish_offline.py.
+
+The timings themselves are not tested (they are noise on shared machines);
+what is tested is that the harness detects disagreement and failures, times
+every implementation, and that the offline rewrite of asv's page leaves no
+CDN URL behind.
+"""
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _load(name):
+    path = ROOT / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"_bench_{name}", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def compare():
+    return _load("compare")
+
+
+@pytest.fixture(scope="module")
+def publish():
+    return _load("asv_publish_offline")
+
+
+def test_compare_outputs_accepts_rounding_and_rejects_errors(compare, rng):
+    ref = (rng.standard_normal((5, 7)), rng.standard_normal(3))
+    ok, err, _ = compare.compare_outputs(ref, tuple(r * (1 + 1e-9) for r in ref), 1e-7)
+    assert ok and err < 1e-8
+    bad = (ref[0].copy(), ref[1].copy())
+    bad[1][2] += 1e-3 * np.abs(ref[1]).max() * 5
+    ok, err, why = compare.compare_outputs(ref, bad, 1e-3)
+    assert not ok and err > 1e-3 and "array 1" in why
+
+
+def test_compare_outputs_shape_count_and_nan(compare):
+    a = np.ones((2, 3))
+    assert not compare.compare_outputs((a,), (a.T,), 1e-3)[0]
+    assert not compare.compare_outputs((a, a), (a,), 1e-3)[0]
+    n = a.copy()
+    n[0, 0] = np.nan
+    assert compare.compare_outputs((n,), (n.copy(),), 1e-3)[0]
+    assert not compare.compare_outputs((n,), (a,), 1e-3)[0]
+
+
+def test_time_impls_times_every_impl_in_alternating_blocks(compare):
+    calls = []
+    impls = {k: (lambda k=k: calls.append(k)) for k in ("dlnotes", "numpy", "torch")}
+    times = compare.time_impls(impls, repeat=3, min_block=0.0)
+    assert set(times) == set(impls) and all(t > 0 for t in times.values())
+    timed = calls[3:]  # after one calibration call each
+    assert [timed[i] for i in (0, 3, 6)] == ["dlnotes", "numpy", "torch"]  # order rotates
+
+
+def test_run_case_flags_disagreement_and_exceptions(compare):
+    x = np.arange(6.0)
+
+    def boom():
+        raise RuntimeError("kaput")
+    row = compare.run_case({"name": "t", "flops": 6.0, "impls": {
+        "dlnotes": lambda: (x,), "numpy": lambda: (x + 1,), "torch": boom}},
+        "float64", repeat=1, min_block=0.0)
+    assert not row["ok"]
+    assert any("NumPy disagrees" in w for w in row["why"])
+    assert any("kaput" in w for w in row["why"])
+    assert set(row["times"]) == {"dlnotes", "numpy"}
+    good = compare.run_case({"name": "t", "flops": None, "impls": {
+        "dlnotes": lambda: x, "numpy": lambda: (x.copy(),), "torch": None}},
+        "float32", repeat=1, min_block=0.0)
+    assert good["ok"] and good["err"] == 0.0
+
+
+def test_discover_filters_topics(compare):
+    found = compare.discover(["activations"])
+    assert list(found) == ["activations"]
+    with pytest.raises(SystemExit, match="no benchmarks/cases_"):
+        compare.discover(["no_such_topic"])
+
+
+def test_table_ratios_are_relative_to_torch(compare):
+    rows = [{"topic": "x", "name": "c", "dtype": "float32", "flops": 2e9, "err": 0.0, "ok": True,
+             "times": {"dlnotes": 2.0, "numpy": 4.0, "torch": 1.0}}]
+    line = compare.table(rows, {"float32": 10.0, "float64": 5.0}).splitlines()[-1]
+    cells = [c.strip() for c in line.strip("|").split("|")]
+    assert cells[5:9] == ["2.00", "4.00", "1.0", "10%"]
+
+
+def test_publish_rewrite_removes_cdn_and_integrity(publish, tmp_path):
+    index = tmp_path / "index.html"
+    index.write_text(
+        '<script src="https://code.jquery.com/jquery-3.3.1.min.js" integrity="sha256-x" '
+        'crossorigin="anonymous" onerror="f()"></script>\n'
+        '<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/bootstrap@3.1.1/dist/css/'
+        'bootstrap.min.css" integrity="sha256-y" crossorigin="anonymous">\n'
+        '<a href="https://github.com/airspeed-velocity/asv/">asv</a>\n')
+    publish.rewrite(index)
+    text = index.read_text()
+    assert 'src="vendor/jquery-3.3.1.min.js" onerror="f()"' in text
+    assert 'href="vendor/bootstrap.min.css"' in text
+    assert "integrity" not in text and "crossorigin" not in text
+    assert "https://github.com/airspeed-velocity/asv/" in text  # links stay
+
+
+def test_publish_rewrite_rejects_unknown_cdn(publish, tmp_path):
+    index = tmp_path / "index.html"
+    index.write_text('<script src="https://cdn.example/other.js"></script>')
+    with pytest.raises(SystemExit, match="unknown CDN"):
+        publish.rewrite(index)

