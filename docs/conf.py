@@ -132,7 +132,9 @@ html_theme_options = {
     "footer_end": ["sphinx-version"],
     "secondary_sidebar_items": ["page-toc"],
 }
-html_sidebars = {"**": ["sidebar-nav-bs"]}
+html_sidebars = {"**": ["sidebar-nav-bs"],
+                 # single pages: no section navigation, give the width to the content
+                 "index": [], "install": [], "conventions": [], "errata": []}
 
 
 # -- Small build hooks ---------------------------------------------------------

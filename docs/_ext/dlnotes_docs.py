@@ -27,13 +27,14 @@ CHAPTERS = [
     ("01_basic_nn", "Basic neural networks", ["dlnotes.nn"], "Basic NN"),
     ("02_optimization", "Optimisation", ["dlnotes.optim"], "Basic NN (momentum, RMSprop, Adam, decay)"),
     ("03_cnn", "Convolutional networks", ["dlnotes.cnn"], "Computer vision / CNN"),
-    ("04_architectures", "Classic CNN architectures", ["dlnotes.models"], "CNN (LeNet-5, AlexNet, VGG, ResNet, Inception)"),
-    ("05_yolo", "Object detection (YOLO)", ["dlnotes.vision"], "YOLO"),
-    ("06_face_recognition", "Face recognition", ["dlnotes.vision"], "Face recognition"),
-    ("07_style_transfer", "Neural style transfer", ["dlnotes.vision"], "Neural style transfer"),
+    ("04_architectures", "Classic CNN architectures", ["dlnotes.cnn.architectures", "dlnotes.models.lenet"],
+     "CNN (LeNet-5, AlexNet, VGG, ResNet, Inception)"),
+    ("05_yolo", "Object detection (YOLO)", ["dlnotes.vision.boxes"], "YOLO"),
+    ("06_face_recognition", "Face recognition", ["dlnotes.vision.face"], "Face recognition"),
+    ("07_style_transfer", "Neural style transfer", ["dlnotes.vision.style"], "Neural style transfer"),
     ("08_rnn", "Recurrent networks: RNN, GRU, LSTM", ["dlnotes.rnn"], "RNN"),
-    ("09_word_vectors", "Word vectors", ["dlnotes.nlp"], "NLP / Word2Vec"),
-    ("10_attention", "Attention", ["dlnotes.rnn"], "NLP / Attention model"),
+    ("09_word_vectors", "Word vectors", ["dlnotes.nlp.word_vectors", "dlnotes.nlp.word2vec"], "NLP / Word2Vec"),
+    ("10_attention", "Attention", ["dlnotes.nlp.attention"], "NLP / Attention model"),
 ]
 
 # (id, chapter stem, section, what the notes say, canonical form)
@@ -345,19 +346,19 @@ def erratum_labels(srcdir):
 
 def write_errata_table(srcdir):
     labels = erratum_labels(srcdir)
-    titles = {stem: title for stem, title, _, _ in CHAPTERS}
-    out = [".. list-table::", "   :header-rows: 1", "   :widths: 6 16 30 30 18", "",
-           "   * - Id", "     - Section", "     - The notes say", "     - Canonical (implemented)",
+    short = {stem: f"chapter {int(stem[:2])}" for stem, _, _, _ in CHAPTERS}
+    out = [".. list-table::", "   :header-rows: 1", "   :widths: 16 33 33 18", "   :class: errata-table", "",
+           "   * - Erratum", "     - The notes say", "     - Canonical (implemented)",
            "     - Where"]
     for eid, stem, section, notes, canon in ERRATA:
         label = f"erratum-{eid.lower()}"
         if label in labels:
-            where = f":ref:`{titles[stem]} <{label}>`"
+            where = f":ref:`{short[stem]} <{label}>`"
         elif Path(srcdir, "chapters", stem + ".rst").exists():
-            where = f":doc:`{titles[stem]} <chapters/{stem}>`"
+            where = f":doc:`{short[stem]} <chapters/{stem}>`"
         else:
-            where = f"{titles[stem]} (page not written yet)"
-        out += [f"   * - {eid}", f"     - {section}", f"     - {notes}", f"     - {canon}",
+            where = f"{short[stem]} (no page yet)"
+        out += [f"   * - **{eid}** {section}", f"     - {notes}", f"     - {canon}",
                 f"     - {where}"]
     _write_if_changed(Path(srcdir, "_generated", "errata_table.inc"), "\n".join(out) + "\n")
 
