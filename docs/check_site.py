@@ -254,6 +254,8 @@ def main(argv=None):
     ap.add_argument("--html-dir", default=str(DOCS / "_build" / "html"),
                     help="built HTML directory (default docs/_build/html)")
     ap.add_argument("--no-build", action="store_true", help="check an existing build")
+    ap.add_argument("--source-dir", default=str(DOCS),
+                    help="the Sphinx source directory (default: this script's directory)")
     ap.add_argument("--no-install", action="store_true",
                     help="do not apt-get install chromium when it is missing (then fail)")
     ap.add_argument("--budget", type=int, default=15000,
@@ -263,13 +265,14 @@ def main(argv=None):
                     help="open every page in the browser, not only chapters and pages with math")
     args = ap.parse_args(argv)
     html_dir = Path(args.html_dir).resolve()
+    src_dir = Path(args.source_dir).resolve()
     report = Report()
     t0 = time.time()
 
     if not args.no_build:
         print("== building the docs (sphinx -W)", flush=True)
         cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-E", "-W", "--keep-going", "-q",
-               str(DOCS), str(html_dir)]
+               str(src_dir), str(html_dir)]
         print("   " + " ".join(cmd), flush=True)
         res = subprocess.run(cmd, cwd=ROOT)
         if res.returncode:
@@ -319,7 +322,7 @@ def main(argv=None):
                     raw += 1
             src_count = 0
             if rel.startswith("chapters/"):
-                src = DOCS / "chapters" / (Path(rel).stem + ".rst")
+                src = src_dir / "chapters" / (Path(rel).stem + ".rst")
                 if src.exists():
                     src_count = count_source_math(src)
             need = max(expected, src_count)

@@ -34,6 +34,9 @@ def srcdir(tmp_path):
         ".. autofunction:: tanh\n\n"
         ".. autofunction:: relu\n   :no-index:\n\n"
         ".. autoclass:: dlnotes.layers.Dense\n", encoding="utf-8")
+    (tmp_path / "chapters" / "02_optimization.rst").write_text(
+        "Optimisation\n============\n\nRMSprop\n-------\n\n"
+        ".. admonition:: Where the notes differ (erratum E9)\n\n   text\n", encoding="utf-8")
     return tmp_path
 
 
@@ -93,6 +96,8 @@ def test_status_errata_and_substitutions(gen, srcdir):
     assert ":ref:`chapter 1 <erratum-e12>`" in errata          # label present: direct link
     assert ":doc:`chapter 1 <chapters/01_basic_nn>`" in errata  # E13: page link only
     assert "chapter 8 (no page yet)" in errata                  # no RNN page in this tree
+    # no label, but a "Where the notes differ (erratum E9)" box: link to its section
+    assert "`chapter 2 <chapters/02_optimization.html#rmsprop>`__" in errata
 
     subs = gen.chapter_substitutions(srcdir)
     assert ".. |chapter-01| replace:: :doc:`Basic neural networks </chapters/01_basic_nn>`" in subs

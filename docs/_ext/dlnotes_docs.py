@@ -344,8 +344,46 @@ def erratum_labels(srcdir):
     return labels
 
 
+_UNDERLINE = re.compile(r"^([=\-~^\"'`+*#:.])\1+\s*$")
+
+
+def _make_id(text):
+    """The HTML id docutils gives a section title (``docutils.nodes.make_id``)."""
+    try:
+        from docutils.nodes import make_id
+    except ImportError:  # pragma: no cover - docutils comes with Sphinx
+        import unicodedata
+
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+        text = re.sub(r"[^a-z0-9]+", "-", text.lower())
+        return re.sub(r"^[^a-z]+", "", text).strip("-")
+    return make_id(text)
+
+
+def erratum_sections(srcdir):
+    """``eN -> (page stem, section id)`` for chapter admonitions titled like
+    "Where the notes differ (erratum E9)": the section that holds the box."""
+    found = {}
+    for page in sorted(Path(srcdir, "chapters").glob("*.rst")):
+        lines = page.read_text(encoding="utf-8").splitlines()
+        section = None
+        for i, line in enumerate(lines):
+            nxt = lines[i + 1] if i + 1 < len(lines) else ""
+            if (line.strip() and not line.startswith((" ", ".."))
+                    and _UNDERLINE.match(nxt) and len(nxt.strip()) >= len(line.strip())):
+                title = line.strip()
+                section = None if ("`" in title or ":" in title) else _make_id(title)
+                continue
+            m = re.match(r"^\s*\.\.\s+admonition::\s*(.*)$", line)
+            if m and "where the notes differ" in m.group(1).lower() and section:
+                for eid in re.findall(r"\bE(\d{1,2})\b", m.group(1)):
+                    found.setdefault(f"e{int(eid)}", (page.stem, section))
+    return found
+
+
 def write_errata_table(srcdir):
     labels = erratum_labels(srcdir)
+    sections = erratum_sections(srcdir)
     short = {stem: f"chapter {int(stem[:2])}" for stem, _, _, _ in CHAPTERS}
     out = [".. list-table::", "   :header-rows: 1", "   :widths: 16 33 33 18", "   :class: errata-table", "",
            "   * - Erratum", "     - The notes say", "     - Canonical (implemented)",
@@ -354,6 +392,10 @@ def write_errata_table(srcdir):
         label = f"erratum-{eid.lower()}"
         if label in labels:
             where = f":ref:`{short[stem]} <{label}>`"
+        elif eid.lower() in sections and sections[eid.lower()][0] == stem:
+            page, anchor = sections[eid.lower()]
+            # a plain relative link to the section; check_site.py verifies the anchor exists
+            where = f"`{short[stem]} <chapters/{page}.html#{anchor}>`__"
         elif Path(srcdir, "chapters", stem + ".rst").exists():
             where = f":doc:`{short[stem]} <chapters/{stem}>`"
         else:
