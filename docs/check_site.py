@@ -9,12 +9,14 @@ Usage (from the repository root)::
 
 Steps:
 
-1. Build the docs (``python -m sphinx -b html -W --keep-going docs docs/_build/html``),
+1. Build the docs from scratch (``python -m sphinx -b html -E -W --keep-going docs
+   docs/_build/html``: ``-E`` so that cached pages cannot hide their warnings),
    unless ``--no-build``.
 2. Static checks of every HTML page: each local ``href``/``src`` target exists
    (and each ``#anchor`` into a local page is defined there); no asset
-   (script, stylesheet, image, font) is loaded from another host; no raw TeX
-   outside math nodes (``$...$`` or ``\\frac`` that Sphinx did not turn into math).
+   (script, stylesheet, image, font) is loaded from another host; no TeX
+   commands (``\\frac``, ``\\sum``, ...) or ``$$`` outside math nodes, as left by
+   ``$...$`` typed in reST, which Sphinx does not turn into math.
 3. Serve the build directory on 127.0.0.1 (random free port, requests logged),
    open every chapter page and every other page with math (``--pages``) in headless Chromium
    (Debian's ``chromium``, installed with apt-get if missing), and read the DOM
