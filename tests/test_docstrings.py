@@ -88,14 +88,6 @@ NO_FORMULA = {
 KNOWN_MISSING_MATH = {
     n: "formula only inline or in the module docstring: add a `.. math::` block"
     for n in [
-        "dlnotes.cnn.architectures.pool_output_shape",
-        "dlnotes.cnn.architectures.conv_params",
-        "dlnotes.cnn.architectures.bottleneck_cost",
-        "dlnotes.nlp.attention.attention_weights_backward",
-        "dlnotes.nlp.attention.context_vector_backward",
-        "dlnotes.nlp.attention.one_step_attention_backward",
-        "dlnotes.nlp.word2vec.negative_sampling_distribution",
-        "dlnotes.nlp.word_vectors.bias_axis",
         "dlnotes.rnn.clipping.clip",
         "dlnotes.rnn.clipping.clip_by_global_norm",
         "dlnotes.rnn.gru.gru_cell_forward",
@@ -104,11 +96,6 @@ KNOWN_MISSING_MATH = {
         "dlnotes.rnn.lstm.lstm_cell_forward",
         "dlnotes.rnn.lstm.lstm_forward",
         "dlnotes.rnn.lstm.lstm_backward",
-        "dlnotes.vision.boxes.box_area",
-        "dlnotes.vision.boxes.corners_to_centers",
-        "dlnotes.vision.face.l2_normalize",
-        "dlnotes.vision.face.embedding_distance",
-        "dlnotes.vision.style.compute_style_cost_backward",
     ]
 }
 
