@@ -27,7 +27,8 @@ def test_help_explains_every_option(capsys):
         main(["train", "--help"])
     out = capsys.readouterr().out
     for opt in ("--model", "--hidden", "--iterations", "--learning-rate", "--lambd", "--keep-prob",
-                "--init", "--test-size", "--dtype", "--seed", "--blas-threads", "--no-progress"):
+                "--init", "--test-size", "--dtype", "--seed", "--blas-threads", "--no-progress",
+                "--dataset", "--epochs", "--batch-size", "--pooling"):
         assert opt in out
 
 
@@ -51,3 +52,11 @@ def test_info_and_show_config(capsys):
 def test_python_dash_m_entry_point():
     r = subprocess.run([sys.executable, "-m", "dlnotes", "info"], capture_output=True, text=True)
     assert r.returncode == 0 and "dlnotes" in r.stdout
+
+
+def test_lenet_job_runs_on_digits(capsys):
+    assert main(["train", "--model", "lenet", "--dataset", "digits", "--epochs", "1",
+                 "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "LeNet-5 (61,706 parameters" in out
+    assert float(out.split("test accuracy:")[1].split("%")[0]) > 80.0
