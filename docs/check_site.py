@@ -5,17 +5,20 @@ Usage (from the repository root)::
 
     python docs/check_site.py                 # build with -W, then check
     python docs/check_site.py --no-build      # check an existing docs/_build/html
+    python docs/check_site.py --pages chapters   # open only the chapter pages (faster)
 
 Steps:
 
-1. Build the docs (``python -m sphinx -b html -W --keep-going docs docs/_build/html``),
+1. Build the docs from scratch (``python -m sphinx -b html -E -W --keep-going docs
+   docs/_build/html``: ``-E`` so that cached pages cannot hide their warnings),
    unless ``--no-build``.
 2. Static checks of every HTML page: each local ``href``/``src`` target exists
    (and each ``#anchor`` into a local page is defined there); no asset
-   (script, stylesheet, image, font) is loaded from another host; no raw TeX
-   outside math nodes (``$...$`` or ``\\frac`` that Sphinx did not turn into math).
+   (script, stylesheet, image, font) is loaded from another host; no TeX
+   commands (``\\frac``, ``\\sum``, ...) or ``$$`` outside math nodes, as left by
+   ``$...$`` typed in reST, which Sphinx does not turn into math.
 3. Serve the build directory on 127.0.0.1 (random free port, requests logged),
-   open each page with math, and every chapter page, in headless Chromium
+   open every chapter page and every other page with math (``--pages``) in headless Chromium
    (Debian's ``chromium``, installed with apt-get if missing), and read the DOM
    after MathJax ran: fail on MathJax error markers (``mjx-merror``,
    ``data-mjx-error``, ``mathcolor="red"``), raw ``\\(``/``\\[``/``\\frac`` left in
@@ -254,22 +257,26 @@ def main(argv=None):
     ap.add_argument("--html-dir", default=str(DOCS / "_build" / "html"),
                     help="built HTML directory (default docs/_build/html)")
     ap.add_argument("--no-build", action="store_true", help="check an existing build")
+    ap.add_argument("--source-dir", default=str(DOCS),
+                    help="the Sphinx source directory (default: this script's directory)")
     ap.add_argument("--no-install", action="store_true",
                     help="do not apt-get install chromium when it is missing (then fail)")
     ap.add_argument("--budget", type=int, default=15000,
                     help="Chromium --virtual-time-budget in ms (default 15000)")
     ap.add_argument("--screenshot", default=str(DOCS / "_build" / "screenshot-basic-nn.png"))
-    ap.add_argument("--all-pages", action="store_true",
-                    help="open every page in the browser, not only chapters and pages with math")
+    ap.add_argument("--pages", choices=("chapters", "math", "all"), default="math",
+                    help="pages opened in the browser: the chapter pages only, the chapters and "
+                         "every page with math (default), or every page")
     args = ap.parse_args(argv)
     html_dir = Path(args.html_dir).resolve()
+    src_dir = Path(args.source_dir).resolve()
     report = Report()
     t0 = time.time()
 
     if not args.no_build:
         print("== building the docs (sphinx -W)", flush=True)
-        cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-W", "--keep-going", "-q",
-               str(DOCS), str(html_dir)]
+        cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-E", "-W", "--keep-going", "-q",
+               str(src_dir), str(html_dir)]
         print("   " + " ".join(cmd), flush=True)
         res = subprocess.run(cmd, cwd=ROOT)
         if res.returncode:
@@ -292,7 +299,8 @@ def main(argv=None):
     for page in pages:
         rel = page.relative_to(html_dir).as_posix()
         text = page.read_text(encoding="utf-8", errors="replace")
-        if args.all_pages or rel.startswith("chapters/") or MATH_NODE.search(text):
+        if (args.pages == "all" or rel.startswith("chapters/")
+                or (args.pages == "math" and MATH_NODE.search(text))):
             targets.append((rel, count_math(text)))
 
     print("== browser checks", flush=True)
@@ -319,7 +327,7 @@ def main(argv=None):
                     raw += 1
             src_count = 0
             if rel.startswith("chapters/"):
-                src = DOCS / "chapters" / (Path(rel).stem + ".rst")
+                src = src_dir / "chapters" / (Path(rel).stem + ".rst")
                 if src.exists():
                     src_count = count_source_math(src)
             need = max(expected, src_count)
@@ -378,7 +386,8 @@ def finish(report: Report, t0: float) -> int:
         for f in report.failures:
             print(f"  - {f}")
         return 1
-    print(f"PASSED: docs build, formulas typeset, no 404, no remote assets ({time.time() - t0:.0f} s)")
+    print(f"PASSED: formulas typeset, no 404, no missing link target, no remote assets "
+          f"({time.time() - t0:.0f} s)")
     return 0
 
 

@@ -71,6 +71,8 @@ today_fmt = "%Y-%m-%d"
 # resolve without intersphinx, which needs the network, so they are ignored.
 nitpicky = True
 nitpick_ignore_regex = [(r"py:.*", r"(?!dlnotes\b).*")]
+# Private modules (dlnotes._kernels.conv, dlnotes.optim._rules) are not part of the API docs.
+nitpick_ignore_regex += [(r"py:.*", r"dlnotes(\.\w+)*\._\w+.*")]
 # A reference into a chapter package that has not landed yet renders as plain code (no
 # link) instead of failing; as soon as the package exists, its references are strict.
 nitpick_ignore_regex += [(r"py:.*", re.escape(m) + r"(\..*)?")
@@ -130,7 +132,9 @@ html_theme_options = {
     "footer_end": ["sphinx-version"],
     "secondary_sidebar_items": ["page-toc"],
 }
-html_sidebars = {"**": ["sidebar-nav-bs"]}
+html_sidebars = {"**": ["sidebar-nav-bs"],
+                 # single pages: no section navigation, give the width to the content
+                 "index": [], "install": [], "conventions": [], "errata": []}
 
 
 # -- Small build hooks ---------------------------------------------------------

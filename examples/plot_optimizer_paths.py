@@ -10,7 +10,8 @@ Gradient descent, momentum, RMSprop and Adam on the elongated quadratic
 
 whose curvature is 20 times larger along :math:`w_2` than along :math:`w_1`.
 The update rules are the notes' (with RMSprop's :math:`\epsilon` outside the
-square root, erratum E9):
+square root, erratum E9), computed by the course-style functions of
+:mod:`dlnotes.optim.functional`:
 
 .. math::
 
@@ -23,6 +24,11 @@ square root, erratum E9):
 import matplotlib.pyplot as plt
 import numpy as np
 
+from dlnotes.optim.functional import (initialize_adam, initialize_rmsprop, initialize_velocity,
+                                      update_parameters_with_adam, update_parameters_with_gd,
+                                      update_parameters_with_momentum,
+                                      update_parameters_with_rmsprop)
+
 
 def loss(w):
     return 0.1 * w[0] ** 2 + 2.0 * w[1] ** 2
@@ -32,45 +38,35 @@ def grad(w):
     return np.array([0.2 * w[0], 4.0 * w[1]])
 
 
-def run(update, steps=60, start=(-5.0, -2.0)):
-    w = np.array(start)
-    state = {"t": 0, "v": np.zeros(2), "s": np.zeros(2)}
-    path = [w.copy()]
-    for _ in range(steps):
-        state["t"] += 1
-        w = update(w, grad(w), state)
-        path.append(w.copy())
+def run(method, steps=60, start=(-5.0, -2.0), **hyper):
+    """Follow one optimiser; the course's functions take dicts of parameters and gradients."""
+    params = {"w": np.array(start)}
+    if method == "momentum":
+        v = initialize_velocity(params)
+    elif method == "rmsprop":
+        s = initialize_rmsprop(params)
+    elif method == "adam":
+        v, s = initialize_adam(params)
+    path = [params["w"].copy()]
+    for t in range(1, steps + 1):
+        grads = {"dw": grad(params["w"])}
+        if method == "gd":
+            params = update_parameters_with_gd(params, grads, **hyper)
+        elif method == "momentum":
+            params, v = update_parameters_with_momentum(params, grads, v, **hyper)
+        elif method == "rmsprop":
+            params, s = update_parameters_with_rmsprop(params, grads, s, **hyper)
+        else:
+            params, v, s, _, _ = update_parameters_with_adam(params, grads, v, s, t, **hyper)
+        path.append(params["w"].copy())
     return np.array(path)
 
 
-def gd(w, g, state, lr=0.45):
-    return w - lr * g
-
-
-def momentum(w, g, state, lr=0.45, beta=0.9):
-    state["v"] = beta * state["v"] + (1 - beta) * g
-    return w - lr * state["v"]
-
-
-def rmsprop(w, g, state, lr=0.3, beta2=0.9, eps=1e-8):
-    state["s"] = beta2 * state["s"] + (1 - beta2) * g ** 2
-    return w - lr * g / (np.sqrt(state["s"]) + eps)
-
-
-def adam(w, g, state, lr=0.3, beta1=0.9, beta2=0.999, eps=1e-8):
-    t = state["t"]
-    state["v"] = beta1 * state["v"] + (1 - beta1) * g
-    state["s"] = beta2 * state["s"] + (1 - beta2) * g ** 2
-    v_hat = state["v"] / (1 - beta1 ** t)
-    s_hat = state["s"] / (1 - beta2 ** t)
-    return w - lr * v_hat / (np.sqrt(s_hat) + eps)
-
-
 paths = {
-    r"gradient descent ($\alpha=0.45$)": run(gd),
-    r"momentum ($\alpha=0.45, \beta=0.9$)": run(momentum),
-    r"RMSprop ($\alpha=0.3, \beta_2=0.9$)": run(rmsprop),
-    r"Adam ($\alpha=0.3$)": run(adam),
+    r"gradient descent ($\alpha=0.45$)": run("gd", learning_rate=0.45),
+    r"momentum ($\alpha=0.45, \beta=0.9$)": run("momentum", learning_rate=0.45, beta=0.9),
+    r"RMSprop ($\alpha=0.3, \beta_2=0.9$)": run("rmsprop", learning_rate=0.3, beta2=0.9),
+    r"Adam ($\alpha=0.3$)": run("adam", learning_rate=0.3),
 }
 
 w1, w2 = np.meshgrid(np.linspace(-5.5, 5.5, 300), np.linspace(-2.5, 2.5, 200))
@@ -89,8 +85,11 @@ ax.set_title(r"$J = 0.1\,w_1^2 + 2\,w_2^2$, 60 steps from $(-5, -2)$")
 plt.show()
 
 # %%
-# Gradient descent has to keep :math:`\alpha < 2/4 = 0.5` to stay stable along
-# the steep :math:`w_2` axis, so it crawls along the flat :math:`w_1` axis.
-# Momentum averages out the oscillation across the valley; RMSprop and Adam
-# divide each coordinate by the root mean square of its own gradients, so
-# both axes move at about the same speed.
+# Gradient descent has to keep :math:`\alpha < 2/4 = 0.5` to be stable along
+# the steep :math:`w_2` axis.  At :math:`\alpha = 0.45` each step multiplies
+# :math:`w_2` by :math:`1 - 4\alpha = -0.8`: the path zig-zags across the valley.
+# Momentum averages the zig-zag out, but the velocity it accumulates carries it
+# past the minimum and it spirals in.  RMSprop and Adam divide each coordinate by
+# the root mean square of its own gradients, so both axes move at about the same
+# speed and the path heads straight for the minimum; Adam's first moment adds the
+# same overshoot as momentum near the end.

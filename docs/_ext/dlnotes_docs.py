@@ -27,13 +27,14 @@ CHAPTERS = [
     ("01_basic_nn", "Basic neural networks", ["dlnotes.nn"], "Basic NN"),
     ("02_optimization", "Optimisation", ["dlnotes.optim"], "Basic NN (momentum, RMSprop, Adam, decay)"),
     ("03_cnn", "Convolutional networks", ["dlnotes.cnn"], "Computer vision / CNN"),
-    ("04_architectures", "Classic CNN architectures", ["dlnotes.models"], "CNN (LeNet-5, AlexNet, VGG, ResNet, Inception)"),
-    ("05_yolo", "Object detection (YOLO)", ["dlnotes.vision"], "YOLO"),
-    ("06_face_recognition", "Face recognition", ["dlnotes.vision"], "Face recognition"),
-    ("07_style_transfer", "Neural style transfer", ["dlnotes.vision"], "Neural style transfer"),
+    ("04_architectures", "Classic CNN architectures", ["dlnotes.cnn.architectures", "dlnotes.models.lenet"],
+     "CNN (LeNet-5, AlexNet, VGG, ResNet, Inception)"),
+    ("05_yolo", "Object detection (YOLO)", ["dlnotes.vision.boxes"], "YOLO"),
+    ("06_face_recognition", "Face recognition", ["dlnotes.vision.face"], "Face recognition"),
+    ("07_style_transfer", "Neural style transfer", ["dlnotes.vision.style"], "Neural style transfer"),
     ("08_rnn", "Recurrent networks: RNN, GRU, LSTM", ["dlnotes.rnn"], "RNN"),
-    ("09_word_vectors", "Word vectors", ["dlnotes.nlp"], "NLP / Word2Vec"),
-    ("10_attention", "Attention", ["dlnotes.rnn"], "NLP / Attention model"),
+    ("09_word_vectors", "Word vectors", ["dlnotes.nlp.word_vectors", "dlnotes.nlp.word2vec"], "NLP / Word2Vec"),
+    ("10_attention", "Attention", ["dlnotes.nlp.attention"], "NLP / Attention model"),
 ]
 
 # (id, chapter stem, section, what the notes say, canonical form)
@@ -111,28 +112,49 @@ def public_modules(package="dlnotes"):
 
 
 def public_members(mod):
-    """(name, object) pairs that ``mod`` defines and exposes, in ``__all__`` order when given."""
+    """(name, object) pairs that ``mod`` exposes: its ``__all__``, or else the public names it defines."""
     if hasattr(mod, "__all__"):
         names = list(mod.__all__)
+        explicit = True
     else:
         names = [n for n in vars(mod) if not n.startswith("_")]
+        explicit = False
     out = []
     for n in names:
         obj = getattr(mod, n, None)
         if obj is None or inspect.ismodule(obj):
             continue
+        if not explicit and _is_code(obj) and getattr(obj, "__module__", None) != mod.__name__:
+            continue  # imported helpers of a module without __all__ are not its API
+        if not explicit and not _is_code(obj):
+            continue  # constants of a module without __all__: not advertised
         out.append((n, obj))
     return out
 
 
-def defined_here(mod, obj):
-    return getattr(obj, "__module__", mod.__name__) == mod.__name__ or not (
-        inspect.isfunction(obj) or inspect.isclass(obj) or inspect.isbuiltin(obj)
-        or callable(obj))
+def _is_code(obj):
+    return inspect.isclass(obj) or inspect.isroutine(obj) or callable(obj)
+
+
+def _resolve(full):
+    """The object a dotted name points to, or None."""
+    parts = full.split(".")
+    for i in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:i]))
+        except ImportError:
+            continue
+        try:
+            for attr in parts[i:]:
+                obj = getattr(obj, attr)
+        except AttributeError:
+            return None
+        return obj
+    return None
 
 
 def documented_in_pages(srcdir):
-    """Full names that some hand-written page (chapters, top level) documents with auto* directives."""
+    """Full names that some hand-written page documents (and indexes) with auto* directives."""
     found = {}
     pages = list(Path(srcdir, "chapters").glob("*.rst")) + list(Path(srcdir).glob("*.rst"))
     pages += list(Path(srcdir, "performance").glob("*.rst"))
@@ -147,8 +169,7 @@ def documented_in_pages(srcdir):
             if kind in ("currentmodule", "module", "py:currentmodule", "py:module"):
                 current = None if target == "None" else target
                 continue
-            # the directive's options follow on indented lines
-            opts = []
+            opts = []  # the directive's options follow on indented lines
             for nxt in lines[i + 1:]:
                 if nxt.strip().startswith(":"):
                     opts.append(nxt.strip())
@@ -159,7 +180,12 @@ def documented_in_pages(srcdir):
             full = target if (target.startswith("dlnotes") or current is None) else f"{current}.{target}"
             if kind == "automodule":
                 if any(o.startswith(":members:") for o in opts):
-                    found.setdefault(full + ".*", page)
+                    mod = _resolve(full)
+                    for n, _ in (public_members(mod) if inspect.ismodule(mod) else []):
+                        found.setdefault(f"{full}.{n}", page)
+                    found.setdefault(full, page)
+                else:
+                    found.setdefault(full, page)
                 continue
             found.setdefault(full, page)
     return found
@@ -169,18 +195,53 @@ def _title(text, char="="):
     return f"{text}\n{char * len(text)}\n"
 
 
+def _homes(modules):
+    """id(object) -> (home module, name): the shortest public path that exports it.
+
+    ``dlnotes.layers.Dense`` (re-exported by the package) is the home of the class
+    defined in ``dlnotes.layers.base``; a name exported by no package lives where
+    it is defined.
+    """
+    homes = {}
+    for mod in modules:
+        for n, o in public_members(mod):
+            if not _is_code(o):
+                continue
+            key = id(o)
+            cand = (mod.__name__, n)
+            old = homes.get(key)
+            if old is None or (len(cand[0].split(".")), cand[0]) < (len(old[0].split(".")), old[0]):
+                homes[key] = cand
+    return homes
+
+
+def _alias_directive(o):
+    if inspect.isclass(o):
+        return "py:exception" if issubclass(o, BaseException) else "py:class"
+    return "py:function"
+
+
 def write_api_pages(srcdir):
     """Write ``api/generated/*.rst``; returns the list of module names written."""
     outdir = Path(srcdir, "api", "generated")
     outdir.mkdir(parents=True, exist_ok=True)
     elsewhere = documented_in_pages(srcdir)
-    written = []
+    # objects a chapter explains, whatever the path it used -> chapter page
+    chapter_of = {}
+    for full, page in elsewhere.items():
+        obj = _resolve(full)
+        if obj is not None and _is_code(obj) and Path(page).parent.name == "chapters":
+            chapter_of.setdefault(id(obj), Path(page).stem)
     modules = public_modules()
-    public_names = {m.__name__ for m in modules}
+    homes = _homes(modules)
+    written = []
     for mod in modules:
         name = mod.__name__
         lines = [f".. _api-{name}:", "", _title(f"``{name}``"), f".. automodule:: {name}",
-                 "   :no-members:", "   :no-index:" if f"{name}.*" in elsewhere else "", ""]
+                 "   :no-members:"]
+        if name in elsewhere:
+            lines.append("   :no-index:")
+        lines.append("")
         if hasattr(mod, "__path__"):
             subs = [f"{name}.{i.name}" for i in pkgutil.iter_modules(mod.__path__)
                     if not i.name.startswith("_")]
@@ -189,18 +250,9 @@ def write_api_pages(srcdir):
                 lines += [f"* :doc:`{s}`" for s in subs]
                 lines.append("")
         members = public_members(mod)
-        # Objects re-exported from a private module (``dlnotes.show_config`` comes from
-        # ``dlnotes._config``) are documented here, under their public name.
         own = [(n, o) for n, o in members
-               if defined_here(mod, o) or o.__module__ not in public_names]
-        reexported = [(n, o) for n, o in members
-                      if not defined_here(mod, o) and o.__module__ in public_names]
-        if reexported:
-            lines += [".. rubric:: Re-exported here", ""]
-            for n, o in reexported:
-                role = "class" if inspect.isclass(o) else "func"
-                lines.append(f"* ``{name}.{n}``: :py:{role}:`{o.__module__}.{o.__qualname__}`")
-            lines.append("")
+               if not _is_code(o) or homes.get(id(o)) == (name, n)]
+        aliases = [(n, o) for n, o in members if _is_code(o) and homes.get(id(o)) != (name, n)]
         if own:
             lines += [".. rubric:: Summary", "", f".. currentmodule:: {name}", "",
                       ".. autosummary::", "   :nosignatures:", ""]
@@ -209,16 +261,29 @@ def write_api_pages(srcdir):
             for n, o in own:
                 full = f"{name}.{n}"
                 if inspect.isclass(o):
-                    lines += [f".. autoclass:: {full}", "   :members:", "   :show-inheritance:"]
-                elif callable(o):
+                    lines += [f".. autoclass:: {full}", "   :members:"]
+                elif _is_code(o):
                     lines += [f".. autofunction:: {full}"]
                 else:
                     lines += [f".. autodata:: {full}", "   :no-value:"]
-                if full in elsewhere or f"{name}.*" in elsewhere:
-                    page = Path(elsewhere.get(full, elsewhere.get(f"{name}.*"))).stem
-                    lines += ["   :no-index:", "", f"   Explained with its formula in :doc:`/chapters/{page}`"
-                              if Path(srcdir, "chapters", page + ".rst").exists() else ""]
+                if full in elsewhere:
+                    lines.append("   :no-index:")
+                chapter = chapter_of.get(id(o)) if _is_code(o) else None
+                if chapter:
+                    lines += ["", f"   Explained with its formula in :doc:`/chapters/{chapter}`."]
                 lines.append("")
+        if aliases:
+            lines += [".. rubric:: Also importable from here", ""]
+            for n, o in aliases:
+                home_mod, home_name = homes[id(o)]
+                target = f"{home_mod}.{home_name}"
+                role = "class" if inspect.isclass(o) else "func"
+                if f"{name}.{n}" in elsewhere:
+                    lines += [f"* ``{n}``: see :py:{role}:`{target}`", ""]
+                    continue
+                lines += [f".. {_alias_directive(o)}:: {n}", f"   :module: {name}",
+                          "   :no-index-entry:", "",
+                          f"   Documented as :py:{role}:`{target}`.", ""]
         text = "\n".join(lines).rstrip() + "\n"
         path = outdir / f"{name}.rst"
         if not path.exists() or path.read_text(encoding="utf-8") != text:
@@ -279,21 +344,63 @@ def erratum_labels(srcdir):
     return labels
 
 
+_UNDERLINE = re.compile(r"^([=\-~^\"'`+*#:.])\1+\s*$")
+
+
+def _make_id(text):
+    """The HTML id docutils gives a section title (``docutils.nodes.make_id``)."""
+    try:
+        from docutils.nodes import make_id
+    except ImportError:  # pragma: no cover - docutils comes with Sphinx
+        import unicodedata
+
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+        text = re.sub(r"[^a-z0-9]+", "-", text.lower())
+        return re.sub(r"^[^a-z]+", "", text).strip("-")
+    return make_id(text)
+
+
+def erratum_sections(srcdir):
+    """``eN -> (page stem, section id)`` for chapter admonitions titled like
+    "Where the notes differ (erratum E9)": the section that holds the box."""
+    found = {}
+    for page in sorted(Path(srcdir, "chapters").glob("*.rst")):
+        lines = page.read_text(encoding="utf-8").splitlines()
+        section = None
+        for i, line in enumerate(lines):
+            nxt = lines[i + 1] if i + 1 < len(lines) else ""
+            if (line.strip() and not line.startswith((" ", ".."))
+                    and _UNDERLINE.match(nxt) and len(nxt.strip()) >= len(line.strip())):
+                title = line.strip()
+                section = None if ("`" in title or ":" in title) else _make_id(title)
+                continue
+            m = re.match(r"^\s*\.\.\s+admonition::\s*(.*)$", line)
+            if m and "where the notes differ" in m.group(1).lower() and section:
+                for eid in re.findall(r"\bE(\d{1,2})\b", m.group(1)):
+                    found.setdefault(f"e{int(eid)}", (page.stem, section))
+    return found
+
+
 def write_errata_table(srcdir):
     labels = erratum_labels(srcdir)
-    titles = {stem: title for stem, title, _, _ in CHAPTERS}
-    out = [".. list-table::", "   :header-rows: 1", "   :widths: 6 16 30 30 18", "",
-           "   * - Id", "     - Section", "     - The notes say", "     - Canonical (implemented)",
+    sections = erratum_sections(srcdir)
+    short = {stem: f"chapter {int(stem[:2])}" for stem, _, _, _ in CHAPTERS}
+    out = [".. list-table::", "   :header-rows: 1", "   :widths: 16 33 33 18", "   :class: errata-table", "",
+           "   * - Erratum", "     - The notes say", "     - Canonical (implemented)",
            "     - Where"]
     for eid, stem, section, notes, canon in ERRATA:
         label = f"erratum-{eid.lower()}"
         if label in labels:
-            where = f":ref:`{titles[stem]} <{label}>`"
+            where = f":ref:`{short[stem]} <{label}>`"
+        elif eid.lower() in sections and sections[eid.lower()][0] == stem:
+            page, anchor = sections[eid.lower()]
+            # a plain relative link to the section; check_site.py verifies the anchor exists
+            where = f"`{short[stem]} <chapters/{page}.html#{anchor}>`__"
         elif Path(srcdir, "chapters", stem + ".rst").exists():
-            where = f":doc:`{titles[stem]} <chapters/{stem}>`"
+            where = f":doc:`{short[stem]} <chapters/{stem}>`"
         else:
-            where = f"{titles[stem]} (page not written yet)"
-        out += [f"   * - {eid}", f"     - {section}", f"     - {notes}", f"     - {canon}",
+            where = f"{short[stem]} (no page yet)"
+        out += [f"   * - **{eid}** {section}", f"     - {notes}", f"     - {canon}",
                 f"     - {where}"]
     _write_if_changed(Path(srcdir, "_generated", "errata_table.inc"), "\n".join(out) + "\n")
 
