@@ -172,6 +172,8 @@ BAD_FIT = [
     (dict(optimizer="lbfgs"), ValueError, "optimizer must be"),
     (dict(validation_data=np.ones(3)), TypeError, "validation_data must be a tuple"),
     (dict(early_stopping="yes"), TypeError, "early_stopping must be"),
+    (dict(early_stopping=EarlyStopping(monitor="val_accuracy")), ValueError,
+     "needs validation_data"),
     (dict(X=np.ones((4, 20))), ValueError, "X must have shape"),
     (dict(X=np.ones((5, 20), dtype=int)), TypeError, "X must be a floating"),
 ]
@@ -325,3 +327,22 @@ def test_sequential_instance_is_used_as_is(rng):
     X, Y, _ = _blobs(rng, m=10)
     model.fit(X, Y, epochs=1, progress=False)
     assert net[0].params["W"] is model.params["0.W"]
+
+
+def test_conv_network_trains_and_round_trips(rng, tmp_path):
+    """The CNN helper's layers plug into Model (batch_axis=0) and save/load with it."""
+    conv = pytest.importorskip("dlnotes.layers.conv", reason="CNN layers not merged yet")
+    m = 48
+    X = rng.standard_normal((m, 6, 6, 1)).astype(np.float32)
+    y = (X[:, :3].sum(axis=(1, 2, 3)) > X[:, 3:].sum(axis=(1, 2, 3))).astype(int)
+    first = conv.Conv2D(1, 4, 3, pad="same", seed=0, dtype=np.float32)
+    first.input_grad = False
+    net = [first, Activation("relu"), conv.MaxPool2D(2), conv.Flatten(),
+           Dense(36, 2, seed=1, dtype=np.float32)]
+    model = Model(net, batch_axis=0)
+    h = model.fit(X, np.eye(2)[:, y], epochs=25, batch_size=16, optimizer=Adam(0.02), seed=0,
+                  progress=False)
+    assert h["loss"][-1] < 0.6 * h["loss"][0]
+    back = Model.load(model.save(tmp_path / "cnn.npz"))
+    assert back.network[0].input_grad is False and back.params["0.W"].dtype == np.float32
+    np.testing.assert_array_equal(back.predict(X), model.predict(X))

@@ -67,7 +67,8 @@ CASES = [
      lambda W, G: ref_rmsprop(W, G, 0.01, 0.9, 1e-6)),
     ("rmsprop-inside", lambda: RMSprop(0.01, beta2=0.9, epsilon=1e-3, eps_inside=True),
      lambda W, G: ref_rmsprop(W, G, 0.01, 0.9, 1e-3, inside=True)),
-    ("adam", lambda: Adam(0.02, 0.85, 0.99, 1e-7), lambda W, G: ref_adam(W, G, 0.02, 0.85, 0.99, 1e-7)),
+    ("adam", lambda: Adam(0.02, 0.85, 0.99, 1e-7),
+     lambda W, G: ref_adam(W, G, 0.02, 0.85, 0.99, 1e-7)),
 ]
 
 

@@ -1,4 +1,5 @@
 # cython: language_level=3
+# distutils: extra_compile_args = -fno-math-errno
 """Fused in-place update rules of the optimisers (private kernels).
 
 One pass over flat, C-contiguous 1-D views: each element's parameter and state

@@ -2,13 +2,17 @@ r"""The layer protocol shared by every stateful building block.
 
 A layer is an object with
 
-``params``   dict ``name -> ndarray`` of trainable parameters (may be empty);
-``grads``    dict with the same keys, filled by :meth:`Layer.backward`;
-``forward(X, training=True)``   returns the output and keeps what the
-             backward pass needs (the functional API's ``cache``);
-``backward(dY)``   takes :math:`\partial J/\partial Y` and returns
-             :math:`\partial J/\partial X`, storing
-             :math:`\partial J/\partial \theta` in ``grads``.
+``params``
+    dict ``name -> ndarray`` of trainable parameters (may be empty);
+``grads``
+    dict with the same keys, filled by :meth:`Layer.backward`;
+``forward(X, training=True)``
+    returns the output and keeps what the backward pass needs (the
+    functional API's ``cache``);
+``backward(dY)``
+    takes :math:`\partial J/\partial Y` and returns
+    :math:`\partial J/\partial X`, storing :math:`\partial J/\partial \theta`
+    in ``grads``.
 
 Gradient convention: unlike the course's ``L_model_backward`` (whose
 ``dZ`` is per example and whose ``linear_backward`` divides by ``m``), layers

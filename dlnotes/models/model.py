@@ -30,7 +30,7 @@ import numpy as np
 from dlnotes._validation import as_rng, check_choice, check_float_array, check_scalar
 from dlnotes.layers.base import Activation, Dense, Dropout, Layer, Sequential
 from dlnotes.optim.minibatch import mini_batch_indices
-from dlnotes.optim.optimizers import Optimizer, get_optimizer, layer_params_and_grads
+from dlnotes.optim.optimizers import get_optimizer, layer_params_and_grads
 
 from dlnotes.nn.losses import (mean_squared_error, sigmoid_cross_entropy_with_logits,
                                softmax_cross_entropy_with_logits)
@@ -138,6 +138,9 @@ class EarlyStopping:
     def start(self, has_validation):
         if self.monitor is None:
             self.monitor = "val_loss" if has_validation else "loss"
+        if str(self.monitor).startswith("val_") and not has_validation:
+            raise ValueError(f"early stopping monitors {self.monitor!r}, which needs "
+                             "validation_data")
         self._mode = self.mode if self.mode != "auto" else (
             "min" if "loss" in self.monitor else "max")
         self.reset()
@@ -204,7 +207,16 @@ def _find_layer_class(qualname):
     return None
 
 
+def _conv_classes():
+    try:
+        from dlnotes.layers import conv
+    except ImportError:  # pragma: no cover - the CNN layers are optional here
+        return None
+    return conv
+
+
 def _builtin_config(layer):
+    """Configs of the package's own layers (which do not define ``get_config``)."""
     if type(layer) is Dense:
         n_out, n_in = layer.params["W"].shape
         return {"n_in": int(n_in), "n_out": int(n_out), "dtype": str(layer.params["W"].dtype)}
@@ -212,6 +224,31 @@ def _builtin_config(layer):
         return {"name": layer.name}
     if type(layer) is Dropout:
         return {"keep_prob": layer.keep_prob}
+    conv = _conv_classes()
+    if conv is not None:
+        if type(layer) is conv.Conv2D:
+            f, _, c_in, c_out = layer.params["W"].shape
+            return {"n_C_prev": int(c_in), "n_C": int(c_out), "f": int(f),
+                    "stride": int(layer.stride), "pad": layer.pad,
+                    "dtype": str(layer.params["W"].dtype),
+                    "input_grad": bool(getattr(layer, "input_grad", True))}
+        if type(layer) in (conv.MaxPool2D, conv.AvgPool2D):
+            return {"f": int(layer.f), "stride": int(layer.stride)}
+        if type(layer) is conv.Flatten:
+            return {}
+    return None
+
+
+def _build_builtin(cls, cfg):
+    """Rebuild a package layer from :func:`_builtin_config` output, or None."""
+    if cls is Dense:
+        return Dense(cfg["n_in"], cfg["n_out"], init="zeros", dtype=np.dtype(cfg["dtype"]))
+    conv = _conv_classes()
+    if conv is not None and cls is conv.Conv2D:
+        layer = conv.Conv2D(cfg["n_C_prev"], cfg["n_C"], cfg["f"], stride=cfg["stride"],
+                            pad=cfg["pad"], init="zeros", dtype=np.dtype(cfg["dtype"]))
+        layer.input_grad = bool(cfg.get("input_grad", True))
+        return layer
     return None
 
 
@@ -244,8 +281,9 @@ def deserialize_layer(desc):
     if cls is Sequential:
         return Sequential([deserialize_layer(d) for d in desc.get("layers", [])])
     cfg = dict(desc.get("config", {}))
-    if cls is Dense:
-        return Dense(cfg["n_in"], cfg["n_out"], init="zeros", dtype=np.dtype(cfg["dtype"]))
+    layer = _build_builtin(cls, cfg)
+    if layer is not None:
+        return layer
     if hasattr(cls, "from_config"):
         return cls.from_config(cfg)
     return cls(**cfg)

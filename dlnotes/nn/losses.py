@@ -4,7 +4,7 @@ Costs are means over the ``m`` examples (columns).  Functions named
 ``*_with_logits`` take pre-activations and return ``(cost, dZ)`` where
 ``dZ`` is the true derivative :math:`\partial J/\partial Z` (it carries the
 :math:`1/m` of the mean); this is the form the layers and the
-:class:`~dlnotes.models.Model` use.  Probability-space losses clip their
+:class:`~dlnotes.models.model.Model` use.  Probability-space losses clip their
 input to :math:`[\epsilon, 1-\epsilon]` so that :math:`\log 0` never occurs.
 """
 from __future__ import annotations

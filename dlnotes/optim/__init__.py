@@ -11,7 +11,7 @@ from dlnotes.optim.functional import (initialize_adam, initialize_rmsprop, initi
                                       update_parameters_with_momentum,
                                       update_parameters_with_rmsprop)
 from dlnotes.optim.minibatch import mini_batch_indices, random_mini_batches
-from dlnotes.optim.optimizers import SGD, Adam, Momentum, Optimizer, RMSprop, get_optimizer
+from dlnotes.optim.optimizers import SGD, Adam, Momentum, Optimizer, RMSprop
 from dlnotes.optim.search import (Choice, IntUniform, LogUniform, OneMinusLogUniform,
                                   SearchResults, Uniform, coarse_to_fine, random_search,
                                   sample_hyperparameters)
@@ -21,7 +21,7 @@ from dlnotes.optim.schedules import (ConstantLR, ExponentialDecay, InverseSqrtDe
                                      schedule_lr_decay, update_lr)
 
 __all__ = [
-    "Optimizer", "SGD", "Momentum", "RMSprop", "Adam", "get_optimizer",
+    "Optimizer", "SGD", "Momentum", "RMSprop", "Adam",
     "random_mini_batches", "mini_batch_indices",
     "update_parameters_with_gd", "initialize_velocity", "update_parameters_with_momentum",
     "initialize_rmsprop", "update_parameters_with_rmsprop", "initialize_adam",

@@ -57,7 +57,8 @@ def momentum_rule(p, g, v, lr, beta):
 
 def rmsprop_rule(p, g, s, lr, beta2, eps, eps_inside=False):
     r""":math:`s \leftarrow \beta_2 s + (1-\beta_2)\, dW^2,\;
-    W \leftarrow W - \alpha\, dW / (\sqrt{s} + \epsilon)` (``eps_inside``: :math:`/\sqrt{s+\epsilon}`)."""
+    W \leftarrow W - \alpha\, dW / (\sqrt{s} + \epsilon)`, in place
+    (``eps_inside``: :math:`/\sqrt{s+\epsilon}`)."""
     _run(_k.rmsprop_step, p, g, _flat(s), float(lr), float(beta2), float(eps), bool(eps_inside))
 
 

@@ -99,7 +99,11 @@ def _zeros_like_params(parameters):
 
 
 def initialize_velocity(parameters):
-    r"""Zero velocities :math:`v_{dW^{[l]}} = 0`, :math:`v_{db^{[l]}} = 0`.
+    r"""Zero velocities for momentum.
+
+    .. math::
+
+        v_{dW^{[l]}} = 0, \qquad v_{db^{[l]}} = 0
 
     Parameters
     ----------
@@ -146,7 +150,15 @@ def update_parameters_with_momentum(parameters, grads, v, beta, learning_rate):
 
 
 def initialize_rmsprop(parameters):
-    r"""Zero squared-gradient averages :math:`s_{dW^{[l]}} = 0`, :math:`s_{db^{[l]}} = 0`.
+    r"""Zero squared-gradient averages for RMSprop.
+
+    .. math::
+
+        s_{dW^{[l]}} = 0, \qquad s_{db^{[l]}} = 0
+
+    Parameters
+    ----------
+    parameters : dict of arrays
 
     Returns
     -------
@@ -194,6 +206,14 @@ def update_parameters_with_rmsprop(parameters, grads, s, learning_rate, beta2=0.
 
 def initialize_adam(parameters):
     r"""Zero first and second moments for Adam.
+
+    .. math::
+
+        v_{dW^{[l]}} = s_{dW^{[l]}} = 0, \qquad v_{db^{[l]}} = s_{db^{[l]}} = 0
+
+    Parameters
+    ----------
+    parameters : dict of arrays
 
     Returns
     -------

@@ -20,7 +20,12 @@ def mini_batch_indices(m, mini_batch_size, rng=None, shuffle=True):
 
     One permutation :math:`\pi` of :math:`0..m-1` (identity if ``shuffle`` is
     False) cut into :math:`\lfloor m/s\rfloor` full batches of size :math:`s`
-    plus, if :math:`m - s\lfloor m/s\rfloor > 0`, a last smaller batch.
+    plus, if :math:`m - s\lfloor m/s\rfloor > 0`, a last smaller batch:
+
+    .. math::
+
+        B_t = \{\pi_{(t-1)s}, \ldots, \pi_{\min(ts, m) - 1}\}, \qquad
+        t = 1, \ldots, \lceil m/s \rceil
 
     Parameters
     ----------

@@ -24,7 +24,7 @@ from dlnotes._validation import check_scalar
 from dlnotes.optim import _rules
 from dlnotes.optim.schedules import as_schedule
 
-__all__ = ["Optimizer", "SGD", "Momentum", "RMSprop", "Adam", "get_optimizer"]
+__all__ = ["Optimizer", "SGD", "Momentum", "RMSprop", "Adam"]
 
 
 def _check_beta(value, name):
@@ -109,7 +109,15 @@ class Optimizer:
         return st
 
     def step(self, params, grads):
-        """One update of every array in ``params``, in place.
+        r"""One update of every array in ``params``, in place.
+
+        The step counter is incremented first, then every parameter gets the
+        optimizer's rule at the current learning rate:
+
+        .. math::
+
+            t \leftarrow t + 1, \qquad
+            W \leftarrow W - \alpha(\text{epoch})\; u_t(dW, \text{state}_W)
 
         Parameters
         ----------

@@ -26,7 +26,7 @@ from dlnotes._validation import check_scalar
 __all__ = [
     "update_lr", "inverse_time_decay", "exponential_decay", "inverse_sqrt_decay",
     "schedule_lr_decay", "Schedule", "ConstantLR", "InverseTimeDecay", "ExponentialDecay",
-    "InverseSqrtDecay", "ScheduledDecay", "ManualSchedule", "as_schedule",
+    "InverseSqrtDecay", "ScheduledDecay", "ManualSchedule",
 ]
 
 
@@ -142,7 +142,14 @@ def schedule_lr_decay(learning_rate0, epoch_num, decay_rate, time_interval=1000)
 
 
 class Schedule:
-    """Base class: ``schedule(epoch) -> learning rate`` (epochs 1-based, see module doc)."""
+    r"""Base class: ``schedule(epoch) -> learning rate`` (epochs 1-based, see module doc).
+
+    .. math::
+
+        \alpha_{\text{epoch}} = f(\text{epoch} + \text{epoch\_offset})
+
+    where :math:`f` is the subclass's formula.
+    """
 
     def __init__(self, epoch_offset=0):
         self.epoch_offset = check_scalar(epoch_offset, "epoch_offset", integer=True)
@@ -162,7 +169,12 @@ class Schedule:
 
 
 class ConstantLR(Schedule):
-    """A fixed learning rate (what a plain float means)."""
+    r"""A fixed learning rate (what a plain float means).
+
+    .. math::
+
+        \alpha_{\text{epoch}} = \alpha
+    """
 
     def __init__(self, learning_rate):
         super().__init__(0)
@@ -176,7 +188,12 @@ class ConstantLR(Schedule):
 
 
 class InverseTimeDecay(Schedule):
-    r""":math:`\alpha_0 / (1 + \text{decay\_rate}\cdot\text{epoch})`; see :func:`inverse_time_decay`."""
+    r"""Inverse-time decay as a schedule object; see :func:`inverse_time_decay`.
+
+    .. math::
+
+        \alpha_{\text{epoch}} = \frac{\alpha_0}{1 + \text{decay\_rate}\cdot\text{epoch}}
+    """
 
     def __init__(self, learning_rate0, decay_rate, epoch_offset=0):
         super().__init__(epoch_offset)
@@ -192,7 +209,12 @@ class InverseTimeDecay(Schedule):
 
 
 class ExponentialDecay(Schedule):
-    r""":math:`\text{base}^{\text{epoch}}\alpha_0`; see :func:`exponential_decay`."""
+    r"""Exponential decay as a schedule object; see :func:`exponential_decay`.
+
+    .. math::
+
+        \alpha_{\text{epoch}} = \text{base}^{\,\text{epoch}}\,\alpha_0
+    """
 
     def __init__(self, learning_rate0, base=0.95, epoch_offset=0):
         super().__init__(epoch_offset)
@@ -208,7 +230,12 @@ class ExponentialDecay(Schedule):
 
 
 class InverseSqrtDecay(Schedule):
-    r""":math:`k\,\alpha_0/\sqrt{\text{epoch}}`; see :func:`inverse_sqrt_decay`."""
+    r"""Inverse square-root decay as a schedule object; see :func:`inverse_sqrt_decay`.
+
+    .. math::
+
+        \alpha_{\text{epoch}} = \frac{k}{\sqrt{\text{epoch}}}\,\alpha_0
+    """
 
     def __init__(self, learning_rate0, k=1.0, epoch_offset=0):
         super().__init__(epoch_offset)
@@ -223,8 +250,13 @@ class InverseSqrtDecay(Schedule):
 
 
 class ScheduledDecay(Schedule):
-    r""":math:`\alpha_0/(1+\text{decay\_rate}\lfloor\text{epoch}/\text{interval}\rfloor)`;
-    see :func:`schedule_lr_decay`."""
+    r"""Scheduled (step-wise) decay as a schedule object; see :func:`schedule_lr_decay`.
+
+    .. math::
+
+        \alpha_{\text{epoch}} = \frac{\alpha_0}{1 + \text{decay\_rate}\,
+            \lfloor \text{epoch}/\text{time\_interval} \rfloor}
+    """
 
     def __init__(self, learning_rate0, decay_rate, time_interval=1000, epoch_offset=0):
         super().__init__(epoch_offset)
@@ -242,8 +274,13 @@ class ScheduledDecay(Schedule):
 
 
 class ManualSchedule(Schedule):
-    """Manual decay: a list of rates (``rates[epoch - 1]`` for 1-based epochs; the last
-    value is kept after the list ends) or a callable ``f(epoch) -> rate``."""
+    r"""Manual decay: a list of rates (``rates[epoch - 1]`` for 1-based epochs; the last
+    value is kept after the list ends) or a callable ``f(epoch) -> rate``.
+
+    .. math::
+
+        \alpha_{e} = \text{rates}[\min(e, n) - 1] \quad\text{or}\quad \alpha_e = f(e)
+    """
 
     def __init__(self, rates, epoch_offset=0):
         super().__init__(epoch_offset)

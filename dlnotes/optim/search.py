@@ -42,6 +42,21 @@ class Distribution:
     """A one-dimensional sampling distribution: ``dist.sample(rng, n) -> list``."""
 
     def sample(self, rng, n):  # pragma: no cover - abstract
+        r"""``n`` independent draws :math:`x_1, \ldots, x_n` of the distribution :math:`D`.
+
+        .. math::
+
+            x_i \overset{\text{iid}}{\sim} D, \qquad i = 1, \ldots, n
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator
+        n : int
+
+        Returns
+        -------
+        list
+        """
         raise NotImplementedError
 
     def __repr__(self):
@@ -136,7 +151,12 @@ def _check_space(space):
 
 
 def sample_hyperparameters(space, n_trials, seed=None, rng=None):
-    """Draw ``n_trials`` configurations; each is ``{name: value}``.
+    r"""Draw ``n_trials`` configurations; each is ``{name: value}``.
+
+    .. math::
+
+        \theta^{(i)}_k \sim D_k \text{ independently}, \qquad
+        i = 1, \ldots, n_{\text{trials}}, \; k \in \text{space}
 
     Parameters are drawn name by name in sorted order (so adding a name later
     does not change the others' draws more than necessary).
@@ -169,7 +189,12 @@ def _run_trial(objective, trial, params, seed):
 
 
 class SearchResults:
-    """Rows of a search (dicts), sorted by dev score (best first).
+    r"""Rows of a search (dicts), sorted by dev score (best first).
+
+    .. math::
+
+        \text{dev\_score}_{(1)} \ge \text{dev\_score}_{(2)} \ge \cdots
+        \quad(\le \text{ with } \texttt{maximize=False})
 
     Iterate, index (``results[0]`` is the best), ``results.best``, ``results.rows``,
     and render with :meth:`to_markdown` or ``str(results)`` (plain text).
@@ -239,6 +264,11 @@ def random_search(objective, space, n_trials=20, seed=0, n_jobs=-1, backend=None
                   maximize=True, verbose=0):
     r"""Random search over ``space``; trials run in parallel with joblib.
 
+    .. math::
+
+        \theta^{(i)} \sim \text{space}, \qquad
+        \theta^\star = \arg\max_i \; \text{dev\_score}\big(\theta^{(i)}\big)
+
     Parameters
     ----------
     objective : callable
@@ -286,7 +316,14 @@ def random_search(objective, space, n_trials=20, seed=0, n_jobs=-1, backend=None
 
 
 def coarse_to_fine(results, space, top=5):
-    """A narrower space around the ``top`` best trials (the course's coarse-to-fine step).
+    r"""A narrower space around the ``top`` best trials (the course's coarse-to-fine step).
+
+    For :math:`\alpha = 10^r`, the new exponent range spans the best trials' exponents:
+
+    .. math::
+
+        r \sim U\Big[\min_{i \le \text{top}} \log_{10}\alpha_{(i)},\;
+                     \max_{i \le \text{top}} \log_{10}\alpha_{(i)}\Big]
 
     Log-scale distributions shrink in exponent space; :class:`Uniform` and
     :class:`IntUniform` to the range of the best values; :class:`Choice` to the
