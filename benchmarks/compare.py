@@ -261,7 +261,8 @@ def fmt_time(t):
 def fmt_ratio(a, b):
     if a is None or b is None:
         return "—"
-    return f"{a / b:.2f}"
+    r = a / b
+    return f"{r:.2f}" if r >= 0.1 else f"{r:.2g}"
 
 
 HEADER = ["case", "dtype", "dlnotes", "NumPy", "PyTorch", "dlnotes / PyTorch", "NumPy / PyTorch",
