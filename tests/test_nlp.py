@@ -195,11 +195,47 @@ def test_vocab_and_pairs():
     np.testing.assert_allclose(p, np.array([8, 1]) / 9)
 
 
+def _ref_sgd_pairs(W_in, W_out, c, o, n, lr):
+    """NumPy transcription of word2vec.c's per-pair update (the compiled loop's oracle)."""
+    total = 0.0
+    for b in range(len(c)):
+        v = W_in[c[b]]
+        neu1e = np.zeros_like(v)
+        for k, target in enumerate([o[b]] + list(n[b])):
+            s = W_out[target] @ v
+            f = 1 / (1 + np.exp(-s))
+            label = 1.0 if k == 0 else 0.0
+            total -= np.log(f) if k == 0 else np.log(1 - f)
+            g = (label - f) * lr
+            neu1e += g * W_out[target]
+            W_out[target] += g * v
+        W_in[c[b]] += neu1e
+    return total
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_word2vec_similar_words_become_closer(rng, dtype):
+def test_compiled_sgd_loop_matches_numpy(rng, dtype):
+    from dlnotes._kernels import word2vec as kw2v
+    V, d, B, K = 7, 5, 40, 3
+    W_in = rng.standard_normal((V, d)).astype(dtype) * 0.3
+    W_out = rng.standard_normal((V, d)).astype(dtype) * 0.3
+    c, o = rng.integers(0, V, B), rng.integers(0, V, B)
+    n = rng.integers(0, V, (B, K))
+    A_in, A_out = W_in.astype(np.float64), W_out.astype(np.float64)
+    ref = _ref_sgd_pairs(A_in, A_out, c, o, n, 0.1)
+    tot = kw2v.sgns_sgd_pairs(W_in, W_out, c, o, n, 0.1, np.zeros(d, dtype))
+    tol = 1e-4 if dtype == np.float32 else 1e-12
+    assert tot == pytest.approx(ref, rel=tol)
+    np.testing.assert_allclose(W_in, A_in, rtol=tol, atol=tol)
+    np.testing.assert_allclose(W_out, A_out, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("method", ["sgd", "minibatch"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_word2vec_similar_words_become_closer(rng, dtype, method):
     topics, sents = _topic_corpus(rng)
     model = w2v.train_word2vec(sents, dim=16, window=2, negative=5, epochs=4, seed=1,
-                               dtype=dtype)
+                               dtype=dtype, method=method)
     assert model.W_in.dtype == dtype
     assert model.losses[-1] < model.losses[0]
     E = model.word_to_vec_map
@@ -217,3 +253,5 @@ def test_word2vec_errors():
         w2v.train_word2vec("the cat sat")
     with pytest.raises(ValueError, match="no .centre, context. pair"):
         w2v.train_word2vec([["a"], ["b"]])
+    with pytest.raises(ValueError, match="method must be one of"):
+        w2v.train_word2vec([["a", "b"]], method="cbow")

@@ -30,6 +30,23 @@ def test_yolo_decode_zero_logits_give_cell_centre_and_anchor_size():
     np.testing.assert_allclose(probs, 1 / K)
 
 
+def test_assign_anchor_cell_and_shape():
+    anchors = np.array([[1.0, 3.0], [3.0, 1.0], [2.0, 2.0]])          # tall, wide, square
+    xy = np.array([[0.51, 0.12], [0.99, 0.99], [0.0, 0.5]])
+    wh = np.array([[0.1, 0.3], [0.3, 0.1], [0.2, 0.2]])   # 10x10 grid: 1x3, 3x1, 2x2
+    cells, k = bx.assign_anchor(xy, wh, anchors, (10, 10))
+    np.testing.assert_array_equal(cells, [[1, 5], [9, 9], [5, 0]])
+    np.testing.assert_array_equal(k, [0, 1, 2])
+    # the chosen anchor has the highest centred IoU
+    for i in range(3):
+        w, h = wh[i] * 10
+        ious = [bx.iou((-w / 2, -h / 2, w / 2, h / 2), (-p / 2, -q / 2, p / 2, q / 2))
+                for p, q in anchors]
+        assert k[i] == int(np.argmax(ious))
+    with pytest.raises(ValueError, match=r"box_xy must be relative"):
+        bx.assign_anchor(xy * 2, wh, anchors, (10, 10))
+
+
 def test_scale_boxes():
     b = np.array([[0.1, 0.2, 0.5, 1.0]])
     np.testing.assert_allclose(bx.scale_boxes(b, (720, 1280)), [[128, 144, 640, 720]])
@@ -234,6 +251,7 @@ def test_style_cost_over_layers_and_total(rng):
     diff = gradient_check_n(lambda p: style.compute_style_cost(S, [p["g0"], p["g1"]], w),
                             {"g0": G[0], "g1": G[1]}, {"dg0": grads[0], "dg1": grads[1]})
     assert float(diff) < 1e-7
+    assert style.compute_style_cost(S, G, [("block1_conv1", 0.3), ("block2_conv1", 0.7)]) == J
     assert style.total_cost(2.0, 3.0) == 10 * 2 + 40 * 3
     assert style.total_cost(2.0, 3.0, alpha=1, beta=0) == 2.0
     with pytest.raises(ValueError, match="weights must have one entry per layer"):
@@ -271,3 +289,20 @@ def test_neural_style_transfer_decreases_cost(rng, dtype):
     assert G.shape == content.shape and G.dtype == dtype
     assert len(costs) == 41
     assert costs[-1] < 0.5 * costs[0]
+
+
+def test_gram_backward_gradcheck_and_torch(rng, torch):
+    A = rng.standard_normal((4, 9))
+    dG = rng.standard_normal((4, 4))
+    dA = style.gram_matrix_backward(dG, A)
+    diff = gradient_check_n(lambda p: float(np.sum(dG * style.gram_matrix(p["A"]))), {"A": A},
+                            {"dA": dA})
+    assert float(diff) < 1e-7
+    t = torch.tensor(A, requires_grad=True)
+    (t @ t.T).backward(torch.from_numpy(dG))
+    np.testing.assert_allclose(dA, t.grad.numpy(), rtol=1e-12)
+    J, g = style.layer_style_cost_and_grad(A_S, A_G)
+    assert J == 13.03125
+    np.testing.assert_allclose(g, style.compute_layer_style_cost_backward(A_S, A_G))
+    with pytest.raises(ValueError, match=r"dG must have shape \(n_C=4, n_C=4\)"):
+        style.gram_matrix_backward(np.ones((3, 3)), A)

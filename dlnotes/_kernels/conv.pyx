@@ -23,15 +23,20 @@ Method: im2col + GEMM, in chunks of the batch.
 
 A 1x1 filter with stride 1 and no padding skips im2col (``cols`` is ``A``).
 
-Threads: the gather and the scatter run under OpenMP (over image rows for
-im2col, over images for col2im, whose windows overlap within an image);
-the multiply-adds run in SciPy's OpenBLAS, which is threaded itself and
-picks its AVX-512 / AVX2 kernels at run time.  The vector adds of col2im
-are a C helper compiled for AVX-512, AVX2 and baseline x86-64 with GCC's
-``target_clones`` (chosen at load time), plain C elsewhere.
+Threads: one OpenMP region per call; threads take chunks of images
+(dynamic schedule), each with its own ``cols`` buffer, its own im2col,
+single-threaded BLAS calls and its own col2im (chunks own disjoint images,
+so ``dA`` needs no reduction); ``dW`` and ``db`` go to per-thread
+accumulators summed at the end.  The caller pins SciPy's OpenBLAS to one
+thread for the duration (a threaded BLAS inside these threads
+oversubscribes the cores).  OpenBLAS picks its AVX-512 / AVX2 GEMM kernels
+at run time.  The vector adds of col2im are a C helper compiled for
+AVX-512, AVX2 and baseline x86-64 with GCC's ``target_clones`` (chosen at
+load time), plain C elsewhere.
 
-Peak extra memory: one ``cols`` buffer of ``nb * H_o * W_o * K`` elements,
-where ``nb`` is chosen by the caller (``chunk`` argument) from a byte budget.
+Peak extra memory: ``n_threads`` buffers of ``chunk * H_o * W_o * K``
+elements (``chunk`` chosen by the caller from a byte budget), plus
+``n_threads * K * F`` for the ``dW`` accumulators.
 """
 from cython.parallel cimport parallel, prange, threadid
 from libc.stdlib cimport calloc, free, malloc
@@ -45,6 +50,9 @@ ctypedef fused real:
 cdef extern from *:
     """
     #include <stddef.h>
+    #if defined(_MSC_VER) && !defined(restrict)
+    #define restrict __restrict
+    #endif
     #if defined(__GNUC__) && !defined(__clang__) && (defined(__x86_64__) || defined(__i386__)) \
         && !defined(DLNOTES_NO_TARGET_CLONES)
     #define DL_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
@@ -88,8 +96,7 @@ cdef inline void _gemm(char ta, char tb, int M, int N, int K, real alpha,
 
 cdef void _im2col(const real *A, real *cols, Py_ssize_t nb, Py_ssize_t H, Py_ssize_t Wd,
                   Py_ssize_t C, Py_ssize_t Ho, Py_ssize_t Wo, Py_ssize_t fh, Py_ssize_t fw,
-                  Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t ph, Py_ssize_t pw,
-                  int nt=1) noexcept nogil:
+                  Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t ph, Py_ssize_t pw) noexcept nogil:
     """cols[((i*Ho + h)*Wo + w), (u*fw + v)*C + k] = A_pad[i, h*sh+u, w*sw+v, k]."""
     cdef Py_ssize_t r, i, h, w, u, v, y, x, x0, K = fh * fw * C
     cdef Py_ssize_t run = fw * C
@@ -120,12 +127,11 @@ cdef void _im2col(const real *A, real *cols, Py_ssize_t nb, Py_ssize_t H, Py_ssi
 
 cdef void _col2im(const real *cols, real *dA, Py_ssize_t nb, Py_ssize_t H, Py_ssize_t Wd,
                   Py_ssize_t C, Py_ssize_t Ho, Py_ssize_t Wo, Py_ssize_t fh, Py_ssize_t fw,
-                  Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t ph, Py_ssize_t pw,
-                  int nt) noexcept nogil:
+                  Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t ph, Py_ssize_t pw) noexcept nogil:
     """dA[i, h*sh+u-ph, w*sw+v-pw, k] += cols[(i, h, w), (u, v, k)] inside the image.
 
-    ``dA`` (nb images) must be zeroed by the caller.  Windows overlap within an
-    image, so threads split the images.
+    ``dA`` (nb images) must be zeroed by the caller.  Serial: the callers'
+    threads own disjoint chunks of images.
     """
     cdef Py_ssize_t i, h, w, u, v, y, x, x0, K = fh * fw * C
     cdef Py_ssize_t run = fw * C
@@ -199,7 +205,7 @@ def conv2d_forward(const real[:, :, :, ::1] A, const real[:, :, :, ::1] Wt,
                     ap = &A[i0, 0, 0, 0]
                 else:
                     _im2col(&A[i0, 0, 0, 0], cols, nb, H, Wd, C, Ho, Wo, fh, fw, sh, sw,
-                            ph, pw, 1)
+                            ph, pw)
                     ap = cols
                 _gemm(c'N', c'N', <int>(nb * P), <int>F, <int>K, <real>1, ap, <int>K,
                       wp, <int>F, <real>1, zp + i0 * P * F, <int>F)
@@ -278,7 +284,7 @@ def conv2d_backward(const real[:, :, :, ::1] dZ, const real[:, :, :, ::1] A,
             if direct:
                 ap = &A[i0, 0, 0, 0]
             else:
-                _im2col(&A[i0, 0, 0, 0], cols, nb, H, Wd, C, Ho, Wo, fh, fw, sh, sw, ph, pw, 1)
+                _im2col(&A[i0, 0, 0, 0], cols, nb, H, Wd, C, Ho, Wo, fh, fw, sh, sw, ph, pw)
                 ap = cols
             # dW_t (K, F) += cols^T (K, nb*P) @ dZ_chunk (nb*P, F)
             _gemm(c'T', c'N', <int>K, <int>F, <int>(nb * P), <real>1, ap, <int>K,
@@ -294,7 +300,7 @@ def conv2d_backward(const real[:, :, :, ::1] dZ, const real[:, :, :, ::1] A,
                     _gemm(c'N', c'T', <int>(nb * P), <int>K, <int>F, <real>1,
                           zp + i0 * P * F, <int>F, wp, <int>F, <real>0, cols, <int>K)
                     _col2im(cols, &dA[i0, 0, 0, 0], nb, H, Wd, C, Ho, Wo, fh, fw,
-                            sh, sw, ph, pw, 1)
+                            sh, sw, ph, pw)
     for t in range(n_threads):
         for j in range(K * F):
             dwp[j] += dws[t * K * F + j]

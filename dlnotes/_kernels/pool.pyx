@@ -22,6 +22,9 @@ ctypedef fused real:
 cdef extern from *:
     """
     #include <stddef.h>
+    #if defined(_MSC_VER) && !defined(restrict)
+    #define restrict __restrict
+    #endif
     #if defined(__GNUC__) && !defined(__clang__) && (defined(__x86_64__) || defined(__i386__)) \
         && !defined(DLNOTES_NO_TARGET_CLONES)
     #define DL_POOL_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
@@ -66,7 +69,7 @@ cdef inline int _threads(Py_ssize_t work) noexcept nogil:
 def max_pool_forward(const real[:, :, :, ::1] A, real[:, :, :, ::1] out,
                      int[:, :, :, ::1] arg, Py_ssize_t f, Py_ssize_t s):
     """out[i,h,w,c] = max_{u,v<f} A[i,h*s+u,w*s+v,c]; arg = its flat index y*W+x."""
-    cdef Py_ssize_t m = A.shape[0], H = A.shape[1], Wd = A.shape[2], C = A.shape[3]
+    cdef Py_ssize_t m = A.shape[0], Wd = A.shape[2], C = A.shape[3]
     cdef Py_ssize_t Ho = out.shape[1], Wo = out.shape[2]
     cdef Py_ssize_t r, i, h, w, u, v, c, y, x
     cdef real *o
@@ -101,7 +104,7 @@ def max_pool_forward(const real[:, :, :, ::1] A, real[:, :, :, ::1] out,
 def max_pool_backward(const real[:, :, :, ::1] dout, const int[:, :, :, ::1] arg,
                       real[:, :, :, ::1] dA, Py_ssize_t f, Py_ssize_t s):
     """dA[i, arg[i,h,w,c], c] += dout[i,h,w,c].  ``dA`` must be zero-filled."""
-    cdef Py_ssize_t m = dA.shape[0], Wd = dA.shape[2], C = dA.shape[3]
+    cdef Py_ssize_t m = dA.shape[0], C = dA.shape[3]
     cdef Py_ssize_t Ho = dout.shape[1], Wo = dout.shape[2]
     cdef Py_ssize_t i, h, w, c, r
     cdef real *d

@@ -185,7 +185,11 @@ def conv_output_shape(input_shape, f, n_filters=None, stride=1, pad=0):
 
 
 def pool_output_shape(input_shape, f, stride=None, pad=0):
-    r"""Output shape of a pooling layer: :math:`\lfloor (n + 2p - f)/s\rfloor + 1`, same channels.
+    r"""Output shape of a pooling layer (same number of channels).
+
+    .. math::
+
+        n_{\text{out}} = \Big\lfloor \frac{n + 2p - f}{s} \Big\rfloor + 1
 
     ``stride`` defaults to ``f`` (non-overlapping windows).
     """
@@ -193,7 +197,12 @@ def pool_output_shape(input_shape, f, stride=None, pad=0):
 
 
 def conv_params(f, n_C_prev, n_C, bias=True):
-    r"""Parameters of a convolution layer: :math:`(f_H f_W n_{C,\text{prev}} + [\text{bias}])\,n_C`."""
+    r"""Parameters of a convolution layer.
+
+    .. math::
+
+        \#\text{params} = (f_H f_W\, n_{C,\text{prev}} + [\text{bias}])\, n_C
+    """
     fh, fw = _pair(f, "f", 1)
     return (fh * fw * _int(n_C_prev, "n_C_prev", 1) + int(bool(bias))) * _int(n_C, "n_C", 1)
 
@@ -217,9 +226,10 @@ def conv_multiplications(output_shape, f, n_C_prev):
 def bottleneck_cost(input_shape=(28, 28, 192), n_filters=32, f=5, n_bottleneck=16):
     r"""Cost of a same convolution with and without a 1x1 bottleneck (Inception lecture).
 
-    Direct: :math:`n_H n_W n_C \cdot f^2 n_{C,\text{prev}}`.  With a 1x1
-    convolution to :math:`n_b` channels first:
-    :math:`n_H n_W n_b \cdot n_{C,\text{prev}} + n_H n_W n_C \cdot f^2 n_b`.
+    .. math::
+
+        \text{direct} = n_H n_W n_C \cdot f^2 n_{C,\text{prev}},\qquad
+        \text{bottleneck} = n_H n_W n_b \cdot n_{C,\text{prev}} + n_H n_W n_C \cdot f^2 n_b
 
     The lecture's example (28x28x192 -> 5x5 conv, 32 filters, bottleneck 16):
     120,422,400 multiplications direct, 2,408,448 + 10,035,200 = 12,443,648
@@ -243,7 +253,12 @@ def bottleneck_cost(input_shape=(28, 28, 192), n_filters=32, f=5, n_bottleneck=1
 
 @dataclasses.dataclass
 class Architecture:
-    """Summary of a network: one row per layer ``(name, output_shape, params)``."""
+    r"""Summary of a network: one row per layer ``(name, output_shape, params)``.
+
+    .. math::
+
+        \text{total\_params} = \sum_{\text{layers } l} \#\text{params}^{[l]}
+    """
 
     name: str
     input_shape: tuple
@@ -272,7 +287,12 @@ class Architecture:
 
 
 class ShapeTracker:
-    """Follows a tensor shape ``(n_H, n_W, n_C)`` (or ``(n,)``) through layers, counting parameters.
+    r"""Follows a shape ``(n_H, n_W, n_C)`` (or ``(n,)``) through layers, counting parameters.
+
+    .. math::
+
+        n_{\text{out}} = \Big\lfloor \frac{n + 2p - f}{s} \Big\rfloor + 1,\qquad
+        \#\text{params}(\text{conv}) = (f_H f_W n_{C,\text{prev}} + 1) n_C
 
     Branching networks use :meth:`fork`, then :meth:`add` (residual) or
     :meth:`concat` (Inception) to merge.
@@ -348,8 +368,11 @@ def _check_input(input_shape):
 def lenet5(input_shape=(32, 32, 1), pooling="avg", num_classes=10):
     r"""LeNet-5 as in the course (errata E8).
 
-    32x32x1 -> conv 5x5/1, 6 -> 28x28x6 -> avg-pool 2/2 -> 14x14x6 -> conv 5x5/1, 16
-    -> **10x10x16** -> avg-pool 2/2 -> 5x5x16 = 400 -> FC 120 -> FC 84 -> 10.
+    .. math::
+
+        (32,32,1) \xrightarrow{[5,1]} (28,28,6) \xrightarrow{\text{avg}[2,2]} (14,14,6)
+        \xrightarrow{[5,1]} (10,10,16) \xrightarrow{\text{avg}[2,2]} (5,5,16)
+        \to 400 \to 120 \to 84 \to 10
 
     C3 is fully connected here (the paper's partial connection table has
     1,516 parameters instead of 2,416): 61,706 parameters for one input channel
@@ -374,8 +397,11 @@ def lenet5(input_shape=(32, 32, 1), pooling="avg", num_classes=10):
 def alexnet(input_shape=(227, 227, 3), num_classes=1000):
     r"""AlexNet as in the course, one stream (errata 2.8).
 
-    227x227x3 -> conv 11/4, 96 -> 55 -> max 3/2 -> 27 -> same conv 5, 256 -> max 3/2 -> 13
-    -> same conv 3, 384 -> 384 -> 256 -> max 3/2 -> 6x6x256 = 9216 -> 4096 -> 4096 -> 1000.
+    .. math::
+
+        227 \xrightarrow{[11,4]} 55 \xrightarrow{\max[3,2]} 27 \xrightarrow{\text{same}[5,1]} 27
+        \xrightarrow{\max[3,2]} 13 \to 13 \to 13 \to 13 \xrightarrow{\max[3,2]} 6,\quad
+        6 \cdot 6 \cdot 256 = 9216 \to 4096 \to 4096 \to 1000
 
     The paper's 224 does not fit: :math:`(224 - 11)/4 + 1 = 54.25`; 227 (or 224
     with padding 2) is consistent.  The notes omit the final FC-1000 + softmax.
@@ -394,9 +420,14 @@ def vgg16(input_shape=(224, 224, 3), include_top=True, num_classes=1000):
     r"""VGG-16 (Simonyan & Zisserman 2015, configuration D; errata 2.9).
 
     Blocks of 3x3 same convolutions (64, 64 | 128, 128 | 256 x3 | 512 x3 | 512 x3),
-    each followed by a 2x2/2 max pool: 224 -> 112 -> 56 -> 28 -> 14 -> 7, then
-    25088 -> 4096 -> 4096 -> 1000.  **138,357,544** parameters with the top
-    (Keras ``VGG16(include_top=True)``), 14,714,688 without.
+    each followed by a 2x2/2 max pool:
+
+    .. math::
+
+        224 \to 112 \to 56 \to 28 \to 14 \to 7,\quad 7 \cdot 7 \cdot 512 = 25088 \to 4096
+        \to 4096 \to 1000
+
+    **138,357,544** parameters with the top (Keras ``VGG16(include_top=True)``), 14,714,688 without.
     """
     input_shape = _check_input(input_shape)
     t = ShapeTracker(input_shape)
@@ -425,7 +456,12 @@ def resnet50(input_shape=(224, 224, 3), include_top=True, num_classes=1000):
     r"""ResNet-50 (He et al. 2016) as built by Keras ``applications.ResNet50``.
 
     Bottleneck blocks 1x1 -> 3x3 -> 1x1 (x4 channels) with
-    :math:`a^{[l+2]} = g(z^{[l+2]} + a^{[l]})` and a 1x1 projection shortcut
+
+    .. math::
+
+        a^{[l+2]} = g\big(z^{[l+2]} + a^{[l]}\big)
+
+    and a 1x1 projection shortcut
     :math:`W_s a^{[l]}` at the first block of each stage (3, 4, 6, 3 blocks).
     224 -> 112 (7x7/2) -> 56 (max 3/2) -> 56 -> 28 -> 14 -> 7 -> 2048 -> 1000.
     **25,636,712** parameters (Keras' total, batch-norm statistics included;
@@ -464,7 +500,13 @@ def inception_v3(input_shape=(299, 299, 3), include_top=True, num_classes=1000):
     The notes link v3 while the lecture shows v1 (GoogLeNet); an Inception
     module runs parallel branches (1x1 | 1x1 -> 3x3 | 1x1 -> 5x5 or factorised
     7x1/1x7 | pool -> 1x1) at the same spatial size and concatenates them on
-    channels.  299 -> 35x35x256/288/288 -> 17x17x768 -> 8x8x1280 -> 8x8x2048.
+    channels:
+
+    .. math::
+
+        299 \to 35 \times 35 \times \{256, 288, 288\} \to 17 \times 17 \times 768
+        \to 8 \times 8 \times 1280 \to 8 \times 8 \times 2048
+
     **23,851,784** parameters (Keras' total; 21,802,784 without the top).
     """
     input_shape = _check_input(input_shape)

@@ -5,7 +5,7 @@ Layouts follow the notes and the course: images ``(m, n_H, n_W, n_C)``
 ``(1, 1, 1, n_C)``.  "Convolution" is cross-correlation (no filter flip), the
 same operation as :func:`torch.nn.functional.conv2d`.
 
-The arithmetic runs in the compiled kernels of :mod:`dlnotes._kernels.conv`
+The arithmetic runs in the compiled kernels of ``dlnotes._kernels.conv``
 (im2col + BLAS GEMM over chunks of the batch, compiled col2im for the input
 gradient); this module validates the arguments once and builds the cache.
 """
@@ -29,7 +29,7 @@ __all__ = ["zero_pad", "conv_single_step", "conv_forward", "conv_backward",
 #: ``threads * WORKSPACE_BYTES`` (or ``threads`` images' columns if a single
 #: image needs more), plus ``threads * (f_h f_w n_C_prev n_C)`` for the
 #: private ``dW`` accumulators of the backward pass.
-WORKSPACE_BYTES = 4 * 2**20
+WORKSPACE_BYTES = 1 * 2**20
 
 
 def conv_output_size(n, f, pad, stride):

@@ -88,47 +88,68 @@ class Conv2D(Layer):
         return f"Conv2D({c_in}, {c_out}, f={f}, stride={self.stride}, pad={self.pad!r})"
 
 
-class _Pool(Layer):
-    mode = "max"
-
-    def __init__(self, f, stride=None):
-        super().__init__()
-        self.f = check_scalar(f, "f", low=1, integer=True)
-        self.stride = self.f if stride is None else check_scalar(stride, "stride", low=1,
-                                                                  integer=True)
-        self._cache = None
-
-    def forward(self, X, training=True):
-        A, self._cache = pool_forward(X, {"f": self.f, "stride": self.stride}, mode=self.mode)
-        return A
-
-    def backward(self, dY):
-        if self._cache is None:
-            raise RuntimeError(f"{type(self).__name__}.backward called before forward")
-        return pool_backward(dY, self._cache, mode=self.mode)
-
-    def __repr__(self):
-        return f"{type(self).__name__}(f={self.f}, stride={self.stride})"
+def _pool_init(layer, f, stride):
+    layer.f = check_scalar(f, "f", low=1, integer=True)
+    layer.stride = layer.f if stride is None else check_scalar(stride, "stride", low=1,
+                                                                integer=True)
+    layer._cache = None
 
 
-class MaxPool2D(_Pool):
+def _pool_forward(layer, X):
+    A, layer._cache = pool_forward(X, {"f": layer.f, "stride": layer.stride}, mode=layer.mode)
+    return A
+
+
+def _pool_backward(layer, dY):
+    if layer._cache is None:
+        raise RuntimeError(f"{type(layer).__name__}.backward called before forward")
+    return pool_backward(dY, layer._cache, mode=layer.mode)
+
+
+class MaxPool2D(Layer):
     r"""Max pooling, :math:`A[i,h,w,c] = \max_{u,v<f} A_{prev}[i, hs+u, ws+v, c]`.
 
     The backward pass sends each gradient to the first maximum of its window
     (the argmax recorded in the forward pass), as PyTorch does; see
-    :func:`dlnotes.cnn.pool_backward`.  ``stride`` defaults to ``f``.
+    :func:`dlnotes.cnn.pool.pool_backward`.  ``stride`` defaults to ``f``.
     """
 
     mode = "max"
 
+    def __init__(self, f, stride=None):
+        super().__init__()
+        _pool_init(self, f, stride)
 
-class AvgPool2D(_Pool):
+    def forward(self, X, training=True):
+        return _pool_forward(self, X)
+
+    def backward(self, dY):
+        return _pool_backward(self, dY)
+
+    def __repr__(self):
+        return f"MaxPool2D(f={self.f}, stride={self.stride})"
+
+
+class AvgPool2D(Layer):
     r"""Average pooling, :math:`A[i,h,w,c] = \frac{1}{f^2}\sum_{u,v<f} A_{prev}[i, hs+u, ws+v, c]`.
 
     ``stride`` defaults to ``f``.
     """
 
     mode = "average"
+
+    def __init__(self, f, stride=None):
+        super().__init__()
+        _pool_init(self, f, stride)
+
+    def forward(self, X, training=True):
+        return _pool_forward(self, X)
+
+    def backward(self, dY):
+        return _pool_backward(self, dY)
+
+    def __repr__(self):
+        return f"AvgPool2D(f={self.f}, stride={self.stride})"
 
 
 class Flatten(Layer):

@@ -31,7 +31,7 @@ __all__ = ["lenet5", "train_lenet"]
 
 def lenet5(n_C_in=1, n_classes=10, pooling="average", activation="relu", rng=None, seed=None,
            dtype=np.float32):
-    r"""Build LeNet-5 as a :class:`~dlnotes.layers.Sequential` (input ``(m, 32, 32, n_C_in)``).
+    r"""Build LeNet-5 as a :class:`~dlnotes.layers.base.Sequential` (input ``(m, 32, 32, n_C_in)``).
 
     Parameters
     ----------

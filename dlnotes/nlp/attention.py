@@ -61,8 +61,12 @@ def attention_weights(e):
 
 
 def attention_weights_backward(dalpha, alpha):
-    r"""Backward of the softmax over :math:`t'`:
-    :math:`de = \alpha \odot (d\alpha - \sum_{t'} \alpha\, d\alpha)`.
+    r"""Backward of the softmax over :math:`t'`.
+
+    .. math::
+
+        de^{\langle t,t'\rangle} = \alpha^{\langle t,t'\rangle}\Big(d\alpha^{\langle t,t'\rangle}
+            - \sum_{t''} \alpha^{\langle t,t''\rangle} d\alpha^{\langle t,t''\rangle}\Big)
     """
     alpha = check_float_array(alpha, "alpha")
     dalpha = check_float_array(dalpha, "dalpha", shape=alpha.shape, dtype=alpha.dtype)
@@ -103,9 +107,12 @@ def context_vector(alpha, a):
 
 
 def context_vector_backward(dc, alpha, a):
-    r"""Gradients of :func:`context_vector`:
-    :math:`d\alpha^{\langle t,t'\rangle} = dc^{\langle t\rangle}\cdot a^{\langle t'\rangle}`,
-    :math:`da^{\langle t'\rangle} = \sum_t \alpha^{\langle t,t'\rangle} dc^{\langle t\rangle}`.
+    r"""Gradients of :func:`context_vector`.
+
+    .. math::
+
+        d\alpha^{\langle t,t'\rangle} = dc^{\langle t\rangle}\cdot a^{\langle t'\rangle},\qquad
+        da^{\langle t'\rangle} = \sum_t \alpha^{\langle t,t'\rangle} dc^{\langle t\rangle}
 
     Returns
     -------
@@ -138,11 +145,13 @@ def _check_score(s_prev, a, W, U, v, b):
 
 
 def _score(s_prev, a, W, U, v, b, relu):
-    pre = (W @ s_prev)[:, :, None] + np.einsum("en,nmt->emt", U, a)
+    n_a, m, T_x = a.shape
+    # GEMMs on the flattened (n, m*T_x) views: einsum would not use BLAS here
+    pre = (W @ s_prev)[:, :, None] + (U @ a.reshape(n_a, -1)).reshape(-1, m, T_x)
     if b is not None:
         pre = pre + b[:, :, None]
     h = np.tanh(pre)
-    e = np.einsum("e,emt->mt", v[:, 0], h)
+    e = (v[:, 0] @ h.reshape(h.shape[0], -1)).reshape(m, T_x)
     if relu:
         e = np.maximum(e, 0)
     return e, h
@@ -184,15 +193,17 @@ def bahdanau_score(s_prev, a, W, U, v, b=None, relu=False):
 def _score_backward(de, s_prev, a, W, U, v, b, e, h, relu):
     if relu:
         de = de * (e > 0)
-    grads = {"dv": np.einsum("mt,emt->e", de, h)[:, None]}
+    n_e = h.shape[0]
+    n_a = a.shape[0]
+    grads = {"dv": (h.reshape(n_e, -1) @ de.reshape(-1))[:, None]}
     dpre = v[:, 0][:, None, None] * de[None] * (1 - h * h)      # (n_e, m, T_x)
     dsum = dpre.sum(axis=2)                                      # (n_e, m)
     grads["dW"] = dsum @ s_prev.T
-    grads["dU"] = np.einsum("emt,nmt->en", dpre, a)
+    grads["dU"] = dpre.reshape(n_e, -1) @ a.reshape(n_a, -1).T
     if b is not None:
         grads["db"] = dsum.sum(axis=1, keepdims=True)
     ds_prev = W.T @ dsum
-    da = np.einsum("en,emt->nmt", U, dpre)
+    da = (U.T @ dpre.reshape(n_e, -1)).reshape(a.shape)
     return ds_prev, da, grads
 
 
@@ -249,7 +260,7 @@ def one_step_attention(a, s_prev, W, U, v, b=None, relu=False):
     s_prev, a, W, U, v, b = _check_score(s_prev, a, W, U, v, b)
     e, h = _score(s_prev, a, W, U, v, b, relu)
     alpha = _softmax_last(e)
-    c = np.einsum("mt,nmt->nm", alpha, a)
+    c = np.sum(alpha[None] * a, axis=2)
     return c, alpha, (s_prev, a, W, U, v, b, e, h, alpha, relu)
 
 
@@ -258,7 +269,12 @@ def one_step_attention_backward(dcontext, cache):
 
     Chains :func:`context_vector_backward`, the softmax backward over
     :math:`t'` and :func:`bahdanau_score_backward`; the encoder activations
-    receive gradient through both the context sum and the energies.
+    receive gradient through both the context sum and the energies:
+
+    .. math::
+
+        da^{\langle t'\rangle} = \alpha^{\langle t,t'\rangle} dc^{\langle t\rangle}
+            + U^T\Big(\big(v\, de^{\langle t,t'\rangle}\big) \odot \big(1 - h_{t'}^2\big)\Big)
 
     Returns
     -------
@@ -270,8 +286,8 @@ def one_step_attention_backward(dcontext, cache):
     s_prev, a, W, U, v, b, e, h, alpha, relu = cache
     dc = check_float_array(dcontext, "dcontext", shape=a.shape[:2],
                            shape_names=("n_a", "m"), dtype=a.dtype)
-    dalpha = np.einsum("nm,nmt->mt", dc, a)
-    da = np.einsum("mt,nm->nmt", alpha, dc)
+    dalpha = np.sum(dc[:, :, None] * a, axis=0)
+    da = alpha[None] * dc[:, :, None]
     de = alpha * (dalpha - np.sum(alpha * dalpha, axis=-1, keepdims=True))
     ds_prev, da2, grads = _score_backward(de, s_prev, a, W, U, v, b, e, h, relu)
     return da + da2, ds_prev, grads

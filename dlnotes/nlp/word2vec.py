@@ -15,8 +15,11 @@ mini-batch.  Each negative is a logistic regression "is this a context word?"
 (the course's "Negative sampling" lecture), so training costs :math:`K+1`
 dot products per pair instead of a softmax over the vocabulary.
 
-Training here is mini-batch SGD in vectorised NumPy with sparse
-(``np.add.at``) updates.  After training, ``W_in`` rows are the word vectors;
+Two training loops are offered: ``method="sgd"`` (default) is word2vec.c's and
+gensim's per-pair SGD, compiled (``dlnotes._kernels.word2vec``: BLAS level-1
+``?dot``/``?axpy`` from ``scipy.linalg.cython_blas`` without the GIL);
+``method="minibatch"`` is mini-batch SGD in vectorised NumPy with sparse
+updates (rows scattered with a one-hot ``scipy.sparse`` product).  After training, ``W_in`` rows are the word vectors;
 :func:`train_word2vec` returns them as a ``word_to_vec_map`` that plugs into
 :mod:`dlnotes.nlp.word_vectors`.
 """
@@ -26,8 +29,14 @@ import collections
 import dataclasses
 
 import numpy as np
+import scipy.sparse as _sparse
 
-from dlnotes._validation import as_rng, check_float_array, check_scalar
+from dlnotes._validation import as_rng, check_choice, check_float_array, check_scalar
+
+try:  # compiled per-pair SGD loop (dlnotes/_kernels/word2vec.pyx)
+    from dlnotes._kernels import word2vec as _kw2v
+except ImportError:  # pragma: no cover - source checkout without a build
+    _kw2v = None
 
 __all__ = ["build_vocab", "skipgram_pairs", "negative_sampling_distribution", "sgns_loss",
            "Word2Vec", "train_word2vec"]
@@ -45,7 +54,12 @@ def _check_sentences(sentences):
 
 
 def build_vocab(sentences, min_count=1):
-    """Vocabulary of a tokenised corpus, most frequent first.
+    r"""Vocabulary of a tokenised corpus, most frequent first.
+
+    .. math::
+
+        \text{count}(w) = \sum_{s}\sum_{i} \mathbb 1[s_i = w],
+        \qquad \text{keep } w \iff \text{count}(w) \ge \text{min\_count}
 
     Returns
     -------
@@ -64,7 +78,11 @@ def build_vocab(sentences, min_count=1):
 
 
 def skipgram_pairs(sentences, word_to_index, window=2):
-    r"""All (centre, context) index pairs with :math:`0 < |j - i| \le` ``window``.
+    r"""All (centre, context) index pairs within the window.
+
+    .. math::
+
+        \{(s_i, s_j) : 0 < |j - i| \le \text{window}\}
 
     Words missing from ``word_to_index`` are dropped first (as gensim does).
 
@@ -88,7 +106,12 @@ def skipgram_pairs(sentences, word_to_index, window=2):
 
 
 def negative_sampling_distribution(counts, power=0.75):
-    r"""The unigram distribution raised to 3/4: :math:`P(w) = f(w)^{3/4} / \sum_{w'} f(w')^{3/4}`."""
+    r"""The unigram distribution raised to 3/4 (Mikolov et al. 2013).
+
+    .. math::
+
+        P(w) = \frac{f(w)^{3/4}}{\sum_{w'} f(w')^{3/4}}
+    """
     counts = np.asarray(counts, dtype=np.float64)
     if counts.ndim != 1 or counts.size == 0 or np.any(counts < 0) or counts.sum() == 0:
         raise ValueError("counts must be a non-empty 1-d array of non-negative counts, not all 0")
@@ -115,7 +138,8 @@ def sgns_loss(W_in, W_out, centers, contexts, negatives):
 
     .. math::
 
-        \frac{\partial L}{\partial v_c} = (\sigma(u_o^Tv_c) - 1)\,u_o + \sum_k \sigma(u_k^Tv_c)\,u_k,\quad
+        \frac{\partial L}{\partial v_c} = (\sigma(u_o^Tv_c) - 1)\,u_o
+            + \sum_k \sigma(u_k^Tv_c)\,u_k,\quad
         \frac{\partial L}{\partial u_o} = (\sigma(u_o^Tv_c) - 1)\,v_c,\quad
         \frac{\partial L}{\partial u_k} = \sigma(u_k^Tv_c)\,v_c
 
@@ -174,17 +198,34 @@ def _sgns(W_in, W_out, c, o, n):
     g_pos = (_sigmoid(s_pos) - 1) / B             # (B,)
     g_neg = _sigmoid(s_neg) / B                   # (B, K)
     dv = g_pos[:, None] * u_o + np.einsum("bk,bkd->bd", g_neg, u_n)
-    dW_in = np.zeros_like(W_in)
-    dW_out = np.zeros_like(W_out)
-    np.add.at(dW_in, c, dv)
-    np.add.at(dW_out, o, g_pos[:, None] * v)
-    np.add.at(dW_out, n.ravel(), (g_neg[:, :, None] * v[:, None, :]).reshape(-1, v.shape[1]))
+    V = W_in.shape[0]
+    dW_in = _scatter_rows(V, c, dv)
+    dW_out = _scatter_rows(V, np.concatenate([o, n.ravel()]),
+                           np.concatenate([g_pos[:, None] * v,
+                                           (g_neg[:, :, None] * v[:, None, :]).reshape(-1,
+                                                                                      v.shape[1])]))
     return float(cost), {"dW_in": dW_in, "dW_out": dW_out}
+
+
+def _scatter_rows(V, idx, rows):
+    """Dense (V, d) array with ``rows[i]`` summed into row ``idx[i]``.
+
+    A one-hot sparse (V, n) matrix times ``rows``: ~40x faster than ``np.add.at``
+    (measured: 1.2 ms instead of 49 ms for 24,576 rows of 100 floats).
+    """
+    M = _sparse.csr_matrix((np.ones(idx.size, dtype=rows.dtype), (idx, np.arange(idx.size))),
+                           shape=(V, idx.size))
+    return np.ascontiguousarray(M @ rows)
 
 
 @dataclasses.dataclass
 class Word2Vec:
-    """A trained skip-gram model."""
+    r"""A trained skip-gram model; :meth:`most_similar` ranks by cosine similarity.
+
+    .. math::
+
+        \text{sim}(w, w') = \frac{v_w \cdot v_{w'}}{\lVert v_w\rVert\,\lVert v_{w'}\rVert}
+    """
 
     words: list
     word_to_index: dict
@@ -208,14 +249,23 @@ class Word2Vec:
 
 
 def train_word2vec(sentences, dim=20, window=2, negative=5, epochs=5, learning_rate=0.05,
-                   batch_size=256, min_count=1, dtype=np.float64, rng=None, seed=None):
-    r"""Train skip-gram with negative sampling by mini-batch SGD.
+                   batch_size=256, min_count=1, dtype=np.float64, method="sgd", rng=None,
+                   seed=None):
+    r"""Train skip-gram with negative sampling by SGD.
 
-    Each epoch shuffles all (centre, context) pairs of :func:`skipgram_pairs`,
-    draws ``negative`` words per pair from
-    :func:`negative_sampling_distribution` and takes one step
-    :math:`W \leftarrow W - \alpha\, \partial J/\partial W` per mini-batch
-    (sparse: only the rows in the batch change).  ``W_in`` starts uniform in
+    .. math::
+
+        \min_{W_{\text{in}}, W_{\text{out}}} \sum_{(c, o)} \Big[-\log\sigma(u_o^T v_c)
+            - \sum_{k=1}^{K}\log\sigma(-u_{n_k}^T v_c)\Big]
+
+    Each epoch shuffles all (centre, context) pairs of :func:`skipgram_pairs`
+    and draws ``negative`` words per pair from
+    :func:`negative_sampling_distribution`.  ``method="sgd"`` then takes one
+    step :math:`W \leftarrow W - \alpha\, \partial L/\partial W` per pair
+    (compiled loop; the output vectors are updated target by target as in
+    word2vec.c); ``method="minibatch"`` takes one step per mini-batch of
+    ``batch_size`` pairs with the gradient of the summed loss (sparse: only
+    the rows in the batch change).  ``W_in`` starts uniform in
     :math:`\pm 0.5/d` and ``W_out`` at zero, as in word2vec.c.
 
     Parameters
@@ -231,6 +281,7 @@ def train_word2vec(sentences, dim=20, window=2, negative=5, epochs=5, learning_r
     batch_size : int
     min_count : int
     dtype : float32 or float64
+    method : {"sgd", "minibatch"}
     rng, seed : numpy Generator or int
 
     Returns
@@ -246,6 +297,10 @@ def train_word2vec(sentences, dim=20, window=2, negative=5, epochs=5, learning_r
     dtype = np.dtype(dtype)
     if dtype not in (np.float32, np.float64):
         raise TypeError(f"dtype must be float32 or float64, got {dtype}")
+    check_choice(method, "method", ("sgd", "minibatch"))
+    if method == "sgd" and _kw2v is None:
+        raise RuntimeError("method='sgd' needs the compiled kernel dlnotes._kernels.word2vec; "
+                           "build it or pass method='minibatch'")
     rng = as_rng(rng, seed)
     words, w2i, counts = build_vocab(sentences, min_count)
     centers, contexts = skipgram_pairs(sentences, w2i, window)
@@ -261,6 +316,17 @@ def train_word2vec(sentences, dim=20, window=2, negative=5, epochs=5, learning_r
     for _ in range(epochs):
         perm = rng.permutation(centers.size)
         total, nb = 0.0, 0
+        if method == "sgd":
+            work = np.zeros(dim, dtype=dtype)
+            for start in range(0, perm.size, 65536):
+                sel = perm[start:start + 65536]
+                n = np.minimum(np.searchsorted(cdf, rng.random((sel.size, negative))), V - 1)
+                total += _kw2v.sgns_sgd_pairs(W_in, W_out, np.ascontiguousarray(centers[sel]),
+                                              np.ascontiguousarray(contexts[sel]),
+                                              np.ascontiguousarray(n, dtype=np.int64),
+                                              float(learning_rate), work)
+            losses.append(total / perm.size)
+            continue
         for start in range(0, perm.size, batch_size):
             sel = perm[start:start + batch_size]
             c, o = centers[sel], contexts[sel]

@@ -231,9 +231,9 @@ def equalize(pair, bias_axis, word_to_vec_map, variant="paper"):
         if n == 0:
             raise ValueError(f"{pair[0]!r} and {pair[1]!r} have the same bias component: "
                              f"there is no direction to equalise along")
-        scale = np.sqrt(max(1.0 - float(np.dot(nu, nu)), 0.0))
+        scale = e1.dtype.type(np.sqrt(max(1.0 - float(np.dot(nu, nu)), 0.0)))
         return nu + scale * d1 / n, nu + scale * d2 / np.linalg.norm(d2)
-    scale = np.sqrt(abs(1.0 - float(np.dot(nu, nu))))
+    scale = e1.dtype.type(np.sqrt(abs(1.0 - float(np.dot(nu, nu)))))
     den1 = np.linalg.norm((e1 - nu) - mu_B)
     den2 = np.linalg.norm((e2 - nu) - mu_B)
     if den1 == 0 or den2 == 0:
@@ -244,8 +244,12 @@ def equalize(pair, bias_axis, word_to_vec_map, variant="paper"):
 def bias_axis(word_to_vec_map, pairs=(("woman", "man"),), method="difference"):
     r"""The bias direction from definitional pairs (errata 7.4).
 
-    ``method="difference"`` (the course, for one pair):
-    :math:`g = e_{\text{woman}} - e_{\text{man}}`, averaged over the pairs.
+    ``method="difference"`` (the course, for one pair), averaged over the pairs:
+
+    .. math::
+
+        g = \frac{1}{P}\sum_{p=1}^{P} \big(e_{a_p} - e_{b_p}\big)
+        \qquad (g = e_{\text{woman}} - e_{\text{man}} \text{ for one pair})
 
     ``method="pca"`` (Bolukbasi et al. 2016): the first principal component of
     the centred pair members :math:`e_a - \mu_p, e_b - \mu_p` with
@@ -284,7 +288,12 @@ def make_toy_embeddings(dim=50, noise=0.05, rng=None, seed=0):
     Each word is a sum of attribute directions (person, gender, royalty,
     family, country, capital, ...) plus a little noise, so that
     ``man : woman :: king : queen`` and ``france : paris :: italy : rome``
-    hold, and occupation words carry a small gender component to debias.
+    hold, and occupation words carry a small gender component to debias:
+
+    .. math::
+
+        e_w = \sum_{a} c_{w,a}\, d_a + \sigma\varepsilon_w,\qquad
+        d_a \text{ orthonormal},\ \varepsilon_w \sim \mathcal N(0, I)
 
     Parameters
     ----------

@@ -38,7 +38,8 @@ import numpy as np
 from dlnotes._validation import check_choice, check_float_array, check_scalar
 
 __all__ = ["iou", "box_iou", "box_area", "yolo_boxes_to_corners", "corners_to_centers",
-           "scale_boxes", "yolo_decode", "yolo_filter_boxes", "non_max_suppression",
+           "scale_boxes", "yolo_decode", "assign_anchor", "yolo_filter_boxes",
+           "non_max_suppression",
            "yolo_non_max_suppression", "yolo_eval"]
 
 
@@ -54,7 +55,11 @@ def _check_corners(b, name, dtype=None):
 
 
 def box_area(boxes):
-    r"""Area of corner boxes, :math:`(x_2 - x_1)(y_2 - y_1)`.
+    r"""Area of corner boxes.
+
+    .. math::
+
+        A = (x_2 - x_1)(y_2 - y_1)
 
     Parameters
     ----------
@@ -189,6 +194,11 @@ def yolo_boxes_to_corners(box_xy, box_wh, order="xyxy"):
 def corners_to_centers(boxes):
     r"""Corner boxes ``(x1, y1, x2, y2)`` to centre boxes ``(b_x, b_y, b_w, b_h)``.
 
+    .. math::
+
+        b_x = \frac{x_1 + x_2}{2},\quad b_y = \frac{y_1 + y_2}{2},\quad
+        b_w = x_2 - x_1,\quad b_h = y_2 - y_1
+
     Inverse of :func:`yolo_boxes_to_corners` (with ``order="xyxy"``).
 
     Returns
@@ -281,6 +291,65 @@ def yolo_decode(feats, anchors):
     return box_xy, box_wh, conf, probs
 
 
+def assign_anchor(box_xy, box_wh, anchors, grid_shape):
+    r"""Grid cell and anchor box responsible for each ground-truth object (anchor boxes).
+
+    The object goes to the cell containing its midpoint and, in that cell, to the
+    anchor whose shape has the highest IoU with the object's box, both centred
+    at the same point:
+
+    .. math::
+
+        c_x = \lfloor b_x S_W \rfloor,\quad c_y = \lfloor b_y S_H \rfloor,\qquad
+        k = \arg\max_k
+            \frac{\min(w, p_{w,k})\,\min(h, p_{h,k})}
+                 {w h + p_{w,k} p_{h,k} - \min(w, p_{w,k})\,\min(h, p_{h,k})}
+
+    with the box size :math:`(w, h) = (b_w S_W, b_h S_H)` in grid-cell units.
+
+    Parameters
+    ----------
+    box_xy : ndarray, shape (n, 2)
+        Midpoints relative to the image, in [0, 1].
+    box_wh : ndarray, shape (n, 2)
+        Widths and heights relative to the image, positive.
+    anchors : ndarray, shape (n_anchors, 2)
+        Anchor widths and heights in grid-cell units (as in :func:`yolo_decode`).
+    grid_shape : (S_H, S_W)
+
+    Returns
+    -------
+    cells : ndarray of int64, shape (n, 2)
+        ``(c_y, c_x)`` of each object.
+    anchor_index : ndarray of int64, shape (n,)
+    """
+    xy = check_float_array(box_xy, "box_xy", ndim=2, finite=True)
+    wh = check_float_array(box_wh, "box_wh", ndim=2, dtype=xy.dtype, finite=True)
+    a = check_float_array(anchors, "anchors", ndim=2, dtype=xy.dtype, finite=True)
+    if xy.shape[1] != 2 or wh.shape != xy.shape:
+        raise ValueError(f"box_xy and box_wh must both have shape (n, 2), got {xy.shape} and "
+                         f"{wh.shape}")
+    if a.shape[1] != 2 or a.shape[0] < 1 or np.any(a <= 0):
+        raise ValueError(f"anchors must have shape (n_anchors, 2) with positive sizes, got "
+                         f"{a.shape}")
+    if xy.size and (np.any(xy < 0) or np.any(xy > 1)):
+        raise ValueError("box_xy must be relative to the image, in [0, 1]")
+    if wh.size and np.any(wh <= 0):
+        raise ValueError("box_wh must be positive")
+    if not isinstance(grid_shape, (tuple, list)) or len(grid_shape) != 2:
+        raise ValueError(f"grid_shape must be (S_H, S_W), got {grid_shape!r}")
+    S_H = check_scalar(grid_shape[0], "grid_shape[0]", low=1, integer=True)
+    S_W = check_scalar(grid_shape[1], "grid_shape[1]", low=1, integer=True)
+    cx = np.minimum(np.floor(xy[:, 0] * S_W), S_W - 1).astype(np.int64)
+    cy = np.minimum(np.floor(xy[:, 1] * S_H), S_H - 1).astype(np.int64)
+    w = wh[:, 0:1] * S_W
+    h = wh[:, 1:2] * S_H
+    inter = np.minimum(w, a[None, :, 0]) * np.minimum(h, a[None, :, 1])
+    ious = inter / (w * h + a[None, :, 0] * a[None, :, 1] - inter)
+    k = np.argmax(ious, axis=1).astype(np.int64) if ious.size else np.zeros(0, np.int64)
+    return np.stack([cy, cx], axis=1), k
+
+
 def yolo_filter_boxes(box_confidence, boxes, box_class_probs, threshold=0.6):
     r"""Keep the boxes whose best class score reaches the threshold.
 
@@ -349,6 +418,11 @@ def non_max_suppression(boxes, scores, iou_threshold=0.5, max_boxes=10, suppress
     ``torchvision.ops.nms`` and ``tf.image.non_max_suppression``).  Stops after
     ``max_boxes`` boxes.  Ties in score keep the earlier box first.
 
+    .. math::
+
+        k = \arg\max_{i \in R} s_i,\qquad
+        R \leftarrow \{\, j \in R \setminus \{k\} : \mathrm{IoU}(B_k, B_j) < \tau \,\}
+
     Parameters
     ----------
     boxes : ndarray, shape (N, 4)
@@ -384,6 +458,11 @@ def yolo_non_max_suppression(scores, boxes, classes, max_boxes=10, iou_threshold
     Runs :func:`non_max_suppression` separately on the boxes of each class (a
     box never suppresses a box of another class), merges the survivors and
     keeps the ``max_boxes`` highest scores.
+
+    .. math::
+
+        \text{kept} = \operatorname{top}_{\text{max\_boxes}}
+            \bigcup_{k} \mathrm{NMS}\big(\{\, i : \hat k_i = k \,\}\big)
 
     Parameters
     ----------
@@ -424,6 +503,12 @@ def yolo_non_max_suppression(scores, boxes, classes, max_boxes=10, iou_threshold
 def yolo_eval(box_xy, box_wh, box_confidence, box_class_probs, image_shape=(720.0, 1280.0),
               max_boxes=10, score_threshold=0.6, iou_threshold=0.5):
     r"""The course's ``yolo_eval``: corners, score filter, scale, per-class NMS.
+
+    .. math::
+
+        (b_x, b_y, b_w, b_h) \mapsto (x_1, y_1, x_2, y_2),\quad
+        \text{keep} \iff p_c c_{\hat k} \ge \text{score\_threshold},\quad
+        \text{then NMS per class with } \mathrm{IoU} \ge \text{iou\_threshold}
 
     Parameters
     ----------

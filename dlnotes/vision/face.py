@@ -17,7 +17,11 @@ __all__ = ["l2_normalize", "triplet_loss", "triplet_loss_backward", "embedding_d
 
 
 def l2_normalize(x, axis=-1):
-    r"""Scale vectors to unit Euclidean length, :math:`x / \lVert x\rVert_2`.
+    r"""Scale vectors to unit Euclidean length.
+
+    .. math::
+
+        \hat x = \frac{x}{\lVert x\rVert_2}
 
     FaceNet constrains embeddings to the unit hypersphere.
 
@@ -128,7 +132,12 @@ def triplet_loss_backward(y_pred, alpha=0.2, dJ=1.0):
 
 
 def embedding_distance(e1, e2):
-    r"""Euclidean distance :math:`\lVert e_1 - e_2\rVert_2` of two embedding vectors."""
+    r"""Euclidean distance of two embedding vectors.
+
+    .. math::
+
+        d(e_1, e_2) = \lVert e_1 - e_2\rVert_2 = \sqrt{\textstyle\sum_k (e_{1k} - e_{2k})^2}
+    """
     a = check_float_array(e1, "e1", finite=True)
     b = check_float_array(e2, "e2", dtype=a.dtype, finite=True)
     if a.size != b.size:

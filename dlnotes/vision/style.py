@@ -20,15 +20,16 @@ from __future__ import annotations
 import numpy as np
 
 from dlnotes._validation import as_rng, check_choice, check_float_array, check_scalar
+from dlnotes.cnn import conv as _conv
 
 try:  # compiled GEMM-based Gram kernel (dlnotes/_kernels/gram.pyx)
     from dlnotes._kernels import gram as _kgram
 except ImportError:  # pragma: no cover - source checkout without a build
     _kgram = None
 
-__all__ = ["unroll", "gram_matrix", "gram_from_activations", "compute_content_cost",
-           "compute_content_cost_backward", "compute_layer_style_cost",
-           "compute_layer_style_cost_backward", "compute_style_cost",
+__all__ = ["unroll", "gram_matrix", "gram_matrix_backward", "gram_from_activations",
+           "compute_content_cost", "compute_content_cost_backward", "compute_layer_style_cost",
+           "compute_layer_style_cost_backward", "layer_style_cost_and_grad", "compute_style_cost",
            "compute_style_cost_backward", "total_cost", "RandomConvFeatures",
            "neural_style_transfer"]
 
@@ -57,6 +58,10 @@ def unroll(a):
 
     Reshape to ``(n_H n_W, n_C)``, *then* transpose: row :math:`c` holds the
     responses of filter :math:`c` at every position.
+
+    .. math::
+
+        A_{c,\, h n_W + w} = a_{h w c}
 
     Parameters
     ----------
@@ -124,6 +129,30 @@ def gram_matrix(A, method="matmul"):
     """
     A = check_float_array(A, "A", ndim=2, shape_names=("n_C", "n_H*n_W"))
     return _gram_unrolled(A, _check_method(method))
+
+
+def gram_matrix_backward(dG, A):
+    r"""Gradient of :func:`gram_matrix` with respect to :math:`A`.
+
+    .. math::
+
+        \frac{\partial \mathcal L}{\partial A} = (dG + dG^T)\, A
+
+    Parameters
+    ----------
+    dG : ndarray, shape (n_C, n_C)
+        Upstream gradient :math:`\partial\mathcal L/\partial G`.
+    A : ndarray, shape (n_C, n_H * n_W)
+
+    Returns
+    -------
+    dA : ndarray, shape (n_C, n_H * n_W)
+    """
+    A = check_float_array(A, "A", ndim=2, shape_names=("n_C", "n_H*n_W"))
+    n_C = A.shape[0]
+    dG = check_float_array(dG, "dG", shape=(n_C, n_C), shape_names=("n_C", "n_C"),
+                           dtype=A.dtype)
+    return (dG + dG.T) @ A
 
 
 def gram_from_activations(a, method="matmul"):
@@ -251,15 +280,31 @@ def compute_layer_style_cost_backward(a_S, a_G):
     -------
     da_G : ndarray, the shape of ``a_G``
     """
+    # X = a_G as (n_H n_W, n_C) = A^T, so X (GG - GS) = ((GG - GS) A)^T (GG - GS is symmetric)
+    return layer_style_cost_and_grad(a_S, a_G)[1]
+
+
+def layer_style_cost_and_grad(a_S, a_G):
+    r""":func:`compute_layer_style_cost` and its gradient in one pass (each Gram matrix once).
+
+    .. math::
+
+        J = \frac{\lVert G^{(S)} - G^{(G)}\rVert_F^2}{4 n_C^2 (n_H n_W)^2},\qquad
+        \frac{\partial J}{\partial A^{(G)}} = \frac{(G^{(G)} - G^{(S)}) A^{(G)}}{n_C^2 (n_H n_W)^2}
+
+    Returns
+    -------
+    J : float
+    da_G : ndarray, the shape of ``a_G``
+    """
     s, g = _pair(a_S, a_G, "a_S", "a_G")
     if s.size == 0:
         raise ValueError(f"a_S must not be empty, got shape {s.shape}")
     n_H, n_W, n_C = s.shape
-    _, GS, GG = _layer_style(s, g)
-    X = g.reshape(-1, n_C)                        # (n_H n_W, n_C) = A^T
+    J, GS, GG = _layer_style(s, g)
     scale = s.dtype.type(1.0 / (n_C ** 2 * float(n_H * n_W) ** 2))
-    dX = (X @ (GG - GS)) * scale                  # = ((GG - GS) A)^T, GG - GS symmetric
-    return dX.reshape(np.shape(a_G))
+    dX = (g.reshape(-1, n_C) @ (GG - GS)) * scale
+    return J, dX.reshape(np.shape(a_G))
 
 
 def _layers(a_S_list, a_G_list, weights):
@@ -272,6 +317,8 @@ def _layers(a_S_list, a_G_list, weights):
         raise ValueError(f"got {L} style activations and {len(a_G_list)} generated ones")
     if weights is None:
         weights = [1.0 / L] * L
+    # the course's STYLE_LAYERS: [("block1_conv1", 0.2), ...] -> the coefficients
+    weights = [w[1] if isinstance(w, (tuple, list)) and len(w) == 2 else w for w in weights]
     if len(weights) != L:
         raise ValueError(f"weights must have one entry per layer ({L}), got {len(weights)}")
     return [check_scalar(w, f"weights[{i}]") for i, w in enumerate(weights)]
@@ -290,8 +337,8 @@ def compute_style_cost(a_S_list, a_G_list, weights=None):
         Activations of the style and the generated image, one per layer.
     weights : sequence of float, optional
         :math:`\lambda^{[l]}`; default :math:`1/L` each (the course: 5 layers
-        with 0.2 each).  The course's ``STYLE_LAYERS`` pairs
-        ``(name, coeff)`` become ``[c for _, c in STYLE_LAYERS]``.
+        with 0.2 each).  The course's ``STYLE_LAYERS`` list of
+        ``(layer_name, coeff)`` pairs is accepted as is.
 
     Returns
     -------
@@ -303,8 +350,12 @@ def compute_style_cost(a_S_list, a_G_list, weights=None):
 
 
 def compute_style_cost_backward(a_S_list, a_G_list, weights=None):
-    r"""Gradients of :func:`compute_style_cost`, one per layer:
-    :math:`\lambda^{[l]}\,\partial J^{[l]}_{\text{style}}/\partial a^{(G)[l]}`.
+    r"""Gradients of :func:`compute_style_cost`, one per layer.
+
+    .. math::
+
+        \frac{\partial J_{\text{style}}}{\partial a^{(G)[l]}} =
+            \lambda^{[l]}\,\frac{\partial J^{[l]}_{\text{style}}}{\partial a^{(G)[l]}}
 
     Returns
     -------
@@ -349,7 +400,8 @@ class RandomConvFeatures:
 
         z_{hwc} = \sum_{u,v,k} x_{h+u,\,w+v,\,k} W_{uvkc} + b_c, \qquad a = \max(0, z)
 
-    with He-initialised weights drawn once from ``rng``.  ``forward`` returns
+    with He-initialised weights drawn once from ``rng``, computed by the CNN
+    chapter's :func:`dlnotes.cnn.conv.conv_forward` / ``conv_backward``.  ``forward`` returns
     every layer's activations; ``backward`` takes one upstream gradient per
     layer (``None`` for none) and returns the gradient with respect to the
     input image.  Good enough to show the optimisation; no weights are
@@ -373,35 +425,38 @@ class RandomConvFeatures:
             self.b.append(np.zeros(c_out))
 
     def forward(self, x):
-        """x: (n_H, n_W, n_C) -> list of activations and the cache."""
+        """x: (n_H, n_W, n_C) -> list of activations and the cache.
+
+        Uses :func:`dlnotes.cnn.conv.conv_forward` (compiled im2col + GEMM) on a
+        batch of one image.
+        """
         acts, cache = [], []
-        a = x
+        a = x[None]
         for W, b in zip(self.W, self.b):
-            win = np.lib.stride_tricks.sliding_window_view(a, (3, 3), axis=(0, 1))
-            z = np.einsum("hwkuv,uvkc->hwc", win, W.astype(a.dtype), optimize=True) + b
-            cache.append((a, z))
+            z, conv_cache = _conv.conv_forward(a, W.astype(a.dtype),
+                                               b.reshape(1, 1, 1, -1).astype(a.dtype),
+                                               {"stride": 1, "pad": 0})
+            cache.append((conv_cache, z))
             a = np.maximum(z, 0)
-            acts.append(a)
+            acts.append(a[0])
         return acts, cache
 
     def backward(self, grads, cache):
-        """grads: one array (or None) per layer -> gradient w.r.t. the input."""
+        """grads: one array (or None) per layer -> gradient w.r.t. the input.
+
+        Uses :func:`dlnotes.cnn.conv.conv_backward`.
+        """
         da = None
         for l in range(len(self.W) - 1, -1, -1):
-            a_prev, z = cache[l]
+            conv_cache, z = cache[l]
             if grads[l] is not None:
-                da = grads[l] if da is None else da + grads[l]
+                g = np.asarray(grads[l])[None]
+                da = g if da is None else da + g
             if da is None:
                 continue
             dz = da * (z > 0)
-            W = self.W[l].astype(dz.dtype)
-            dprev = np.zeros_like(a_prev)
-            n_H, n_W = z.shape[:2]
-            for u in range(3):
-                for v in range(3):
-                    dprev[u:u + n_H, v:v + n_W, :] += dz @ W[u, v].T
-            da = dprev
-        return da
+            da = _conv.conv_backward(dz, conv_cache)[0]
+        return da[0]
 
 
 def neural_style_transfer(content, style, extractor=None, content_layer=-1, style_layers=None,
@@ -411,8 +466,15 @@ def neural_style_transfer(content, style, extractor=None, content_layer=-1, styl
     :math:`J(G) = \alpha J_{\text{content}}(C, G) + \beta J_{\text{style}}(S, G)`.
 
     The course's loop: :math:`G` starts as the content image plus uniform noise,
-    features come from a fixed network, and Adam updates the pixels.  Here the
-    gradient is the exact backward pass through ``extractor``.
+    features come from a fixed network, and Adam updates the pixels:
+
+    .. math::
+
+        m \leftarrow \beta_1 m + (1-\beta_1)\,\nabla_G J,\quad
+        v \leftarrow \beta_2 v + (1-\beta_2)\,(\nabla_G J)^2,\quad
+        G \leftarrow G - \eta\, \frac{\hat m}{\sqrt{\hat v} + \epsilon}
+
+    Here the gradient is the exact backward pass through ``extractor``.
 
     Parameters
     ----------

@@ -1,0 +1,90 @@
+"""Convolution and pooling kernels (``dlnotes.cnn``): forward and backward, float32/float64.
+
+Sizes are the comparison cases of ``benchmarks/cases_cnn.py`` (small, medium,
+large).  ``peakmem_`` benchmarks show the bounded im2col workspace: the
+batch runs in chunks, so peak memory grows with the output, not with
+``m * n_H * n_W * f * f * n_C_prev`` (the full im2col matrix).
+"""
+from .common import DTYPES, randn, require
+
+# name -> (m, H, W, C_in, C_out, f, pad)
+CONV_SIZES = {
+    "m64-32x32x3-6-f5-valid": (64, 32, 32, 3, 6, 5, "valid"),
+    "m32-32x32x16-32-f3-same": (32, 32, 32, 16, 32, 3, "same"),
+    "m8-56x56x64-64-f3-same": (8, 56, 56, 64, 64, 3, "same"),
+}
+# name -> (m, H, W, C, f, stride)
+POOL_SIZES = {
+    "m32-32x32x32-f2s2": (32, 32, 32, 32, 2, 2),
+    "m8-56x56x64-f3s2": (8, 56, 56, 64, 3, 2),
+}
+
+
+class Conv2D:
+    params = [DTYPES, list(CONV_SIZES)]
+    param_names = ["dtype", "size"]
+
+    def setup(self, dtype, size):
+        self.cnn = require("dlnotes.cnn")
+        m, H, W, C, F, f, pad = CONV_SIZES[size]
+        self.A = randn((m, H, W, C), dtype)
+        self.W = randn((f, f, C, F), dtype, seed=1, scale=(f * f * C) ** -0.5)
+        self.b = randn((1, 1, 1, F), dtype, seed=2)
+        self.hp = {"stride": 1, "pad": pad}
+        self.Z, self.cache = self.cnn.conv_forward(self.A, self.W, self.b, self.hp)
+        self.dZ = randn(self.Z.shape, dtype, seed=3)
+
+    def time_forward(self, dtype, size):
+        self.cnn.conv_forward(self.A, self.W, self.b, self.hp)
+
+    def time_backward(self, dtype, size):
+        self.cnn.conv_backward(self.dZ, self.cache)
+
+    def time_forward_backward(self, dtype, size):
+        _, cache = self.cnn.conv_forward(self.A, self.W, self.b, self.hp)
+        self.cnn.conv_backward(self.dZ, cache)
+
+    def peakmem_forward_backward(self, dtype, size):
+        _, cache = self.cnn.conv_forward(self.A, self.W, self.b, self.hp)
+        self.cnn.conv_backward(self.dZ, cache)
+
+
+class Conv2DWorkspace:
+    """Peak memory of one large convolution with a small and the default workspace."""
+
+    params = [["float32"], [1, 4]]
+    param_names = ["dtype", "workspace_MiB"]
+
+    def setup(self, dtype, workspace_mib):
+        self.cnn = require("dlnotes.cnn")
+        self.conv = require("dlnotes.cnn.conv")
+        self.saved = self.conv.WORKSPACE_BYTES
+        self.conv.WORKSPACE_BYTES = workspace_mib * 2**20
+        self.A = randn((16, 56, 56, 64), dtype)
+        self.W = randn((3, 3, 64, 64), dtype, seed=1, scale=1 / 24)
+        self.b = randn((1, 1, 1, 64), dtype, seed=2)
+
+    def teardown(self, dtype, workspace_mib):
+        self.conv.WORKSPACE_BYTES = self.saved
+
+    def peakmem_forward(self, dtype, workspace_mib):
+        self.cnn.conv_forward(self.A, self.W, self.b, {"stride": 1, "pad": 1})
+
+
+class Pool2D:
+    params = [DTYPES, list(POOL_SIZES), ["max", "average"]]
+    param_names = ["dtype", "size", "mode"]
+
+    def setup(self, dtype, size, mode):
+        self.cnn = require("dlnotes.cnn")
+        m, H, W, C, f, s = POOL_SIZES[size]
+        self.A = randn((m, H, W, C), dtype)
+        self.hp = {"f": f, "stride": s}
+        self.out, self.cache = self.cnn.pool_forward(self.A, self.hp, mode=mode)
+        self.dA = randn(self.out.shape, dtype, seed=3)
+
+    def time_forward(self, dtype, size, mode):
+        self.cnn.pool_forward(self.A, self.hp, mode=mode)
+
+    def time_backward(self, dtype, size, mode):
+        self.cnn.pool_backward(self.dA, self.cache, mode=mode)
