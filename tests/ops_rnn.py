@@ -15,7 +15,7 @@ from dlnotes import rnn
 from dlnotes.nn.gradcheck import gradient_check_n
 from opinfo import ErrorInput, OpInfo, SampleInput
 
-# (n_x, n_a, m, T_x): odd sizes, m = 1, T_x = 1.
+# (n_x, n_a, m, T_x): odd sizes, m = 1, T_x = 1 (the threaded batch split: test_rnn.py).
 SIZES = [(3, 5, 4, 6), (1, 2, 1, 1), (4, 3, 1, 5), (2, 4, 3, 1), (6, 7, 2, 3)]
 N_Y = 3
 

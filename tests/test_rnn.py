@@ -233,3 +233,31 @@ def test_clip_by_global_norm(rng, torch):
     np.testing.assert_array_equal(unchanged["a"], g["a"])
     with pytest.raises(ValueError, match="not finite"):
         rnn.clip_by_global_norm({"a": np.array([np.inf])}, 1.0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_batch_split_across_threads_gives_the_same_results(rng, dtype, monkeypatch):
+    """Force the threaded path (batch split, single-threaded BLAS per thread) on a small case."""
+    from dlnotes.rnn import _common
+
+    n_x, n_a, m, T = 5, 6, 37, 4
+    x, a0 = _data(rng, n_x, n_a, m, T, dtype)
+    cases = [(rnn.rnn_forward, rnn.rnn_backward, _mk_rnn(rng, n_x, n_a, dtype), {}),
+             (rnn.lstm_forward, rnn.lstm_backward, _mk_lstm(rng, n_x, n_a, dtype), {}),
+             (rnn.gru_forward, rnn.gru_backward, _mk_gru(rng, n_x, n_a, dtype), {}),
+             (rnn.gru_forward, rnn.gru_backward, _mk_gru(rng, n_x, n_a, dtype, reset="after"),
+              {"reset": "after"})]
+    da = rng.standard_normal((n_a, m, T)).astype(dtype)
+    for fwd, bwd, P, kw in cases:
+        monkeypatch.setattr(_common, "PARALLEL_MIN_MACS", 10**18)
+        serial = fwd(x, a0, P, **kw)
+        g_serial = bwd(da, serial[-1])
+        monkeypatch.setattr(_common, "PARALLEL_MIN_MACS", 0)
+        monkeypatch.setattr(_common, "SPLIT_MIN_ROWS", 8)
+        assert _common.loop_threads(m, T, n_a, n_a) >= 1
+        threaded = fwd(x, a0, P, **kw)
+        g_threaded = bwd(da, threaded[-1])
+        for o1, o2 in zip(serial[:-1], threaded[:-1]):
+            np.testing.assert_array_equal(o1, o2)
+        for k in g_serial:
+            np.testing.assert_array_equal(g_serial[k], g_threaded[k], err_msg=k)

@@ -16,7 +16,7 @@ import numbers
 import numpy as np
 
 from dlnotes._kernels import conv as _k
-from dlnotes.cnn._threads import kernel_threads, single_threaded_blas
+from dlnotes._threads import kernel_threads, single_threaded_blas
 from dlnotes._validation import check_float_array, check_scalar
 
 __all__ = ["zero_pad", "conv_single_step", "conv_forward", "conv_backward",

@@ -2,7 +2,7 @@
 
 Layout as in the notes and the course: ``x.shape == (n_x, m, T_x)``, states
 ``(n_a, m)``, outputs ``(n_y, m, T_x)``.  The sequence functions run their time
-loop in compiled code (:mod:`dlnotes._kernels.recurrent`).
+loop in compiled code (``dlnotes._kernels.recurrent``).
 """
 from dlnotes.rnn.basic import rnn_backward, rnn_cell_backward, rnn_cell_forward, rnn_forward
 from dlnotes.rnn.clipping import clip, clip_by_global_norm

@@ -18,7 +18,7 @@ import numpy as np
 from dlnotes._kernels import recurrent as _k
 from dlnotes.nn.activations import softmax
 from dlnotes.rnn._common import (SequenceCache, check_caches, check_sequence, check_state,
-                                 check_step, get_params, output_spec, pack_sequence,
+                                 check_step, get_params, output_spec, pack_sequence, run_loop,
                                  softmax_outputs, to_time_major, unpack_states)
 
 __all__ = ["rnn_cell_forward", "rnn_cell_backward", "rnn_forward", "rnn_backward"]
@@ -133,7 +133,7 @@ def rnn_forward(x, a0, parameters):
     P = _params(parameters, n_a, n_x, x.dtype)
     W = np.concatenate([P["Waa"], P["Wax"]], axis=1)
     HX, Z = pack_sequence(x, a0, W, P["ba"])
-    _k.rnn_forward_loop(W, Z, HX)
+    run_loop(_k.rnn_forward_loop, W, Z, HX, size=(m, T, n_a, n_a))
     a = unpack_states(HX[1:, :, :n_a])
     y_pred = softmax_outputs(P["Wya"], P["by"], a)
     cache = SequenceCache("rnn", W=W, HX=HX, n_a=n_a, n_x=n_x, m=m, T=T, parameters=P)
@@ -173,7 +173,7 @@ def rnn_backward(da, caches):
     n_a, n_x, m, T = c.n_a, c.n_x, c.m, c.T
     dH = to_time_major(da, "da", (n_a, m, T), c.W.dtype)
     da0 = np.empty((m, n_a), dtype=c.W.dtype)
-    _k.rnn_backward_loop(c.W, dH, c.HX, da0)
+    run_loop(_k.rnn_backward_loop, c.W, dH, c.HX, da0, size=(m, T, n_a, n_a))
     dZ = dH.reshape(T * m, n_a)
     dW = dZ.T @ c.HX[:T].reshape(T * m, n_a + n_x)
     dx = (dZ @ c.W[:, n_a:]).reshape(T, m, n_x)

@@ -34,6 +34,10 @@ def _grad_dict(gradients):
 def clip(gradients, maxValue, inplace=False):
     r"""Clip every gradient element-wise to :math:`[-\text{maxValue}, \text{maxValue}]`.
 
+    .. math::
+
+        g \leftarrow \min(\max(g, -\text{maxValue}), \text{maxValue})
+
     Parameters
     ----------
     gradients : dict of ndarray
@@ -64,6 +68,11 @@ def clip(gradients, maxValue, inplace=False):
 
 def clip_by_global_norm(gradients, max_norm):
     r"""Rescale all gradients together so that their global L2 norm is at most ``max_norm``.
+
+    .. math::
+
+        N = \sqrt{\textstyle\sum_k \lVert g_k \rVert_2^2}, \qquad
+        g_k \leftarrow g_k \cdot \min\!\Big(1, \frac{\text{max\_norm}}{N}\Big)
 
     Parameters
     ----------

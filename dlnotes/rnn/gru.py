@@ -32,7 +32,7 @@ from dlnotes._kernels import recurrent as _k
 from dlnotes._validation import check_choice
 from dlnotes.nn.activations import sigmoid, softmax
 from dlnotes.rnn._common import (SequenceCache, check_caches, check_sequence, check_state,
-                                 check_step, get_params, output_spec, pack_sequence,
+                                 check_step, get_params, output_spec, pack_sequence, run_loop,
                                  softmax_outputs, to_time_major, unpack_states)
 
 __all__ = ["gru_cell_forward", "gru_cell_backward", "gru_forward", "gru_backward"]
@@ -58,7 +58,18 @@ def _params(parameters, n_a, n_x, dtype, reset):
 
 
 def gru_cell_forward(xt, a_prev, parameters, reset="before"):
-    r"""One GRU step (equations in the module docstring).
+    r"""One GRU step.
+
+    .. math::
+
+        \Gamma_u &= \sigma(W_u [c^{\langle t-1 \rangle}; x^{\langle t \rangle}] + b_u), \quad
+        \Gamma_r = \sigma(W_r [c^{\langle t-1 \rangle}; x^{\langle t \rangle}] + b_r) \\
+        \tilde c &= \tanh(W_c [\Gamma_r \odot c^{\langle t-1 \rangle}; x^{\langle t \rangle}]
+            + b_c) \quad \text{(reset before)} \\
+        \tilde c &= \tanh\big(W_c[:, n_a{:}]\, x^{\langle t \rangle} + b_c
+            + \Gamma_r \odot (W_c[:, {:}n_a]\, c^{\langle t-1 \rangle} + b_{hc})\big)
+            \quad \text{(reset after)} \\
+        c^{\langle t \rangle} &= \Gamma_u \odot \tilde c + (1 - \Gamma_u) \odot c^{\langle t-1 \rangle}
 
     Parameters
     ----------
@@ -165,6 +176,14 @@ def gru_cell_backward(da_next, cache):
 def gru_forward(x, a0, parameters, reset="before"):
     r"""The GRU over a whole sequence (compiled time loop), either reset placement.
 
+    .. math::
+
+        c^{\langle t \rangle} = \Gamma_u^{\langle t \rangle} \odot \tilde c^{\langle t \rangle}
+        + (1 - \Gamma_u^{\langle t \rangle}) \odot c^{\langle t-1 \rangle},
+        \quad t = 1..T_x, \qquad a^{\langle t \rangle} = c^{\langle t \rangle}
+
+    with the gates and candidate of :func:`gru_cell_forward`.
+
     ``reset="after"`` runs one BLAS call per step for the three recurrent
     products; ``reset="before"`` needs two (the candidate's product uses
     :math:`\Gamma_r \odot c^{\langle t-1 \rangle}`, known only after the gates).
@@ -196,11 +215,13 @@ def gru_forward(x, a0, parameters, reset="before"):
     if reset == "after":
         HN = np.empty((T, m, n_a), x.dtype)
         scratch = np.empty((m, 3 * n_a), x.dtype)
-        _k.gru_after_forward_loop(W, Z, HX, HN, np.ascontiguousarray(P["bhc"][:, 0]), scratch)
+        bhc = np.ascontiguousarray(P["bhc"][:, 0])
+        run_loop(_k.gru_after_forward_loop, W, Z, HX, HN, bhc, scratch,
+                 size=(m, T, 3 * n_a, n_a))
         extra["HN"] = HN
     else:
         RH = np.empty((T, m, n_a), x.dtype)
-        _k.gru_before_forward_loop(W, Z, HX, RH)
+        run_loop(_k.gru_before_forward_loop, W, Z, HX, RH, size=(m, T, 3 * n_a, n_a))
         extra["RH"] = RH
     a = unpack_states(HX[1:, :, :n_a])
     y_pred = softmax_outputs(P["Wy"], P["by"], a)
@@ -211,6 +232,12 @@ def gru_forward(x, a0, parameters, reset="before"):
 
 def gru_backward(da, caches):
     r"""Backpropagation through time for :func:`gru_forward`.
+
+    .. math::
+
+        da_{next}(t) = da(t) + da_{prev}(t+1), \qquad
+        dW_k = \sum_t dz_k^{\langle t \rangle} [c^{\langle t-1 \rangle}; x^{\langle t \rangle}]^T,
+        \quad db_k = \sum_t \sum_{\text{batch}} dz_k^{\langle t \rangle}
 
     :math:`da_{next}(t) = da(t) + da_{prev}(t+1)`; each step applies
     :func:`gru_cell_backward` (for the cache's reset placement) and the
@@ -231,13 +258,14 @@ def gru_backward(da, caches):
     n_a, n_x, m, T = c.n_a, c.n_x, c.m, c.T
     dtype = c.W.dtype
     dH = to_time_major(da, "da", (n_a, m, T), dtype)
-    da0 = np.empty((m, n_a), dtype)
+    da0 = np.zeros((m, n_a), dtype)  # the kernels accumulate into it
     G = 3 * n_a
     g = {}
     if c.reset == "after":
         dZx = np.empty((T, m, G), dtype)
         dZh = np.empty((T, m, G), dtype)
-        _k.gru_after_backward_loop(c.W, dH, c.Z, c.HX, c.HN, dZx, dZh, da0)
+        run_loop(_k.gru_after_backward_loop, c.W, dH, c.Z, c.HX, c.HN, dZx, dZh, da0,
+                 size=(m, T, G, n_a))
         dZ2 = dZx.reshape(T * m, G)
         dZh2 = dZh.reshape(T * m, G)
         dW = np.empty((G, n_a + n_x), dtype)
@@ -247,7 +275,8 @@ def gru_backward(da, caches):
     else:
         dZ = np.empty((T, m, G), dtype)
         drh = np.empty((m, n_a), dtype)
-        _k.gru_before_backward_loop(c.W, dH, c.Z, c.HX, dZ, drh, da0)
+        run_loop(_k.gru_before_backward_loop, c.W, dH, c.Z, c.HX, dZ, drh, da0,
+                 size=(m, T, G, n_a))
         dZ2 = dZ.reshape(T * m, G)
         dW = dZ2.T @ c.HX[:T].reshape(T * m, n_a + n_x)
         dW[2 * n_a:, :n_a] = dZ2[:, 2 * n_a:].T @ c.RH.reshape(T * m, n_a)

@@ -22,7 +22,7 @@ import numpy as np
 from dlnotes._kernels import recurrent as _k
 from dlnotes.nn.activations import sigmoid, softmax
 from dlnotes.rnn._common import (SequenceCache, check_caches, check_sequence, check_state,
-                                 check_step, get_params, output_spec, pack_sequence,
+                                 check_step, get_params, output_spec, pack_sequence, run_loop,
                                  softmax_outputs, to_time_major, unpack_states)
 
 __all__ = ["lstm_cell_forward", "lstm_cell_backward", "lstm_forward", "lstm_backward"]
@@ -43,7 +43,17 @@ def _params(parameters, n_a, n_x, dtype):
 
 
 def lstm_cell_forward(xt, a_prev, c_prev, parameters):
-    r"""One LSTM step (see the module docstring for the equations).
+    r"""One LSTM step.
+
+    .. math::
+
+        \Gamma_k &= \sigma(W_k [a^{\langle t-1 \rangle}; x^{\langle t \rangle}] + b_k)
+            \;(k = f, i, o), \quad
+        \tilde c^{\langle t \rangle} = \tanh(W_c [a^{\langle t-1 \rangle}; x^{\langle t \rangle}] + b_c) \\
+        c^{\langle t \rangle} &= \Gamma_f \odot c^{\langle t-1 \rangle}
+            + \Gamma_i \odot \tilde c^{\langle t \rangle}, \quad
+        a^{\langle t \rangle} = \Gamma_o \odot \tanh(c^{\langle t \rangle}), \quad
+        \hat y^{\langle t \rangle} = \operatorname{softmax}(W_y a^{\langle t \rangle} + b_y)
 
     Parameters
     ----------
@@ -121,6 +131,14 @@ def lstm_cell_backward(da_next, dc_next, cache):
 def lstm_forward(x, a0, parameters, c0=None):
     r"""The LSTM over a whole sequence (compiled time loop).
 
+    .. math::
+
+        (a^{\langle t \rangle}, c^{\langle t \rangle}) =
+        \operatorname{LSTMcell}(x^{\langle t \rangle}, a^{\langle t-1 \rangle},
+        c^{\langle t-1 \rangle}), \quad t = 1..T_x
+
+    (equations of :func:`lstm_cell_forward`).
+
     The four gates' input projections of all steps are one GEMM; each step
     adds the recurrent product :math:`W_{[i,f,c,o]}[:, {:}n_a]\, a^{\langle t-1 \rangle}`
     with one BLAS call and computes gates, cell and state in one fused pass.
@@ -154,7 +172,7 @@ def lstm_forward(x, a0, parameters, c0=None):
     C = np.empty((T + 1, m, n_a), dtype=x.dtype)
     C[0] = c0.T
     TC = np.empty((T, m, n_a), dtype=x.dtype)
-    _k.lstm_forward_loop(W, Z, HX, C, TC)
+    run_loop(_k.lstm_forward_loop, W, Z, HX, C, TC, size=(m, T, 4 * n_a, n_a))
     a = unpack_states(HX[1:, :, :n_a])
     c = unpack_states(C[1:])
     y = softmax_outputs(P["Wy"], P["by"], a)
@@ -165,6 +183,12 @@ def lstm_forward(x, a0, parameters, c0=None):
 
 def lstm_backward(da, caches, dc=None):
     r"""Backpropagation through time for :func:`lstm_forward` (canonical; errata E7).
+
+    .. math::
+
+        da_{next}(t) = da(t) + da_{prev}(t+1), \quad dc_{next}(t) = dc_{prev}(t+1), \quad
+        dW_k = \sum_t d\gamma_k^{\langle t \rangle}
+        [a^{\langle t-1 \rangle}; x^{\langle t \rangle}]^T
 
     Going backwards, :math:`da_{next}(t) = da(t) + da_{prev}(t+1)` and
     :math:`dc_{next}(t) = dc_{prev}(t+1)`; each step applies
@@ -197,7 +221,8 @@ def lstm_backward(da, caches, dc=None):
         dcarry = np.array(check_state(dc, "dc", m, dtype, n_a).T, order="C", copy=True)
     dZ = np.empty((T, m, 4 * n_a), dtype)
     da0 = np.empty((m, n_a), dtype)
-    _k.lstm_backward_loop(c.W, dH, c.Z, c.C, c.TC, dZ, dcarry, da0)
+    run_loop(_k.lstm_backward_loop, c.W, dH, c.Z, c.C, c.TC, dZ, dcarry, da0,
+             size=(m, T, 4 * n_a, n_a))
     dZ2 = dZ.reshape(T * m, 4 * n_a)
     dW = dZ2.T @ c.HX[:T].reshape(T * m, n_a + n_x)
     db = dZ2.sum(axis=0)

@@ -1,4 +1,4 @@
-"""Keep SciPy's OpenBLAS on one thread while the conv kernels run their own threads.
+"""Keep SciPy's OpenBLAS on one thread while the conv and recurrent kernels run their own threads.
 
 The conv kernels split the batch across OpenMP threads and call BLAS from
 each of them.  A threaded BLAS inside those threads oversubscribes the cores

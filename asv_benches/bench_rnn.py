@@ -1,0 +1,85 @@
+"""Recurrent networks (``dlnotes.rnn``): a whole sequence, forward and backward.
+
+For each cell type (basic RNN, GRU in both reset placements, LSTM), dtype and
+size: ``*_forward`` alone, and ``*_forward`` + ``*_backward`` of a fixed
+upstream gradient.  Sizes: the issue's ``n_x=64, n_a=128, m=32, T_x=50`` and
+the inference-style batch of one.
+"""
+import numpy as np
+
+from .common import DTYPES, randn, require
+
+SIZES = ["64-128-32-50", "64-128-1-50"]  # n_x-n_a-m-T_x
+CELLS = ["rnn", "gru-after", "gru-before", "lstm"]
+
+
+def _params(cell, n_x, n_a, dtype):
+    s = 1 / np.sqrt(n_a)
+    if cell == "rnn":
+        return {"Wax": randn((n_a, n_x), dtype, seed=1, scale=s),
+                "Waa": randn((n_a, n_a), dtype, seed=2, scale=s),
+                "ba": np.zeros((n_a, 1), dtype)}
+    gates = "fico" if cell == "lstm" else "urc"
+    P = {}
+    for i, k in enumerate(gates):
+        P["W" + k] = randn((n_a, n_a + n_x), dtype, seed=10 + i, scale=s)
+        P["b" + k] = np.zeros((n_a, 1), dtype)
+    return P
+
+
+class RecurrentSequence:
+    """Forward, and forward + backward (BPTT), of one sequence batch."""
+
+    params = [CELLS, DTYPES, SIZES]
+    param_names = ["cell", "dtype", "size"]
+    timeout = 120
+
+    def setup(self, cell, dtype, size):
+        self.rnn = require("dlnotes.rnn")
+        n_x, n_a, m, T = (int(v) for v in size.split("-"))
+        self.x = randn((n_x, m, T), dtype, seed=3)
+        self.a0 = randn((n_a, m), dtype, seed=4, scale=0.1)
+        self.da = randn((n_a, m, T), dtype, seed=5)
+        self.P = _params(cell, n_x, n_a, dtype)
+        self.cell = cell
+
+    def _forward(self):
+        r = self.rnn
+        if self.cell == "rnn":
+            return r.rnn_forward(self.x, self.a0, self.P)[-1]
+        if self.cell == "lstm":
+            return r.lstm_forward(self.x, self.a0, self.P)[-1]
+        return r.gru_forward(self.x, self.a0, self.P, reset=self.cell.split("-")[1])[-1]
+
+    def _backward(self, caches):
+        r = self.rnn
+        back = {"rnn": r.rnn_backward, "lstm": r.lstm_backward}.get(self.cell, r.gru_backward)
+        return back(self.da, caches)
+
+    def time_forward(self, cell, dtype, size):
+        self._forward()
+
+    def time_forward_backward(self, cell, dtype, size):
+        self._backward(self._forward())
+
+    def peakmem_forward_backward(self, cell, dtype, size):
+        self._backward(self._forward())
+
+
+class CharLMStep:
+    """One training iteration of the character-level language model (LSTM, n_a=64)."""
+
+    params = [["lstm", "gru"]]
+    param_names = ["cell"]
+
+    def setup(self, cell):
+        mod = require("dlnotes.models.char_lm")
+        text = "\n".join(mod.synthetic_names(300, seed=0))
+        self.model = mod.CharLanguageModel(sorted(set(text)), cell=cell, n_a=64, seed=0)
+        ids = self.model.encode(text)
+        starts = np.random.default_rng(0).integers(0, len(ids) - 26, size=32)
+        window = ids[starts[:, None] + np.arange(26)]
+        self.X, self.Y = window[:, :-1], window[:, 1:]
+
+    def time_loss_and_grads(self, cell):
+        self.model.loss_and_grads(self.X, self.Y)

@@ -1,0 +1,386 @@
+r"""Recurrent layers: basic RNN, GRU, LSTM, a bidirectional wrapper and a
+time-distributed dense output, on the functional API of :mod:`dlnotes.rnn`.
+
+Sequences keep the notes' layout ``(n_x, m, T_x)``.  As everywhere in
+:mod:`dlnotes.layers`, ``backward`` receives the true derivative of the cost
+(the loss already carries its :math:`1/m`) and no layer divides by ``m``.
+
+Initial states: ``forward(X, training, initial_state=None)`` accepts the
+initial state (``a0``; for the LSTM ``(a0, c0)``), zeros by default; after
+``backward`` its gradient is in ``d_initial_state``.
+"""
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+from dlnotes import rnn as F
+from dlnotes._validation import as_rng, check_choice, check_float_array, check_scalar
+from dlnotes.layers.base import Layer
+from dlnotes.nn.activations import softmax, softmax_backward
+
+__all__ = ["Recurrent", "RNN", "GRU", "LSTM", "Bidirectional", "TimeDistributedDense"]
+
+
+def _uniform(rng, shape, bound, dtype):
+    return rng.uniform(-bound, bound, size=shape).astype(dtype)
+
+
+class Recurrent(Layer):
+    """Base class of the recurrent layers: parameters, output selection, initial states.
+
+    Subclasses (:class:`RNN`, :class:`GRU`, :class:`LSTM`) define
+    ``reset_parameters``, ``forward`` and ``backward``.
+    """
+
+    _gates = ()
+    _state_names = ("a0",)
+
+    def __init__(self, n_x, n_a, return_sequences=True, rng=None, seed=None, dtype=np.float64):
+        super().__init__()
+        self.n_x = check_scalar(n_x, "n_x", low=1, integer=True)
+        self.n_a = check_scalar(n_a, "n_a", low=1, integer=True)
+        if not isinstance(return_sequences, bool):
+            raise TypeError(f"return_sequences must be a bool, got {return_sequences!r}")
+        self.return_sequences = return_sequences
+        dtype = np.dtype(dtype)
+        if dtype not in (np.float32, np.float64):
+            raise TypeError(f"dtype must be float32 or float64, got {dtype}")
+        self.dtype = dtype
+        self.reset_parameters(as_rng(rng, seed))
+        self.zero_grads()
+        self._caches = None
+        self.d_initial_state = None
+
+    def reset_parameters(self, rng):
+        """Draw new weights, :math:`U(-1/\\sqrt{n_a}, 1/\\sqrt{n_a})` (PyTorch's default)."""
+        raise NotImplementedError
+
+    def _initial(self, initial_state, m):
+        names = self._state_names
+        if initial_state is None:
+            return [np.zeros((self.n_a, m), self.dtype) for _ in names]
+        states = initial_state if isinstance(initial_state, (tuple, list)) else (initial_state,)
+        if len(states) != len(names):
+            raise ValueError(f"initial_state must hold {len(names)} array(s) "
+                             f"({', '.join(names)}), got {len(states)}")
+        return [check_float_array(s, n, ndim=2, shape=(self.n_a, m), shape_names=("n_a", "m"),
+                                  dtype=self.dtype) for s, n in zip(states, names)]
+
+    def _check_input(self, X):
+        return check_float_array(X, "X", ndim=3, shape=(self.n_x, None, None),
+                                 shape_names=("n_x", "m", "T_x"), dtype=self.dtype)
+
+    def _select(self, a):
+        self._T = a.shape[2]
+        return a if self.return_sequences else np.ascontiguousarray(a[:, :, -1])
+
+    def _upstream(self, dY):
+        m, T = self._m, self._T
+        if self.return_sequences:
+            return check_float_array(dY, "dY", ndim=3, shape=(self.n_a, m, T),
+                                     shape_names=("n_a", "m", "T_x"), dtype=self.dtype)
+        dY = check_float_array(dY, "dY", ndim=2, shape=(self.n_a, m), shape_names=("n_a", "m"),
+                               dtype=self.dtype)
+        da = np.zeros((self.n_a, m, T), self.dtype)
+        da[:, :, -1] = dY
+        return da
+
+    def _store_grads(self, g):
+        for k in self.params:
+            self.grads[k] = g["d" + k]
+
+    def get_config(self):
+        """Constructor arguments (JSON-able), for :meth:`dlnotes.models.model.Model.save`."""
+        return {"n_x": self.n_x, "n_a": self.n_a, "return_sequences": self.return_sequences,
+                "dtype": self.dtype.name}
+
+    def __repr__(self):
+        extra = "" if self.return_sequences else ", return_sequences=False"
+        return f"{type(self).__name__}({self.n_x}, {self.n_a}{extra})"
+
+
+class RNN(Recurrent):
+    r"""Basic RNN layer: :math:`a^{\langle t \rangle} = \tanh(W_{aa} a^{\langle t-1 \rangle}
+    + W_{ax} x^{\langle t \rangle} + b_a)`.
+
+    Parameters
+    ----------
+    n_x, n_a : int
+        Input features and hidden units.
+    return_sequences : bool, default True
+        Output every state ``(n_a, m, T_x)`` or only the last ``(n_a, m)``.
+    rng, seed : reproducible initialization.
+    dtype : float32 or float64.
+
+    Parameters are ``Wax (n_a, n_x)``, ``Waa (n_a, n_a)``, ``ba (n_a, 1)``
+    (see :func:`dlnotes.rnn.basic.rnn_forward`).
+    """
+
+    def reset_parameters(self, rng):
+        s = 1 / np.sqrt(self.n_a)
+        self.params["Wax"] = _uniform(rng, (self.n_a, self.n_x), s, self.dtype)
+        self.params["Waa"] = _uniform(rng, (self.n_a, self.n_a), s, self.dtype)
+        self.params["ba"] = np.zeros((self.n_a, 1), self.dtype)
+
+    def forward(self, X, training=True, initial_state=None):
+        X = self._check_input(X)
+        self._m = X.shape[1]
+        (a0,) = self._initial(initial_state, self._m)
+        a, _, self._caches = F.rnn_forward(X, a0, self.params)
+        return self._select(a)
+
+    def backward(self, dY):
+        g = F.rnn_backward(self._upstream(dY), self._caches)
+        self._store_grads(g)
+        self.d_initial_state = g["da0"]
+        return g["dx"]
+
+
+class GRU(Recurrent):
+    r"""GRU layer (:func:`dlnotes.rnn.gru.gru_forward`), reset before or after the recurrent product.
+
+    Parameters
+    ----------
+    n_x, n_a : int
+    reset : {"after", "before"}, default "after"
+        ``"after"`` is the PyTorch/cuDNN/Keras form (one BLAS call per step, the
+        faster one); ``"before"`` the course's and Cho et al.'s.
+    return_sequences, rng, seed, dtype : as for :class:`RNN`.
+
+    Parameters are ``Wu, Wr, Wc (n_a, n_a+n_x)``, ``bu, br, bc (n_a, 1)`` and,
+    for ``reset="after"``, ``bhc (n_a, 1)``.
+    """
+
+    def __init__(self, n_x, n_a, reset="after", return_sequences=True, rng=None, seed=None,
+                 dtype=np.float64):
+        self.reset = check_choice(reset, "reset", ("before", "after"))
+        super().__init__(n_x, n_a, return_sequences, rng, seed, dtype)
+
+    def get_config(self):
+        return dict(super().get_config(), reset=self.reset)
+
+    def reset_parameters(self, rng):
+        s = 1 / np.sqrt(self.n_a)
+        for k in "urc":
+            self.params["W" + k] = _uniform(rng, (self.n_a, self.n_a + self.n_x), s, self.dtype)
+            self.params["b" + k] = np.zeros((self.n_a, 1), self.dtype)
+        if self.reset == "after":
+            self.params["bhc"] = np.zeros((self.n_a, 1), self.dtype)
+
+    def forward(self, X, training=True, initial_state=None):
+        X = self._check_input(X)
+        self._m = X.shape[1]
+        (a0,) = self._initial(initial_state, self._m)
+        a, _, self._caches = F.gru_forward(X, a0, self.params, reset=self.reset)
+        return self._select(a)
+
+    def backward(self, dY):
+        g = F.gru_backward(self._upstream(dY), self._caches)
+        self._store_grads(g)
+        self.d_initial_state = g["da0"]
+        return g["dx"]
+
+
+class LSTM(Recurrent):
+    r"""LSTM layer (:func:`dlnotes.rnn.lstm.lstm_forward`).
+
+    Parameters
+    ----------
+    n_x, n_a : int
+    forget_bias : float, default 1.0
+        Initial value of :math:`b_f` (Gers et al. 2000; Keras' ``unit_forget_bias``).
+    return_sequences, rng, seed, dtype : as for :class:`RNN`.
+
+    The initial state is the pair ``(a0, c0)``.  Parameters are
+    ``Wf, Wi, Wc, Wo (n_a, n_a+n_x)`` and ``bf, bi, bc, bo (n_a, 1)``.
+    """
+
+    _state_names = ("a0", "c0")
+
+    def __init__(self, n_x, n_a, forget_bias=1.0, return_sequences=True, rng=None, seed=None,
+                 dtype=np.float64):
+        self.forget_bias = check_scalar(forget_bias, "forget_bias")
+        super().__init__(n_x, n_a, return_sequences, rng, seed, dtype)
+
+    def get_config(self):
+        return dict(super().get_config(), forget_bias=self.forget_bias)
+
+    def reset_parameters(self, rng):
+        s = 1 / np.sqrt(self.n_a)
+        for k in "fico":
+            self.params["W" + k] = _uniform(rng, (self.n_a, self.n_a + self.n_x), s, self.dtype)
+            self.params["b" + k] = np.zeros((self.n_a, 1), self.dtype)
+        self.params["bf"][:] = self.forget_bias
+
+    def forward(self, X, training=True, initial_state=None):
+        X = self._check_input(X)
+        self._m = X.shape[1]
+        a0, c0 = self._initial(initial_state, self._m)
+        a, _, c, self._caches = F.lstm_forward(X, a0, self.params, c0=c0)
+        return self._select(a)
+
+    def backward(self, dY):
+        g = F.lstm_backward(self._upstream(dY), self._caches)
+        self._store_grads(g)
+        self.d_initial_state = (g["da0"], g["dc0"])
+        return g["dx"]
+
+
+class Bidirectional(Layer):
+    r"""Run one recurrent layer forwards and a twin backwards in time; concatenate.
+
+    .. math::
+
+        a^{\langle t \rangle} = [\overrightarrow{a}^{\langle t \rangle};
+        \overleftarrow{a}^{\langle t \rangle}]
+
+    With ``return_sequences=False`` the output is the forward layer's last state
+    stacked on the backward layer's last state (which has read the whole
+    sequence from the end).
+
+    Parameters
+    ----------
+    layer : RNN, GRU or LSTM
+        The forward-direction layer.
+    backward_layer : same type, optional
+        The backward-direction layer; by default a copy of ``layer`` with
+        freshly drawn weights.
+    rng, seed : for the copy's weights.
+
+    ``params`` and ``grads`` are namespaced ``"fwd.<name>"`` and ``"bwd.<name>"``.
+    """
+
+    def __init__(self, layer, backward_layer=None, rng=None, seed=None):
+        super().__init__()
+        if not isinstance(layer, Recurrent):
+            raise TypeError(f"layer must be an RNN, GRU or LSTM layer, got {type(layer).__name__}")
+        if backward_layer is None:
+            backward_layer = copy.deepcopy(layer)
+            backward_layer.reset_parameters(as_rng(rng, seed))
+            backward_layer.zero_grads()
+        elif type(backward_layer) is not type(layer) or backward_layer.n_a != layer.n_a \
+                or backward_layer.n_x != layer.n_x \
+                or backward_layer.return_sequences != layer.return_sequences:
+            raise ValueError("backward_layer must be the same kind of layer as layer, with the "
+                             "same n_x, n_a and return_sequences")
+        self.fwd, self.bwd = layer, backward_layer
+        self.return_sequences = layer.return_sequences
+        self._sync()
+
+    def _sync(self):
+        self.params = {f"fwd.{k}": v for k, v in self.fwd.params.items()}
+        self.params.update({f"bwd.{k}": v for k, v in self.bwd.params.items()})
+        self.grads = {f"fwd.{k}": v for k, v in self.fwd.grads.items()}
+        self.grads.update({f"bwd.{k}": v for k, v in self.bwd.grads.items()})
+
+    def forward(self, X, training=True):
+        X = check_float_array(X, "X", ndim=3, shape_names=("n_x", "m", "T_x"),
+                              dtype=self.fwd.dtype)
+        a_f = self.fwd.forward(X, training)
+        a_b = self.bwd.forward(X[:, :, ::-1], training)
+        if self.return_sequences:
+            a_b = a_b[:, :, ::-1]
+        return np.concatenate([a_f, a_b], axis=0)
+
+    def backward(self, dY):
+        n_a = self.fwd.n_a
+        dY = check_float_array(dY, "dY", dtype=self.fwd.dtype)
+        if dY.shape[0] != 2 * n_a:
+            raise ValueError(f"dY must have 2*n_a = {2 * n_a} rows, got {dY.shape[0]}")
+        dX = self.fwd.backward(dY[:n_a])
+        d_b = dY[n_a:]
+        if self.return_sequences:
+            d_b = d_b[:, :, ::-1]
+        dX = dX + self.bwd.backward(d_b)[:, :, ::-1]
+        self._sync()
+        return dX
+
+    def layers(self):
+        return [self.fwd, self.bwd]
+
+    def get_config(self):
+        """The two wrapped layers' descriptions (JSON-able)."""
+        from dlnotes.models.model import serialize_layer
+
+        return {"layer": serialize_layer(self.fwd), "backward_layer": serialize_layer(self.bwd)}
+
+    @classmethod
+    def from_config(cls, config):
+        """Rebuild from :meth:`get_config` output (weights are placeholders until loaded)."""
+        from dlnotes.models.model import deserialize_layer
+
+        return cls(deserialize_layer(config["layer"]),
+                   deserialize_layer(config["backward_layer"]))
+
+    def __repr__(self):
+        return f"Bidirectional({self.fwd!r})"
+
+
+class TimeDistributedDense(Layer):
+    r"""The same dense layer at every time step (optionally followed by a softmax over units).
+
+    .. math::
+
+        z^{\langle t \rangle} = W a^{\langle t \rangle} + b, \qquad
+        \hat y^{\langle t \rangle} = \operatorname{softmax}(z^{\langle t \rangle})
+        \;\;(\texttt{activation="softmax"})
+
+    computed for all steps at once as one GEMM on the ``(n_in, m T_x)`` view.
+
+    Parameters
+    ----------
+    n_in, n_out : int
+    activation : {None, "softmax"}
+        ``None`` returns the logits (pair them with a softmax cross-entropy loss
+        on logits, which is the stable choice).
+    rng, seed, dtype : initialization.
+    """
+
+    def __init__(self, n_in, n_out, activation=None, rng=None, seed=None, dtype=np.float64):
+        super().__init__()
+        self.n_in = check_scalar(n_in, "n_in", low=1, integer=True)
+        self.n_out = check_scalar(n_out, "n_out", low=1, integer=True)
+        self.activation = check_choice(activation, "activation", (None, "softmax"))
+        self.dtype = np.dtype(dtype)
+        rng = as_rng(rng, seed)
+        bound = np.sqrt(6.0 / (self.n_in + self.n_out))  # Glorot uniform
+        self.params["W"] = _uniform(rng, (self.n_out, self.n_in), bound, self.dtype)
+        self.params["b"] = np.zeros((self.n_out, 1), self.dtype)
+        self.zero_grads()
+        self._A = None
+        self._Z = None
+
+    def get_config(self):
+        """Constructor arguments (JSON-able), for :meth:`dlnotes.models.model.Model.save`."""
+        return {"n_in": self.n_in, "n_out": self.n_out, "activation": self.activation,
+                "dtype": self.dtype.name}
+
+    def forward(self, X, training=True):
+        X = check_float_array(X, "X", ndim=3, shape=(self.n_in, None, None),
+                              shape_names=("n_in", "m", "T_x"), dtype=self.dtype)
+        n, m, T = X.shape
+        self._A = X
+        Z = self.params["W"] @ X.reshape(n, m * T)
+        Z += self.params["b"]
+        Z = Z.reshape(self.n_out, m, T)
+        self._Z = Z
+        if self.activation == "softmax":
+            return softmax(Z, axis=0)
+        return Z
+
+    def backward(self, dY):
+        n, m, T = self._A.shape
+        dY = check_float_array(dY, "dY", ndim=3, shape=(self.n_out, m, T),
+                               shape_names=("n_out", "m", "T_x"), dtype=self.dtype)
+        if self.activation == "softmax":
+            dY = softmax_backward(dY, self._Z, axis=0)
+        dZ = dY.reshape(self.n_out, m * T)
+        self.grads["W"] = dZ @ self._A.reshape(n, m * T).T
+        self.grads["b"] = dZ.sum(axis=1, keepdims=True)
+        return (self.params["W"].T @ dZ).reshape(n, m, T)
+
+    def __repr__(self):
+        act = "" if self.activation is None else f", activation={self.activation!r}"
+        return f"TimeDistributedDense({self.n_in}, {self.n_out}{act})"
