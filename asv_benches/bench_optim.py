@@ -22,7 +22,7 @@ class OptimizerStep:
     param_names = ["dtype", "size", "optimizer"]
 
     def setup(self, dtype, size, optimizer):
-        optim = require("dlnotes.optim")
+        optim = require("dlnotes.optim.optimizers")  # get_optimizer is not re-exported
         shape = tuple(int(s) for s in size.split("x"))
         self.p = {"W": randn(shape, dtype, seed=1)}
         self.g = {"W": randn(shape, dtype, seed=2, scale=1e-2)}

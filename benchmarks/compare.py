@@ -261,7 +261,8 @@ def fmt_time(t):
 def fmt_ratio(a, b):
     if a is None or b is None:
         return "—"
-    return f"{a / b:.2f}"
+    r = a / b
+    return f"{r:.2f}" if r >= 0.1 else f"{r:.2g}"
 
 
 HEADER = ["case", "dtype", "dlnotes", "NumPy", "PyTorch", "dlnotes / PyTorch", "NumPy / PyTorch",
@@ -360,7 +361,9 @@ def main(argv=None):
                     help="timed blocks per implementation (default 15; 3 with --quick)")
     ap.add_argument("--quick", action="store_true",
                     help="few, short repeats and a smaller GEMM probe (CI smoke test)")
-    ap.add_argument("--threads", type=int, default=2, help="PyTorch intra-op threads (default 2)")
+    ap.add_argument("--threads", type=int, default=2,
+                    help="threads of PyTorch, and (through threadpoolctl) of the BLAS and "
+                         "OpenMP pools of NumPy, SciPy and dlnotes (default 2)")
     ap.add_argument("--markdown", metavar="OUT.md", help="also write the report to this file")
     ap.add_argument("--rst", metavar="OUT.rst",
                     help="also write the report as reStructuredText (included by the docs)")
@@ -384,6 +387,18 @@ def main(argv=None):
         torch = None
     else:
         torch.set_num_threads(args.threads)
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        print("compare.py: threadpoolctl is not installed: BLAS/OpenMP threads not limited",
+              file=sys.stderr)
+    else:
+        np.ones((4, 4)) @ np.ones((4, 4))  # load NumPy's BLAS before limiting it
+        try:
+            import dlnotes._kernels.activations  # noqa: F401  (loads the OpenMP runtime)
+        except ImportError:
+            pass
+        threadpool_limits(limits=args.threads)  # stays in force for the whole run
 
     load0 = os.getloadavg()
     t_start = time.perf_counter()
