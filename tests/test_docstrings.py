@@ -82,21 +82,9 @@ NO_FORMULA = {
 }
 
 #: Functions that implement a formula of the notes but whose docstring has no
-#: ``.. math::`` block yet (inline :math: or "see the module docstring" only), in
-#: files owned by other helpers.  They are reported as XFAIL (not strict, so that
-#: adding the block never breaks CI): add the block, then delete the entry.
+#: ``.. math::`` block yet, as ``name: reason`` (reported as strict XFAIL, so
+#: adding the block makes the entry fail until it is deleted).  Empty: keep it so.
 KNOWN_MISSING_MATH = {
-    n: "formula only inline or in the module docstring: add a `.. math::` block"
-    for n in [
-        "dlnotes.rnn.clipping.clip",
-        "dlnotes.rnn.clipping.clip_by_global_norm",
-        "dlnotes.rnn.gru.gru_cell_forward",
-        "dlnotes.rnn.gru.gru_forward",
-        "dlnotes.rnn.gru.gru_backward",
-        "dlnotes.rnn.lstm.lstm_cell_forward",
-        "dlnotes.rnn.lstm.lstm_forward",
-        "dlnotes.rnn.lstm.lstm_backward",
-    ]
 }
 
 #: Known docstring gaps in files the docs helper may not edit, as
@@ -184,7 +172,7 @@ def _has_math_block(doc):
 
 def _known_math(name):
     reason = KNOWN_MISSING_MATH.get(name)
-    return [pytest.mark.xfail(strict=False, reason=reason)] if reason else []
+    return [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
 
 
 @pytest.mark.parametrize("name,obj",
