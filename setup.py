@@ -72,12 +72,17 @@ DIRECTIVES = {
     "embedsignature": True,
 }
 
+# Shared C headers and Cython declarations: a change to any of them rebuilds every kernel.
+SHARED = sorted(glob.glob(os.path.join("dlnotes", "_kernels", "*.h"))
+                + glob.glob(os.path.join("dlnotes", "_kernels", "*.pxd")))
+
 extensions = []
 for pyx in sorted(glob.glob(os.path.join("dlnotes", "_kernels", "*.pyx"))):
     name = os.path.splitext(pyx)[0].replace(os.sep, ".")
     extensions.append(Extension(
         name, [pyx],
-        include_dirs=[np.get_include()],
+        include_dirs=[np.get_include(), os.path.join("dlnotes", "_kernels")],
+        depends=SHARED,
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         extra_compile_args=CFLAGS,
         extra_link_args=LDFLAGS,

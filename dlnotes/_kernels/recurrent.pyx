@@ -54,59 +54,13 @@ ctypedef int (*set_threads_fn)(int) noexcept nogil
 # (GCC's target_clones).  The float64 versions keep libm's exp/tanh.
 cdef extern from *:
     """
-    #include <math.h>
-    #include <stddef.h>
-    #include <stdint.h>
-    #include <string.h>
     #if defined(__GNUC__) && !defined(__clang__)
     /* Let GCC if-convert the float comparisons of the clamps so that the loops
      * vectorise on every target; restored by pop_options below. */
     #pragma GCC push_options
     #pragma GCC optimize ("no-trapping-math")
     #endif
-    #if defined(__GNUC__) && defined(__x86_64__) && defined(__ELF__) && !defined(__INTEL_COMPILER)
-    #define DL_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-    #else
-    #define DL_CLONES
-    #endif
-    #if defined(_MSC_VER)
-    #define DL_RESTRICT __restrict
-    #else
-    #define DL_RESTRICT __restrict__
-    #endif
-
-    /* exp for float32: Cephes' range reduction and polynomial, 2^n from the bits. */
-    static inline float dl_expf(float x) {
-        float t, fn, r, p, s;
-        int32_t i;
-        x = x < -87.0f ? -87.0f : x;
-        x = x > 88.0f ? 88.0f : x;
-        t = x * 1.44269504088896341f + 12582912.0f;
-        fn = t - 12582912.0f;
-        memcpy(&i, &t, sizeof i);
-        r = x - fn * 0.693359375f;
-        r = r - fn * -2.12194440e-4f;
-        p = 1.9875691500e-4f;
-        p = p * r + 1.3981999507e-3f;
-        p = p * r + 8.3334519073e-3f;
-        p = p * r + 4.1665795894e-2f;
-        p = p * r + 1.6666665459e-1f;
-        p = p * r + 5.0000001201e-1f;
-        p = p * r * r + r + 1.0f;
-        i = (i - 0x4B400000 + 127) << 23;
-        memcpy(&s, &i, sizeof s);
-        return p * s;
-    }
-
-    static inline float dl_sigf(float x) { return 1.0f / (1.0f + dl_expf(-x)); }
-    static inline float dl_tanhf(float x) { return 2.0f / (1.0f + dl_expf(-2.0f * x)) - 1.0f; }
-    static inline double dl_sigd(double x) {
-        double e;
-        if (x >= 0) return 1.0 / (1.0 + exp(-x));
-        e = exp(x);
-        return e / (1.0 + e);
-    }
-    static inline double dl_tanhd(double x) { return tanh(x); }
+    #include "dl_vecmath.h"
     #define DL_DEFINE_GATES(T, SFX, ATTR, ROWATTR, SIG, TANH)                                     \\
     ROWATTR static inline void dl_rnn_fwd_row_##SFX(int n, T* DL_RESTRICT z, T* DL_RESTRICT h) {  \\
         for (int j = 0; j < n; j++) { T v = TANH(z[j]); z[j] = v; h[j] = v; }                     \\

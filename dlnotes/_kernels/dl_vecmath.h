@@ -1,0 +1,57 @@
+/* Vectorisable math shared by the kernels (included from verbatim C blocks).
+ *
+ * dl_expf: float32 exp, Cephes range reduction and polynomial (about 1 ulp), branch-free,
+ * 2^n built from the bits, so loops calling it vectorise; sigmoid and tanh from it.
+ * DL_CLONES: GCC target_clones for AVX-512 / AVX2 / baseline, picked at load time,
+ * so one portable build uses the widest vectors the machine has.
+ */
+#ifndef DL_VECMATH_H
+#define DL_VECMATH_H
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__ELF__) && !defined(__INTEL_COMPILER)
+#define DL_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define DL_CLONES
+#endif
+#if defined(_MSC_VER)
+#define DL_RESTRICT __restrict
+#else
+#define DL_RESTRICT __restrict__
+#endif
+
+/* exp for float32: Cephes' range reduction and polynomial, 2^n from the bits. */
+static inline float dl_expf(float x) {
+    float t, fn, r, p, s;
+    int32_t i;
+    x = x < -87.0f ? -87.0f : x;
+    x = x > 88.0f ? 88.0f : x;
+    t = x * 1.44269504088896341f + 12582912.0f;
+    fn = t - 12582912.0f;
+    memcpy(&i, &t, sizeof i);
+    r = x - fn * 0.693359375f;
+    r = r - fn * -2.12194440e-4f;
+    p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    i = (i - 0x4B400000 + 127) << 23;
+    memcpy(&s, &i, sizeof s);
+    return p * s;
+}
+
+static inline float dl_sigf(float x) { return 1.0f / (1.0f + dl_expf(-x)); }
+static inline float dl_tanhf(float x) { return 2.0f / (1.0f + dl_expf(-2.0f * x)) - 1.0f; }
+static inline double dl_sigd(double x) {
+    double e;
+    if (x >= 0) return 1.0 / (1.0 + exp(-x));
+    e = exp(x);
+    return e / (1.0 + e);
+}
+static inline double dl_tanhd(double x) { return tanh(x); }
+#endif  /* DL_VECMATH_H */
