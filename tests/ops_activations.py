@@ -41,26 +41,17 @@ def _elementwise_gradcheck(fwd, bwd):
     return check
 
 
-def _softmax_gradcheck(sample, rng):
-    Z = sample.args[0]
-    if Z.size == 0 or np.abs(Z).max() > 50 or Z.size > 1000:
-        return 0.0
-    Z = Z.astype(np.float64)
-    G = rng.standard_normal(Z.shape)
-    grads = {"dZ": act.softmax_backward(G, Z)}
-    return float(gradient_check_n(lambda p: float(np.sum(G * act.softmax(p["Z"]))), {"Z": Z},
-                                  grads))
-
-
-def _log_softmax_gradcheck(sample, rng):
-    Z = sample.args[0]
-    if Z.size == 0 or np.abs(Z).max() > 50 or Z.size > 1000:
-        return 0.0
-    Z = Z.astype(np.float64)
-    G = rng.standard_normal(Z.shape)
-    grads = {"dZ": act.log_softmax_backward(G, Z)}
-    return float(gradient_check_n(lambda p: float(np.sum(G * act.log_softmax(p["Z"]))),
-                                  {"Z": Z}, grads))
+def _reduction_gradcheck(fwd, bwd):
+    """Gradient check of an axis-reducing activation (softmax, log-softmax)."""
+    def check(sample, rng):
+        Z = sample.args[0]
+        if Z.size == 0 or np.abs(Z).max() > 50 or Z.size > 1000:
+            return 0.0
+        Z = Z.astype(np.float64)
+        G = rng.standard_normal(Z.shape)
+        return float(gradient_check_n(lambda p: float(np.sum(G * fwd(p["Z"]))), {"Z": Z},
+                                      {"dZ": bwd(G, Z)}))
+    return check
 
 
 def _t(torch, Z):
@@ -91,12 +82,12 @@ OPS = [
                                                                            0.01).numpy()),
     OpInfo("softmax", act.softmax, _ref_softmax,
            lambda rng, dtype: (s for s in _samples(rng, dtype) if s.args[0].ndim <= 2),
-           _errors, gradcheck=_softmax_gradcheck,
+           _errors, gradcheck=_reduction_gradcheck(act.softmax, act.softmax_backward),
            torch_reference=lambda torch, Z: torch.softmax(_t(torch, Z), dim=0).numpy()),
     OpInfo("log_softmax", act.log_softmax,
            lambda Z: np.log(_ref_softmax(Z)) if np.asarray(Z).size else np.asarray(Z).copy(),
            lambda rng, dtype: (s for s in _samples(rng, dtype)
                                if s.args[0].ndim <= 2 and np.abs(s.args[0]).max(initial=0) < 50),
-           _errors, gradcheck=_log_softmax_gradcheck,
+           _errors, gradcheck=_reduction_gradcheck(act.log_softmax, act.log_softmax_backward),
            torch_reference=lambda torch, Z: torch.log_softmax(_t(torch, Z), dim=0).numpy()),
 ]
