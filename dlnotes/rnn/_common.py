@@ -14,8 +14,12 @@ from dlnotes.nn.activations import softmax
 #: packs the whole recurrent weight matrix again, so with few rows per thread
 #: the split saves little (measured at m = 32, n_a = 128, LSTM forward loop:
 #: 2.4 ms on 2 threads against 3.4 ms on one, best of 200 on a quiet moment),
-#: and on a loaded machine a descheduled thread stalls the region.
-SPLIT_MIN_ROWS = 16
+#: and on a loaded machine a descheduled thread stalls the region.  Medians of
+#: forward+backward at n_x=64, n_a=128, m=32, T=50, float32, with one other job
+#: on the 2 cores (load 1-2): RNN 16-47 ms split against 9-10 ms on one thread,
+#: GRU 32-35 against 23-29, LSTM 40-48 against 28-31.  Typical use shares the
+#: machine, so the batch is split only from 64 examples per thread.
+SPLIT_MIN_ROWS = 64
 PARALLEL_MIN_MACS = 16_000_000
 
 
