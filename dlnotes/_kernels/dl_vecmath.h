@@ -47,11 +47,12 @@ static inline float dl_expf(float x) {
 
 static inline float dl_sigf(float x) { return 1.0f / (1.0f + dl_expf(-x)); }
 static inline float dl_tanhf(float x) { return 2.0f / (1.0f + dl_expf(-2.0f * x)) - 1.0f; }
+/* float64 sigmoid: exp only of -|x| (never overflows), then a select instead of
+ * a branch (random signs mispredict half the time: 2.3 ms -> see the commit). */
 static inline double dl_sigd(double x) {
-    double e;
-    if (x >= 0) return 1.0 / (1.0 + exp(-x));
-    e = exp(x);
-    return e / (1.0 + e);
+    double e = exp(-fabs(x));
+    double r = 1.0 / (1.0 + e);
+    return x >= 0 ? r : e * r;
 }
 static inline double dl_tanhd(double x) { return tanh(x); }
 #endif  /* DL_VECMATH_H */
