@@ -302,7 +302,7 @@ def test_unknown_layer_class_is_refused(rng, tmp_path):
     with np.load(path) as f:
         d = {k: f[k] for k in f.files}
     arch = json.loads(str(d["architecture"][0]))
-    arch["network"]["layers"][0]["class"] = "os.system"
+    arch["network"]["config"]["layers"][0]["class"] = "os.system"
     d["architecture"] = np.array([json.dumps(arch)])
     np.savez(tmp_path / "evil.npz", **d)
     with pytest.raises(ModelFileError, match="unknown layer class 'os.system'"):

@@ -17,7 +17,7 @@ import numpy as np
 
 from dlnotes import rnn as F
 from dlnotes._validation import as_rng, check_choice, check_float_array, check_scalar
-from dlnotes.layers.base import Layer
+from dlnotes.layers.base import Layer, deserialize_layer, serialize_layer
 from dlnotes.nn.activations import softmax, softmax_backward
 
 __all__ = ["Recurrent", "RNN", "GRU", "LSTM", "Bidirectional", "TimeDistributedDense"]
@@ -92,7 +92,7 @@ class Recurrent(Layer):
             self.grads[k] = g["d" + k]
 
     def get_config(self):
-        """Constructor arguments (JSON-able), for :meth:`dlnotes.models.model.Model.save`."""
+        """Constructor arguments (JSON-able), for :func:`~dlnotes.layers.base.serialize_layer`."""
         return {"n_x": self.n_x, "n_a": self.n_a, "return_sequences": self.return_sequences,
                 "dtype": self.dtype.name}
 
@@ -249,7 +249,8 @@ class Bidirectional(Layer):
         freshly drawn weights.
     rng, seed : for the copy's weights.
 
-    ``params`` and ``grads`` are namespaced ``"fwd.<name>"`` and ``"bwd.<name>"``.
+    The two layers are the children ``"fwd"`` and ``"bwd"``: parameters are
+    named ``"fwd.<name>"`` and ``"bwd.<name>"``.
     """
 
     def __init__(self, layer, backward_layer=None, rng=None, seed=None):
@@ -267,13 +268,9 @@ class Bidirectional(Layer):
                              "same n_x, n_a and return_sequences")
         self.fwd, self.bwd = layer, backward_layer
         self.return_sequences = layer.return_sequences
-        self._sync()
 
-    def _sync(self):
-        self.params = {f"fwd.{k}": v for k, v in self.fwd.params.items()}
-        self.params.update({f"bwd.{k}": v for k, v in self.bwd.params.items()})
-        self.grads = {f"fwd.{k}": v for k, v in self.fwd.grads.items()}
-        self.grads.update({f"bwd.{k}": v for k, v in self.bwd.grads.items()})
+    def named_children(self):
+        return iter((("fwd", self.fwd), ("bwd", self.bwd)))
 
     def forward(self, X, training=True):
         X = check_float_array(X, "X", ndim=3, shape_names=("n_x", "m", "T_x"),
@@ -294,23 +291,15 @@ class Bidirectional(Layer):
         if self.return_sequences:
             d_b = d_b[:, :, ::-1]
         dX = dX + self.bwd.backward(d_b)[:, :, ::-1]
-        self._sync()
         return dX
-
-    def layers(self):
-        return [self.fwd, self.bwd]
 
     def get_config(self):
         """The two wrapped layers' descriptions (JSON-able)."""
-        from dlnotes.models.model import serialize_layer
-
         return {"layer": serialize_layer(self.fwd), "backward_layer": serialize_layer(self.bwd)}
 
     @classmethod
     def from_config(cls, config):
-        """Rebuild from :meth:`get_config` output (weights are placeholders until loaded)."""
-        from dlnotes.models.model import deserialize_layer
-
+        """Rebuild from :meth:`get_config` output."""
         return cls(deserialize_layer(config["layer"]),
                    deserialize_layer(config["backward_layer"]))
 
@@ -353,7 +342,7 @@ class TimeDistributedDense(Layer):
         self._Z = None
 
     def get_config(self):
-        """Constructor arguments (JSON-able), for :meth:`dlnotes.models.model.Model.save`."""
+        """Constructor arguments (JSON-able), for :func:`~dlnotes.layers.base.serialize_layer`."""
         return {"n_in": self.n_in, "n_out": self.n_out, "activation": self.activation,
                 "dtype": self.dtype.name}
 

@@ -28,7 +28,8 @@ import zipfile
 import numpy as np
 
 from dlnotes._validation import as_rng, check_choice, check_float_array, check_scalar
-from dlnotes.layers.base import Activation, Dense, Dropout, Layer, Sequential
+from dlnotes.layers.base import (Layer, Sequential, deserialize_layer, register_layer,
+                                 serialize_layer)
 from dlnotes.optim.minibatch import mini_batch_indices
 from dlnotes.optim.optimizers import get_optimizer, layer_params_and_grads
 
@@ -174,119 +175,6 @@ def _as_early_stopping(early_stopping):
         return EarlyStopping(patience=early_stopping)
     raise TypeError("early_stopping must be None, an EarlyStopping, a dict of its arguments or "
                     f"an integer patience, got {early_stopping!r}")
-
-
-# ----------------------------------------------------------------------------------------
-# layer (de)serialisation: architecture as JSON, only Layer subclasses can be rebuilt
-_REGISTRY = {}
-
-
-def register_layer(cls):
-    """Allow a :class:`~dlnotes.layers.base.Layer` subclass to be rebuilt by :meth:`Model.load`.
-
-    Any imported ``Layer`` subclass is found automatically; registering is only
-    needed for classes defined where ``Layer.__subclasses__`` cannot reach them.
-    The class needs ``get_config()`` (a JSON-able dict) and ``cls(**config)`` or a
-    ``from_config(config)`` classmethod.  Usable as a decorator.
-    """
-    if not (isinstance(cls, type) and issubclass(cls, Layer)):
-        raise TypeError(f"only Layer subclasses can be registered, got {cls!r}")
-    _REGISTRY[f"{cls.__module__}.{cls.__qualname__}"] = cls
-    return cls
-
-
-def _find_layer_class(qualname):
-    if qualname in _REGISTRY:
-        return _REGISTRY[qualname]
-    stack = [Layer]
-    while stack:
-        c = stack.pop()
-        if f"{c.__module__}.{c.__qualname__}" == qualname:
-            return c
-        stack.extend(c.__subclasses__())
-    return None
-
-
-def _conv_classes():
-    try:
-        from dlnotes.layers import conv
-    except ImportError:  # pragma: no cover - the CNN layers are optional here
-        return None
-    return conv
-
-
-def _builtin_config(layer):
-    """Configs of the package's own layers (which do not define ``get_config``)."""
-    if type(layer) is Dense:
-        n_out, n_in = layer.params["W"].shape
-        return {"n_in": int(n_in), "n_out": int(n_out), "dtype": str(layer.params["W"].dtype)}
-    if type(layer) is Activation:
-        return {"name": layer.name}
-    if type(layer) is Dropout:
-        return {"keep_prob": layer.keep_prob}
-    conv = _conv_classes()
-    if conv is not None:
-        if type(layer) is conv.Conv2D:
-            f, _, c_in, c_out = layer.params["W"].shape
-            return {"n_C_prev": int(c_in), "n_C": int(c_out), "f": int(f),
-                    "stride": int(layer.stride), "pad": layer.pad,
-                    "dtype": str(layer.params["W"].dtype),
-                    "input_grad": bool(getattr(layer, "input_grad", True))}
-        if type(layer) in (conv.MaxPool2D, conv.AvgPool2D):
-            return {"f": int(layer.f), "stride": int(layer.stride)}
-        if type(layer) is conv.Flatten:
-            return {}
-    return None
-
-
-def _build_builtin(cls, cfg):
-    """Rebuild a package layer from :func:`_builtin_config` output, or None."""
-    if cls is Dense:
-        return Dense(cfg["n_in"], cfg["n_out"], init="zeros", dtype=np.dtype(cfg["dtype"]))
-    conv = _conv_classes()
-    if conv is not None and cls is conv.Conv2D:
-        layer = conv.Conv2D(cfg["n_C_prev"], cfg["n_C"], cfg["f"], stride=cfg["stride"],
-                            pad=cfg["pad"], init="zeros", dtype=np.dtype(cfg["dtype"]))
-        layer.input_grad = bool(cfg.get("input_grad", True))
-        return layer
-    return None
-
-
-def serialize_layer(layer):
-    """JSON-able description ``{"class": "<module>.<name>", "config": {...}}`` of a layer."""
-    cls = type(layer)
-    name = f"{cls.__module__}.{cls.__qualname__}"
-    if cls is Sequential:
-        return {"class": name, "layers": [serialize_layer(child) for child in layer._layers]}
-    cfg = _builtin_config(layer)
-    if cfg is None:
-        if not hasattr(layer, "get_config"):
-            raise TypeError(f"cannot save layer {layer!r}: {cls.__name__} has no get_config()")
-        cfg = layer.get_config()
-    try:
-        json.dumps(cfg)
-    except TypeError as exc:
-        raise TypeError(f"{cls.__name__}.get_config() is not JSON-serialisable: {exc}") from None
-    return {"class": name, "config": cfg}
-
-
-def deserialize_layer(desc):
-    """Rebuild a layer from :func:`serialize_layer` output (parameters are placeholders)."""
-    if not isinstance(desc, dict) or "class" not in desc:
-        raise ModelFileError(f"bad layer description {desc!r}")
-    cls = _find_layer_class(desc["class"])
-    if cls is None:
-        raise ModelFileError(f"unknown layer class {desc['class']!r}: import its module (or "
-                             "register it with dlnotes.models.register_layer) before loading")
-    if cls is Sequential:
-        return Sequential([deserialize_layer(d) for d in desc.get("layers", [])])
-    cfg = dict(desc.get("config", {}))
-    layer = _build_builtin(cls, cfg)
-    if layer is not None:
-        return layer
-    if hasattr(cls, "from_config"):
-        return cls.from_config(cfg)
-    return cls(**cfg)
 
 
 # ----------------------------------------------------------------------------------------
