@@ -197,3 +197,19 @@ def check_params(parameters, name="parameters"):
         raise TypeError(f"{name} must be a non-empty dict of arrays, got "
                         f"{type(parameters).__name__}")
     return parameters
+
+
+def grad_key(grads, name):
+    """The key of parameter ``name``'s gradient in ``grads``: the course's ``"d" + name``
+    first, then ``name`` itself (the layers' convention).
+
+    Raises
+    ------
+    KeyError
+        Naming both keys looked for.
+    """
+    for key in ("d" + name, name):
+        if key in grads:
+            return key
+    raise KeyError(f"grads has no entry for parameter {name!r} (looked for 'd{name}' and "
+                   f"{name!r})")

@@ -21,7 +21,7 @@ import numpy as np
 
 from dlnotes._kernels import pool as _k
 from dlnotes._validation import check_choice, check_float_array, check_scalar
-from dlnotes.cnn.conv import conv_output_size
+from dlnotes.cnn.conv import _output_size
 
 __all__ = ["pool_forward", "pool_backward"]
 
@@ -83,8 +83,8 @@ def pool_forward(A_prev, hparameters, mode="max"):
     f, s = _pool_hparameters(hparameters)
     A_prev = _check_A(A_prev)
     m, n_H_prev, n_W_prev, n_C = A_prev.shape
-    n_H = conv_output_size(n_H_prev, f, 0, s)
-    n_W = conv_output_size(n_W_prev, f, 0, s)
+    n_H = _output_size(n_H_prev, f, 0, s)
+    n_W = _output_size(n_W_prev, f, 0, s)
     if n_H_prev * n_W_prev > np.iinfo(np.int32).max:
         raise ValueError("images larger than 2**31 pixels are not supported")
     A = np.empty((m, n_H, n_W, n_C), dtype=A_prev.dtype)
@@ -138,8 +138,8 @@ def pool_backward(dA, cache, mode="max"):
     f, s = _pool_hparameters(hparameters)
     A_prev = _check_A(A_prev)
     m, n_H_prev, n_W_prev, n_C = A_prev.shape
-    n_H = conv_output_size(n_H_prev, f, 0, s)
-    n_W = conv_output_size(n_W_prev, f, 0, s)
+    n_H = _output_size(n_H_prev, f, 0, s)
+    n_W = _output_size(n_W_prev, f, 0, s)
     dA = check_float_array(dA, "dA", ndim=4, shape=(m, n_H, n_W, n_C),
                            shape_names=("m", "n_H", "n_W", "n_C"), dtype=A_prev.dtype)
     dA_prev = np.zeros(A_prev.shape, dtype=A_prev.dtype)

@@ -33,15 +33,14 @@ from dlnotes.layers.base import (Layer, Sequential, deserialize_layer, register_
 from dlnotes.optim.minibatch import mini_batch_indices
 from dlnotes.optim.optimizers import get_optimizer, layer_params_and_grads
 
-from dlnotes.nn.losses import (mean_squared_error, sigmoid_cross_entropy_with_logits,
-                               softmax_cross_entropy_with_logits)
+from dlnotes.nn.losses import LOSSES as _LOSS_FUNCTIONS
 
 __all__ = ["Model", "History", "EarlyStopping", "ModelFileError", "plot_learning_curves",
            "register_layer", "serialize_layer", "deserialize_layer"]
 
 FORMAT_NAME = "dlnotes.Model"
 FORMAT_VERSION = 1
-LOSSES = ("softmax_cross_entropy", "sigmoid_cross_entropy", "mse")
+LOSSES = tuple(_LOSS_FUNCTIONS)  # the names of dlnotes.nn.losses.LOSSES
 
 
 class ModelFileError(ValueError):
@@ -51,9 +50,7 @@ class ModelFileError(ValueError):
 # ----------------------------------------------------------------------------------------
 # losses and metrics
 def _loss_fn(loss):
-    return {"softmax_cross_entropy": softmax_cross_entropy_with_logits,
-            "sigmoid_cross_entropy": sigmoid_cross_entropy_with_logits,
-            "mse": mean_squared_error}[loss]
+    return _LOSS_FUNCTIONS[loss]
 
 
 def _output(loss, Z):
