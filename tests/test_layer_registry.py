@@ -52,6 +52,8 @@ def test_save_and_rebuild_round_trip(info):
     desc = L.serialize_layer(layer)
     clone = L.deserialize_layer(desc)
     assert type(clone) is type(layer) and clone.trainable is False
+    own = sum(p.size for p in layer._params.values())
+    assert type(layer).declared_size(desc["config"]) == own  # checked before allocating
     assert L.serialize_layer(clone) == desc
     names = [n for n, _ in layer.named_parameters()]
     assert [n for n, _ in clone.named_parameters()] == names

@@ -42,6 +42,7 @@ images ``(m, n_H, n_W, n_C)``, sequences ``(n_x, m, T_x)``.
 """
 from __future__ import annotations
 
+import contextvars
 import json
 
 import numpy as np
@@ -51,7 +52,7 @@ from dlnotes.nn import activations as _act
 from dlnotes.nn.initializers import initialize_weights
 
 __all__ = ["Layer", "Dense", "Activation", "Dropout", "Sequential", "register_layer",
-           "serialize_layer", "deserialize_layer", "layer_class"]
+           "serialize_layer", "deserialize_layer", "layer_class", "config_dim", "MAX_DEPTH"]
 
 #: ``"<module>.<qualname>" -> class`` of every Layer subclass defined so far.
 _REGISTRY = {}
@@ -175,6 +176,16 @@ class Layer:
         """A new layer from :meth:`get_config` output (freshly initialised parameters)."""
         return cls(**config)
 
+    @classmethod
+    def declared_size(cls, config):
+        """Number of parameters a layer built from ``config`` holds, without building it.
+
+        0 for layers without parameters of their own (a container's children
+        are counted as they are rebuilt).  :func:`deserialize_layer` checks it
+        against the parameters a file stores before allocating anything.
+        """
+        return 0
+
     def __repr__(self):
         return f"{type(self).__name__}()"
 
@@ -220,20 +231,66 @@ def serialize_layer(layer):
     return desc
 
 
-def deserialize_layer(desc):
+#: Nesting of containers accepted by :func:`deserialize_layer` (model files are untrusted).
+MAX_DEPTH = 64
+_LIMITS = contextvars.ContextVar("dlnotes_layer_limits", default=None)
+
+
+def config_dim(config, key):
+    """``config[key]`` checked to be a non-negative integer (for :meth:`Layer.declared_size`)."""
+    v = config.get(key)
+    if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+        raise ValueError(f"layer config {key!r} must be a non-negative integer, got {v!r}")
+    return v
+
+
+def deserialize_layer(desc, *, max_parameters=None):
     """Rebuild a layer from :func:`serialize_layer` output (parameters freshly initialised).
 
-    Also reads the first file format's container form ``{"class": ..., "layers": [...]}``.
+    Descriptions may come from untrusted files, so they are checked before
+    anything is allocated: containers nest at most :data:`MAX_DEPTH` deep, and
+    with ``max_parameters`` the parameters the layers declare
+    (:meth:`Layer.declared_size`) may not exceed it (a forged 10^10-wide layer
+    is refused, not allocated).  Also reads the first file format's container
+    form ``{"class": ..., "layers": [...]}``.
+
+    Raises
+    ------
+    ValueError
+        For a malformed description, an unknown class or a limit exceeded.
     """
-    if not isinstance(desc, dict) or "class" not in desc:
-        raise ValueError(f"bad layer description {desc!r}")
+    limits = _LIMITS.get()
+    if limits is not None:  # a container rebuilding its children
+        return _deserialize(desc, limits)
+    token = _LIMITS.set({"depth": 0, "budget": max_parameters})
+    try:
+        return _deserialize(desc, _LIMITS.get())
+    finally:
+        _LIMITS.reset(token)
+
+
+def _deserialize(desc, limits):
+    if limits["depth"] > MAX_DEPTH:
+        raise ValueError(f"layer description nested deeper than {MAX_DEPTH} levels")
+    if not isinstance(desc, dict) or not isinstance(desc.get("class"), str):
+        raise ValueError(f"bad layer description {str(desc)[:200]} (needs a 'class' string)")
     cls = layer_class(desc["class"])
     cfg = desc.get("config")
     if cfg is None and "layers" in desc:  # format 1: containers kept their children here
         cfg = {"layers": desc["layers"]}
-    if not isinstance(cfg, dict):
+    if cfg is None:
         cfg = {}
-    layer = cls.from_config(dict(cfg))
+    if not isinstance(cfg, dict):
+        raise ValueError(f"layer config must be a dict, got {str(cfg)[:200]}")
+    if limits["budget"] is not None:
+        limits["budget"] -= cls.declared_size(cfg)
+        if limits["budget"] < 0:
+            raise ValueError("the architecture declares more parameters than the file stores")
+    limits["depth"] += 1
+    try:
+        layer = cls.from_config(dict(cfg))
+    finally:
+        limits["depth"] -= 1
     layer.trainable = bool(desc.get("trainable", True))
     return layer
 
@@ -287,6 +344,10 @@ class Dense(Layer):
     def get_config(self):
         n_out, n_in = self.params["W"].shape
         return {"n_in": int(n_in), "n_out": int(n_out), "dtype": self.params["W"].dtype.name}
+
+    @classmethod
+    def declared_size(cls, config):
+        return (config_dim(config, "n_in") + 1) * config_dim(config, "n_out")
 
     def __repr__(self):
         n_out, n_in = self.params["W"].shape

@@ -15,7 +15,7 @@ import numpy as np
 from dlnotes._validation import as_rng, check_float_array, check_scalar
 from dlnotes.cnn.conv import conv_backward, conv_forward, resolve_padding
 from dlnotes.cnn.pool import pool_backward, pool_forward
-from dlnotes.layers.base import Layer
+from dlnotes.layers.base import Layer, config_dim
 from dlnotes.nn.initializers import initialize_weights
 
 __all__ = ["Conv2D", "MaxPool2D", "AvgPool2D", "Flatten"]
@@ -88,6 +88,11 @@ class Conv2D(Layer):
         return {"n_C_prev": int(c_in), "n_C": int(c_out), "f": int(f), "stride": self.stride,
                 "pad": self.pad, "dtype": self.params["W"].dtype.name,
                 "input_grad": self.input_grad}
+
+    @classmethod
+    def declared_size(cls, config):
+        f, n_C = config_dim(config, "f"), config_dim(config, "n_C")
+        return (f * f * config_dim(config, "n_C_prev") + 1) * n_C
 
     def __repr__(self):
         f, _, c_in, c_out = self.params["W"].shape

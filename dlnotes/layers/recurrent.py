@@ -17,7 +17,7 @@ import numpy as np
 
 from dlnotes import rnn as F
 from dlnotes._validation import as_rng, check_choice, check_float_array, check_scalar
-from dlnotes.layers.base import Layer, deserialize_layer, serialize_layer
+from dlnotes.layers.base import Layer, config_dim, deserialize_layer, serialize_layer
 from dlnotes.nn.activations import softmax, softmax_backward
 
 __all__ = ["Recurrent", "RNN", "GRU", "LSTM", "Bidirectional", "TimeDistributedDense"]
@@ -34,7 +34,7 @@ class Recurrent(Layer):
     ``reset_parameters``, ``forward`` and ``backward``.
     """
 
-    _gates = ()
+    _gates = 1  # weight blocks (n_a, n_a + n_x) + bias (n_a, 1): 3 for the GRU, 4 for the LSTM
     _state_names = ("a0",)
 
     def __init__(self, n_x, n_a, return_sequences=True, rng=None, seed=None, dtype=np.float64):
@@ -95,6 +95,11 @@ class Recurrent(Layer):
         """Constructor arguments (JSON-able), for :func:`~dlnotes.layers.base.serialize_layer`."""
         return {"n_x": self.n_x, "n_a": self.n_a, "return_sequences": self.return_sequences,
                 "dtype": self.dtype.name}
+
+    @classmethod
+    def declared_size(cls, config):
+        n_a = config_dim(config, "n_a")
+        return cls._gates * (n_a * (n_a + config_dim(config, "n_x")) + n_a)
 
     def __repr__(self):
         extra = "" if self.return_sequences else ", return_sequences=False"
@@ -161,6 +166,13 @@ class GRU(Recurrent):
     def get_config(self):
         return dict(super().get_config(), reset=self.reset)
 
+    @classmethod
+    def declared_size(cls, config):
+        bhc = config_dim(config, "n_a") if config.get("reset", "after") == "after" else 0
+        return super().declared_size(config) + bhc
+
+    _gates = 3
+
     def reset_parameters(self, rng):
         s = 1 / np.sqrt(self.n_a)
         for k in "urc":
@@ -198,6 +210,7 @@ class LSTM(Recurrent):
     """
 
     _state_names = ("a0", "c0")
+    _gates = 4
 
     def __init__(self, n_x, n_a, forget_bias=1.0, return_sequences=True, rng=None, seed=None,
                  dtype=np.float64):
@@ -345,6 +358,10 @@ class TimeDistributedDense(Layer):
         """Constructor arguments (JSON-able), for :func:`~dlnotes.layers.base.serialize_layer`."""
         return {"n_in": self.n_in, "n_out": self.n_out, "activation": self.activation,
                 "dtype": self.dtype.name}
+
+    @classmethod
+    def declared_size(cls, config):
+        return (config_dim(config, "n_in") + 1) * config_dim(config, "n_out")
 
     def forward(self, X, training=True):
         X = check_float_array(X, "X", ndim=3, shape=(self.n_in, None, None),

@@ -197,6 +197,11 @@ def train_lenet(dataset="mnist", epochs=None, batch_size=32, lr=2e-3, pooling="a
         ``model``, ``train_accuracy``, ``test_accuracy`` (percent),
         ``history`` (list of per-epoch dicts: cost, accuracies, seconds),
         ``seconds_per_epoch`` (median), ``n_parameters``.
+
+    Raises
+    ------
+    FloatingPointError
+        If the training cost becomes NaN or infinite (the learning rate is too large).
     """
     from dlnotes.nn.losses import softmax_cross_entropy_with_logits
     from dlnotes.datasets.digits import one_hot
@@ -232,6 +237,11 @@ def train_lenet(dataset="mnist", epochs=None, batch_size=32, lr=2e-3, pooling="a
             idx = perm[i:i + batch_size]
             logits = model.forward(Xtr[idx], training=True)
             cost, dZ = softmax_cross_entropy_with_logits(logits, Ytr[:, idx])
+            if not np.isfinite(cost):
+                if bar is not None:
+                    bar.close()
+                raise FloatingPointError(f"the cost became {cost} at epoch {epoch}; lower the "
+                                         "learning rate")
             model.backward(dZ.astype(dtype, copy=False))
             opt.step(model.grads)
             costs.append(cost)

@@ -181,7 +181,7 @@ def _read_npz(path):
         f = np.load(path, allow_pickle=False)
     except FileNotFoundError:
         raise
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError, MemoryError) as exc:
         raise ModelFileError(f"{path}: not a readable dlnotes model file "
                              f"({type(exc).__name__}: {exc})") from None
     if not isinstance(f, np.lib.npyio.NpzFile):
@@ -190,7 +190,7 @@ def _read_npz(path):
     try:
         with f:
             return {k: f[k] for k in f.files}
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError, MemoryError) as exc:
         raise ModelFileError(f"{path}: not a readable dlnotes model file "
                              f"({type(exc).__name__}: {exc})") from None
 
@@ -201,21 +201,44 @@ def _parse_model_file(path):
     if fmt is None or fmt.shape != () or str(fmt) != FORMAT_NAME:
         raise ModelFileError(f"{path}: not a dlnotes model file (no '__format__' = "
                              f"{FORMAT_NAME!r} entry; entries: {sorted(data)[:8]})")
-    version = int(data.get("__version__", -1))
-    if version != FORMAT_VERSION:
-        raise ModelFileError(f"{path}: unsupported dlnotes model file version {version}")
+    version = data.get("__version__")
+    if version is None or version.shape != () or version.dtype.kind not in "iu" \
+            or int(version) != FORMAT_VERSION:
+        raise ModelFileError(f"{path}: unsupported dlnotes model file version "
+                             f"{str(version)[:40]} (this dlnotes reads version "
+                             f"{FORMAT_VERSION}, stored as an integer scalar)")
+    arch_arr = data.get("architecture")
+    if arch_arr is None or arch_arr.shape != (1,) or arch_arr.dtype.kind != "U":
+        raise ModelFileError(f"{path}: corrupt architecture entry (expected one JSON string)")
     try:
-        arch = json.loads(str(data["architecture"][0]))
-        net_desc = arch["network"]
-        loss = arch["loss"]
-        batch_axis = int(arch["batch_axis"])
-    except (KeyError, IndexError, TypeError, ValueError) as exc:
+        arch = json.loads(str(arch_arr[0]))
+    except RecursionError:
+        raise ModelFileError(f"{path}: corrupt architecture entry (nested too deeply)") from None
+    except ValueError as exc:
         raise ModelFileError(f"{path}: corrupt architecture entry ({exc})") from None
-    if loss not in LOSSES:
-        raise ModelFileError(f"{path}: unknown loss {loss!r}")
+    if not isinstance(arch, dict) or not {"network", "loss", "batch_axis"} <= set(arch):
+        raise ModelFileError(f"{path}: corrupt architecture entry (needs a JSON object with "
+                             "'network', 'loss' and 'batch_axis')")
+    net_desc, loss, batch_axis = arch["network"], arch["loss"], arch["batch_axis"]
+    if not isinstance(loss, str) or loss not in LOSSES:
+        raise ModelFileError(f"{path}: unknown loss {str(loss)[:40]!r}")
+    if isinstance(batch_axis, bool) or not isinstance(batch_axis, int):
+        raise ModelFileError(f"{path}: batch_axis must be an integer, got {batch_axis!r}")
+    epochs = arch.get("epochs_trained", 0)
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
+        raise ModelFileError(f"{path}: epochs_trained must be a non-negative integer, got "
+                             f"{str(epochs)[:40]}")
+    opt_cfg = arch.get("optimizer")
+    if opt_cfg is not None and not isinstance(opt_cfg, dict):
+        raise ModelFileError(f"{path}: the optimizer entry must be a JSON object")
     params = {k[len("param/"):]: v for k, v in data.items() if k.startswith("param/")}
     optim = {k[len("optim/"):]: v for k, v in data.items() if k.startswith("optim/")}
     return arch, net_desc, loss, batch_axis, params, optim
+
+
+def _fits(a, dtype):
+    """True if the finite float array ``a`` stays finite when cast to ``dtype``."""
+    return a.size == 0 or float(np.max(np.abs(a))) <= float(np.finfo(dtype).max)
 
 
 def _check_and_copy_params(path, target, arrays):
@@ -230,8 +253,9 @@ def _check_and_copy_params(path, target, arrays):
         if a.shape != p.shape or a.dtype.kind != "f":
             raise ModelFileError(f"{path}: parameter {k!r} has shape {a.shape} dtype {a.dtype}, "
                                  f"expected {p.shape} {p.dtype}")
-        if not np.isfinite(a).all():
-            raise ModelFileError(f"{path}: parameter {k!r} contains NaN or infinity")
+        if not np.isfinite(a).all() or not _fits(a, p.dtype):
+            raise ModelFileError(f"{path}: parameter {k!r} contains NaN or infinity (or "
+                                 f"values beyond the range of {p.dtype})")
     for k, p in target.items():
         np.copyto(p, arrays[k], casting="same_kind")
 
@@ -296,7 +320,7 @@ class Model:
         return np.dtype(np.float64)
 
     def _check_xy(self, X, Y, name_x="X", name_y="Y"):
-        X = check_float_array(X, name_x, dtype=self._dtype())
+        X = check_float_array(X, name_x, dtype=self._dtype(), finite=True)
         if X.ndim == 0:
             raise ValueError(f"{name_x} must have a batch axis, got a scalar")
         axis = self.batch_axis
@@ -563,16 +587,24 @@ class Model:
         FileNotFoundError
         """
         arch, net_desc, loss, batch_axis, params, optim = _parse_model_file(path)
+        stored = sum(int(a.size) for a in params.values())
         try:
-            net = deserialize_layer(net_desc)
-        except ModelFileError:
-            raise
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ModelFileError(f"{path}: cannot rebuild the network ({exc})") from None
-        model = cls(net, loss=loss, batch_axis=batch_axis)
+            net = deserialize_layer(net_desc, max_parameters=stored)
+        except ModelFileError as exc:
+            raise ModelFileError(f"{path}: {exc}") from None
+        except (KeyError, TypeError, ValueError, OverflowError, MemoryError,
+                RecursionError) as exc:
+            raise ModelFileError(f"{path}: cannot rebuild the network "
+                                 f"({type(exc).__name__}: {str(exc)[:200]})") from None
+        try:
+            model = cls(net, loss=loss, batch_axis=batch_axis)
+        except (TypeError, ValueError) as exc:
+            raise ModelFileError(f"{path}: cannot rebuild the model ({exc})") from None
+        opt = model._prepare_optimizer(path, arch.get("optimizer"), optim)
         _check_and_copy_params(path, model.params, params)
-        model.epochs_trained = int(arch.get("epochs_trained", 0))
-        model._restore_optimizer(path, arch.get("optimizer"), optim)
+        model.epochs_trained = arch.get("epochs_trained", 0)
+        if opt is not None:
+            model.optimizer = opt
         return model
 
     def load_weights(self, path):
@@ -584,24 +616,43 @@ class Model:
         arch, net_desc, loss, batch_axis, params, optim = _parse_model_file(path)
         if net_desc != serialize_layer(self.network):
             raise ModelFileError(f"{path}: the stored architecture differs from this model's")
+        # Everything is validated (parameters, optimizer state, counters) before the
+        # first array is overwritten.
+        opt = self._prepare_optimizer(path, arch.get("optimizer"), optim)
         _check_and_copy_params(path, self.params, params)
-        self.epochs_trained = int(arch.get("epochs_trained", 0))
-        self._restore_optimizer(path, arch.get("optimizer"), optim)
+        self.epochs_trained = arch.get("epochs_trained", 0)
+        if opt is not None:
+            self.optimizer = opt
         return self
 
-    def _restore_optimizer(self, path, cfg, state):
+    def _prepare_optimizer(self, path, cfg, state):
+        """The stored optimizer with its state, validated against this model's parameters
+        (None when the file holds none); changes nothing."""
         if not cfg or not state:
-            return
+            return None
         cfg = dict(cfg)
         name = str(cfg.pop("class", "")).lower()
         if not isinstance(cfg.get("learning_rate"), (int, float)):
-            return  # a schedule object is not rebuilt; the caller passes a new optimizer
+            return None  # a schedule object is not rebuilt; the caller passes a new optimizer
         try:
             opt = get_optimizer(name, **cfg)
             opt.load_state_dict(state)
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:
             raise ModelFileError(f"{path}: bad optimizer state ({exc})") from None
-        self.optimizer = opt
+        params = self.params
+        for pname, slots in opt.state.items():
+            if pname not in params:
+                raise ModelFileError(f"{path}: optimizer state for unknown parameter {pname!r}")
+            p = params[pname]
+            for slot, arr in slots.items():
+                if arr.shape != p.shape:
+                    raise ModelFileError(f"{path}: optimizer state {slot}:{pname} has shape "
+                                         f"{arr.shape}, expected {p.shape}")
+                if not np.isfinite(arr).all() or not _fits(arr, p.dtype):
+                    raise ModelFileError(f"{path}: optimizer state {slot}:{pname} contains "
+                                         f"NaN or infinity (in {p.dtype})")
+                slots[slot] = arr.astype(p.dtype, copy=False)
+        return opt
 
     # -- display --------------------------------------------------------------------------
     def summary(self):

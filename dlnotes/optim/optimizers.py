@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlnotes._validation import check_scalar
+from dlnotes._validation import FLOAT_DTYPES, check_scalar
 from dlnotes.optim import _rules
 from dlnotes.optim.schedules import as_schedule
 
@@ -104,7 +104,9 @@ class Optimizer:
         st = self.state.get(name)
         if st is None or any(st[s].shape != p.shape or st[s].dtype != p.dtype
                              for s in self.slots):
-            st = {s: np.zeros_like(p) for s in self.slots}
+            # C order whatever the parameter's layout: the kernels update the state
+            # through a flat view, which must not be a copy.
+            st = {s: np.zeros(p.shape, dtype=p.dtype) for s in self.slots}
             self.state[name] = st
         return st
 
@@ -130,11 +132,18 @@ class Optimizer:
             raise TypeError("params and grads must be dicts of arrays")
         checked = []
         for name, p in params.items():
-            if not isinstance(p, np.ndarray) or p.dtype.kind != "f":
-                raise TypeError(f"params[{name!r}] must be a float ndarray (updated in "
-                                f"place), got {type(p).__name__}")
+            if not isinstance(p, np.ndarray) or p.dtype not in FLOAT_DTYPES:
+                what = p.dtype if isinstance(p, np.ndarray) else type(p).__name__
+                raise TypeError(f"params[{name!r}] must be a float32 or float64 ndarray "
+                                f"(updated in place), got {what}")
+            if not p.flags.writeable:
+                raise ValueError(f"params[{name!r}] is read-only; the update is in place, so "
+                                 "pass a writable array")
             g = self._grad(grads, name)
             g = np.asarray(g)
+            if g.dtype.kind not in "fiu":
+                raise TypeError(f"gradient of {name!r} must be a real float array, got dtype "
+                                f"{g.dtype}")
             if g.shape != p.shape:
                 raise ValueError(f"gradient of {name!r} must have shape {p.shape}, got "
                                  f"{g.shape}")
@@ -202,7 +211,7 @@ class Optimizer:
             arr = np.asarray(state[key])
             if arr.dtype.kind != "f":
                 raise ValueError(f"optimizer state {key!r} must be a float array")
-            new.setdefault(name, {})[slot] = np.array(arr, copy=True)
+            new.setdefault(name, {})[slot] = np.array(arr, order="C", copy=True)
         for name, st in new.items():
             if set(st) != set(self.slots):
                 raise ValueError(f"optimizer state for {name!r} must have slots {self.slots}")
