@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlnotes._kernels import pool as _k
-from dlnotes._validation import check_choice, check_float_array, check_scalar
+from dlnotes._validation import check_choice, check_float_array, check_keys, check_scalar
 from dlnotes.cnn.conv import _output_size
 
 __all__ = ["pool_forward", "pool_backward"]
@@ -29,12 +29,7 @@ _MODES = ("max", "average")
 
 
 def _pool_hparameters(hparameters):
-    if not isinstance(hparameters, dict):
-        raise TypeError(f"hparameters must be a dict {{'f': f, 'stride': s}}, got "
-                        f"{type(hparameters).__name__}")
-    missing = [k for k in ("f", "stride") if k not in hparameters]
-    if missing:
-        raise KeyError(f"hparameters is missing {missing} (expected keys 'f' and 'stride')")
+    check_keys(hparameters, "hparameters", ("f", "stride"))
     f = check_scalar(hparameters["f"], "hparameters['f']", low=1, integer=True)
     s = check_scalar(hparameters["stride"], "hparameters['stride']", low=1, integer=True)
     return f, s
