@@ -1,4 +1,6 @@
 # cython: language_level=3
+# Compiler directives (setup.py DIRECTIVES): boundscheck=False, wraparound=False,
+# cdivision=True, initializedcheck=False, nonecheck=False (bounds checks with DLNOTES_DEBUG=1).
 """Skip-gram negative-sampling SGD loop (private kernel for dlnotes.nlp.word2vec).
 
 gensim-style: for every (centre, context) pair in order, with ``v = W_in[c]``
