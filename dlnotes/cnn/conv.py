@@ -42,14 +42,27 @@ def conv_output_size(n, f, pad, stride):
     Raises ``ValueError`` when the filter is larger than the padded input
     (``n + 2p < f``), where the notes' ``int(...)`` would silently give 1.
     """
+    if n + 2 * pad > MAX_SIDE:
+        raise ValueError(f"pad={pad} makes the padded input n + 2p = {n + 2 * pad} longer "
+                         f"than {MAX_SIDE} (2**31 - 1) pixels")
     if n + 2 * pad < f:
         raise ValueError(f"filter size f={f} is larger than the padded input size "
                          f"n + 2p = {n} + 2*{pad} = {n + 2 * pad}")
     return (n + 2 * pad - f) // stride + 1
 
 
+MAX_SIDE = 2**31 - 1  # image sides, windows, strides and pads: the kernels index with C ints
+
+
 def _check_stride(stride, name="stride"):
-    return check_scalar(stride, name, low=1, integer=True)
+    return check_scalar(stride, name, low=1, high=MAX_SIDE, integer=True)
+
+
+def check_image_size(n_H, n_W, name="the padded input"):
+    """Refuse images of more than 2**31 - 1 pixels (before anything is allocated)."""
+    if n_H * n_W > MAX_SIDE:
+        raise ValueError(f"{name} has {n_H} x {n_W} pixels per channel; at most 2**31 - 1 "
+                         "are supported")
 
 
 def resolve_padding(pad, f_h, f_w):
@@ -115,6 +128,7 @@ def zero_pad(X, pad):
     if isinstance(pad, str):
         raise TypeError(f"zero_pad needs a non-negative integer pad, got {pad!r}")
     p, _ = resolve_padding(pad, 1, 1)
+    check_image_size(X.shape[1] + 2 * p, X.shape[2] + 2 * p, f"X padded by pad={p}")
     return np.pad(X, ((0, 0), (p, p), (p, p), (0, 0)), mode="constant", constant_values=0)
 
 
@@ -240,6 +254,8 @@ def conv_forward(A_prev, W, b, hparameters):
     p_h, p_w = resolve_padding(pad, f_h, f_w)
     n_H = conv_output_size(n_H_prev, f_h, p_h, s)
     n_W = conv_output_size(n_W_prev, f_w, p_w, s)
+    check_image_size(n_H_prev + 2 * p_h, n_W_prev + 2 * p_w,
+                     f"A_prev padded by pad=({p_h}, {p_w})")
     Z = np.empty((m, n_H, n_W, n_C), dtype=A_prev.dtype)
     chunk, threads = _plan(m, n_H, n_W, f_h, f_w, n_C_prev, A_prev.itemsize)
     with single_threaded_blas(threads > 1):
@@ -290,6 +306,8 @@ def conv_backward(dZ, cache, need_dA_prev=True):
     p_h, p_w = resolve_padding(pad, f_h, f_w)
     n_H = conv_output_size(n_H_prev, f_h, p_h, s)
     n_W = conv_output_size(n_W_prev, f_w, p_w, s)
+    check_image_size(n_H_prev + 2 * p_h, n_W_prev + 2 * p_w,
+                     f"A_prev padded by pad=({p_h}, {p_w})")
     dZ = check_float_array(dZ, "dZ", ndim=4, shape=(m, n_H, n_W, n_C),
                            shape_names=("m", "n_H", "n_W", "n_C"), dtype=A_prev.dtype)
     dA_prev = np.zeros(A_prev.shape, dtype=A_prev.dtype) if need_dA_prev else None
