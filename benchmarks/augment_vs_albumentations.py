@@ -19,8 +19,8 @@ torchvision's ``transforms.v2`` is not timed: installing torchvision would repla
 CPU-only torch build of this environment.
 
 Implementations alternate in blocks with an idle start (0.3 s) so that a busy machine slows
-all of them alike; the table reports the median milliseconds per batch and the ratio to the
-faster albumentations time (float32).  Usage::
+all of them alike; the table reports the median wall and CPU milliseconds per batch and their
+ratios to albumentations on float32 images (the same work as dlnotes).  Usage::
 
     python benchmarks/augment_vs_albumentations.py [--threads 2] [--repeats 15] [--rounds 3]
 """
@@ -120,22 +120,28 @@ def main(argv=None):
         for f in impls.values():  # warm-up (imports, caches, thread pools)
             f()
         times = {k: [] for k in impls}
+        cpu = {k: [] for k in impls}
         for _ in range(args.rounds):
             for k, f in impls.items():
                 time.sleep(0.3)
                 for _ in range(args.repeats):
-                    t0 = time.perf_counter()
+                    t0, c0 = time.perf_counter(), time.process_time()
                     f()
                     times[k].append(time.perf_counter() - t0)
+                    cpu[k].append(time.process_time() - c0)
         med = {k: 1e3 * statistics.median(v) for k, v in times.items()}
-        ref = med["albumentations float32"]
+        mcpu = {k: 1e3 * statistics.median(v) for k, v in cpu.items()}
+        ref, cref = med["albumentations float32"], mcpu["albumentations float32"]
         for k in impls:
-            rows.append((name, k, med[k], med[k] / ref))
+            rows.append((name, k, med[k], med[k] / ref, mcpu[k], mcpu[k] / cref))
     load1 = os.getloadavg()
     print()
-    print(f"{'batch':<16} {'implementation':<24} {'ms/batch':>10} {'vs alb. float32':>16}")
-    for name, k, ms, ratio in rows:
-        print(f"{name:<16} {k:<24} {ms:10.2f} {ratio:15.2f}x")
+    print(f"{'batch':<16} {'implementation':<24} {'wall ms':>9} {'ratio':>7} "
+          f"{'CPU ms':>9} {'ratio':>7}")
+    for name, k, ms, ratio, cms, cratio in rows:
+        print(f"{name:<16} {k:<24} {ms:9.2f} {ratio:6.2f}x {cms:9.2f} {cratio:6.2f}x")
+    print("(ratios to albumentations float32; CPU time includes OpenMP/OpenCV threads "
+          "spin-waiting, so compare CPU times with --threads 1)")
     print(f"\nload average at end: {load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f}")
 
 

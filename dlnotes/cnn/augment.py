@@ -525,12 +525,13 @@ def displacement_warp(X, displacement, mode="constant", cval=0.0):
     X : ndarray, shape (m, n_H, n_W, n_C)
     displacement : ndarray, shape (m, n_H, n_W, 2)
         :math:`(\Delta_x, \Delta_y)` in pixels, x (column) first.
-    mode : {"constant", "edge", "reflect", "symmetric", "wrap"}
-    cval : float
+    mode, cval
+        Border handling, as in :func:`affine_warp`.
 
     Returns
     -------
     ndarray, shape (m, n_H, n_W, n_C)
+        The warped batch, in the dtype of ``X``.
     """
     X = _check_images(X)
     m, n_H, n_W, _ = X.shape
@@ -689,6 +690,7 @@ def brightness_contrast(X, brightness=0.0, contrast=1.0, clip=None):
     Returns
     -------
     ndarray, shape (m, n_H, n_W, n_C)
+        A new batch; :math:`\mu_i` is computed in float64.
     """
     X = _check_images(X)
     m, _, _, C = X.shape
