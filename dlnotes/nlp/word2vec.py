@@ -42,15 +42,27 @@ __all__ = ["build_vocab", "skipgram_pairs", "negative_sampling_distribution", "s
            "Word2Vec", "train_word2vec"]
 
 
+def _check_sentence(i, s):
+    if isinstance(s, (str, bytes)) or not hasattr(s, "__iter__"):
+        raise TypeError(f"sentences[{i}] must be a list of string tokens, got "
+                        f"{type(s).__name__}")
+    s = list(s)
+    for j, tok in enumerate(s):
+        if not isinstance(tok, str):
+            raise TypeError(f"sentences[{i}][{j}] must be a string token, got "
+                            f"{type(tok).__name__} {tok!r:.40}")
+    return s
+
+
 def _check_sentences(sentences):
-    if isinstance(sentences, str) or not hasattr(sentences, "__iter__"):
+    if isinstance(sentences, (str, bytes)) or not hasattr(sentences, "__iter__"):
         raise TypeError("sentences must be a list of token lists, e.g. [['the', 'cat'], ...]")
-    out = []
-    for i, s in enumerate(sentences):
-        if isinstance(s, str) or not hasattr(s, "__iter__"):
-            raise TypeError(f"sentences[{i}] must be a list of tokens, got {type(s).__name__}")
-        out.append(list(s))
-    return out
+    return [_check_sentence(i, s) for i, s in enumerate(sentences)]
+
+
+def _diverged(where, learning_rate, name="learning_rate"):
+    return FloatingPointError(f"word2vec training diverged ({where}): the cost or the weights "
+                              f"became NaN or infinite; lower {name} (got {learning_rate:g})")
 
 
 def build_vocab(sentences, min_count=1):
@@ -288,6 +300,14 @@ def train_word2vec(sentences, dim=20, window=2, negative=5, epochs=5, learning_r
     -------
     Word2Vec
         ``losses`` holds the mean cost of each epoch.
+
+    Raises
+    ------
+    TypeError
+        If a sentence is not a list of string tokens (naming ``sentences[i][j]``).
+    FloatingPointError
+        If training diverges (the cost or the weights become NaN or infinite), e.g. with a
+        too large ``learning_rate``.
     """
     dim = check_scalar(dim, "dim", low=1, integer=True)
     negative = check_scalar(negative, "negative", low=1, integer=True)
@@ -313,7 +333,7 @@ def train_word2vec(sentences, dim=20, window=2, negative=5, epochs=5, learning_r
     cdf = np.cumsum(p)
     losses = []
     lr = dtype.type(learning_rate)
-    for _ in range(epochs):
+    for epoch in range(epochs):
         perm = rng.permutation(centers.size)
         total, nb = 0.0, 0
         if method == "sgd":
@@ -325,18 +345,27 @@ def train_word2vec(sentences, dim=20, window=2, negative=5, epochs=5, learning_r
                                               np.ascontiguousarray(contexts[sel]),
                                               np.ascontiguousarray(n, dtype=np.int64),
                                               float(learning_rate), work)
+                if not np.isfinite(total):
+                    raise _diverged(f"epoch {epoch + 1}", learning_rate)
+            if not (np.isfinite(W_in).all() and np.isfinite(W_out).all()):
+                raise _diverged(f"epoch {epoch + 1}", learning_rate)
             losses.append(total / perm.size)
             continue
         for start in range(0, perm.size, batch_size):
             sel = perm[start:start + batch_size]
             c, o = centers[sel], contexts[sel]
             n = np.minimum(np.searchsorted(cdf, rng.random((sel.size, negative))), V - 1)
-            cost, g = _sgns(W_in, W_out, c, o, n)
-            # the gradient is of the batch mean; scale by the batch size so the
-            # step per pair matches per-pair SGD with this learning rate
-            W_in -= (lr * sel.size) * g["dW_in"]
-            W_out -= (lr * sel.size) * g["dW_out"]
+            with np.errstate(all="ignore"):      # a diverging run is detected just below
+                cost, g = _sgns(W_in, W_out, c, o, n)
+                # the gradient is of the batch mean; scale by the batch size so the
+                # step per pair matches per-pair SGD with this learning rate
+                W_in -= (lr * sel.size) * g["dW_in"]
+                W_out -= (lr * sel.size) * g["dW_out"]
+            if not np.isfinite(cost):
+                raise _diverged(f"epoch {epoch + 1}", learning_rate)
             total += cost * sel.size
             nb += sel.size
+        if not (np.isfinite(W_in).all() and np.isfinite(W_out).all()):
+            raise _diverged(f"epoch {epoch + 1}", learning_rate)
         losses.append(total / nb)
     return Word2Vec(words, w2i, W_in, W_out, losses)
