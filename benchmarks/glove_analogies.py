@@ -7,27 +7,16 @@ Run: ``python benchmarks/glove_analogies.py`` (needs ``pip install "dlnotes[glov
 Prints the load average and CPU model with the figures.
 """
 import os
-import platform
 import time
 
 import numpy as np
+from _machine import cpu_model
 
 from dlnotes.datasets.glove import load_glove_array
 from dlnotes.nlp.word_vectors import WordVectors, complete_analogies, complete_analogy
 
 TRIADS = [("italy", "italian", "spain"), ("india", "delhi", "japan"), ("man", "woman", "boy"),
           ("small", "smaller", "large")]
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def course_loop(word_a, word_b, word_c, word_to_vec_map):

@@ -175,3 +175,38 @@ def test_equalize_man_woman(m):
     n = wv.neutralize("receptionist", g, m)
     for a, b in ((e1, e2), (p1, p2)):
         assert np.linalg.norm(a - n) == pytest.approx(np.linalg.norm(b - n), rel=1e-12)
+
+
+# ---------------------------------------------------------------- evaluations vs gensim's
+def test_evaluations_match_gensim(arrays, tmp_path):
+    gensim = pytest.importorskip("gensim")
+    from dlnotes.datasets import wiki
+
+    words, E, _ = arrays
+    n = 30000
+    kv = gensim.models.KeyedVectors(50)
+    kv.add_vectors(words[:n], E[:n])
+    mine = wv.WordVectors(words[:n], E[:n])
+    questions = wiki.load_questions_words()
+    assert len(questions) == 19544
+    sub = questions[::40]                              # every section, 489 questions
+    path = tmp_path / "q.txt"
+    lines, section = [], None
+    for q in sub:
+        if q[0] != section:
+            section = q[0]
+            lines.append(f": {section}")
+        lines.append(" ".join(q[1:]))
+    path.write_text("\n".join(lines) + "\n")
+    score, sections = kv.evaluate_word_analogies(str(path), restrict_vocab=n)
+    total = sections[-1]
+    acc, n_ok, n_asked = wv.evaluate_word_analogies(mine, sub, restrict_vocab=n)
+    assert (n_ok, n_asked) == (len(total["correct"]), len(total["correct"]) +
+                               len(total["incorrect"]))
+    assert acc == pytest.approx(score, abs=1e-15)
+    pairs = wiki.load_wordsim353()
+    assert len(pairs) == 353
+    _, spearman, oov = kv.evaluate_word_pairs(wiki.gensim_test_data("wordsim353.tsv"))
+    rho, used = wv.evaluate_word_pairs(mine, pairs)
+    assert used == round(353 * (1 - oov / 100)) and used > 300
+    assert rho == pytest.approx(spearman[0], abs=1e-12)

@@ -70,7 +70,12 @@ class WordVectors:
 
     Row :math:`i` of ``vectors`` is :math:`e_{w_i}` for ``words[i]``.  Whole-vocabulary
     operations (analogies, nearest neighbours) become matrix products over this matrix,
-    with the squared norms :math:`\lVert e_w\rVert_2^2` computed once.
+    with the squared norms computed once:
+
+    .. math::
+
+        E = \begin{bmatrix} e_{w_1}^T \\ \vdots \\ e_{w_V}^T \end{bmatrix},
+        \qquad s_i = \lVert e_{w_i}\rVert_2^2
 
     Parameters
     ----------
