@@ -103,24 +103,29 @@ def test_course_analogies(arrays, vecs):
         assert _course_loop(*t, E, words, w2i)[0] == ans
     # the notebook's try-it-yourself: small -> smaller :: big -> ? misses
     assert wv.complete_analogy("small", "smaller", "big", vecs) == "competitors"
-    assert _course_loop("small", "smaller", "big", E, words, w2i)[0] == "competitors"
 
 
 def test_batched_analogies_match_course_loop(arrays, vecs, rng):
     words, E, w2i = arrays
     pool = words[100:3000]
-    triads = [tuple(pool[i] for i in rng.choice(len(pool), 3, replace=False)) for _ in range(6)]
+    triads = [tuple(pool[i] for i in rng.choice(len(pool), 3, replace=False)) for _ in range(3)]
     got = wv.complete_analogies(triads, vecs, block_rows=65536)
     assert got == [_course_loop(*t, E, words, w2i)[0] for t in triads]
 
 
-def test_3cosadd_matches_gensim(arrays):
+@pytest.fixture(scope="module")
+def top30k(arrays):
+    """The 30,000 most frequent words, as gensim KeyedVectors and as WordVectors."""
     gensim = pytest.importorskip("gensim")
     words, E, _ = arrays
-    n = 50000
+    n = 30000
     kv = gensim.models.KeyedVectors(50)
     kv.add_vectors(words[:n], E[:n])
-    small = wv.WordVectors(words[:n], E[:n])
+    return kv, wv.WordVectors(words[:n], E[:n])
+
+
+def test_3cosadd_matches_gensim(top30k):
+    kv, small = top30k
     triads = TRIADS + [("king", "queen", "man"), ("paris", "france", "tokyo")]
     ours = wv.complete_analogies(triads, small, method="3cosadd")
     ref = [kv.most_similar(positive=[b, c], negative=[a], topn=1)[0][0] for a, b, c in triads]
@@ -178,15 +183,11 @@ def test_equalize_man_woman(m):
 
 
 # ---------------------------------------------------------------- evaluations vs gensim's
-def test_evaluations_match_gensim(arrays, tmp_path):
-    gensim = pytest.importorskip("gensim")
+def test_evaluations_match_gensim(top30k, tmp_path):
     from dlnotes.datasets import wiki
 
-    words, E, _ = arrays
-    n = 30000
-    kv = gensim.models.KeyedVectors(50)
-    kv.add_vectors(words[:n], E[:n])
-    mine = wv.WordVectors(words[:n], E[:n])
+    kv, mine = top30k
+    n = len(mine)
     questions = wiki.load_questions_words()
     assert len(questions) == 19544
     sub = questions[::40]                              # every section, 489 questions
