@@ -191,4 +191,3 @@ def test_wiki_extract_loads():
     assert sum(map(len, sents)) == 460344 and len(sents) == 216
     assert max(map(len, sents)) <= 10000
     assert any(s[:2] == ["anarchism", "is"] for s in sents[:5])     # the first article
-    assert sum(map(len, load_wiki_sentences(max_len=1000))) == 460344
