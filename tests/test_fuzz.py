@@ -27,10 +27,20 @@ def fuzz(tmp_path_factory):
     runner.close()
 
 
+def test_runner_survives_a_segfault_and_a_hang(fuzz):
+    """The isolation itself: a SIGSEGV and a hang are classified, and the cases after them
+    still run (in a new child)."""
+    runner, listing = fuzz
+    n = len(listing[fz.SELFTEST])
+    results = runner.run(fz.SELFTEST, list(range(n)), timeout=3.0)
+    assert [results[i][0] for i in range(n)] == ["correct", "crash", "hang", "correct"], results
+    assert "exit code -11" in results[1][1]
+
+
 def test_every_group_has_cases(fuzz):
     _, listing = fuzz
-    assert sorted(listing) == sorted(GROUPS)
-    assert all(len(v) >= 5 for v in listing.values()), {k: len(v) for k, v in listing.items()}
+    assert sorted(listing) == sorted(GROUPS + [fz.SELFTEST])
+    assert all(len(listing[g]) >= 5 for g in GROUPS), {k: len(v) for k, v in listing.items()}
 
 
 @pytest.mark.parametrize("group", GROUPS)
