@@ -57,12 +57,13 @@ def cosine_similarity(u, v):
     v = _vec(v, "v", dtype=u.dtype)
     if v.shape != u.shape:
         raise ValueError(f"v must have the shape of u {u.shape}, got {v.shape}")
-    nu, nv = np.linalg.norm(u), np.linalg.norm(v)
+    nu, nv = _norm(u), _norm(v)
     if nu == 0:
         raise ValueError("u is the zero vector: cosine similarity is undefined")
     if nv == 0:
         raise ValueError("v is the zero vector: cosine similarity is undefined")
-    return float(np.clip(np.dot(u, v) / (nu * nv), -1.0, 1.0))
+    # the angle does not depend on the lengths: unit vectors keep u.v finite at any magnitude
+    return float(np.clip(np.dot(u / nu, v / nv), -1.0, 1.0))
 
 
 class WordVectors:
@@ -364,8 +365,18 @@ def evaluate_word_pairs(word_vectors, pairs):
     return float(spearmanr(sims, scores)[0]), len(sims)
 
 
+def _norm(x):
+    """Euclidean norm without overflow or underflow (float32 squares overflow from ~1e19)."""
+    s = np.max(np.abs(x)) if x.size else 0
+    return x.dtype.type(s * np.linalg.norm(x / s)) if s > 0 else x.dtype.type(0)
+
+
 def _projection(e, g):
-    return (np.dot(e, g) / np.dot(g, g)) * g
+    r"""Projection of ``e`` on ``g``, :math:`\frac{e\cdot g}{g\cdot g}g`, computed as
+    :math:`(e\cdot\hat g)\hat g` with a scale-safe :math:`\hat g`, so that it holds at any
+    finite magnitude (the plain form overflows float32 from about 1e19)."""
+    g_hat = g / _norm(g)
+    return np.dot(e, g_hat) * g_hat
 
 
 def _bias_vec(g, dim, dtype):
@@ -406,7 +417,7 @@ def neutralize(word, g, word_to_vec_map, renormalize=False):
     g = _bias_vec(g, e.shape[0], e.dtype)
     out = e - _projection(e, g)
     if renormalize:
-        n = np.linalg.norm(out)
+        n = _norm(out)
         if n == 0:
             raise ValueError(f"{word!r} lies on the bias axis: nothing left to renormalise")
         out = out / n
@@ -472,29 +483,33 @@ def equalize(pair, bias_axis, word_to_vec_map, variant="paper"):
     e1 = _lookup(pair[0], word_to_vec_map, "pair[0]")
     e2 = _lookup(pair[1], word_to_vec_map, "pair[1]")
     if e2.shape != e1.shape:
-        raise ValueError("the two words' vectors have different sizes")
+        raise ValueError(f"the vectors of pair[0] ({pair[0]!r}) and pair[1] ({pair[1]!r}) in "
+                         f"word_to_vec_map must have the same shape, got {e1.shape} and "
+                         f"{e2.shape}")
     g = _bias_vec(bias_axis, e1.shape[0], e1.dtype)
     if variant == "paper":
-        n1, n2 = np.linalg.norm(e1), np.linalg.norm(e2)
+        n1, n2 = _norm(e1), _norm(e2)
         if n1 == 0 or n2 == 0:
             raise ValueError("a word vector is zero and cannot be normalised")
         e1, e2 = e1 / n1, e2 / n2
-        g = g / np.linalg.norm(g)
+        g = g / _norm(g)
     mu = (e1 + e2) / 2
     mu_B = _projection(mu, g)
     nu = mu - mu_B
     e1B, e2B = _projection(e1, g), _projection(e2, g)
     if variant == "paper":
         d1, d2 = e1B - mu_B, e2B - mu_B
-        n = np.linalg.norm(d1)
+        n = _norm(d1)
         if n == 0:
             raise ValueError(f"{pair[0]!r} and {pair[1]!r} have the same bias component: "
                              f"there is no direction to equalise along")
         scale = e1.dtype.type(np.sqrt(max(1.0 - float(np.dot(nu, nu)), 0.0)))
-        return nu + scale * d1 / n, nu + scale * d2 / np.linalg.norm(d2)
-    scale = e1.dtype.type(np.sqrt(abs(1.0 - float(np.dot(nu, nu)))))
-    den1 = np.linalg.norm((e1 - nu) - mu_B)
-    den2 = np.linalg.norm((e2 - nu) - mu_B)
+        return nu + scale * d1 / n, nu + scale * d2 / _norm(d2)
+    # |nu|^2 in float64: it overflows float32 for entries from ~1e19, the result need not
+    nu64 = nu.astype(np.float64)
+    scale = e1.dtype.type(np.sqrt(abs(1.0 - float(np.dot(nu64, nu64)))))
+    den1 = _norm((e1 - nu) - mu_B)
+    den2 = _norm((e2 - nu) - mu_B)
     if den1 == 0 or den2 == 0:
         raise ValueError(f"{pair[0]!r} and {pair[1]!r} have the same vector")
     return nu + scale * (e1B - mu_B) / den1, nu + scale * (e2B - mu_B) / den2
