@@ -76,9 +76,13 @@ cdef inline void _add(real *dst, const real *src, Py_ssize_t n) noexcept nogil:
         dl_add_f64(dst, src, n)
 
 
-cdef inline int _team(int n_threads, Py_ssize_t n_chunks) noexcept nogil:
-    """Threads for ``n_chunks`` chunks: at least 1, at most one per chunk."""
-    return <int>max(1, min(<Py_ssize_t>n_threads, n_chunks))
+cdef inline int _team(int n_threads, Py_ssize_t m, Py_ssize_t *chunk,
+                      Py_ssize_t *n_chunks) noexcept nogil:
+    """Clamp ``chunk`` to [1, m], count the chunks, and return the threads to use
+    for them: at least 1, at most one per chunk."""
+    chunk[0] = max(1, min(chunk[0], m))
+    n_chunks[0] = (m + chunk[0] - 1) // chunk[0]
+    return <int>max(1, min(<Py_ssize_t>n_threads, n_chunks[0]))
 
 
 cdef void _im2col(const real *A, real *cols, Py_ssize_t nb, Py_ssize_t H, Py_ssize_t Wd,
@@ -165,9 +169,7 @@ def conv2d_forward(const real[:, :, :, ::1] A, const real[:, :, :, ::1] Wt,
     cdef int tid
     if m == 0 or P == 0 or F == 0:
         return
-    chunk = max(1, min(chunk, m))
-    n_chunks = (m + chunk - 1) // chunk
-    n_threads = _team(n_threads, n_chunks)
+    n_threads = _team(n_threads, m, &chunk, &n_chunks)
     zp = &Z[0, 0, 0, 0]
     wp = &Wt[0, 0, 0, 0] if K > 0 else NULL
     if K > 0 and not direct:
@@ -234,9 +236,7 @@ def conv2d_backward(const real[:, :, :, ::1] dZ, const real[:, :, :, ::1] A,
         memset(&dW[0, 0, 0, 0], 0, K * F * sizeof(real))
     if m == 0 or P == 0 or F == 0:
         return
-    chunk = max(1, min(chunk, m))
-    n_chunks = (m + chunk - 1) // chunk
-    n_threads = _team(n_threads, n_chunks)
+    n_threads = _team(n_threads, m, &chunk, &n_chunks)
     zp = &dZ[0, 0, 0, 0]
     wp = &Wt[0, 0, 0, 0] if K > 0 else NULL
     dwp = &dW[0, 0, 0, 0] if K > 0 else NULL

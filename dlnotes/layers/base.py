@@ -198,6 +198,18 @@ def register_layer(cls, name=None):
     Subclasses register themselves when they are defined; this is only needed
     for an extra name (a class that moved, for files written before the move).
     Usable as a decorator.
+
+    Parameters
+    ----------
+    cls : type
+        A subclass of :class:`Layer`.
+    name : str, optional
+        The name to register it under.
+
+    Returns
+    -------
+    type
+        ``cls``.
     """
     if not (isinstance(cls, type) and issubclass(cls, Layer)):
         raise TypeError(f"only Layer subclasses can be registered, got {cls!r}")
@@ -206,7 +218,22 @@ def register_layer(cls, name=None):
 
 
 def layer_class(name):
-    """The registered :class:`Layer` subclass called ``name``, or ``ValueError``."""
+    """The registered :class:`Layer` subclass called ``name``.
+
+    Parameters
+    ----------
+    name : str
+        ``"<module>.<qualname>"``, as in a :func:`serialize_layer` description.
+
+    Returns
+    -------
+    type
+
+    Raises
+    ------
+    ValueError
+        If no class of that name has been defined (or registered).
+    """
     cls = _REGISTRY.get(name)
     if cls is None:
         raise ValueError(f"unknown layer class {name!r}: import the module that defines it "
@@ -218,6 +245,16 @@ def serialize_layer(layer):
     """JSON-able description ``{"class": "<module>.<name>", "config": {...}}`` of a layer.
 
     ``"trainable": false`` is added for a frozen layer.
+
+    Parameters
+    ----------
+    layer : Layer
+        Any layer or container whose class defines ``get_config``.
+
+    Returns
+    -------
+    dict
+        JSON-able; :func:`deserialize_layer` rebuilds the layer from it.
     """
     if not isinstance(layer, Layer):
         raise TypeError(f"layer must be a Layer, got {type(layer).__name__}")
@@ -239,7 +276,18 @@ _LIMITS = contextvars.ContextVar("dlnotes_layer_limits", default=None)
 
 
 def config_dim(config, key):
-    """``config[key]`` checked to be a non-negative integer (for :meth:`Layer.declared_size`)."""
+    """``config[key]`` checked to be a non-negative integer (for :meth:`Layer.declared_size`).
+
+    Parameters
+    ----------
+    config : dict
+        A layer's :meth:`Layer.get_config` output, possibly from an untrusted file.
+    key : str
+
+    Returns
+    -------
+    int
+    """
     v = config.get(key)
     if isinstance(v, bool) or not isinstance(v, int) or v < 0:
         raise ValueError(f"layer config {key!r} must be a non-negative integer, got {v!r}")
@@ -255,6 +303,17 @@ def deserialize_layer(desc, *, max_parameters=None):
     (:meth:`Layer.declared_size`) may not exceed it (a forged 10^10-wide layer
     is refused, not allocated).  Also reads the first file format's container
     form ``{"class": ..., "layers": [...]}``.
+
+    Parameters
+    ----------
+    desc : dict
+        A :func:`serialize_layer` description.
+    max_parameters : int, optional
+        The most parameters the description may declare.
+
+    Returns
+    -------
+    Layer
 
     Raises
     ------
@@ -360,6 +419,11 @@ class Activation(Layer):
     """Element-wise activation layer (``"relu"``, ``"tanh"``, ``"sigmoid"``, ...).
 
     ``"softmax"`` normalises along axis 0 (examples in columns).
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`dlnotes.nn.activations.ACTIVATIONS`.
     """
 
     def __init__(self, name):
@@ -390,6 +454,12 @@ class Dropout(Layer):
     .. math::
 
         D = (U < \text{keep\_prob}),\quad A \leftarrow \frac{A \odot D}{\text{keep\_prob}}
+
+    Parameters
+    ----------
+    keep_prob : float in (0, 1]
+        Probability of keeping a unit.
+    rng, seed : reproducible masks.
     """
 
     def __init__(self, keep_prob, rng=None, seed=None):
@@ -423,7 +493,13 @@ class Dropout(Layer):
 
 
 class Sequential(Layer):
-    """A chain of layers; the ``i``-th layer's parameters are named ``"<i>.<name>"``."""
+    """A chain of layers; the ``i``-th layer's parameters are named ``"<i>.<name>"``.
+
+    Parameters
+    ----------
+    layers : list of Layer
+        Applied in order by ``forward``, in reverse by ``backward``.
+    """
 
     def __init__(self, layers):
         super().__init__()
