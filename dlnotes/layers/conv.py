@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlnotes._validation import as_rng, check_float_array, check_scalar
-from dlnotes.cnn.conv import conv_backward, conv_forward, resolve_padding
+from dlnotes.cnn.conv import MAX_SIDE, conv_backward, conv_forward, resolve_padding
 from dlnotes.cnn.pool import pool_backward, pool_forward
 from dlnotes.layers.base import Layer, config_dim
 from dlnotes.nn.initializers import initialize_weights
@@ -51,8 +51,8 @@ class Conv2D(Layer):
         super().__init__()
         n_C_prev = check_scalar(n_C_prev, "n_C_prev", low=1, integer=True)
         n_C = check_scalar(n_C, "n_C", low=1, integer=True)
-        f = check_scalar(f, "f", low=1, integer=True)
-        self.stride = check_scalar(stride, "stride", low=1, integer=True)
+        f = check_scalar(f, "f", low=1, high=MAX_SIDE, integer=True)
+        self.stride = check_scalar(stride, "stride", low=1, high=MAX_SIDE, integer=True)
         resolve_padding(pad, f, f)  # validate now, not at the first forward
         self.pad = pad
         rng = as_rng(rng, seed)
@@ -106,9 +106,9 @@ class _Pool2D(Layer):
 
     def __init__(self, f, stride=None):
         super().__init__()
-        self.f = check_scalar(f, "f", low=1, integer=True)
+        self.f = check_scalar(f, "f", low=1, high=MAX_SIDE, integer=True)
         self.stride = self.f if stride is None else check_scalar(stride, "stride", low=1,
-                                                                  integer=True)
+                                                                  high=MAX_SIDE, integer=True)
         self._cache = None
 
     def forward(self, X, training=True):
