@@ -8,7 +8,7 @@ One ``np.savez`` archive, read with ``allow_pickle=False``:
     an integer scalar: 2 (1, the first format, is still read);
 ``architecture``
     one JSON string: ``{"loss", "batch_axis", "network", "epochs_trained", "optimizer"}``,
-    ``network`` being :func:`~dlnotes.layers.base.serialize_layer`'s description;
+    ``network`` being :func:`~dlnotes.layers.serialization.serialize_layer`'s description;
 ``param/<name>``
     every parameter under its :meth:`~dlnotes.layers.base.Layer.named_parameters` name;
 ``optim/<slot>:<name>``, ``optim/t``, ``optim/epoch``
