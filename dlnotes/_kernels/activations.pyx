@@ -33,10 +33,8 @@ OpenMP thread one contiguous share of the array.
 from cython.parallel cimport prange
 
 from dlnotes._kernels._parallel cimport ELEMENTWISE_PARALLEL_MIN, n_threads_for
+from dlnotes._kernels._types cimport real
 
-ctypedef fused real:
-    float
-    double
 
 cdef extern from *:
     """

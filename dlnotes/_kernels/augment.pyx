@@ -1,4 +1,6 @@
 # cython: language_level=3
+# Compiler directives (setup.py DIRECTIVES): boundscheck=False, wraparound=False,
+# cdivision=True, initializedcheck=False, nonecheck=False (bounds checks with DLNOTES_DEBUG=1).
 """Bilinear resampling and per-channel colour maps over NHWC image batches: private kernels.
 
 One sampler serves every geometric augmentation of ``dlnotes.cnn.augment``:
@@ -26,10 +28,8 @@ from libc.math cimport floor
 from libc.string cimport memcpy
 
 from dlnotes._kernels._parallel cimport dl_omp_max_threads
+from dlnotes._kernels._types cimport real
 
-ctypedef fused real:
-    float
-    double
 
 # Border modes (the integer codes used by dlnotes.cnn.augment).
 cdef enum:

@@ -14,10 +14,8 @@ from cython.parallel cimport prange
 from libc.math cimport sqrt, sqrtf
 
 from dlnotes._kernels._parallel cimport ELEMENTWISE_PARALLEL_MIN, n_threads_for
+from dlnotes._kernels._types cimport real
 
-ctypedef fused real:
-    float
-    double
 
 
 cdef inline real _sqrt(real x) noexcept nogil:

@@ -16,10 +16,8 @@ in PyTorch.
 from cython.parallel cimport prange
 
 from dlnotes._kernels._parallel cimport dl_omp_max_threads
+from dlnotes._kernels._types cimport real
 
-ctypedef fused real:
-    float
-    double
 
 cdef extern from *:
     """

@@ -22,10 +22,8 @@ is sequential (deterministic); inputs are trusted (C-contiguous, in range).
 """
 from libc.math cimport exp, log
 from scipy.linalg.cython_blas cimport daxpy, ddot, saxpy, sdot
+from dlnotes._kernels._types cimport real
 
-ctypedef fused real:
-    float
-    double
 
 
 cdef inline double _dot(int n, real *x, real *y) noexcept nogil:

@@ -15,7 +15,8 @@ import numpy as np
 from dlnotes._validation import as_rng, check_float_array, check_scalar
 from dlnotes.cnn.conv import MAX_SIDE, conv_backward, conv_forward, resolve_padding
 from dlnotes.cnn.pool import pool_backward, pool_forward
-from dlnotes.layers.base import Layer, config_dim
+from dlnotes.layers.base import Layer
+from dlnotes.layers.serialization import config_dim
 from dlnotes.nn.initializers import initialize_weights
 
 __all__ = ["Conv2D", "MaxPool2D", "AvgPool2D", "Flatten"]

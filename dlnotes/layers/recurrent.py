@@ -17,7 +17,8 @@ import numpy as np
 
 from dlnotes import rnn as F
 from dlnotes._validation import as_rng, check_choice, check_float_array, check_scalar
-from dlnotes.layers.base import Layer, config_dim, deserialize_layer, serialize_layer
+from dlnotes.layers.base import Layer
+from dlnotes.layers.serialization import config_dim, deserialize_layer, serialize_layer
 from dlnotes.nn.activations import softmax, softmax_backward
 
 __all__ = ["Recurrent", "RNN", "GRU", "LSTM", "Bidirectional", "TimeDistributedDense"]
@@ -112,7 +113,8 @@ class Recurrent(Layer):
         return g["dx"]
 
     def get_config(self):
-        """Constructor arguments (JSON-able), for :func:`~dlnotes.layers.base.serialize_layer`."""
+        """Constructor arguments (JSON-able), for
+        :func:`~dlnotes.layers.serialization.serialize_layer`."""
         return {"n_x": self.n_x, "n_a": self.n_a, "return_sequences": self.return_sequences,
                 "dtype": self.dtype.name}
 
@@ -357,7 +359,8 @@ class TimeDistributedDense(Layer):
         self._Z = None
 
     def get_config(self):
-        """Constructor arguments (JSON-able), for :func:`~dlnotes.layers.base.serialize_layer`."""
+        """Constructor arguments (JSON-able), for
+        :func:`~dlnotes.layers.serialization.serialize_layer`."""
         return {"n_in": self.n_in, "n_out": self.n_out, "activation": self.activation,
                 "dtype": self.dtype.name}
 

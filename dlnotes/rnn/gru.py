@@ -246,20 +246,23 @@ def gru_backward(da, caches):
         dW_k = \sum_t dz_k^{\langle t \rangle} [c^{\langle t-1 \rangle}; x^{\langle t \rangle}]^T,
         \quad db_k = \sum_t \sum_{\text{batch}} dz_k^{\langle t \rangle}
 
-    :math:`da_{next}(t) = da(t) + da_{prev}(t+1)`; each step applies
-    :func:`gru_cell_backward` (for the cache's reset placement) and the
-    parameter gradients are summed over t with GEMMs after the loop.
+    Each step applies :func:`gru_cell_backward` (for the cache's reset
+    placement) to :math:`da_{next}(t)`; the parameter gradients are summed over
+    t with GEMMs after the loop.
 
     Parameters
     ----------
     da : ndarray, shape (n_a, m, T_x)
-    caches : tuple from :func:`gru_forward`
+        The cost's gradient with respect to every hidden state.
+    caches : tuple
+        What :func:`gru_forward` returned.
 
     Returns
     -------
     gradients : dict
-        ``dx (n_x, m, T_x)``, ``da0 (n_a, m)``, ``dWu, dWr, dWc (n_a, n_a+n_x)``,
-        ``dbu, dbr, dbc (n_a, 1)`` and, for ``reset="after"``, ``dbhc (n_a, 1)``.
+        ``dx`` and ``da0`` as in :func:`dlnotes.rnn.basic.rnn_backward`, the
+        weights ``dWu, dWr, dWc (n_a, n_a+n_x)``, the biases ``dbu, dbr, dbc (n_a, 1)``
+        and, for ``reset="after"``, ``dbhc (n_a, 1)``.
     """
     c = check_caches(caches, "gru", "gru_forward")
     n_a, n_x, m, T = c.n_a, c.n_x, c.m, c.T
