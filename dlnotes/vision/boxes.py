@@ -1,14 +1,24 @@
 r"""Bounding boxes for YOLO: decoding, IoU, score filtering and non-max suppression
 (notes, "YOLO").
 
-Box formats
------------
+Box formats (the course's conventions, function by function)
+------------------------------------------------------------
 * **centre** ``(b_x, b_y, b_w, b_h)``: the notes' box, midpoint plus width and height.
-* **corner** ``(x_1, y_1, x_2, y_2)``: top-left and bottom-right corners, with
-  :math:`x_1 \le x_2` and :math:`y_1 \le y_2`.  Every function here that
-  takes or returns corners uses this order (the course's ``iou`` does too;
-  the course's ``yolo_boxes_to_corners`` returns ``(y_1, x_1, y_2, x_2)``
-  because TensorFlow's NMS wants that order: pass ``order="yxyx"`` to get it).
+* **corner** boxes come in two orders, as in the course:
+
+  - ``(y_1, x_1, y_2, x_2)`` ("yxyx"): what the course's YOLO pipeline carries
+    (``yolo_boxes_to_corners`` returns it because TensorFlow's NMS wants it,
+    ``scale_boxes`` multiplies it by ``(H, W, H, W)``, ``yolo_eval`` returns it).
+    :func:`yolo_boxes_to_corners`, :func:`scale_boxes` and :func:`yolo_eval`
+    use it by default; ``order="xyxy"`` gives the other order.
+  - ``(x_1, y_1, x_2, y_2)`` ("xyxy"): what the course's ``iou`` exercise uses,
+    and :func:`iou`, :func:`box_iou`, :func:`box_area`, :func:`corners_to_centers`.
+
+  IoU and non-max suppression do not depend on the order as long as every box
+  of one call uses the same one (swapping the x and y axes of both boxes keeps
+  both areas and the intersection), so :func:`box_iou`,
+  :func:`non_max_suppression` and :func:`yolo_non_max_suppression` accept
+  either.  Every corner box must have ``min <= max`` on both axes.
 
 Threshold conventions (errata 3.4)
 ----------------------------------
@@ -43,14 +53,20 @@ __all__ = ["iou", "box_iou", "box_area", "yolo_boxes_to_corners", "corners_to_ce
            "yolo_non_max_suppression", "yolo_eval"]
 
 
-def _check_corners(b, name, dtype=None):
+ORDERS = ("yxyx", "xyxy")
+_FMT = {"xyxy": "(x1, y1, x2, y2)", "yxyx": "(y1, x1, y2, x2)", None: "(x1, y1, x2, y2) or "
+        "(y1, x1, y2, x2)"}
+
+
+def _check_corners(b, name, dtype=None, order="xyxy"):
+    """Corner boxes (..., 4) with min <= max on both axes; ``order=None``: either order."""
+    fmt = _FMT[order]
     b = check_float_array(b, name, dtype=dtype, finite=True)
     if b.ndim == 0 or b.shape[-1] != 4:
-        raise ValueError(f"{name} must have shape (..., 4) holding (x1, y1, x2, y2), got "
+        raise ValueError(f"{name} must have shape (..., 4) holding {fmt}, got "
                          f"shape {b.shape}")
     if b.size and (np.any(b[..., 2] < b[..., 0]) or np.any(b[..., 3] < b[..., 1])):
-        raise ValueError(f"{name} must be corner boxes (x1, y1, x2, y2) with x1 <= x2 and "
-                         f"y1 <= y2")
+        raise ValueError(f"{name} must be corner boxes {fmt} with x1 <= x2 and y1 <= y2")
     return b
 
 
@@ -113,10 +129,14 @@ def iou(box1, box2):
 
     Examples
     --------
-    The course's case:
+    The course's four cases (intersecting, disjoint, touching at a vertex, at an edge):
 
-    >>> iou((2, 1, 4, 3), (1, 2, 3, 4))  # doctest: +ELLIPSIS
-    0.142857142857...
+    >>> iou((2, 1, 4, 3), (1, 2, 3, 4))
+    0.14285714285714285
+    >>> iou((1, 2, 3, 4), (5, 6, 7, 8)), iou((1, 1, 2, 2), (2, 2, 3, 3))
+    (0.0, 0.0)
+    >>> iou((1, 1, 3, 3), (2, 3, 3, 4))
+    0.0
     """
     b1 = _check_corners(box1, "box1")
     b2 = _check_corners(box2, "box2", dtype=b1.dtype)
@@ -139,14 +159,16 @@ def box_iou(boxes1, boxes2):
     Parameters
     ----------
     boxes1 : ndarray, shape (N, 4)
+        Corner boxes ``(x1, y1, x2, y2)``, or ``(y1, x1, y2, x2)`` if
+        ``boxes2`` uses that order too (the IoU is the same).
     boxes2 : ndarray, shape (M, 4)
 
     Returns
     -------
     ndarray, shape (N, M), the dtype of ``boxes1``
     """
-    b1 = _check_corners(boxes1, "boxes1")
-    b2 = _check_corners(boxes2, "boxes2", dtype=b1.dtype)
+    b1 = _check_corners(boxes1, "boxes1", order=None)
+    b2 = _check_corners(boxes2, "boxes2", dtype=b1.dtype, order=None)
     if b1.ndim != 2:
         raise ValueError(f"boxes1 must have shape (N, 4), got {b1.shape}")
     if b2.ndim != 2:
@@ -154,13 +176,16 @@ def box_iou(boxes1, boxes2):
     return _pairwise_iou(b1, b2)
 
 
-def yolo_boxes_to_corners(box_xy, box_wh, order="xyxy"):
-    r"""Centre boxes to corner boxes.
+def yolo_boxes_to_corners(box_xy, box_wh, order="yxyx"):
+    r"""Centre boxes to corner boxes, in the course's order ``(y_min, x_min, y_max, x_max)``.
 
     .. math::
 
         x_1 = b_x - b_w/2,\quad y_1 = b_y - b_h/2,\quad
         x_2 = b_x + b_w/2,\quad y_2 = b_y + b_h/2
+
+    returned as :math:`(y_1, x_1, y_2, x_2)`, like the course's
+    ``yolo_boxes_to_corners`` (TensorFlow's NMS wants that order).
 
     Parameters
     ----------
@@ -168,16 +193,24 @@ def yolo_boxes_to_corners(box_xy, box_wh, order="xyxy"):
         Midpoints :math:`(b_x, b_y)`.
     box_wh : ndarray, shape (..., 2)
         Widths and heights :math:`(b_w, b_h)`, non-negative.
-    order : {"xyxy", "yxyx"}
-        ``"yxyx"`` returns the course's (TensorFlow) order ``(y1, x1, y2, x2)``.
+    order : {"yxyx", "xyxy"}
+        ``"yxyx"`` (default, the course): ``(y1, x1, y2, x2)``; ``"xyxy"``:
+        ``(x1, y1, x2, y2)``, the order of :func:`iou`.
 
     Returns
     -------
     ndarray, shape (..., 4)
+
+    Examples
+    --------
+    >>> yolo_boxes_to_corners(np.array([0.5, 0.4]), np.array([0.2, 0.6]))
+    array([0.1, 0.4, 0.7, 0.6])
+    >>> yolo_boxes_to_corners(np.array([0.5, 0.4]), np.array([0.2, 0.6]), order="xyxy")
+    array([0.4, 0.1, 0.6, 0.7])
     """
     xy = check_float_array(box_xy, "box_xy", finite=True)
     wh = check_float_array(box_wh, "box_wh", dtype=xy.dtype, finite=True)
-    check_choice(order, "order", ("xyxy", "yxyx"))
+    check_choice(order, "order", ORDERS)
     if xy.ndim == 0 or xy.shape[-1] != 2:
         raise ValueError(f"box_xy must have shape (..., 2), got {xy.shape}")
     if wh.shape != xy.shape:
@@ -191,48 +224,70 @@ def yolo_boxes_to_corners(box_xy, box_wh, order="xyxy"):
     return np.concatenate([lo[..., ::-1], hi[..., ::-1]], axis=-1)
 
 
-def corners_to_centers(boxes):
-    r"""Corner boxes ``(x1, y1, x2, y2)`` to centre boxes ``(b_x, b_y, b_w, b_h)``.
+def corners_to_centers(boxes, order="xyxy"):
+    r"""Corner boxes to centre boxes ``(b_x, b_y, b_w, b_h)``.
 
     .. math::
 
         b_x = \frac{x_1 + x_2}{2},\quad b_y = \frac{y_1 + y_2}{2},\quad
         b_w = x_2 - x_1,\quad b_h = y_2 - y_1
 
-    Inverse of :func:`yolo_boxes_to_corners` (with ``order="xyxy"``).
+    Inverse of :func:`yolo_boxes_to_corners` with the same ``order``.
+
+    Parameters
+    ----------
+    boxes : ndarray, shape (..., 4)
+    order : {"xyxy", "yxyx"}
+        The order of ``boxes`` (default ``(x1, y1, x2, y2)``).
 
     Returns
     -------
     box_xy, box_wh : ndarray, shape (..., 2) each
     """
-    b = _check_corners(boxes, "boxes")
+    check_choice(order, "order", ORDERS)
+    b = _check_corners(boxes, "boxes", order=order)
+    if order == "yxyx":
+        b = b[..., [1, 0, 3, 2]]
     return (b[..., 0:2] + b[..., 2:4]) / 2, b[..., 2:4] - b[..., 0:2]
 
 
-def scale_boxes(boxes, image_shape):
+def scale_boxes(boxes, image_shape, order="yxyx"):
     r"""Scale boxes in relative coordinates ([0, 1]) to pixel coordinates.
+
+    The course's ``scale_boxes``: boxes ``(y1, x1, y2, x2)`` times
+    ``(H, W, H, W)``:
 
     .. math::
 
-        (x_1, y_1, x_2, y_2) \mapsto (W x_1, H y_1, W x_2, H y_2)
+        (y_1, x_1, y_2, x_2) \mapsto (H y_1, W x_1, H y_2, W x_2)
 
     Parameters
     ----------
     boxes : ndarray, shape (..., 4)
-        Corner boxes ``(x1, y1, x2, y2)``.
+        Corner boxes in ``order``.
     image_shape : (height, width)
-        Positive numbers.
+        Positive numbers (the course's default image is ``(720., 1280.)``).
+    order : {"yxyx", "xyxy"}
+        ``"yxyx"`` (default, the course) or ``"xyxy"``, which multiplies by
+        ``(W, H, W, H)``.
 
     Returns
     -------
     ndarray, shape (..., 4)
+
+    Examples
+    --------
+    >>> scale_boxes(np.array([0.1, 0.2, 0.5, 0.6]), (720., 1280.))
+    array([ 72., 256., 360., 768.])
     """
-    b = _check_corners(boxes, "boxes")
-    if not isinstance(image_shape, (tuple, list)) or len(image_shape) != 2:
+    check_choice(order, "order", ORDERS)
+    b = _check_corners(boxes, "boxes", order=order)
+    if not isinstance(image_shape, (tuple, list, np.ndarray)) or len(image_shape) != 2:
         raise ValueError(f"image_shape must be (height, width), got {image_shape!r}")
     h = check_scalar(image_shape[0], "image_shape[0] (height)", low=0, low_inclusive=False)
     w = check_scalar(image_shape[1], "image_shape[1] (width)", low=0, low_inclusive=False)
-    return b * np.array([w, h, w, h], dtype=b.dtype)
+    dims = [h, w, h, w] if order == "yxyx" else [w, h, w, h]
+    return b * np.array(dims, dtype=b.dtype)
 
 
 def _sigmoid(x):
@@ -350,8 +405,8 @@ def assign_anchor(box_xy, box_wh, anchors, grid_shape):
     return np.stack([cy, cx], axis=1), k
 
 
-def yolo_filter_boxes(box_confidence, boxes, box_class_probs, threshold=0.6):
-    r"""Keep the boxes whose best class score reaches the threshold.
+def yolo_filter_boxes(boxes, box_confidence, box_class_probs, threshold=0.6):
+    r"""Keep the boxes whose best class score reaches the threshold (the course's signature).
 
     .. math::
 
@@ -361,10 +416,11 @@ def yolo_filter_boxes(box_confidence, boxes, box_class_probs, threshold=0.6):
 
     Parameters
     ----------
-    box_confidence : ndarray, shape (..., 1)
-        :math:`p_c` per box (e.g. ``(19, 19, 5, 1)``).
     boxes : ndarray, shape (..., 4)
-        Boxes, any 4-number format (returned unchanged for the kept ones).
+        Boxes in any 4-number format (the course: ``(y1, x1, y2, x2)`` from
+        :func:`yolo_boxes_to_corners`), returned unchanged for the kept ones.
+    box_confidence : ndarray, shape (..., 1)
+        :math:`p_c` per box (the course: ``(19, 19, 5, 1)``).
     box_class_probs : ndarray, shape (..., K)
     threshold : float
         Keep when the score is ``>= threshold`` (the course's convention).
@@ -374,12 +430,17 @@ def yolo_filter_boxes(box_confidence, boxes, box_class_probs, threshold=0.6):
     scores : ndarray, shape (n_kept,)
     boxes : ndarray, shape (n_kept, 4)
     classes : ndarray of int64, shape (n_kept,)
-        In the order of a C-order flattening of the leading axes.
+        In the order of a C-order flattening of the leading axes (the order of
+        the course's ``tf.boolean_mask``).
     """
-    conf = check_float_array(box_confidence, "box_confidence", finite=True)
-    b = check_float_array(boxes, "boxes", dtype=conf.dtype, finite=True)
-    p = check_float_array(box_class_probs, "box_class_probs", dtype=conf.dtype, finite=True)
+    b = check_float_array(boxes, "boxes", finite=True)
+    conf = check_float_array(box_confidence, "box_confidence", dtype=b.dtype, finite=True)
+    p = check_float_array(box_class_probs, "box_class_probs", dtype=b.dtype, finite=True)
     threshold = check_scalar(threshold, "threshold")
+    if b.ndim and conf.ndim and b.shape[-1] == 1 and conf.shape[-1] == 4:
+        raise ValueError("boxes must have shape (..., 4) and box_confidence (..., 1), got "
+                         f"{b.shape} and {conf.shape}: the course's order is "
+                         "yolo_filter_boxes(boxes, box_confidence, box_class_probs, threshold)")
     if conf.ndim == 0 or conf.shape[-1] != 1:
         raise ValueError(f"box_confidence must have shape (..., 1), got {conf.shape}")
     lead = conf.shape[:-1]
@@ -426,7 +487,8 @@ def non_max_suppression(boxes, scores, iou_threshold=0.5, max_boxes=10, suppress
     Parameters
     ----------
     boxes : ndarray, shape (N, 4)
-        Corner boxes ``(x1, y1, x2, y2)``.
+        Corner boxes ``(x1, y1, x2, y2)`` or ``(y1, x1, y2, x2)`` (the result
+        does not depend on the order).
     scores : ndarray, shape (N,)
     iou_threshold : float in [0, 1]
     max_boxes : int >= 0
@@ -438,7 +500,7 @@ def non_max_suppression(boxes, scores, iou_threshold=0.5, max_boxes=10, suppress
     keep : ndarray of int64, shape (n_kept,)
         Indices into ``boxes``, by decreasing score.
     """
-    b = _check_corners(boxes, "boxes")
+    b = _check_corners(boxes, "boxes", order=None)
     s = check_float_array(scores, "scores", ndim=1, dtype=b.dtype, finite=True)
     if b.ndim != 2:
         raise ValueError(f"boxes must have shape (N, 4), got {b.shape}")
@@ -452,27 +514,35 @@ def non_max_suppression(boxes, scores, iou_threshold=0.5, max_boxes=10, suppress
 
 
 def yolo_non_max_suppression(scores, boxes, classes, max_boxes=10, iou_threshold=0.5,
-                             suppress_equal=True):
-    r"""Per-class non-max suppression, then the ``max_boxes`` best overall.
+                             per_class=False, suppress_equal=True):
+    r"""The course's ``yolo_non_max_suppression``: NMS, then the ``max_boxes`` best.
 
-    Runs :func:`non_max_suppression` separately on the boxes of each class (a
-    box never suppresses a box of another class), merges the survivors and
-    keeps the ``max_boxes`` highest scores.
+    With ``per_class=False`` (default, the course: one
+    ``tf.image.non_max_suppression`` over all boxes) a box may suppress a box of
+    another class.  With ``per_class=True`` (the lecture's advice, "carry out
+    NMS independently for each class"; ``torchvision.ops.batched_nms``) a box
+    only suppresses boxes of its own class; the survivors of every class are
+    merged and the ``max_boxes`` highest scores kept.
 
     .. math::
 
         \text{kept} = \operatorname{top}_{\text{max\_boxes}}
             \bigcup_{k} \mathrm{NMS}\big(\{\, i : \hat k_i = k \,\}\big)
+            \quad(\text{per\_class}),\qquad
+        \operatorname{top}_{\text{max\_boxes}} \mathrm{NMS}(\text{all})\quad(\text{otherwise})
 
     Parameters
     ----------
     scores : ndarray, shape (N,)
     boxes : ndarray, shape (N, 4)
-        Corner boxes ``(x1, y1, x2, y2)``.
+        Corner boxes, ``(y1, x1, y2, x2)`` (the course) or ``(x1, y1, x2, y2)``:
+        the result does not depend on the order.
     classes : ndarray of int, shape (N,)
     max_boxes : int
     iou_threshold : float
+    per_class : bool
     suppress_equal : bool
+        As in :func:`non_max_suppression`.
 
     Returns
     -------
@@ -481,7 +551,7 @@ def yolo_non_max_suppression(scores, boxes, classes, max_boxes=10, iou_threshold
     boxes : ndarray, shape (n_kept, 4)
     classes : ndarray of int64, shape (n_kept,)
     """
-    b = _check_corners(boxes, "boxes")
+    b = _check_corners(boxes, "boxes", order=None)
     s = check_float_array(scores, "scores", ndim=1, dtype=b.dtype, finite=True)
     c = np.asarray(classes)
     if c.dtype.kind not in "iu":
@@ -491,43 +561,59 @@ def yolo_non_max_suppression(scores, boxes, classes, max_boxes=10, iou_threshold
                          f"{s.shape}, {b.shape}, {c.shape}")
     iou_threshold = check_scalar(iou_threshold, "iou_threshold", low=0, high=1)
     max_boxes = check_scalar(max_boxes, "max_boxes", low=0, integer=True)
-    kept = []
-    for k in np.unique(c):
-        idx = np.flatnonzero(c == k)
-        kept.append(idx[_nms(b[idx], s[idx], iou_threshold, max_boxes, bool(suppress_equal))])
-    kept = np.concatenate(kept) if kept else np.zeros(0, np.int64)
-    kept = kept[np.argsort(-s[kept], kind="stable")][:max_boxes]
+    for flag in ("per_class", "suppress_equal"):
+        if not isinstance(locals()[flag], (bool, np.bool_)):
+            raise TypeError(f"{flag} must be a bool, got {locals()[flag]!r}")
+    if per_class:
+        kept = []
+        for k in np.unique(c):
+            idx = np.flatnonzero(c == k)
+            kept.append(idx[_nms(b[idx], s[idx], iou_threshold, max_boxes,
+                                 bool(suppress_equal))])
+        kept = np.concatenate(kept) if kept else np.zeros(0, np.int64)
+        kept = kept[np.argsort(-s[kept], kind="stable")][:max_boxes]
+    else:
+        kept = _nms(b, s, iou_threshold, max_boxes, bool(suppress_equal))
     return s[kept], b[kept], c[kept].astype(np.int64)
 
 
-def yolo_eval(box_xy, box_wh, box_confidence, box_class_probs, image_shape=(720.0, 1280.0),
-              max_boxes=10, score_threshold=0.6, iou_threshold=0.5):
-    r"""The course's ``yolo_eval``: corners, score filter, scale, per-class NMS.
+def yolo_eval(yolo_outputs, image_shape=(720.0, 1280.0), max_boxes=10, score_threshold=0.6,
+              iou_threshold=0.5, per_class=False):
+    r"""The course's ``yolo_eval``: corners, score filter, scale, non-max suppression.
 
     .. math::
 
-        (b_x, b_y, b_w, b_h) \mapsto (x_1, y_1, x_2, y_2),\quad
+        (b_x, b_y, b_w, b_h) \mapsto (y_1, x_1, y_2, x_2),\quad
         \text{keep} \iff p_c c_{\hat k} \ge \text{score\_threshold},\quad
-        \text{then NMS per class with } \mathrm{IoU} \ge \text{iou\_threshold}
+        \text{then NMS with } \mathrm{IoU} \ge \text{iou\_threshold}
 
     Parameters
     ----------
-    box_xy, box_wh : ndarray, shape (..., 2)
-        Relative midpoints and sizes (e.g. from :func:`yolo_decode`).
-    box_confidence : ndarray, shape (..., 1)
-    box_class_probs : ndarray, shape (..., K)
+    yolo_outputs : tuple (box_xy, box_wh, box_confidence, box_class_probs)
+        The course's order.  ``box_xy``, ``box_wh``: ``(..., 2)`` relative
+        midpoints and sizes (e.g. from :func:`yolo_decode`);
+        ``box_confidence``: ``(..., 1)``; ``box_class_probs``: ``(..., K)``.
     image_shape : (height, width)
     max_boxes : int
     score_threshold, iou_threshold : float
+    per_class : bool
+        ``False`` (the course): one NMS over all boxes; ``True``: per class
+        (see :func:`yolo_non_max_suppression`).
 
     Returns
     -------
     scores : ndarray, shape (n,)
     boxes : ndarray, shape (n, 4)
-        Corner boxes ``(x1, y1, x2, y2)`` in pixels.
+        Corner boxes ``(y1, x1, y2, x2)`` in pixels, as in the course.
     classes : ndarray of int64, shape (n,)
     """
-    corners = yolo_boxes_to_corners(box_xy, box_wh)
-    s, b, c = yolo_filter_boxes(box_confidence, corners, box_class_probs, score_threshold)
+    if not isinstance(yolo_outputs, (tuple, list)) or len(yolo_outputs) != 4:
+        raise TypeError("yolo_outputs must be a tuple (box_xy, box_wh, box_confidence, "
+                        "box_class_probs)")
+    box_xy, box_wh, box_confidence, box_class_probs = yolo_outputs
+    boxes = yolo_boxes_to_corners(box_xy, box_wh)
+    s, b, c = yolo_filter_boxes(boxes, box_confidence, box_class_probs, score_threshold)
     b = scale_boxes(b, image_shape)
-    return yolo_non_max_suppression(s, b, c, max_boxes=max_boxes, iou_threshold=iou_threshold)
+    return yolo_non_max_suppression(s, b, c, max_boxes=max_boxes, iou_threshold=iou_threshold,
+                                    per_class=per_class)
+
