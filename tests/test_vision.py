@@ -99,6 +99,48 @@ def test_iou_edge_cases(rng):
         bx.iou(np.ones((2, 4)), (0, 0, 1, 1))
 
 
+def test_iou_scale_safe_issue10():
+    # issue 10, defect 10: float32 from about 1e19 overflowed the areas (IoU 0.0, not 1/7)
+    b1 = np.array([0, 0, 2, 2], np.float32) * np.float32(1e20)
+    b2 = np.array([1, 1, 3, 3], np.float32) * np.float32(1e20)
+    assert bx.iou(b1, b2) == pytest.approx(1 / 7, rel=1e-6)
+    assert bx.box_iou(b1[None], b2[None]).dtype == np.float32
+    assert bx.box_iou(b1[None], b2[None])[0, 0] == pytest.approx(1 / 7, rel=1e-6)
+    # the largest float32 boxes, and float64 where even x2 - x1 overflows
+    big = np.float32(1.7e38)
+    assert bx.iou(np.array([-big, -big, big, big]), np.array([0, 0, big, big])) == \
+        pytest.approx(0.25, rel=1e-7)
+    big = 1.7e308
+    assert bx.iou((-big, -big, big, big), (0, 0, big, big)) == pytest.approx(0.25, rel=1e-15)
+    assert bx.iou(np.array([0, 0, 2, 2]) * 1e300, np.array([1, 1, 3, 3]) * 1e300) == \
+        pytest.approx(1 / 7, rel=1e-15)
+    # tiny float32 boxes: their areas underflowed float32 to 0
+    t = np.float32(1e-30)
+    assert bx.iou(np.array([0, 0, 2, 2], np.float32) * t,
+                  np.array([1, 1, 3, 3], np.float32) * t) == pytest.approx(1 / 7, rel=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_box_iou_exactly_scale_invariant(rng, dtype):
+    b1 = rng.uniform(0, 10, (30, 4)).astype(dtype)
+    b1[:, 2:] += b1[:, :2]
+    b2 = b1[rng.permutation(30)] + dtype(0.5)
+    ref = bx.box_iou(b1, b2)
+    exps = (-100, 60, 100) if dtype == np.float32 else (-900, 600, 1000)
+    for k in exps:     # a power of two scales exactly: the IoU must be bit-identical
+        np.testing.assert_array_equal(bx.box_iou(np.ldexp(b1, k), np.ldexp(b2, k)), ref)
+
+
+def test_nms_scale_safe_issue10():
+    # NMS kept overlapping huge boxes because their IoU came out 0
+    b = np.array([[0, 0, 2, 2], [0.1, 0, 2, 2], [5, 5, 6, 6]], np.float32) * np.float32(1e20)
+    s = np.array([0.9, 0.8, 0.7], np.float32)
+    np.testing.assert_array_equal(bx.non_max_suppression(b, s), [0, 2])
+    np.testing.assert_array_equal(bx.non_max_suppression(b.astype(float) * 1e287, s), [0, 2])
+    ss, _, _ = bx.yolo_non_max_suppression(s, b, np.array([1, 1, 1]), per_class=True)
+    np.testing.assert_allclose(ss, [0.9, 0.7])
+
+
 # ------------------------------------------------------------------ 3.4 NMS and filtering
 def test_filter_boxes_threshold_is_inclusive():
     conf = np.array([[0.5], [1.0], [0.9]])

@@ -89,19 +89,50 @@ def box_area(boxes):
     return (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])
 
 
+#: float64 boxes beyond this magnitude are divided by a power of two first, so that a
+#: difference x2 - x1 cannot overflow (issue 10).
+_BIG = 2.0 ** 1000
+
+
+def _scale_safe(*boxes):
+    """Rescale float64 box arrays by one common power of two when they are huge.
+
+    IoU is invariant under a common scaling of all coordinates, and a power of
+    two scales exactly (no rounding), so the result is the IoU of the given
+    boxes.  float32 boxes need nothing: their differences cannot overflow in
+    float64, where the IoU is computed.
+    """
+    if boxes[0].dtype != np.float64:
+        return boxes
+    m = max((float(np.max(np.abs(b))) for b in boxes if b.size), default=0.0)
+    if m <= _BIG:
+        return boxes
+    e = int(np.frexp(m)[1])
+    return tuple(np.ldexp(b, -e) for b in boxes)
+
+
 def _pairwise_iou(b1, b2):
-    """Trusting kernel: b1 (N,4), b2 (M,4) corner boxes -> (N, M)."""
-    ix1 = np.maximum(b1[:, None, 0], b2[None, :, 0])
-    iy1 = np.maximum(b1[:, None, 1], b2[None, :, 1])
-    ix2 = np.minimum(b1[:, None, 2], b2[None, :, 2])
-    iy2 = np.minimum(b1[:, None, 3], b2[None, :, 3])
-    inter = np.maximum(ix2 - ix1, 0) * np.maximum(iy2 - iy1, 0)
-    a1 = (b1[:, 2] - b1[:, 0]) * (b1[:, 3] - b1[:, 1])
-    a2 = (b2[:, 2] - b2[:, 0]) * (b2[:, 3] - b2[:, 1])
-    union = a1[:, None] + a2[None, :] - inter
-    out = np.zeros_like(inter)
-    np.divide(inter, union, out=out, where=union > 0)
-    return out
+    """Trusting: b1 (N,4), b2 (M,4) corner boxes already through _scale_safe -> (N, M).
+
+    Scale-safe (issue 10): in float64, and each overlapping pair's lengths are
+    divided by the pair's larger width and height before any product, so no
+    area can overflow or underflow.  Returned in the input dtype.
+    """
+    dtype = b1.dtype
+    b1 = b1.astype(np.float64, copy=False)
+    b2 = b2.astype(np.float64, copy=False)
+    iw = np.minimum(b1[:, None, 2], b2[None, :, 2]) - np.maximum(b1[:, None, 0], b2[None, :, 0])
+    ih = np.minimum(b1[:, None, 3], b2[None, :, 3]) - np.maximum(b1[:, None, 1], b2[None, :, 1])
+    w1, h1 = (b1[:, 2] - b1[:, 0])[:, None], (b1[:, 3] - b1[:, 1])[:, None]
+    w2, h2 = (b2[:, 2] - b2[:, 0])[None, :], (b2[:, 3] - b2[:, 1])[None, :]
+    i, j = np.nonzero((iw > 0) & (ih > 0))
+    iw, ih = iw[i, j], ih[i, j]
+    w1, h1, w2, h2 = w1[i, 0], h1[i, 0], w2[0, j], h2[0, j]
+    sx, sy = np.maximum(w1, w2), np.maximum(h1, h2)
+    inter = (iw / sx) * (ih / sy)
+    out = np.zeros((b1.shape[0], b2.shape[0]))
+    out[i, j] = inter / ((w1 / sx) * (h1 / sy) + (w2 / sx) * (h2 / sy) - inter)
+    return out.astype(dtype, copy=False)
 
 
 def iou(box1, box2):
@@ -117,6 +148,12 @@ def iou(box1, box2):
     Both :math:`\max(0,\cdot)` clamps are needed: for diagonally separated
     boxes both overlaps are negative and their product would be positive.
     Two boxes of zero area (so a zero union) have IoU 0 by convention.
+
+    Scale-safe: the arithmetic is done in float64, the lengths of an
+    overlapping pair are divided by the pair's larger width and height before
+    any product (IoU is invariant under scaling each axis), and float64 boxes
+    beyond :math:`2^{1000}` are first divided by a common power of two (exact),
+    so huge or tiny finite coordinates give the right IoU, not 0 or NaN.
 
     Parameters
     ----------
@@ -144,7 +181,8 @@ def iou(box1, box2):
         raise ValueError(f"box1 must have shape (4,), got {b1.shape}; use box_iou for arrays")
     if b2.shape != (4,):
         raise ValueError(f"box2 must have shape (4,), got {b2.shape}; use box_iou for arrays")
-    return float(_pairwise_iou(b1[None, :], b2[None, :])[0, 0])
+    b1, b2 = _scale_safe(b1[None, :], b2[None, :])
+    return float(_pairwise_iou(b1, b2)[0, 0])
 
 
 def box_iou(boxes1, boxes2):
@@ -173,7 +211,7 @@ def box_iou(boxes1, boxes2):
         raise ValueError(f"boxes1 must have shape (N, 4), got {b1.shape}")
     if b2.ndim != 2:
         raise ValueError(f"boxes2 must have shape (M, 4), got {b2.shape}")
-    return _pairwise_iou(b1, b2)
+    return _pairwise_iou(*_scale_safe(b1, b2))
 
 
 def yolo_boxes_to_corners(box_xy, box_wh, order="yxyx"):
@@ -510,7 +548,7 @@ def non_max_suppression(boxes, scores, iou_threshold=0.5, max_boxes=10, suppress
     max_boxes = check_scalar(max_boxes, "max_boxes", low=0, integer=True)
     if not isinstance(suppress_equal, (bool, np.bool_)):
         raise TypeError(f"suppress_equal must be a bool, got {suppress_equal!r}")
-    return _nms(b, s, iou_threshold, max_boxes, bool(suppress_equal))
+    return _nms(_scale_safe(b)[0], s, iou_threshold, max_boxes, bool(suppress_equal))
 
 
 def yolo_non_max_suppression(scores, boxes, classes, max_boxes=10, iou_threshold=0.5,
@@ -564,16 +602,17 @@ def yolo_non_max_suppression(scores, boxes, classes, max_boxes=10, iou_threshold
     for flag in ("per_class", "suppress_equal"):
         if not isinstance(locals()[flag], (bool, np.bool_)):
             raise TypeError(f"{flag} must be a bool, got {locals()[flag]!r}")
+    bs = _scale_safe(b)[0]
     if per_class:
         kept = []
         for k in np.unique(c):
             idx = np.flatnonzero(c == k)
-            kept.append(idx[_nms(b[idx], s[idx], iou_threshold, max_boxes,
+            kept.append(idx[_nms(bs[idx], s[idx], iou_threshold, max_boxes,
                                  bool(suppress_equal))])
         kept = np.concatenate(kept) if kept else np.zeros(0, np.int64)
         kept = kept[np.argsort(-s[kept], kind="stable")][:max_boxes]
     else:
-        kept = _nms(b, s, iou_threshold, max_boxes, bool(suppress_equal))
+        kept = _nms(bs, s, iou_threshold, max_boxes, bool(suppress_equal))
     return s[kept], b[kept], c[kept].astype(np.int64)
 
 
