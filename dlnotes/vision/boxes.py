@@ -547,9 +547,9 @@ def batched_non_max_suppression(boxes, scores, classes, iou_threshold=0.5, max_b
 
     .. math::
 
-        k = rg\max_{i \in R} s_i,\qquad
-        R \leftarrow \{\, j \in R \setminus \{k\} : c_j 
-e c_k \ \lor                      \mathrm{IoU}(B_k, B_j) < 	au \,\}
+        k = \arg\max_{i \in R} s_i,\qquad
+        R \leftarrow \{\, j \in R \setminus \{k\} : c_j \ne c_k \ \lor
+                      \ \mathrm{IoU}(B_k, B_j) < \tau \,\}
 
     Parameters
     ----------
