@@ -35,13 +35,16 @@ def _boxes(rng, n, dtype):
 
 
 def _torch_iou(torch, t1, t2):
+    """torchvision.ops.box_iou's formula in torch ops (0 for a zero union, where torchvision
+    gives NaN).  Also the tests' PyTorch oracle (tests/ops_vision.py)."""
     lt = torch.max(t1[:, None, :2], t2[None, :, :2])
     rb = torch.min(t1[:, None, 2:], t2[None, :, 2:])
     wh = (rb - lt).clamp(min=0)
     inter = wh[..., 0] * wh[..., 1]
     a1 = (t1[:, 2] - t1[:, 0]) * (t1[:, 3] - t1[:, 1])
     a2 = (t2[:, 2] - t2[:, 0]) * (t2[:, 3] - t2[:, 1])
-    return inter / (a1[:, None] + a2[None, :] - inter)
+    union = a1[:, None] + a2[None, :] - inter
+    return torch.where(union > 0, inter / union, torch.zeros_like(union))
 
 
 def _np_iou(b1, b2):
