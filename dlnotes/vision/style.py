@@ -403,8 +403,8 @@ class FeatureExtractor:
     image; ``taps`` names the layer outputs returned as features.  A VGG is one
     branch with taps after its ReLUs; :func:`random_multiscale_features` is
     several one-layer branches.  The backward pass runs every branch's layers
-    backwards (:meth:`Conv2D.backward <dlnotes.layers.Conv2D.backward>`, that is
-    the compiled :func:`dlnotes.cnn.conv.conv_backward`), adds each tap's
+    backwards (``Conv2D.backward``, that is the compiled
+    :func:`dlnotes.cnn.conv.conv_backward`), adds each tap's
     upstream gradient where the tap is, and sums the branches' input gradients:
 
     .. math::
