@@ -1,5 +1,5 @@
 """dlnotes: the math of a deep-learning course's notes, executable and compiled."""
-__version__ = "0.1.0"
+from dlnotes._version import __version__  # noqa: E402
 
 from dlnotes._config import show_config  # noqa: E402
 

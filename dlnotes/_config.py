@@ -49,12 +49,12 @@ def _blas_info():
 
 def config_dict():
     """Return the facts printed by :func:`show_config` as a dict."""
-    import dlnotes
     from dlnotes._kernels import _info
+    from dlnotes._version import __version__
 
     np.zeros(1) @ np.zeros(1)  # make sure NumPy's BLAS is loaded for threadpoolctl
     return {
-        "dlnotes": dlnotes.__version__,
+        "dlnotes": __version__,
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "numpy": np.__version__,

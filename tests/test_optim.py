@@ -539,3 +539,80 @@ def test_noncontiguous_and_empty_parameters_update_in_place(rng):
     e = {"W": np.zeros((0, 3))}
     Momentum(0.1).step(e, {"W": np.zeros((0, 3))})
     assert e["W"].shape == (0, 3)
+
+
+# ----------------------------------------------------------------------------------------
+# issue 10 regressions: layouts, dtypes and counters at the optimizer boundary
+@pytest.mark.parametrize("make", [lambda: SGD(0.1), lambda: Momentum(0.1),
+                                  lambda: RMSprop(0.01), lambda: Adam(0.01)])
+@pytest.mark.parametrize("layout", ["F", "T", "neg"])
+def test_step_keeps_state_for_any_parameter_layout(make, layout, rng):
+    """Momentum/RMSprop/Adam kept their state in a Fortran-ordered copy (issue 10, defect 2):
+    a Fortran, transposed or reversed parameter must follow the C-ordered trajectory."""
+    W0 = rng.standard_normal((3, 4))
+    grads = [rng.standard_normal((3, 4)) for _ in range(4)]
+    ref, opt_ref = W0.copy(), make()
+    if layout == "F":
+        p = np.asfortranarray(W0)
+    elif layout == "T":
+        p = np.ascontiguousarray(W0.T).T
+    else:
+        p = np.ascontiguousarray(W0[::-1])[::-1]
+    assert not p.flags.c_contiguous
+    opt = make()
+    for g in grads:
+        opt_ref.step({"W": ref}, {"W": g})
+        opt.step({"W": p}, {"W": np.asfortranarray(g)})
+    np.testing.assert_allclose(p, ref, rtol=1e-14, atol=1e-15)
+    for st in opt.state.values():
+        assert all(a.flags.c_contiguous for a in st.values())
+
+
+def test_momentum_fortran_reproducer_from_the_issue():
+    p = np.asfortranarray(np.ones((3, 4)))
+    o = Momentum(0.1)
+    for _ in range(3):
+        o.step({"W": p}, {"W": np.ones((3, 4))})
+    assert p[0, 0] == pytest.approx(0.9439)
+
+
+def test_step_refuses_complex_float16_readonly_and_object():
+    """Complex gradients lost their imaginary part; float16 / read-only parameters reached
+    Cython's 'No matching signature found' (issue 10, defects 3 and 4)."""
+    p = np.ones(2)
+    with pytest.raises(TypeError, match=r"gradient of 'W' must be a real float array.*complex"):
+        SGD(1.0).step({"W": p}, {"W": np.array([1 + 5j, 1])})
+    with pytest.raises(TypeError, match=r"gradient of 'W'.*object"):
+        SGD(1.0).step({"W": p}, {"W": np.array([1, None], dtype=object)})
+    np.testing.assert_array_equal(p, 1.0)
+    with pytest.raises(TypeError, match=r"params\['W'\] must be a float32 or float64.*float16"):
+        Adam().step({"W": np.ones(2, np.float16)}, {"W": np.ones(2)})
+    ro = np.ones(2)
+    ro.flags.writeable = False
+    for opt in (SGD(1.0), Momentum(), RMSprop(), Adam()):
+        with pytest.raises(ValueError, match=r"params\['W'\] is read-only"):
+            opt.step({"W": ro}, {"W": np.ones(2)})
+        assert opt.t == 0
+    np.testing.assert_array_equal(ro, 1.0)
+
+
+def test_adam_bias_correction_survives_huge_step_counters():
+    """``t = 10**400`` raised OverflowError in beta**t (issue 10, defect 12): beta**t is 0 there."""
+    g = np.array([0.5, -2.0])
+    p = np.zeros(2)
+    opt = Adam(0.1)
+    opt.t = 10**400
+    opt.step({"W": p}, {"W": g})
+    v, s = 0.1 * g, 0.001 * g**2           # bias corrections are exactly 1
+    np.testing.assert_allclose(p, -0.1 * v / (np.sqrt(s) + 1e-8), rtol=1e-12)
+    params = {"W": np.zeros(2)}
+    v0, s0 = initialize_adam(params)
+    out = update_parameters_with_adam(params, {"dW": g}, v0, s0, 10**400, learning_rate=0.1)[0]
+    np.testing.assert_allclose(out["W"], p, rtol=1e-12)
+
+
+def test_load_state_dict_gives_c_ordered_state(rng):
+    opt = Momentum(0.1)
+    opt.load_state_dict({"t": np.array(2), "epoch": np.array(1),
+                         "v:W": np.asfortranarray(rng.standard_normal((3, 4)))})
+    assert opt.state["W"]["v"].flags.c_contiguous

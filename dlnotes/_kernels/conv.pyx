@@ -1,4 +1,6 @@
 # cython: language_level=3
+# Compiler directives (setup.py DIRECTIVES): boundscheck=False, wraparound=False,
+# cdivision=True, initializedcheck=False, nonecheck=False (bounds checks with DLNOTES_DEBUG=1).
 """2-D convolution (cross-correlation) over NHWC images: private kernels.
 
 Layouts (the notes'): ``A (m, H, W, C)``, filters ``W (f_h, f_w, C, F)``

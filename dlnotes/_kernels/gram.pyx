@@ -1,4 +1,6 @@
 # cython: language_level=3
+# Compiler directives (setup.py DIRECTIVES): boundscheck=False, wraparound=False,
+# cdivision=True, initializedcheck=False, nonecheck=False (bounds checks with DLNOTES_DEBUG=1).
 """Gram matrices by one BLAS call (private kernels for dlnotes.vision.style).
 
 The Gram matrix is GEMM-bound: :math:`2 n_C^2 N` flops on :math:`n_C N`

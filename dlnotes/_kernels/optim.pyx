@@ -1,4 +1,6 @@
 # cython: language_level=3
+# Compiler directives (setup.py DIRECTIVES): boundscheck=False, wraparound=False,
+# cdivision=True, initializedcheck=False, nonecheck=False (bounds checks with DLNOTES_DEBUG=1).
 # distutils: extra_compile_args = -fno-math-errno
 """Fused in-place update rules of the optimisers (private kernels).
 

@@ -1,4 +1,6 @@
 # cython: language_level=3
+# Compiler directives (setup.py DIRECTIVES): boundscheck=False, wraparound=False,
+# cdivision=True, initializedcheck=False, nonecheck=False (bounds checks with DLNOTES_DEBUG=1).
 """Max and average pooling over NHWC images: private kernels.
 
 Direct compiled loops with the channels innermost (contiguous, so the

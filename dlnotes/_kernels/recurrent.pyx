@@ -1,4 +1,6 @@
 # cython: language_level=3
+# Compiler directives (setup.py DIRECTIVES): boundscheck=False, wraparound=False,
+# cdivision=True, initializedcheck=False, nonecheck=False (bounds checks with DLNOTES_DEBUG=1).
 """Time loops of the recurrent networks (private kernels).
 
 The public functions in :mod:`dlnotes.rnn` validate, then lay the sequence out

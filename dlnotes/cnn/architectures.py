@@ -13,7 +13,7 @@ Everything here follows from two formulas of the notes:
     \#\text{params}(\text{conv}) = (f_H f_W n_{C,\text{prev}} + 1)\, n_C,\qquad
     \#\text{params}(\text{dense}) = (n_{\text{in}} + 1)\, n_{\text{out}}
 
-The builders (:func:`lenet5`, :func:`alexnet`, :func:`vgg16`,
+The builders (:func:`alexnet`, :func:`vgg16`,
 :func:`resnet50`, :func:`inception_v3`) return an :class:`Architecture`:
 the layer table (name, output shape, parameters), the shape chain and the
 total.  The totals match the Keras applications (which count batch-norm moving
@@ -28,10 +28,13 @@ from __future__ import annotations
 
 import dataclasses
 import numbers
+import warnings
 
 import numpy as np
 
 from dlnotes._validation import check_choice, check_float_array, check_scalar
+from dlnotes.cnn.conv import conv_output_size, resolve_padding, same_padding
+from dlnotes.nn.activations import relu, relu_backward
 
 __all__ = ["conv_output_size", "conv_output_shape", "pool_output_shape", "same_padding",
            "tf_same_padding", "conv_params", "conv_multiplications", "bottleneck_cost",
@@ -50,74 +53,6 @@ def _pair(v, name, low):
         return _int(v[0], name, low), _int(v[1], name, low)
     v = _int(v, name, low)
     return v, v
-
-
-def conv_output_size(n, f, pad=0, stride=1):
-    r"""Output size of a convolution or pooling along one axis.
-
-    .. math::
-
-        n_{\text{out}} = \Big\lfloor \frac{n + 2p - f}{s} \Big\rfloor + 1
-
-    Parameters
-    ----------
-    n : int >= 1
-        Input size.
-    f : int >= 1
-        Filter (window) size.
-    pad : int >= 0
-    stride : int >= 1
-
-    Returns
-    -------
-    int
-
-    Raises
-    ------
-    ValueError
-        If the window does not fit, :math:`n + 2p < f` (the notes' ``int()``
-        would silently give 1 there, errata 2.4).
-
-    Examples
-    --------
-    >>> conv_output_size(227, 11, 0, 4), conv_output_size(224, 11, 0, 4)
-    (55, 54)
-    """
-    n = _int(n, "n", 1)
-    f = _int(f, "f", 1)
-    pad = _int(pad, "pad", 0)
-    stride = _int(stride, "stride", 1)
-    if n + 2 * pad < f:
-        raise ValueError(f"the window does not fit: n + 2*pad = {n + 2 * pad} < f = {f}")
-    return (n + 2 * pad - f) // stride + 1
-
-
-def same_padding(f):
-    r"""Padding of a "same" convolution with stride 1.
-
-    .. math::
-
-        n + 2p - f + 1 = n \iff p = \frac{f - 1}{2}
-
-    Parameters
-    ----------
-    f : int, odd
-
-    Returns
-    -------
-    int
-
-    Raises
-    ------
-    ValueError
-        For even ``f``: no symmetric padding keeps the size (see
-        :func:`tf_same_padding` for TensorFlow's asymmetric rule).
-    """
-    f = _int(f, "f", 1)
-    if f % 2 == 0:
-        raise ValueError(f"same padding needs an odd filter size, got f = {f}; use "
-                         f"tf_same_padding for TensorFlow's asymmetric padding")
-    return (f - 1) // 2
 
 
 def tf_same_padding(n, f, stride=1):
@@ -140,15 +75,6 @@ def tf_same_padding(n, f, stride=1):
     n_out = -(-n // stride)
     p = max((n_out - 1) * stride + f - n, 0)
     return n_out, p // 2, p - p // 2
-
-
-def _resolve_pad(pad, f):
-    if isinstance(pad, str):
-        check_choice(pad, "pad", ("same", "valid"))
-        if pad == "valid":
-            return 0
-        return same_padding(f)
-    return _int(pad, "pad", 0)
 
 
 def conv_output_shape(input_shape, f, n_filters=None, stride=1, pad=0):
@@ -178,8 +104,7 @@ def conv_output_shape(input_shape, f, n_filters=None, stride=1, pad=0):
         raise ValueError(f"input_shape must be (n_H, n_W, n_C), got {input_shape!r}")
     fh, fw = _pair(f, "f", 1)
     n_C = input_shape[2] if n_filters is None else _int(n_filters, "n_filters", 1)
-    ph = _resolve_pad(pad, fh)
-    pw = _resolve_pad(pad, fw)
+    ph, pw = resolve_padding(pad, fh, fw)
     return (conv_output_size(input_shape[0], fh, ph, stride),
             conv_output_size(input_shape[1], fw, pw, stride), _int(n_C, "n_C", 1))
 
@@ -313,11 +238,14 @@ class ShapeTracker:
     def conv(self, n_C, f, stride=1, pad=0, bias=True, name="conv"):
         p = conv_params(f, self.shape[2], n_C, bias)
         self.shape = conv_output_shape(self.shape, f, n_C, stride, pad)
-        return self._log(f"{name} {f}/{stride}", p)
+        fh, fw = _pair(f, "f", 1)
+        return self._log(f"{name} {fh if fh == fw else f'{fh}x{fw}'}/{stride}", p)
 
     def pool(self, f, stride=None, pad=0, kind="max"):
+        kind = _pooling_name(kind, "kind")
         self.shape = pool_output_shape(self.shape, f, stride, pad)
-        return self._log(f"{kind}pool {f}/{f if stride is None else stride}")
+        label = "avg" if kind == "average" else kind
+        return self._log(f"{label}pool {f}/{f if stride is None else stride}")
 
     def zero_pad(self, p):
         h, w, c = self.shape
@@ -357,6 +285,15 @@ class ShapeTracker:
         return self._log("concat")
 
 
+def _pooling_name(pooling, name):
+    """``"max"`` or ``"average"`` (the course's ``pool_forward`` modes); ``"avg"`` is deprecated."""
+    if pooling == "avg":
+        warnings.warn(f'{name}="avg" is deprecated: use "average" (the name of '
+                      "dlnotes.cnn.pool.pool_forward's mode)", DeprecationWarning, stacklevel=3)
+        return "average"
+    return check_choice(pooling, name, ("max", "average"))
+
+
 def _check_input(input_shape):
     if not isinstance(input_shape, (tuple, list)) or len(input_shape) != 3 or not all(
             isinstance(v, numbers.Integral) and v >= 1 for v in input_shape):
@@ -365,29 +302,16 @@ def _check_input(input_shape):
     return tuple(int(v) for v in input_shape)
 
 
-def lenet5(input_shape=(32, 32, 1), pooling="avg", num_classes=10):
-    r"""LeNet-5 as in the course (errata E8).
+def lenet5(input_shape=(32, 32, 1), pooling="average", num_classes=10):
+    """Deprecated: the layer table of LeNet-5; use :func:`dlnotes.models.lenet.lenet5`.
 
-    .. math::
-
-        (32,32,1) \xrightarrow{[5,1]} (28,28,6) \xrightarrow{\text{avg}[2,2]} (14,14,6)
-        \xrightarrow{[5,1]} (10,10,16) \xrightarrow{\text{avg}[2,2]} (5,5,16)
-        \to 400 \to 120 \to 84 \to 10
-
-    C3 is fully connected here (the paper's partial connection table has
-    1,516 parameters instead of 2,416): 61,706 parameters for one input channel
-    (the course's "about 60k"), 62,006 for three.
-
-    Parameters
-    ----------
-    input_shape : (n_H, n_W, n_C)
-    pooling : {"avg", "max"}
-        Average pooling as in the paper and the course slide; max pooling is the
-        modern variant the notes draw.
-    num_classes : int
+    The runnable network (:func:`dlnotes.models.lenet.lenet5`) is the one
+    LeNet-5 of the package; this table is kept for old code and warns.
     """
+    warnings.warn("dlnotes.cnn.architectures.lenet5 is deprecated: build the network with "
+                  "dlnotes.models.lenet.lenet5 (same arguments; .parameter_count() gives the "
+                  "total)", DeprecationWarning, stacklevel=2)
     input_shape = _check_input(input_shape)
-    check_choice(pooling, "pooling", ("avg", "max"))
     t = ShapeTracker(input_shape)
     t.conv(6, 5).pool(2, 2, kind=pooling).conv(16, 5).pool(2, 2, kind=pooling)
     t.flatten().dense(120).dense(84).dense(num_classes)
@@ -481,16 +405,7 @@ def resnet50(input_shape=(224, 224, 3), include_top=True, num_classes=1000):
 
 def _cbn(t, n_C, fh, fw, stride=1, pad="same"):
     """Keras inception_v3's conv2d_bn: conv without bias + batch norm with scale=False."""
-    if pad == "same":
-        if stride != 1:
-            raise ValueError("same padding with stride > 1 is not used here")
-        ph, pw = same_padding(fh), same_padding(fw)
-        p = conv_params((fh, fw), t.shape[2], n_C, bias=False)
-        h, w, _ = t.shape
-        t.shape = (conv_output_size(h, fh, ph, 1), conv_output_size(w, fw, pw, 1), n_C)
-        t._log(f"conv {fh}x{fw}/1", p)
-    else:
-        t.conv(n_C, (fh, fw), stride, 0, bias=False)
+    t.conv(n_C, (fh, fw), stride, pad, bias=False)
     return t.batch_norm(3)
 
 
@@ -522,7 +437,7 @@ def inception_v3(input_shape=(299, 299, 3), include_top=True, num_classes=1000):
         b1 = _cbn(t.fork(), 64, 1, 1)
         b5 = _cbn(_cbn(t.fork(), 48, 1, 1), 64, 5, 5)
         b3 = _cbn(_cbn(_cbn(t.fork(), 64, 1, 1), 96, 3, 3), 96, 3, 3)
-        bp = _cbn(t.fork().pool(3, 1, 1, kind="avg"), pool_ch, 1, 1)
+        bp = _cbn(t.fork().pool(3, 1, 1, kind="average"), pool_ch, 1, 1)
         b1.concat([b5, b3, bp])
         t.shape = b1.shape
     b3 = _cbn(t.fork(), 384, 3, 3, 2, "valid")        # mixed3 -> 17x17
@@ -536,7 +451,7 @@ def inception_v3(input_shape=(299, 299, 3), include_top=True, num_classes=1000):
         bd = t.fork()
         for n, fh, fw in ((c, 1, 1), (c, 7, 1), (c, 1, 7), (c, 7, 1), (192, 1, 7)):
             _cbn(bd, n, fh, fw)
-        bp = _cbn(t.fork().pool(3, 1, 1, kind="avg"), 192, 1, 1)
+        bp = _cbn(t.fork().pool(3, 1, 1, kind="average"), 192, 1, 1)
         b1.concat([b7, bd, bp])
         t.shape = b1.shape
     b3 = _cbn(_cbn(t.fork(), 192, 1, 1), 320, 3, 3, 2, "valid")   # mixed8 -> 8x8
@@ -557,7 +472,7 @@ def inception_v3(input_shape=(299, 299, 3), include_top=True, num_classes=1000):
         d1 = _cbn(d.fork(), 384, 1, 3)
         d2 = _cbn(d.fork(), 384, 3, 1)
         d1.concat([d2])
-        bp = _cbn(t.fork().pool(3, 1, 1, kind="avg"), 192, 1, 1)
+        bp = _cbn(t.fork().pool(3, 1, 1, kind="average"), 192, 1, 1)
         b1.concat([s1, d1, bp])
         t.shape = b1.shape
     if include_top:
@@ -566,10 +481,6 @@ def inception_v3(input_shape=(299, 299, 3), include_top=True, num_classes=1000):
 
 
 # ----------------------------------------------------------------------------- residual block
-def _relu(z):
-    return np.maximum(z, 0)
-
-
 def residual_block_forward(a_prev, W1, b1, W2, b2, Ws=None):
     r"""A two-layer residual block (dense layout, examples in columns).
 
@@ -623,10 +534,10 @@ def residual_block_forward(a_prev, W1, b1, W2, b2, Ws=None):
                                dtype=dt)
         shortcut = Ws @ a_prev
     z1 = W1 @ a_prev + b1
-    a1 = _relu(z1)
+    a1 = relu(z1)
     z2 = W2 @ a1 + b2
     s = z2 + shortcut
-    return _relu(s), (a_prev, W1, W2, Ws, z1, a1, s)
+    return relu(s), (a_prev, W1, W2, Ws, z1, a1, s)
 
 
 def residual_block_backward(da, cache):
@@ -648,9 +559,9 @@ def residual_block_backward(da, cache):
     """
     a_prev, W1, W2, Ws, z1, a1, s = cache
     da = check_float_array(da, "da", shape=s.shape, dtype=s.dtype)
-    ds = da * (s > 0)
+    ds = relu_backward(da, s)
     grads = {"dW2": ds @ a1.T, "db2": ds.sum(axis=1, keepdims=True)}
-    dz1 = (W2.T @ ds) * (z1 > 0)
+    dz1 = relu_backward(W2.T @ ds, z1)
     grads["dW1"] = dz1 @ a_prev.T
     grads["db1"] = dz1.sum(axis=1, keepdims=True)
     da_prev = W1.T @ dz1

@@ -17,10 +17,10 @@ import numpy as np
 
 from dlnotes._kernels import conv as _k
 from dlnotes._threads import kernel_threads, single_threaded_blas
-from dlnotes._validation import check_float_array, check_scalar
+from dlnotes._validation import check_float_array, check_keys, check_scalar
 
 __all__ = ["zero_pad", "conv_single_step", "conv_forward", "conv_backward",
-           "conv_output_size", "resolve_padding", "WORKSPACE_BYTES"]
+           "conv_output_size", "same_padding", "resolve_padding", "WORKSPACE_BYTES"]
 
 #: Byte budget of the im2col workspace of one thread.  The batch is processed
 #: in chunks of ``min(ceil(m / threads), max(1, WORKSPACE_BYTES // bytes_per_image))``
@@ -32,31 +32,100 @@ __all__ = ["zero_pad", "conv_single_step", "conv_forward", "conv_backward",
 WORKSPACE_BYTES = 1 * 2**20
 
 
-def conv_output_size(n, f, pad, stride):
-    r"""The notes' output size of a convolution or pooling along one axis.
-
-    .. math::
-
-        n_{out} = \left\lfloor \frac{n + 2p - f}{s} \right\rfloor + 1
-
-    Raises ``ValueError`` when the filter is larger than the padded input
-    (``n + 2p < f``), where the notes' ``int(...)`` would silently give 1.
-    """
+def _output_size(n, f, pad, stride):
+    """:func:`conv_output_size` on already checked integers (the kernels' callers)."""
+    if n + 2 * pad > MAX_SIDE:
+        raise ValueError(f"pad={pad} makes the padded input n + 2p = {n + 2 * pad} longer "
+                         f"than {MAX_SIDE} (2**31 - 1) pixels")
     if n + 2 * pad < f:
-        raise ValueError(f"filter size f={f} is larger than the padded input size "
-                         f"n + 2p = {n} + 2*{pad} = {n + 2 * pad}")
+        raise ValueError(f"the window does not fit: filter size f={f} is larger than the padded "
+                         f"input size n + 2p = {n} + 2*{pad} = {n + 2 * pad}")
     return (n + 2 * pad - f) // stride + 1
 
 
+def conv_output_size(n, f, pad=0, stride=1):
+    r"""Output size of a convolution or pooling along one axis.
+
+    .. math::
+
+        n_{\text{out}} = \Big\lfloor \frac{n + 2p - f}{s} \Big\rfloor + 1
+
+    Parameters
+    ----------
+    n : int >= 1
+        Input size.
+    f : int >= 1
+        Filter (window) size.
+    pad : int >= 0
+    stride : int >= 1
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ValueError
+        If the window does not fit, :math:`n + 2p < f` (the notes' ``int()``
+        would silently give 1 there, errata 2.4).
+
+    Examples
+    --------
+    >>> conv_output_size(227, 11, 0, 4), conv_output_size(224, 11, 0, 4)
+    (55, 54)
+    """
+    n = check_scalar(n, "n", low=1, integer=True)
+    f = check_scalar(f, "f", low=1, integer=True)
+    pad = check_scalar(pad, "pad", low=0, integer=True)
+    stride = _check_stride(stride)
+    return _output_size(n, f, pad, stride)
+
+
+MAX_SIDE = 2**31 - 1  # image sides, windows, strides and pads: the kernels index with C ints
+
+
 def _check_stride(stride, name="stride"):
-    return check_scalar(stride, name, low=1, integer=True)
+    return check_scalar(stride, name, low=1, high=MAX_SIDE, integer=True)
+
+
+def check_image_size(n_H, n_W, name="the padded input"):
+    """Refuse images of more than 2**31 - 1 pixels (before anything is allocated)."""
+    if n_H * n_W > MAX_SIDE:
+        raise ValueError(f"{name} has {n_H} x {n_W} pixels per channel; at most 2**31 - 1 "
+                         "are supported")
+
+
+def same_padding(f):
+    r"""Padding of a "same" convolution with stride 1.
+
+    .. math::
+
+        n + 2p - f + 1 = n \iff p = \frac{f - 1}{2}
+
+    Parameters
+    ----------
+    f : int, odd
+        Filter size; an even ``f`` raises ``ValueError``, as no symmetric
+        padding keeps the size then (see :func:`dlnotes.cnn.architectures.tf_same_padding`
+        for TensorFlow's asymmetric rule).
+
+    Returns
+    -------
+    p : int
+    """
+    f = check_scalar(f, "f", low=1, integer=True)
+    if f % 2 == 0:
+        raise ValueError(f"pad='same' needs an odd filter size (p = (f-1)/2), got f = {f}; pass "
+                         f"an integer pad, or see tf_same_padding for TensorFlow's asymmetric "
+                         f"padding")
+    return (f - 1) // 2
 
 
 def resolve_padding(pad, f_h, f_w):
     r"""Return ``(p_h, p_w)`` for an integer ``pad`` or ``"same"`` / ``"valid"``.
 
-    ``"valid"`` is :math:`p = 0` (output :math:`n - f + 1`); ``"same"`` is the
-    notes' padding for odd :math:`f`:
+    ``"valid"`` is :math:`p = 0` (output :math:`n - f + 1`); ``"same"`` is
+    :func:`same_padding` along each axis, the notes' padding for odd :math:`f`:
 
     .. math::
 
@@ -65,15 +134,22 @@ def resolve_padding(pad, f_h, f_w):
     (output size :math:`n` at stride 1 and :math:`\lceil n/s \rceil` at stride
     :math:`s`; TensorFlow's "SAME" pads asymmetrically for some strides, this
     does not).  Even filters have no symmetric "same" padding and are rejected.
+
+    Parameters
+    ----------
+    pad : int >= 0 or {"same", "valid"}
+    f_h, f_w : int
+        Filter height and width.
+
+    Returns
+    -------
+    p_h, p_w : int
     """
     if isinstance(pad, str):
         if pad == "valid":
             return 0, 0
         if pad == "same":
-            if f_h % 2 == 0 or f_w % 2 == 0:
-                raise ValueError(f"pad='same' needs an odd filter size (p = (f-1)/2), got "
-                                 f"f = ({f_h}, {f_w}); pass an integer pad instead")
-            return (f_h - 1) // 2, (f_w - 1) // 2
+            return same_padding(f_h), same_padding(f_w)
         raise ValueError(f"pad must be a non-negative integer, 'same' or 'valid', got {pad!r}")
     if isinstance(pad, bool) or not isinstance(pad, numbers.Integral):
         raise TypeError(f"pad must be a non-negative integer, 'same' or 'valid', got {pad!r}")
@@ -84,12 +160,7 @@ def resolve_padding(pad, f_h, f_w):
 
 
 def _hparameters(hparameters):
-    if not isinstance(hparameters, dict):
-        raise TypeError(f"hparameters must be a dict {{'stride': s, 'pad': p}}, got "
-                        f"{type(hparameters).__name__}")
-    missing = [k for k in ("stride", "pad") if k not in hparameters]
-    if missing:
-        raise KeyError(f"hparameters is missing {missing} (expected keys 'stride' and 'pad')")
+    check_keys(hparameters, "hparameters", ("stride", "pad"))
     return _check_stride(hparameters["stride"], "hparameters['stride']"), hparameters["pad"]
 
 
@@ -115,6 +186,7 @@ def zero_pad(X, pad):
     if isinstance(pad, str):
         raise TypeError(f"zero_pad needs a non-negative integer pad, got {pad!r}")
     p, _ = resolve_padding(pad, 1, 1)
+    check_image_size(X.shape[1] + 2 * p, X.shape[2] + 2 * p, f"X padded by pad={p}")
     return np.pad(X, ((0, 0), (p, p), (p, p), (0, 0)), mode="constant", constant_values=0)
 
 
@@ -165,6 +237,18 @@ def _check_conv_inputs(A_prev, W, b):
     W = W.astype(dtype, copy=False)
     b = np.ascontiguousarray(b.reshape(n_C), dtype=dtype)
     return A_prev, W, b
+
+
+def _checked_geometry(A_prev, W, b, hparameters):
+    """Checked ``A_prev, W, b`` and ``(stride, p_h, p_w, n_H, n_W)`` of a convolution."""
+    s, pad = _hparameters(hparameters)
+    A_prev, W, b = _check_conv_inputs(A_prev, W, b)
+    p_h, p_w = resolve_padding(pad, W.shape[0], W.shape[1])
+    n_H = _output_size(A_prev.shape[1], W.shape[0], p_h, s)
+    n_W = _output_size(A_prev.shape[2], W.shape[1], p_w, s)
+    check_image_size(A_prev.shape[1] + 2 * p_h, A_prev.shape[2] + 2 * p_w,
+                     f"A_prev padded by pad=({p_h}, {p_w})")
+    return A_prev, W, b, (s, p_h, p_w, n_H, n_W)
 
 
 def _plan(m, n_H, n_W, f_h, f_w, n_C_prev, itemsize):
@@ -233,13 +317,9 @@ def conv_forward(A_prev, W, b, hparameters):
     >>> Z.shape
     (10, 3, 4, 8)
     """
-    s, pad = _hparameters(hparameters)
-    A_prev, W, b = _check_conv_inputs(A_prev, W, b)
-    m, n_H_prev, n_W_prev, n_C_prev = A_prev.shape
+    A_prev, W, b, (s, p_h, p_w, n_H, n_W) = _checked_geometry(A_prev, W, b, hparameters)
+    m, _, _, n_C_prev = A_prev.shape
     f_h, f_w, _, n_C = W.shape
-    p_h, p_w = resolve_padding(pad, f_h, f_w)
-    n_H = conv_output_size(n_H_prev, f_h, p_h, s)
-    n_W = conv_output_size(n_W_prev, f_w, p_w, s)
     Z = np.empty((m, n_H, n_W, n_C), dtype=A_prev.dtype)
     chunk, threads = _plan(m, n_H, n_W, f_h, f_w, n_C_prev, A_prev.itemsize)
     with single_threaded_blas(threads > 1):
@@ -282,14 +362,10 @@ def conv_backward(dZ, cache, need_dA_prev=True):
     if not isinstance(cache, tuple) or len(cache) != 4:
         raise TypeError("cache must be the (A_prev, W, b, hparameters) tuple returned by "
                         "conv_forward")
-    A_prev, W, b, hparameters = cache
-    s, pad = _hparameters(hparameters)
-    A_prev, W, b = _check_conv_inputs(A_prev, W, b)
-    m, n_H_prev, n_W_prev, n_C_prev = A_prev.shape
+    # the course's cache is a plain tuple that callers may build, so it is checked too
+    A_prev, W, b, (s, p_h, p_w, n_H, n_W) = _checked_geometry(*cache)
+    m, _, _, n_C_prev = A_prev.shape
     f_h, f_w, _, n_C = W.shape
-    p_h, p_w = resolve_padding(pad, f_h, f_w)
-    n_H = conv_output_size(n_H_prev, f_h, p_h, s)
-    n_W = conv_output_size(n_W_prev, f_w, p_w, s)
     dZ = check_float_array(dZ, "dZ", ndim=4, shape=(m, n_H, n_W, n_C),
                            shape_names=("m", "n_H", "n_W", "n_C"), dtype=A_prev.dtype)
     dA_prev = np.zeros(A_prev.shape, dtype=A_prev.dtype) if need_dA_prev else None

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlnotes._validation import as_rng, check_choice, check_scalar
+from dlnotes.datasets.mnist import _float_dtype
 
 __all__ = ["load_digits", "one_hot", "train_test_split"]
 
@@ -45,6 +46,7 @@ def load_digits(layout="columns", dtype=np.float64, binary=None):
     y : ndarray of int, shape (m,)
     """
     check_choice(layout, "layout", ("columns", "images"))
+    dtype = _float_dtype(dtype)
     from sklearn.datasets import load_digits as _sk_load
 
     d = _sk_load()

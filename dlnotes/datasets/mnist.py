@@ -13,7 +13,7 @@ import os
 
 import numpy as np
 
-from dlnotes._validation import check_scalar
+from dlnotes._validation import FLOAT_DTYPES, check_scalar
 
 __all__ = ["mnist_5k_path", "load_mnist_5k", "digits_to_32x32"]
 
@@ -34,6 +34,17 @@ def mnist_5k_path():
     return path
 
 
+def _float_dtype(dtype):
+    """``dtype`` (a type, a ``np.dtype`` or a name) as ``np.dtype``; float32 or float64 only."""
+    try:
+        dt = None if dtype is None else np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt is None or dt not in FLOAT_DTYPES:
+        raise TypeError(f"dtype must be float32 or float64, got {dtype!r}")
+    return dt
+
+
 def load_mnist_5k(pad_to=32, dtype=np.float32):
     """Load the 5,000 28x28 MNIST digits, scaled to [0, 1] and zero-padded.
 
@@ -52,10 +63,11 @@ def load_mnist_5k(pad_to=32, dtype=np.float32):
     y : ndarray of int64, shape (5000,)
         Labels 0-9.
     """
-    pad_to = check_scalar(pad_to, "pad_to", low=28, integer=True)
+    pad_to = check_scalar(pad_to, "pad_to", low=28, high=1024, integer=True)
+    dtype = _float_dtype(dtype)
     with gzip.open(mnist_5k_path(), "rb") as fh:
         data = np.loadtxt(fh, delimiter=",", dtype=np.uint8)
-    X = data[:, :-1].reshape(-1, 28, 28, 1).astype(dtype) / dtype(255)
+    X = data[:, :-1].reshape(-1, 28, 28, 1).astype(dtype) / dtype.type(255)
     y = data[:, -1].astype(np.int64)
     lo = (pad_to - 28) // 2
     hi = pad_to - 28 - lo

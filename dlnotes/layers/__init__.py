@@ -1,7 +1,13 @@
-"""Stateful layers: objects with ``forward``, ``backward``, ``params`` and ``grads``."""
-from dlnotes.layers.base import Activation, Dense, Dropout, Layer, Sequential
+"""Stateful layers: objects with ``forward``, ``backward``, named parameters and a config.
+
+The protocol (:class:`Layer`), the containers and the layer registry used to
+save and rebuild networks live in :mod:`dlnotes.layers.base`.
+"""
+from dlnotes.layers.base import (Activation, Dense, Dropout, Layer, Sequential,
+                                 deserialize_layer, layer_class, register_layer, serialize_layer)
 from dlnotes.layers.conv import AvgPool2D, Conv2D, Flatten, MaxPool2D
 from dlnotes.layers.recurrent import GRU, LSTM, RNN, Bidirectional, TimeDistributedDense
 
 __all__ = ["Layer", "Dense", "Activation", "Dropout", "Sequential", "Conv2D", "MaxPool2D",
-           "AvgPool2D", "Flatten", "RNN", "GRU", "LSTM", "Bidirectional", "TimeDistributedDense"]
+           "AvgPool2D", "Flatten", "RNN", "GRU", "LSTM", "Bidirectional", "TimeDistributedDense",
+           "register_layer", "serialize_layer", "deserialize_layer", "layer_class"]

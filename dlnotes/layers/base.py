@@ -3,7 +3,8 @@ r"""The layer protocol shared by every stateful building block.
 A layer is an object with
 
 ``params``
-    dict ``name -> ndarray`` of trainable parameters (may be empty);
+    dict ``name -> ndarray`` of the layer's own parameters (may be empty);
+    for a container, all parameters under their dotted names;
 ``grads``
     dict with the same keys, filled by :meth:`Layer.backward`;
 ``forward(X, training=True)``
@@ -12,7 +13,24 @@ A layer is an object with
 ``backward(dY)``
     takes :math:`\partial J/\partial Y` and returns
     :math:`\partial J/\partial X`, storing :math:`\partial J/\partial \theta`
-    in ``grads``.
+    in ``grads``;
+``named_parameters()`` / ``named_gradients()``
+    ``(name, array)`` pairs under one naming scheme, PyTorch's: a parameter's
+    name is the path of child names down to it, joined by dots (``"0.W"`` for
+    the first layer of a :class:`Sequential`, ``"1.fwd.Wf"`` for the forward
+    LSTM of a bidirectional layer in second place).  The names depend only on
+    the network's structure, so optimizer state and saved files do not depend
+    on how the network is trained;
+``trainable``
+    ``True`` by default; the parameters of a layer (or of a whole container)
+    with ``trainable = False`` are left out of ``named_parameters(trainable_only=True)``,
+    which is what the optimizers update;
+``get_config()`` / ``from_config(config)``
+    the constructor arguments as a JSON-able dict, and back
+    (:func:`serialize_layer`, :func:`deserialize_layer`).
+
+Every subclass of :class:`Layer` is registered under ``"<module>.<qualname>"``
+when it is defined, which is how :func:`deserialize_layer` finds it.
 
 Gradient convention: unlike the course's ``L_model_backward`` (whose
 ``dZ`` is per example and whose ``linear_backward`` divides by ``m``), layers
@@ -24,22 +42,122 @@ images ``(m, n_H, n_W, n_C)``, sequences ``(n_x, m, T_x)``.
 """
 from __future__ import annotations
 
+import contextvars
+import json
+
 import numpy as np
 
 from dlnotes._validation import as_rng, check_float_array, check_scalar
 from dlnotes.nn import activations as _act
+from dlnotes.nn.initializers import initialize_weights
 
-__all__ = ["Layer", "Dense", "Activation", "Dropout", "Sequential"]
+__all__ = ["Layer", "Dense", "Activation", "Dropout", "Sequential", "register_layer",
+           "serialize_layer", "deserialize_layer", "layer_class", "config_dim", "MAX_DEPTH"]
+
+#: ``"<module>.<qualname>" -> class`` of every Layer subclass defined so far.
+_REGISTRY = {}
+
+
+def _class_name(cls):
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+class _OwnOrNamed:
+    """``layer.params`` / ``layer.grads``: a leaf's own dict (assignable), or for a
+    container a fresh dict of every entry under its dotted name."""
+
+    def __init__(self, own, named):
+        self.own, self.named = own, named
+
+    def __get__(self, layer, owner=None):
+        if layer is None:
+            return self
+        if layer._is_leaf():
+            return getattr(layer, self.own)
+        return dict(getattr(layer, self.named)())
+
+    def __set__(self, layer, value):
+        setattr(layer, self.own, dict(value))
 
 
 class Layer:
-    """Base class: no parameters, identity forward and backward."""
+    """Base class: parameters, gradients, names, configuration (see the module docstring)."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _REGISTRY[_class_name(cls)] = cls
 
     def __init__(self):
-        self.params = {}
-        self.grads = {}
+        self._params = {}
+        self._grads = {}
         self.training = True
+        self.trainable = True
 
+    # -- parameters and their names ---------------------------------------------------
+    def _is_leaf(self):
+        return next(iter(self.named_children()), None) is None
+
+    params = _OwnOrNamed("_params", "named_parameters")
+    grads = _OwnOrNamed("_grads", "named_gradients")
+
+    def named_children(self):
+        """``(name, layer)`` of the direct sub-layers (none for a leaf; containers override)."""
+        return iter(())
+
+    def named_parameters(self, prefix="", trainable_only=False):
+        """``(dotted name, array)`` of every parameter: own ones first, then each child's.
+
+        Parameters
+        ----------
+        prefix : str
+            Prepended to every name.
+        trainable_only : bool
+            Skip layers (and whole sub-trees) with ``trainable = False``.
+        """
+        if trainable_only and not self.trainable:
+            return
+        yield from ((prefix + k, v) for k, v in self._params.items())
+        for name, child in self.named_children():
+            yield from child.named_parameters(f"{prefix}{name}.", trainable_only)
+
+    def named_gradients(self, prefix="", trainable_only=False):
+        """``(dotted name, gradient)`` with the names of :meth:`named_parameters`.
+
+        Raises
+        ------
+        ValueError
+            If a parameter has no gradient yet (``backward`` has not run).
+        """
+        if trainable_only and not self.trainable:
+            return
+        for k in self._params:
+            if k not in self._grads:
+                raise ValueError(f"{self!r} has no gradient for parameter {prefix + k!r}; run "
+                                 "backward() first")
+            yield prefix + k, self._grads[k]
+        for name, child in self.named_children():
+            yield from child.named_gradients(f"{prefix}{name}.", trainable_only)
+
+    def zero_grads(self):
+        for k, v in self._params.items():
+            self._grads[k] = np.zeros_like(v)
+        for _, child in self.named_children():
+            child.zero_grads()
+
+    def parameter_count(self):
+        return int(sum(v.size for _, v in self.named_parameters()))
+
+    def layers(self):
+        """The leaf layers, depth first (itself for a leaf)."""
+        if self._is_leaf():
+            return [self]
+        children = [c for _, c in self.named_children()]
+        out = [self] if self._params else []
+        for child in children:
+            out.extend(child.layers())
+        return out
+
+    # -- forward / backward -------------------------------------------------------------
     def forward(self, X, training=True):  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -49,19 +167,134 @@ class Layer:
     def __call__(self, X, training=True):
         return self.forward(X, training=training)
 
-    def zero_grads(self):
-        for k, v in self.params.items():
-            self.grads[k] = np.zeros_like(v)
+    # -- configuration ------------------------------------------------------------------
+    def get_config(self):
+        """Constructor arguments as a JSON-able dict (``type(self)(**config)`` rebuilds it)."""
+        raise NotImplementedError(f"{type(self).__name__} has no get_config(); define it to "
+                                  "save this layer")
 
-    def parameter_count(self):
-        return int(sum(v.size for v in self.params.values()))
+    @classmethod
+    def from_config(cls, config):
+        """A new layer from :meth:`get_config` output (freshly initialised parameters)."""
+        return cls(**config)
 
-    def layers(self):
-        """The leaf layers (itself for a leaf; containers override)."""
-        return [self]
+    @classmethod
+    def declared_size(cls, config):
+        """Number of parameters a layer built from ``config`` holds, without building it.
+
+        0 for layers without parameters of their own (a container's children
+        are counted as they are rebuilt).  :func:`deserialize_layer` checks it
+        against the parameters a file stores before allocating anything.
+        """
+        return 0
 
     def __repr__(self):
         return f"{type(self).__name__}()"
+
+
+def register_layer(cls, name=None):
+    """Register a :class:`Layer` subclass under ``name`` (default ``"<module>.<qualname>"``).
+
+    Subclasses register themselves when they are defined; this is only needed
+    for an extra name (a class that moved, for files written before the move).
+    Usable as a decorator.
+    """
+    if not (isinstance(cls, type) and issubclass(cls, Layer)):
+        raise TypeError(f"only Layer subclasses can be registered, got {cls!r}")
+    _REGISTRY[name or _class_name(cls)] = cls
+    return cls
+
+
+def layer_class(name):
+    """The registered :class:`Layer` subclass called ``name``, or ``ValueError``."""
+    cls = _REGISTRY.get(name)
+    if cls is None:
+        raise ValueError(f"unknown layer class {name!r}: import the module that defines it "
+                         "(or register it with dlnotes.layers.register_layer) before loading")
+    return cls
+
+
+def serialize_layer(layer):
+    """JSON-able description ``{"class": "<module>.<name>", "config": {...}}`` of a layer.
+
+    ``"trainable": false`` is added for a frozen layer.
+    """
+    if not isinstance(layer, Layer):
+        raise TypeError(f"layer must be a Layer, got {type(layer).__name__}")
+    cfg = layer.get_config()
+    try:
+        json.dumps(cfg)
+    except TypeError as exc:
+        raise TypeError(f"{type(layer).__name__}.get_config() is not JSON-serialisable: "
+                        f"{exc}") from None
+    desc = {"class": _class_name(type(layer)), "config": cfg}
+    if not layer.trainable:
+        desc["trainable"] = False
+    return desc
+
+
+#: Nesting of containers accepted by :func:`deserialize_layer` (model files are untrusted).
+MAX_DEPTH = 64
+_LIMITS = contextvars.ContextVar("dlnotes_layer_limits", default=None)
+
+
+def config_dim(config, key):
+    """``config[key]`` checked to be a non-negative integer (for :meth:`Layer.declared_size`)."""
+    v = config.get(key)
+    if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+        raise ValueError(f"layer config {key!r} must be a non-negative integer, got {v!r}")
+    return v
+
+
+def deserialize_layer(desc, *, max_parameters=None):
+    """Rebuild a layer from :func:`serialize_layer` output (parameters freshly initialised).
+
+    Descriptions may come from untrusted files, so they are checked before
+    anything is allocated: containers nest at most :data:`MAX_DEPTH` deep, and
+    with ``max_parameters`` the parameters the layers declare
+    (:meth:`Layer.declared_size`) may not exceed it (a forged 10^10-wide layer
+    is refused, not allocated).  Also reads the first file format's container
+    form ``{"class": ..., "layers": [...]}``.
+
+    Raises
+    ------
+    ValueError
+        For a malformed description, an unknown class or a limit exceeded.
+    """
+    limits = _LIMITS.get()
+    if limits is not None:  # a container rebuilding its children
+        return _deserialize(desc, limits)
+    token = _LIMITS.set({"depth": 0, "budget": max_parameters})
+    try:
+        return _deserialize(desc, _LIMITS.get())
+    finally:
+        _LIMITS.reset(token)
+
+
+def _deserialize(desc, limits):
+    if limits["depth"] > MAX_DEPTH:
+        raise ValueError(f"layer description nested deeper than {MAX_DEPTH} levels")
+    if not isinstance(desc, dict) or not isinstance(desc.get("class"), str):
+        raise ValueError(f"bad layer description {str(desc)[:200]} (needs a 'class' string)")
+    cls = layer_class(desc["class"])
+    cfg = desc.get("config")
+    if cfg is None and "layers" in desc:  # format 1: containers kept their children here
+        cfg = {"layers": desc["layers"]}
+    if cfg is None:
+        cfg = {}
+    if not isinstance(cfg, dict):
+        raise ValueError(f"layer config must be a dict, got {str(cfg)[:200]}")
+    if limits["budget"] is not None:
+        limits["budget"] -= cls.declared_size(cfg)
+        if limits["budget"] < 0:
+            raise ValueError("the architecture declares more parameters than the file stores")
+    limits["depth"] += 1
+    try:
+        layer = cls.from_config(dict(cfg))
+    finally:
+        limits["depth"] -= 1
+    layer.trainable = bool(desc.get("trainable", True))
+    return layer
 
 
 class Dense(Layer):
@@ -86,8 +319,6 @@ class Dense(Layer):
 
     def __init__(self, n_in, n_out, init="he", rng=None, seed=None, dtype=np.float64):
         super().__init__()
-        from dlnotes.nn.initializers import initialize_weights
-
         n_in = check_scalar(n_in, "n_in", low=1, integer=True)
         n_out = check_scalar(n_out, "n_out", low=1, integer=True)
         rng = as_rng(rng, seed)
@@ -111,6 +342,14 @@ class Dense(Layer):
         self.grads["W"] = dY @ self._A.T
         self.grads["b"] = dY.sum(axis=1, keepdims=True)
         return W.T @ dY
+
+    def get_config(self):
+        n_out, n_in = self.params["W"].shape
+        return {"n_in": int(n_in), "n_out": int(n_out), "dtype": self.params["W"].dtype.name}
+
+    @classmethod
+    def declared_size(cls, config):
+        return (config_dim(config, "n_in") + 1) * config_dim(config, "n_out")
 
     def __repr__(self):
         n_out, n_in = self.params["W"].shape
@@ -137,6 +376,9 @@ class Activation(Layer):
 
     def backward(self, dY):
         return _act.activation_backward(dY, self._Z, self.name)
+
+    def get_config(self):
+        return {"name": self.name}
 
     def __repr__(self):
         return f"Activation({self.name!r})"
@@ -173,12 +415,15 @@ class Dropout(Layer):
             return check_float_array(dY, "dY")
         return dropout_backward(dY, self._D, self.keep_prob)
 
+    def get_config(self):
+        return {"keep_prob": self.keep_prob}
+
     def __repr__(self):
         return f"Dropout(keep_prob={self.keep_prob})"
 
 
 class Sequential(Layer):
-    """A chain of layers; ``params``/``grads`` are namespaced ``"<index>.<name>"``."""
+    """A chain of layers; the ``i``-th layer's parameters are named ``"<i>.<name>"``."""
 
     def __init__(self, layers):
         super().__init__()
@@ -186,15 +431,9 @@ class Sequential(Layer):
         for i, layer in enumerate(self._layers):
             if not isinstance(layer, Layer):
                 raise TypeError(f"layers[{i}] must be a Layer, got {type(layer).__name__}")
-        self._sync()
 
-    def _sync(self):
-        self.params, self.grads = {}, {}
-        for i, layer in enumerate(self._layers):
-            for k, v in layer.params.items():
-                self.params[f"{i}.{k}"] = v
-            for k, v in layer.grads.items():
-                self.grads[f"{i}.{k}"] = v
+    def named_children(self):
+        return ((str(i), layer) for i, layer in enumerate(self._layers))
 
     def forward(self, X, training=True):
         for layer in self._layers:
@@ -204,14 +443,14 @@ class Sequential(Layer):
     def backward(self, dY):
         for layer in reversed(self._layers):
             dY = layer.backward(dY)
-        self._sync()
         return dY
 
-    def layers(self):
-        out = []
-        for layer in self._layers:
-            out.extend(layer.layers())
-        return out
+    def get_config(self):
+        return {"layers": [serialize_layer(layer) for layer in self._layers]}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls([deserialize_layer(d) for d in config.get("layers", [])])
 
     def __getitem__(self, i):
         return self._layers[i]

@@ -13,9 +13,10 @@ from __future__ import annotations
 import numpy as np
 
 from dlnotes._validation import as_rng, check_float_array, check_scalar
-from dlnotes.cnn.conv import conv_backward, conv_forward, resolve_padding
+from dlnotes.cnn.conv import MAX_SIDE, conv_backward, conv_forward, resolve_padding
 from dlnotes.cnn.pool import pool_backward, pool_forward
-from dlnotes.layers.base import Layer
+from dlnotes.layers.base import Layer, config_dim
+from dlnotes.nn.initializers import initialize_weights
 
 __all__ = ["Conv2D", "MaxPool2D", "AvgPool2D", "Flatten"]
 
@@ -40,17 +41,18 @@ class Conv2D(Layer):
         :math:`f \cdot f \cdot n_{C,prev}` (He et al. 2015).
     rng, seed : reproducible initialization.
     dtype : float32 or float64.
+    input_grad : bool, default True
+        False on a first layer: ``backward`` then skips :math:`dA_{prev}` (saves
+        a GEMM and the col2im) and returns None.
     """
 
     def __init__(self, n_C_prev, n_C, f, stride=1, pad=0, init="he", rng=None, seed=None,
-                 dtype=np.float64):
+                 dtype=np.float64, input_grad=True):
         super().__init__()
-        from dlnotes.nn.initializers import initialize_weights
-
         n_C_prev = check_scalar(n_C_prev, "n_C_prev", low=1, integer=True)
         n_C = check_scalar(n_C, "n_C", low=1, integer=True)
-        f = check_scalar(f, "f", low=1, integer=True)
-        self.stride = check_scalar(stride, "stride", low=1, integer=True)
+        f = check_scalar(f, "f", low=1, high=MAX_SIDE, integer=True)
+        self.stride = check_scalar(stride, "stride", low=1, high=MAX_SIDE, integer=True)
         resolve_padding(pad, f, f)  # validate now, not at the first forward
         self.pad = pad
         rng = as_rng(rng, seed)
@@ -60,9 +62,7 @@ class Conv2D(Layer):
         self.params["b"] = np.zeros((1, 1, 1, n_C), dtype=dtype)
         self.zero_grads()
         self._cache = None
-        #: set False on a first layer: backward then skips dX (saves a GEMM and
-        #: the col2im) and returns None
-        self.input_grad = True
+        self.input_grad = bool(input_grad)
 
     @property
     def hparameters(self):
@@ -83,30 +83,51 @@ class Conv2D(Layer):
         self.grads["b"][...] = db
         return dA
 
+    def get_config(self):
+        f, _, c_in, c_out = self.params["W"].shape
+        return {"n_C_prev": int(c_in), "n_C": int(c_out), "f": int(f), "stride": self.stride,
+                "pad": self.pad, "dtype": self.params["W"].dtype.name,
+                "input_grad": self.input_grad}
+
+    @classmethod
+    def declared_size(cls, config):
+        f, n_C = config_dim(config, "f"), config_dim(config, "n_C")
+        return (f * f * config_dim(config, "n_C_prev") + 1) * n_C
+
     def __repr__(self):
         f, _, c_in, c_out = self.params["W"].shape
         return f"Conv2D({c_in}, {c_out}, f={f}, stride={self.stride}, pad={self.pad!r})"
 
 
-def _pool_init(layer, f, stride):
-    layer.f = check_scalar(f, "f", low=1, integer=True)
-    layer.stride = layer.f if stride is None else check_scalar(stride, "stride", low=1,
-                                                                integer=True)
-    layer._cache = None
+class _Pool2D(Layer):
+    """Shared by the pooling layers: ``f``, ``stride`` (default ``f``) and ``mode``."""
+
+    mode = None
+
+    def __init__(self, f, stride=None):
+        super().__init__()
+        self.f = check_scalar(f, "f", low=1, high=MAX_SIDE, integer=True)
+        self.stride = self.f if stride is None else check_scalar(stride, "stride", low=1,
+                                                                  high=MAX_SIDE, integer=True)
+        self._cache = None
+
+    def forward(self, X, training=True):
+        A, self._cache = pool_forward(X, {"f": self.f, "stride": self.stride}, mode=self.mode)
+        return A
+
+    def backward(self, dY):
+        if self._cache is None:
+            raise RuntimeError(f"{type(self).__name__}.backward called before forward")
+        return pool_backward(dY, self._cache, mode=self.mode)
+
+    def get_config(self):
+        return {"f": self.f, "stride": self.stride}
+
+    def __repr__(self):
+        return f"{type(self).__name__}(f={self.f}, stride={self.stride})"
 
 
-def _pool_forward(layer, X):
-    A, layer._cache = pool_forward(X, {"f": layer.f, "stride": layer.stride}, mode=layer.mode)
-    return A
-
-
-def _pool_backward(layer, dY):
-    if layer._cache is None:
-        raise RuntimeError(f"{type(layer).__name__}.backward called before forward")
-    return pool_backward(dY, layer._cache, mode=layer.mode)
-
-
-class MaxPool2D(Layer):
+class MaxPool2D(_Pool2D):
     r"""Max pooling, :math:`A[i,h,w,c] = \max_{u,v<f} A_{prev}[i, hs+u, ws+v, c]`.
 
     The backward pass sends each gradient to the first maximum of its window
@@ -116,40 +137,14 @@ class MaxPool2D(Layer):
 
     mode = "max"
 
-    def __init__(self, f, stride=None):
-        super().__init__()
-        _pool_init(self, f, stride)
 
-    def forward(self, X, training=True):
-        return _pool_forward(self, X)
-
-    def backward(self, dY):
-        return _pool_backward(self, dY)
-
-    def __repr__(self):
-        return f"MaxPool2D(f={self.f}, stride={self.stride})"
-
-
-class AvgPool2D(Layer):
+class AvgPool2D(_Pool2D):
     r"""Average pooling, :math:`A[i,h,w,c] = \frac{1}{f^2}\sum_{u,v<f} A_{prev}[i, hs+u, ws+v, c]`.
 
     ``stride`` defaults to ``f``.
     """
 
     mode = "average"
-
-    def __init__(self, f, stride=None):
-        super().__init__()
-        _pool_init(self, f, stride)
-
-    def forward(self, X, training=True):
-        return _pool_forward(self, X)
-
-    def backward(self, dY):
-        return _pool_backward(self, dY)
-
-    def __repr__(self):
-        return f"AvgPool2D(f={self.f}, stride={self.stride})"
 
 
 class Flatten(Layer):
@@ -175,6 +170,9 @@ class Flatten(Layer):
         n = int(np.prod(self._shape[1:]))
         dY = check_float_array(dY, "dY", ndim=2, shape=(n, m), shape_names=("n", "m"))
         return np.ascontiguousarray(dY.T.reshape(self._shape))
+
+    def get_config(self):
+        return {}
 
     def __repr__(self):
         return "Flatten()"

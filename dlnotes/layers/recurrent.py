@@ -17,7 +17,7 @@ import numpy as np
 
 from dlnotes import rnn as F
 from dlnotes._validation import as_rng, check_choice, check_float_array, check_scalar
-from dlnotes.layers.base import Layer
+from dlnotes.layers.base import Layer, config_dim, deserialize_layer, serialize_layer
 from dlnotes.nn.activations import softmax, softmax_backward
 
 __all__ = ["Recurrent", "RNN", "GRU", "LSTM", "Bidirectional", "TimeDistributedDense"]
@@ -31,10 +31,12 @@ class Recurrent(Layer):
     """Base class of the recurrent layers: parameters, output selection, initial states.
 
     Subclasses (:class:`RNN`, :class:`GRU`, :class:`LSTM`) define
-    ``reset_parameters``, ``forward`` and ``backward``.
+    ``reset_parameters`` and the functional calls ``_run`` / ``_run_backward``;
+    ``forward`` and ``backward`` (checks, initial states, output selection,
+    gradients) are shared.
     """
 
-    _gates = ()
+    _gates = 1  # weight blocks (n_a, n_a + n_x) + bias (n_a, 1): 3 for the GRU, 4 for the LSTM
     _state_names = ("a0",)
 
     def __init__(self, n_x, n_a, return_sequences=True, rng=None, seed=None, dtype=np.float64):
@@ -87,14 +89,37 @@ class Recurrent(Layer):
         da[:, :, -1] = dY
         return da
 
-    def _store_grads(self, g):
+    def _run(self, X, states):
+        """The functional forward: ``(a, caches)`` (subclasses)."""
+        raise NotImplementedError
+
+    def _run_backward(self, da, caches):
+        """The functional backward: its gradients dict (subclasses)."""
+        raise NotImplementedError
+
+    def forward(self, X, training=True, initial_state=None):
+        X = self._check_input(X)
+        self._m = X.shape[1]
+        a, self._caches = self._run(X, self._initial(initial_state, self._m))
+        return self._select(a)
+
+    def backward(self, dY):
+        g = self._run_backward(self._upstream(dY), self._caches)
         for k in self.params:
             self.grads[k] = g["d" + k]
+        states = tuple(g["d" + n] for n in self._state_names)
+        self.d_initial_state = states if len(states) > 1 else states[0]
+        return g["dx"]
 
     def get_config(self):
-        """Constructor arguments (JSON-able), for :meth:`dlnotes.models.model.Model.save`."""
+        """Constructor arguments (JSON-able), for :func:`~dlnotes.layers.base.serialize_layer`."""
         return {"n_x": self.n_x, "n_a": self.n_a, "return_sequences": self.return_sequences,
                 "dtype": self.dtype.name}
+
+    @classmethod
+    def declared_size(cls, config):
+        n_a = config_dim(config, "n_a")
+        return cls._gates * (n_a * (n_a + config_dim(config, "n_x")) + n_a)
 
     def __repr__(self):
         extra = "" if self.return_sequences else ", return_sequences=False"
@@ -124,18 +149,12 @@ class RNN(Recurrent):
         self.params["Waa"] = _uniform(rng, (self.n_a, self.n_a), s, self.dtype)
         self.params["ba"] = np.zeros((self.n_a, 1), self.dtype)
 
-    def forward(self, X, training=True, initial_state=None):
-        X = self._check_input(X)
-        self._m = X.shape[1]
-        (a0,) = self._initial(initial_state, self._m)
-        a, _, self._caches = F.rnn_forward(X, a0, self.params)
-        return self._select(a)
+    def _run(self, X, states):
+        a, _, caches = F.rnn_forward(X, states[0], self.params)
+        return a, caches
 
-    def backward(self, dY):
-        g = F.rnn_backward(self._upstream(dY), self._caches)
-        self._store_grads(g)
-        self.d_initial_state = g["da0"]
-        return g["dx"]
+    def _run_backward(self, da, caches):
+        return F.rnn_backward(da, caches)
 
 
 class GRU(Recurrent):
@@ -153,6 +172,8 @@ class GRU(Recurrent):
     for ``reset="after"``, ``bhc (n_a, 1)``.
     """
 
+    _gates = 3
+
     def __init__(self, n_x, n_a, reset="after", return_sequences=True, rng=None, seed=None,
                  dtype=np.float64):
         self.reset = check_choice(reset, "reset", ("before", "after"))
@@ -160,6 +181,11 @@ class GRU(Recurrent):
 
     def get_config(self):
         return dict(super().get_config(), reset=self.reset)
+
+    @classmethod
+    def declared_size(cls, config):
+        bhc = config_dim(config, "n_a") if config.get("reset", "after") == "after" else 0
+        return super().declared_size(config) + bhc
 
     def reset_parameters(self, rng):
         s = 1 / np.sqrt(self.n_a)
@@ -169,18 +195,12 @@ class GRU(Recurrent):
         if self.reset == "after":
             self.params["bhc"] = np.zeros((self.n_a, 1), self.dtype)
 
-    def forward(self, X, training=True, initial_state=None):
-        X = self._check_input(X)
-        self._m = X.shape[1]
-        (a0,) = self._initial(initial_state, self._m)
-        a, _, self._caches = F.gru_forward(X, a0, self.params, reset=self.reset)
-        return self._select(a)
+    def _run(self, X, states):
+        a, _, caches = F.gru_forward(X, states[0], self.params, reset=self.reset)
+        return a, caches
 
-    def backward(self, dY):
-        g = F.gru_backward(self._upstream(dY), self._caches)
-        self._store_grads(g)
-        self.d_initial_state = g["da0"]
-        return g["dx"]
+    def _run_backward(self, da, caches):
+        return F.gru_backward(da, caches)
 
 
 class LSTM(Recurrent):
@@ -198,6 +218,7 @@ class LSTM(Recurrent):
     """
 
     _state_names = ("a0", "c0")
+    _gates = 4
 
     def __init__(self, n_x, n_a, forget_bias=1.0, return_sequences=True, rng=None, seed=None,
                  dtype=np.float64):
@@ -214,18 +235,12 @@ class LSTM(Recurrent):
             self.params["b" + k] = np.zeros((self.n_a, 1), self.dtype)
         self.params["bf"][:] = self.forget_bias
 
-    def forward(self, X, training=True, initial_state=None):
-        X = self._check_input(X)
-        self._m = X.shape[1]
-        a0, c0 = self._initial(initial_state, self._m)
-        a, _, c, self._caches = F.lstm_forward(X, a0, self.params, c0=c0)
-        return self._select(a)
+    def _run(self, X, states):
+        a, _, c, caches = F.lstm_forward(X, states[0], self.params, c0=states[1])
+        return a, caches
 
-    def backward(self, dY):
-        g = F.lstm_backward(self._upstream(dY), self._caches)
-        self._store_grads(g)
-        self.d_initial_state = (g["da0"], g["dc0"])
-        return g["dx"]
+    def _run_backward(self, da, caches):
+        return F.lstm_backward(da, caches)
 
 
 class Bidirectional(Layer):
@@ -249,7 +264,8 @@ class Bidirectional(Layer):
         freshly drawn weights.
     rng, seed : for the copy's weights.
 
-    ``params`` and ``grads`` are namespaced ``"fwd.<name>"`` and ``"bwd.<name>"``.
+    The two layers are the children ``"fwd"`` and ``"bwd"``: parameters are
+    named ``"fwd.<name>"`` and ``"bwd.<name>"``.
     """
 
     def __init__(self, layer, backward_layer=None, rng=None, seed=None):
@@ -267,13 +283,9 @@ class Bidirectional(Layer):
                              "same n_x, n_a and return_sequences")
         self.fwd, self.bwd = layer, backward_layer
         self.return_sequences = layer.return_sequences
-        self._sync()
 
-    def _sync(self):
-        self.params = {f"fwd.{k}": v for k, v in self.fwd.params.items()}
-        self.params.update({f"bwd.{k}": v for k, v in self.bwd.params.items()})
-        self.grads = {f"fwd.{k}": v for k, v in self.fwd.grads.items()}
-        self.grads.update({f"bwd.{k}": v for k, v in self.bwd.grads.items()})
+    def named_children(self):
+        return iter((("fwd", self.fwd), ("bwd", self.bwd)))
 
     def forward(self, X, training=True):
         X = check_float_array(X, "X", ndim=3, shape_names=("n_x", "m", "T_x"),
@@ -294,23 +306,15 @@ class Bidirectional(Layer):
         if self.return_sequences:
             d_b = d_b[:, :, ::-1]
         dX = dX + self.bwd.backward(d_b)[:, :, ::-1]
-        self._sync()
         return dX
-
-    def layers(self):
-        return [self.fwd, self.bwd]
 
     def get_config(self):
         """The two wrapped layers' descriptions (JSON-able)."""
-        from dlnotes.models.model import serialize_layer
-
         return {"layer": serialize_layer(self.fwd), "backward_layer": serialize_layer(self.bwd)}
 
     @classmethod
     def from_config(cls, config):
-        """Rebuild from :meth:`get_config` output (weights are placeholders until loaded)."""
-        from dlnotes.models.model import deserialize_layer
-
+        """Rebuild from :meth:`get_config` output."""
         return cls(deserialize_layer(config["layer"]),
                    deserialize_layer(config["backward_layer"]))
 
@@ -353,9 +357,13 @@ class TimeDistributedDense(Layer):
         self._Z = None
 
     def get_config(self):
-        """Constructor arguments (JSON-able), for :meth:`dlnotes.models.model.Model.save`."""
+        """Constructor arguments (JSON-able), for :func:`~dlnotes.layers.base.serialize_layer`."""
         return {"n_in": self.n_in, "n_out": self.n_out, "activation": self.activation,
                 "dtype": self.dtype.name}
+
+    @classmethod
+    def declared_size(cls, config):
+        return (config_dim(config, "n_in") + 1) * config_dim(config, "n_out")
 
     def forward(self, X, training=True):
         X = check_float_array(X, "X", ndim=3, shape=(self.n_in, None, None),

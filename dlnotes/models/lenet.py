@@ -19,25 +19,39 @@ parameters.
 """
 from __future__ import annotations
 
+import numbers
 import time
+import warnings
 
 import numpy as np
 
 from dlnotes._validation import as_rng, check_choice, check_scalar
+from dlnotes.cnn.conv import conv_output_size
 from dlnotes.layers import Activation, AvgPool2D, Conv2D, Dense, Flatten, MaxPool2D, Sequential
 
 __all__ = ["lenet5", "train_lenet"]
 
 
-def lenet5(n_C_in=1, n_classes=10, pooling="average", activation="relu", rng=None, seed=None,
-           dtype=np.float32):
-    r"""Build LeNet-5 as a :class:`~dlnotes.layers.base.Sequential` (input ``(m, 32, 32, n_C_in)``).
+def lenet5(input_shape=(32, 32, 1), num_classes=10, pooling="average", activation="relu",
+           rng=None, seed=None, dtype=np.float32, *, n_C_in=None, n_classes=None):
+    r"""Build LeNet-5 as a :class:`~dlnotes.layers.base.Sequential` (input ``(m, *input_shape)``).
+
+    .. math::
+
+        (32,32,1) \xrightarrow{[5,1]} (28,28,6) \xrightarrow{\text{avg}[2,2]} (14,14,6)
+        \xrightarrow{[5,1]} (10,10,16) \xrightarrow{\text{avg}[2,2]} (5,5,16)
+        \to 400 \to 120 \to 84 \to 10
+
+    C3 is fully connected here (the paper's partial connection table has
+    1,516 parameters instead of 2,416): 61,706 parameters for one input
+    channel (the course's "about 60k"), 62,006 for three.
 
     Parameters
     ----------
-    n_C_in : int, default 1
-        Input channels (1 in the paper; the notes' 3 gives 62,006 parameters).
-    n_classes : int, default 10
+    input_shape : (n_H, n_W, n_C), default (32, 32, 1)
+        One grey channel in the paper (the notes' 3 channels give 62,006
+        parameters); other sizes change the flattened width.
+    num_classes : int, default 10
     pooling : {"average", "max"}
         ``"average"`` as in the paper and the course slide; ``"max"`` is the
         modern variant the notes draw.
@@ -47,30 +61,51 @@ def lenet5(n_C_in=1, n_classes=10, pooling="average", activation="relu", rng=Non
         (digits, 20 epochs: 99.2 % test accuracy with ReLU, 97.8 % with tanh).
     rng, seed : reproducible initialization.
     dtype : float32 (default) or float64.
+    n_C_in, n_classes : int, deprecated
+        The former names of ``input_shape[2]`` and ``num_classes``.
 
     Returns
     -------
     Sequential
-        Outputs logits ``(n_classes, m)``; the softmax is applied by the loss
+        Outputs logits ``(num_classes, m)``; the softmax is applied by the loss
         (:func:`dlnotes.nn.losses.softmax_cross_entropy_with_logits`).
     """
+    if isinstance(input_shape, numbers.Integral):  # the former first argument, n_C_in
+        n_C_in, input_shape = input_shape, (32, 32, 1)
+    if n_C_in is not None:
+        warnings.warn("lenet5(n_C_in=c) is deprecated: use input_shape=(32, 32, c)",
+                      DeprecationWarning, stacklevel=2)
+        input_shape = (32, 32, n_C_in)
+    if n_classes is not None:
+        warnings.warn("lenet5(n_classes=k) is deprecated: use num_classes=k",
+                      DeprecationWarning, stacklevel=2)
+        num_classes = n_classes
+    if pooling == "avg":
+        warnings.warn('pooling="avg" is deprecated: use "average"', DeprecationWarning,
+                      stacklevel=2)
+        pooling = "average"
     check_choice(pooling, "pooling", ("average", "max"))
     check_choice(activation, "activation", ("tanh", "relu", "sigmoid"))
-    n_C_in = check_scalar(n_C_in, "n_C_in", low=1, integer=True)
-    n_classes = check_scalar(n_classes, "n_classes", low=2, integer=True)
+    if not isinstance(input_shape, (tuple, list)) or len(input_shape) != 3:
+        raise ValueError(f"input_shape must be (n_H, n_W, n_C), got {input_shape!r}")
+    n_H, n_W, n_C_in = (check_scalar(v, "input_shape", low=1, integer=True) for v in input_shape)
+    num_classes = check_scalar(num_classes, "num_classes", low=2, integer=True)
+    for _ in range(2):  # conv 5x5 valid, then pool 2/2
+        n_H, n_W = (conv_output_size(conv_output_size(n, 5), 2, 0, 2) for n in (n_H, n_W))
     rng = as_rng(rng, seed)
     init = "he" if activation == "relu" else "xavier"
     Pool = AvgPool2D if pooling == "average" else MaxPool2D
-    conv1 = Conv2D(n_C_in, 6, 5, stride=1, pad=0, init=init, rng=rng, dtype=dtype)
-    conv1.input_grad = False  # nothing below the first layer needs dX
     return Sequential([
-        conv1, Activation(activation), Pool(2, 2),                                 # C1, S2
+        Conv2D(n_C_in, 6, 5, init=init, rng=rng, dtype=dtype,
+               input_grad=False),                     # C1 (nothing below needs dX)
+        Activation(activation), Pool(2, 2),                                        # S2
         Conv2D(6, 16, 5, stride=1, pad=0, init=init, rng=rng, dtype=dtype),      # C3
         Activation(activation), Pool(2, 2),                                        # S4
         Flatten(),                                                                 # 400
-        Dense(400, 120, init=init, rng=rng, dtype=dtype), Activation(activation),  # C5
-        Dense(120, 84, init=init, rng=rng, dtype=dtype), Activation(activation),   # F6
-        Dense(84, n_classes, init=init, rng=rng, dtype=dtype),                     # output
+        Dense(n_H * n_W * 16, 120, init=init, rng=rng, dtype=dtype),               # C5
+        Activation(activation),
+        Dense(120, 84, init=init, rng=rng, dtype=dtype), Activation(activation),  # F6
+        Dense(84, num_classes, init=init, rng=rng, dtype=dtype),                   # output
     ])
 
 
@@ -162,6 +197,11 @@ def train_lenet(dataset="mnist", epochs=None, batch_size=32, lr=2e-3, pooling="a
         ``model``, ``train_accuracy``, ``test_accuracy`` (percent),
         ``history`` (list of per-epoch dicts: cost, accuracies, seconds),
         ``seconds_per_epoch`` (median), ``n_parameters``.
+
+    Raises
+    ------
+    FloatingPointError
+        If the training cost becomes NaN or infinite (the learning rate is too large).
     """
     from dlnotes.nn.losses import softmax_cross_entropy_with_logits
     from dlnotes.datasets.digits import one_hot
@@ -197,6 +237,11 @@ def train_lenet(dataset="mnist", epochs=None, batch_size=32, lr=2e-3, pooling="a
             idx = perm[i:i + batch_size]
             logits = model.forward(Xtr[idx], training=True)
             cost, dZ = softmax_cross_entropy_with_logits(logits, Ytr[:, idx])
+            if not np.isfinite(cost):
+                if bar is not None:
+                    bar.close()
+                raise FloatingPointError(f"the cost became {cost} at epoch {epoch}; lower the "
+                                         "learning rate")
             model.backward(dZ.astype(dtype, copy=False))
             opt.step(model.grads)
             costs.append(cost)

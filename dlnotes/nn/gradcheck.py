@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from dlnotes._validation import check_params, check_scalar
+from dlnotes._validation import check_params, check_scalar, grad_key
 
 __all__ = ["GradCheckResult", "dictionary_to_vector", "vector_to_dictionary",
            "gradients_to_vector", "gradient_check_n", "numerical_gradient",
@@ -76,19 +76,11 @@ def vector_to_dictionary(theta, layout):
     return out
 
 
-def _grad_key(gradients, name):
-    for k in ("d" + name, name):
-        if k in gradients:
-            return k
-    raise KeyError(f"gradients has no entry for parameter {name!r} (looked for 'd{name}' "
-                   f"and {name!r})")
-
-
 def gradients_to_vector(gradients, layout):
     """Stack the gradients in the order of a parameter ``layout`` (``dW1`` for ``W1``)."""
     blocks = []
     for k, shape in layout:
-        g = np.asarray(gradients[_grad_key(gradients, k)], dtype=np.float64)
+        g = np.asarray(gradients[grad_key(gradients, k)], dtype=np.float64)
         if g.shape != tuple(shape):
             raise ValueError(f"gradient of {k} must have shape {tuple(shape)}, got {g.shape}")
         blocks.append(g.reshape(-1))
@@ -197,7 +189,7 @@ def gradient_check_n(cost_fn, parameters, gradients, epsilon=1e-7, print_msg=Fal
     ga, _ = dictionary_to_vector(approx, [k for k, _ in layout])
     diff = relative_difference(g, ga)
     for name in work:
-        per[name] = relative_difference(np.asarray(gradients[_grad_key(gradients, name)]),
+        per[name] = relative_difference(np.asarray(gradients[grad_key(gradients, name)]),
                                         approx[name])
     worst = max(per, key=per.get) if per else ""
     if print_msg:

@@ -29,7 +29,19 @@ from dlnotes._kernels import optim as _k
 
 
 def _flat(a):
+    """The flat 1-D view of a C-contiguous state array (never a copy: the kernel writes it)."""
+    if not a.flags.c_contiguous:  # pragma: no cover - callers allocate C-ordered state
+        raise ValueError("optimizer state arrays must be C-contiguous")
     return a.reshape(-1)
+
+
+def _power(beta, t):
+    r""":math:`\beta^t` for any integer ``t >= 0``, 0.0 once ``t`` exceeds the float range."""
+    try:
+        tf = float(t)
+    except OverflowError:
+        tf = float("inf")
+    return float(beta) ** tf
 
 
 def _run(kernel, p, g, *rest):
@@ -64,8 +76,8 @@ def rmsprop_rule(p, g, s, lr, beta2, eps, eps_inside=False):
 
 def adam_rule(p, g, v, s, t, lr, beta1, beta2, eps):
     r"""Kingma & Ba (2015), Algorithm 1, step ``t >= 1``, in place."""
-    bc1 = 1.0 - float(beta1) ** int(t)
-    bc2 = 1.0 - float(beta2) ** int(t)
+    bc1 = 1.0 - _power(beta1, t)
+    bc2 = 1.0 - _power(beta2, t)
     _run(_k.adam_step, p, g, _flat(v), _flat(s), float(lr), float(beta1), float(beta2),
          float(eps), bc1, bc2)
     return bc1, bc2

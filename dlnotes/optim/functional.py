@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlnotes._validation import check_float_array, check_params, check_scalar
+from dlnotes._validation import check_float_array, check_params, check_scalar, grad_key
 from dlnotes.optim import _rules
 
 __all__ = [
@@ -36,13 +36,6 @@ def _eps(value):
     return check_scalar(value, "epsilon", low=0.0, low_inclusive=False)
 
 
-def _grad_key(grads, name):
-    for key in ("d" + name, name):
-        if key in grads:
-            return key
-    raise KeyError(f"grads has no entry 'd{name}' for parameter {name!r}")
-
-
 def _pairs(parameters, grads, states=()):
     """Validated ``(name, new_param_copy, grad, [state copies])`` for every parameter."""
     check_params(parameters)
@@ -51,7 +44,7 @@ def _pairs(parameters, grads, states=()):
     out = []
     for name, p in parameters.items():
         p = check_float_array(p, f"parameters[{name!r}]", copy=True)
-        gkey = _grad_key(grads, name)
+        gkey = grad_key(grads, name)
         g = check_float_array(grads[gkey], f"grads[{gkey!r}]", shape=p.shape, dtype=p.dtype)
         st = []
         for sname, sdict in states:
@@ -150,19 +143,13 @@ def update_parameters_with_momentum(parameters, grads, v, beta, learning_rate):
 
 
 def initialize_rmsprop(parameters):
-    r"""Zero squared-gradient averages for RMSprop.
-
-    .. math::
-
-        s_{dW^{[l]}} = 0, \qquad s_{db^{[l]}} = 0
+    r"""Zero squared-gradient averages :math:`s_{dW^{[l]}} = 0,\ s_{db^{[l]}} = 0` for RMSprop.
 
     Parameters
     ----------
     parameters : dict of arrays
-
-    Returns
-    -------
-    s : dict keyed ``"dW1"``, ``"db1"``, ...
+        As for :func:`initialize_velocity`, whose zeros (keyed ``"dW1"``,
+        ``"db1"``, ...) this returns as ``s``.
     """
     return _zeros_like_params(parameters)
 

@@ -29,11 +29,11 @@ from __future__ import annotations
 import numpy as np
 
 from dlnotes._kernels import recurrent as _k
-from dlnotes._validation import check_choice
+from dlnotes._validation import check_choice, check_float_array
 from dlnotes.nn.activations import sigmoid, softmax
-from dlnotes.rnn._common import (SequenceCache, check_caches, check_sequence, check_state,
-                                 check_step, get_params, output_spec, pack_sequence, run_loop,
-                                 softmax_outputs, to_time_major, unpack_states)
+from dlnotes.rnn._common import (SequenceCache, check_caches, check_cell_cache, check_sequence,
+                                 check_state, check_step, get_params, output_spec, pack_sequence,
+                                 run_loop, softmax_outputs, to_time_major, unpack_states)
 
 __all__ = ["gru_cell_forward", "gru_cell_backward", "gru_forward", "gru_backward"]
 
@@ -141,8 +141,14 @@ def gru_cell_backward(da_next, cache):
         ``dxt, da_prev, dWu, dbu, dWr, dbr, dWc, dbc`` (and ``dbhc`` for
         ``reset="after"``).
     """
-    P = cache["parameters"]
-    a_prev, xt, gu, gr, cct = cache["a_prev"], cache["xt"], cache["gu"], cache["gr"], cache["cct"]
+    c = check_cell_cache(cache, ("a_prev", "gu", "gr", "cct", "xt", "parameters"),
+                         "gru_cell_forward", {w: ("n_a", "n_a + n_x") for w in ("Wu", "Wr", "Wc")},
+                         as_dict=True)
+    if cache.get("reset") not in ("before", "after"):
+        raise ValueError("cache 'reset' must be 'before' or 'after' (the cache returned by "
+                         "gru_cell_forward)")
+    P = c["parameters"]
+    a_prev, xt, gu, gr, cct = c["a_prev"], c["xt"], c["gu"], c["gr"], c["cct"]
     n_a, m = a_prev.shape
     dc = check_state(da_next, "da_next", m, a_prev.dtype, n_a)
     Wu, Wr, Wc = P["Wu"], P["Wr"], P["Wc"]
@@ -156,7 +162,8 @@ def gru_cell_backward(da_next, cache):
         dWc = dzc @ np.concatenate([gr * a_prev, xt], axis=0).T
         extra = {}
     else:
-        hn = cache["hn"]
+        hn = check_float_array(cache.get("hn"), "cache 'hn'", ndim=2, shape=a_prev.shape,
+                               shape_names=("n_a", "m"), dtype=a_prev.dtype)
         dzr = dzc * hn * gr * (1 - gr)
         dhn = dzc * gr
         da_prev = da_prev + Wc[:, :n_a].T @ dhn
