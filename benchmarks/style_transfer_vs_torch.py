@@ -23,7 +23,6 @@ each starting after a 0.3 s idle gap (OpenBLAS threads spin after a GEMM).
 """
 import argparse
 import os
-import platform
 import statistics
 import sys
 import time
@@ -32,16 +31,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-
-def cpu_model():
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _machine import cpu_model  # noqa: E402
 
 
 def main(argv=None):
