@@ -1,5 +1,8 @@
 """OpInfo descriptions of the vision applications (notes: "YOLO", "Face recognition",
 "Neural Style transfer")."""
+import importlib.util
+from pathlib import Path
+
 import numpy as np
 
 from dlnotes.nn.gradcheck import gradient_check_n
@@ -46,16 +49,13 @@ def _box_iou_errors():
 
 
 def _torch_box_iou(torch, b1, b2):
-    # torchvision is not installed here: box_iou written with torch ops (same formula as
-    # torchvision.ops.box_iou: clamp(min=0) of the overlaps).
-    t1, t2 = torch.from_numpy(b1), torch.from_numpy(b2)
-    lt = torch.max(t1[:, None, :2], t2[None, :, :2])
-    rb = torch.min(t1[:, None, 2:], t2[None, :, 2:])
-    wh = (rb - lt).clamp(min=0)
-    inter = wh[..., 0] * wh[..., 1]
-    a1 = (t1[:, 2] - t1[:, 0]) * (t1[:, 3] - t1[:, 1])
-    a2 = (t2[:, 2] - t2[:, 0]) * (t2[:, 3] - t2[:, 1])
-    return (inter / (a1[:, None] + a2[None, :] - inter)).numpy()
+    # torchvision is not installed here (it would replace the CI's torch): box_iou written with
+    # torch ops, the PyTorch peer of benchmarks/cases_boxes.py
+    spec = importlib.util.spec_from_file_location(
+        "_cases_boxes", Path(__file__).resolve().parents[1] / "benchmarks" / "cases_boxes.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod._torch_iou(torch, torch.from_numpy(b1), torch.from_numpy(b2)).numpy()
 
 
 def _ref_nms(boxes, scores, iou_threshold=0.5, max_boxes=10, suppress_equal=True):

@@ -1,14 +1,24 @@
 r"""Bounding boxes for YOLO: decoding, IoU, score filtering and non-max suppression
 (notes, "YOLO").
 
-Box formats
------------
+Box formats (the course's conventions, function by function)
+------------------------------------------------------------
 * **centre** ``(b_x, b_y, b_w, b_h)``: the notes' box, midpoint plus width and height.
-* **corner** ``(x_1, y_1, x_2, y_2)``: top-left and bottom-right corners, with
-  :math:`x_1 \le x_2` and :math:`y_1 \le y_2`.  Every function here that
-  takes or returns corners uses this order (the course's ``iou`` does too;
-  the course's ``yolo_boxes_to_corners`` returns ``(y_1, x_1, y_2, x_2)``
-  because TensorFlow's NMS wants that order: pass ``order="yxyx"`` to get it).
+* **corner** boxes come in two orders, as in the course:
+
+  - ``(y_1, x_1, y_2, x_2)`` ("yxyx"): what the course's YOLO pipeline carries
+    (``yolo_boxes_to_corners`` returns it because TensorFlow's NMS wants it,
+    ``scale_boxes`` multiplies it by ``(H, W, H, W)``, ``yolo_eval`` returns it).
+    :func:`yolo_boxes_to_corners`, :func:`scale_boxes` and :func:`yolo_eval`
+    use it by default; ``order="xyxy"`` gives the other order.
+  - ``(x_1, y_1, x_2, y_2)`` ("xyxy"): what the course's ``iou`` exercise uses,
+    and :func:`iou`, :func:`box_iou`, :func:`box_area`, :func:`corners_to_centers`.
+
+  IoU and non-max suppression do not depend on the order as long as every box
+  of one call uses the same one (swapping the x and y axes of both boxes keeps
+  both areas and the intersection), so :func:`box_iou`,
+  :func:`non_max_suppression` and :func:`yolo_non_max_suppression` accept
+  either.  Every corner box must have ``min <= max`` on both axes.
 
 Threshold conventions (errata 3.4)
 ----------------------------------
@@ -21,36 +31,40 @@ Threshold conventions (errata 3.4)
 
 Performance
 -----------
-IoU is vectorised NumPy.  Greedy NMS is a loop over *kept* boxes (at most
-``max_boxes``), each iteration one vectorised IoU of the best box against all
-remaining ones, so the Python overhead is ``O(max_boxes)`` calls, not
-``O(N^2)``.  Measured on this (shared, loaded) machine with N = 1805 boxes
-(19x19x5, the assignment's grid, *before* score filtering) and
-``max_boxes=10``: about 1.3 ms per call (6.8 ms for N = 10,000); after the
-score filter N is usually tens of boxes.  That is far below the cost of the
-network that produces the boxes (YOLOv2 needs tens of GFLOPs, hundreds of ms
-here), so NMS is not the bottleneck and has no compiled kernel.
+The IoU matrix and greedy NMS (class-agnostic and per class) run in the
+compiled kernel ``dlnotes._kernels.boxes``; the arguments are validated here
+first.  NMS sorts the scores once (stable) and runs the greedy loop in C over
+the sorted boxes, each kept box suppressing the later boxes it overlaps, so it
+costs ``O(N * kept)`` IoUs with no Python per box.  Measured figures against a
+torch-written peer are on the YOLO page of the docs.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from dlnotes._kernels import boxes as _k
 from dlnotes._validation import check_choice, check_float_array, check_scalar
 
 __all__ = ["iou", "box_iou", "box_area", "yolo_boxes_to_corners", "corners_to_centers",
            "scale_boxes", "yolo_decode", "assign_anchor", "yolo_filter_boxes",
-           "non_max_suppression",
+           "non_max_suppression", "batched_non_max_suppression",
            "yolo_non_max_suppression", "yolo_eval"]
 
 
-def _check_corners(b, name, dtype=None):
+ORDERS = ("yxyx", "xyxy")
+_FMT = {"xyxy": "(x1, y1, x2, y2)", "yxyx": "(y1, x1, y2, x2)", None: "(x1, y1, x2, y2) or "
+        "(y1, x1, y2, x2)"}
+
+
+def _check_corners(b, name, dtype=None, order="xyxy"):
+    """Corner boxes (..., 4) with min <= max on both axes; ``order=None``: either order."""
+    fmt = _FMT[order]
     b = check_float_array(b, name, dtype=dtype, finite=True)
     if b.ndim == 0 or b.shape[-1] != 4:
-        raise ValueError(f"{name} must have shape (..., 4) holding (x1, y1, x2, y2), got "
+        raise ValueError(f"{name} must have shape (..., 4) holding {fmt}, got "
                          f"shape {b.shape}")
     if b.size and (np.any(b[..., 2] < b[..., 0]) or np.any(b[..., 3] < b[..., 1])):
-        raise ValueError(f"{name} must be corner boxes (x1, y1, x2, y2) with x1 <= x2 and "
-                         f"y1 <= y2")
+        raise ValueError(f"{name} must be corner boxes {fmt} with x1 <= x2 and y1 <= y2")
     return b
 
 
@@ -73,18 +87,38 @@ def box_area(boxes):
     return (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])
 
 
+#: float64 boxes beyond this magnitude are divided by a power of two first, so that a
+#: difference x2 - x1 cannot overflow (issue 10).
+_BIG = 2.0 ** 1000
+
+
+def _scale_safe(*boxes):
+    """Rescale float64 box arrays by one common power of two when they are huge.
+
+    IoU is invariant under a common scaling of all coordinates, and a power of
+    two scales exactly (no rounding), so the result is the IoU of the given
+    boxes.  float32 boxes need nothing: their differences cannot overflow in
+    float64, where the IoU is computed.
+    """
+    if boxes[0].dtype != np.float64:
+        return boxes
+    m = max((float(np.max(np.abs(b))) for b in boxes if b.size), default=0.0)
+    if m <= _BIG:
+        return boxes
+    e = int(np.frexp(m)[1])
+    return tuple(np.ldexp(b, -e) for b in boxes)
+
+
 def _pairwise_iou(b1, b2):
-    """Trusting kernel: b1 (N,4), b2 (M,4) corner boxes -> (N, M)."""
-    ix1 = np.maximum(b1[:, None, 0], b2[None, :, 0])
-    iy1 = np.maximum(b1[:, None, 1], b2[None, :, 1])
-    ix2 = np.minimum(b1[:, None, 2], b2[None, :, 2])
-    iy2 = np.minimum(b1[:, None, 3], b2[None, :, 3])
-    inter = np.maximum(ix2 - ix1, 0) * np.maximum(iy2 - iy1, 0)
-    a1 = (b1[:, 2] - b1[:, 0]) * (b1[:, 3] - b1[:, 1])
-    a2 = (b2[:, 2] - b2[:, 0]) * (b2[:, 3] - b2[:, 1])
-    union = a1[:, None] + a2[None, :] - inter
-    out = np.zeros_like(inter)
-    np.divide(inter, union, out=out, where=union > 0)
+    """Trusting: b1 (N,4), b2 (M,4) C-contiguous corner boxes of one dtype, already
+    through _scale_safe -> (N, M) in that dtype (compiled, dlnotes/_kernels/boxes.pyx).
+
+    Scale-safe (issue 10): computed in float64; a pair whose side lengths leave
+    [2**-400, 2**400] has them divided by its larger width and height before any
+    product, so no area can overflow or underflow.
+    """
+    out = np.empty((b1.shape[0], b2.shape[0]), dtype=b1.dtype)
+    _k.box_iou(b1, b2, out)
     return out
 
 
@@ -102,6 +136,13 @@ def iou(box1, box2):
     boxes both overlaps are negative and their product would be positive.
     Two boxes of zero area (so a zero union) have IoU 0 by convention.
 
+    Scale-safe: the arithmetic is done in float64, where float32 boxes cannot
+    overflow; float64 pairs with side lengths outside :math:`[2^{-400}, 2^{400}]`
+    have them divided by the pair's larger width and height before any product
+    (IoU is invariant under scaling each axis), and float64 boxes beyond
+    :math:`2^{1000}` are first divided by a common power of two (exact), so huge
+    or tiny finite coordinates give the right IoU, not 0 or NaN.
+
     Parameters
     ----------
     box1, box2 : array_like, shape (4,)
@@ -113,10 +154,14 @@ def iou(box1, box2):
 
     Examples
     --------
-    The course's case:
+    The course's four cases (intersecting, disjoint, touching at a vertex, at an edge):
 
-    >>> iou((2, 1, 4, 3), (1, 2, 3, 4))  # doctest: +ELLIPSIS
-    0.142857142857...
+    >>> iou((2, 1, 4, 3), (1, 2, 3, 4))
+    0.14285714285714285
+    >>> iou((1, 2, 3, 4), (5, 6, 7, 8)), iou((1, 1, 2, 2), (2, 2, 3, 3))
+    (0.0, 0.0)
+    >>> iou((1, 1, 3, 3), (2, 3, 3, 4))
+    0.0
     """
     b1 = _check_corners(box1, "box1")
     b2 = _check_corners(box2, "box2", dtype=b1.dtype)
@@ -124,7 +169,8 @@ def iou(box1, box2):
         raise ValueError(f"box1 must have shape (4,), got {b1.shape}; use box_iou for arrays")
     if b2.shape != (4,):
         raise ValueError(f"box2 must have shape (4,), got {b2.shape}; use box_iou for arrays")
-    return float(_pairwise_iou(b1[None, :], b2[None, :])[0, 0])
+    b1, b2 = _scale_safe(b1[None, :], b2[None, :])
+    return float(_pairwise_iou(b1, b2)[0, 0])
 
 
 def box_iou(boxes1, boxes2):
@@ -139,28 +185,33 @@ def box_iou(boxes1, boxes2):
     Parameters
     ----------
     boxes1 : ndarray, shape (N, 4)
+        Corner boxes ``(x1, y1, x2, y2)``, or ``(y1, x1, y2, x2)`` if
+        ``boxes2`` uses that order too (the IoU is the same).
     boxes2 : ndarray, shape (M, 4)
 
     Returns
     -------
     ndarray, shape (N, M), the dtype of ``boxes1``
     """
-    b1 = _check_corners(boxes1, "boxes1")
-    b2 = _check_corners(boxes2, "boxes2", dtype=b1.dtype)
+    b1 = _check_corners(boxes1, "boxes1", order=None)
+    b2 = _check_corners(boxes2, "boxes2", dtype=b1.dtype, order=None)
     if b1.ndim != 2:
         raise ValueError(f"boxes1 must have shape (N, 4), got {b1.shape}")
     if b2.ndim != 2:
         raise ValueError(f"boxes2 must have shape (M, 4), got {b2.shape}")
-    return _pairwise_iou(b1, b2)
+    return _pairwise_iou(*_scale_safe(b1, b2))
 
 
-def yolo_boxes_to_corners(box_xy, box_wh, order="xyxy"):
-    r"""Centre boxes to corner boxes.
+def yolo_boxes_to_corners(box_xy, box_wh, order="yxyx"):
+    r"""Centre boxes to corner boxes, in the course's order ``(y_min, x_min, y_max, x_max)``.
 
     .. math::
 
         x_1 = b_x - b_w/2,\quad y_1 = b_y - b_h/2,\quad
         x_2 = b_x + b_w/2,\quad y_2 = b_y + b_h/2
+
+    returned as :math:`(y_1, x_1, y_2, x_2)`, like the course's
+    ``yolo_boxes_to_corners`` (TensorFlow's NMS wants that order).
 
     Parameters
     ----------
@@ -168,16 +219,24 @@ def yolo_boxes_to_corners(box_xy, box_wh, order="xyxy"):
         Midpoints :math:`(b_x, b_y)`.
     box_wh : ndarray, shape (..., 2)
         Widths and heights :math:`(b_w, b_h)`, non-negative.
-    order : {"xyxy", "yxyx"}
-        ``"yxyx"`` returns the course's (TensorFlow) order ``(y1, x1, y2, x2)``.
+    order : {"yxyx", "xyxy"}
+        ``"yxyx"`` (default, the course): ``(y1, x1, y2, x2)``; ``"xyxy"``:
+        ``(x1, y1, x2, y2)``, the order of :func:`iou`.
 
     Returns
     -------
     ndarray, shape (..., 4)
+
+    Examples
+    --------
+    >>> yolo_boxes_to_corners(np.array([0.5, 0.4]), np.array([0.2, 0.6]))
+    array([0.1, 0.4, 0.7, 0.6])
+    >>> yolo_boxes_to_corners(np.array([0.5, 0.4]), np.array([0.2, 0.6]), order="xyxy")
+    array([0.4, 0.1, 0.6, 0.7])
     """
     xy = check_float_array(box_xy, "box_xy", finite=True)
     wh = check_float_array(box_wh, "box_wh", dtype=xy.dtype, finite=True)
-    check_choice(order, "order", ("xyxy", "yxyx"))
+    check_choice(order, "order", ORDERS)
     if xy.ndim == 0 or xy.shape[-1] != 2:
         raise ValueError(f"box_xy must have shape (..., 2), got {xy.shape}")
     if wh.shape != xy.shape:
@@ -191,48 +250,70 @@ def yolo_boxes_to_corners(box_xy, box_wh, order="xyxy"):
     return np.concatenate([lo[..., ::-1], hi[..., ::-1]], axis=-1)
 
 
-def corners_to_centers(boxes):
-    r"""Corner boxes ``(x1, y1, x2, y2)`` to centre boxes ``(b_x, b_y, b_w, b_h)``.
+def corners_to_centers(boxes, order="xyxy"):
+    r"""Corner boxes to centre boxes ``(b_x, b_y, b_w, b_h)``.
 
     .. math::
 
         b_x = \frac{x_1 + x_2}{2},\quad b_y = \frac{y_1 + y_2}{2},\quad
         b_w = x_2 - x_1,\quad b_h = y_2 - y_1
 
-    Inverse of :func:`yolo_boxes_to_corners` (with ``order="xyxy"``).
+    Inverse of :func:`yolo_boxes_to_corners` with the same ``order``.
+
+    Parameters
+    ----------
+    boxes : ndarray, shape (..., 4)
+    order : {"xyxy", "yxyx"}
+        The order of ``boxes`` (default ``(x1, y1, x2, y2)``).
 
     Returns
     -------
     box_xy, box_wh : ndarray, shape (..., 2) each
     """
-    b = _check_corners(boxes, "boxes")
+    check_choice(order, "order", ORDERS)
+    b = _check_corners(boxes, "boxes", order=order)
+    if order == "yxyx":
+        b = b[..., [1, 0, 3, 2]]
     return (b[..., 0:2] + b[..., 2:4]) / 2, b[..., 2:4] - b[..., 0:2]
 
 
-def scale_boxes(boxes, image_shape):
+def scale_boxes(boxes, image_shape, order="yxyx"):
     r"""Scale boxes in relative coordinates ([0, 1]) to pixel coordinates.
+
+    The course's ``scale_boxes``: boxes ``(y1, x1, y2, x2)`` times
+    ``(H, W, H, W)``:
 
     .. math::
 
-        (x_1, y_1, x_2, y_2) \mapsto (W x_1, H y_1, W x_2, H y_2)
+        (y_1, x_1, y_2, x_2) \mapsto (H y_1, W x_1, H y_2, W x_2)
 
     Parameters
     ----------
     boxes : ndarray, shape (..., 4)
-        Corner boxes ``(x1, y1, x2, y2)``.
+        Corner boxes in ``order``.
     image_shape : (height, width)
-        Positive numbers.
+        Positive numbers (the course's default image is ``(720., 1280.)``).
+    order : {"yxyx", "xyxy"}
+        ``"yxyx"`` (default, the course) or ``"xyxy"``, which multiplies by
+        ``(W, H, W, H)``.
 
     Returns
     -------
     ndarray, shape (..., 4)
+
+    Examples
+    --------
+    >>> scale_boxes(np.array([0.1, 0.2, 0.5, 0.6]), (720., 1280.))
+    array([ 72., 256., 360., 768.])
     """
-    b = _check_corners(boxes, "boxes")
-    if not isinstance(image_shape, (tuple, list)) or len(image_shape) != 2:
+    check_choice(order, "order", ORDERS)
+    b = _check_corners(boxes, "boxes", order=order)
+    if not isinstance(image_shape, (tuple, list, np.ndarray)) or len(image_shape) != 2:
         raise ValueError(f"image_shape must be (height, width), got {image_shape!r}")
     h = check_scalar(image_shape[0], "image_shape[0] (height)", low=0, low_inclusive=False)
     w = check_scalar(image_shape[1], "image_shape[1] (width)", low=0, low_inclusive=False)
-    return b * np.array([w, h, w, h], dtype=b.dtype)
+    dims = [h, w, h, w] if order == "yxyx" else [w, h, w, h]
+    return b * np.array(dims, dtype=b.dtype)
 
 
 def _sigmoid(x):
@@ -350,8 +431,8 @@ def assign_anchor(box_xy, box_wh, anchors, grid_shape):
     return np.stack([cy, cx], axis=1), k
 
 
-def yolo_filter_boxes(box_confidence, boxes, box_class_probs, threshold=0.6):
-    r"""Keep the boxes whose best class score reaches the threshold.
+def yolo_filter_boxes(boxes, box_confidence, box_class_probs, threshold=0.6):
+    r"""Keep the boxes whose best class score reaches the threshold (the course's signature).
 
     .. math::
 
@@ -361,10 +442,11 @@ def yolo_filter_boxes(box_confidence, boxes, box_class_probs, threshold=0.6):
 
     Parameters
     ----------
-    box_confidence : ndarray, shape (..., 1)
-        :math:`p_c` per box (e.g. ``(19, 19, 5, 1)``).
     boxes : ndarray, shape (..., 4)
-        Boxes, any 4-number format (returned unchanged for the kept ones).
+        Boxes in any 4-number format (the course: ``(y1, x1, y2, x2)`` from
+        :func:`yolo_boxes_to_corners`), returned unchanged for the kept ones.
+    box_confidence : ndarray, shape (..., 1)
+        :math:`p_c` per box (the course: ``(19, 19, 5, 1)``).
     box_class_probs : ndarray, shape (..., K)
     threshold : float
         Keep when the score is ``>= threshold`` (the course's convention).
@@ -374,12 +456,17 @@ def yolo_filter_boxes(box_confidence, boxes, box_class_probs, threshold=0.6):
     scores : ndarray, shape (n_kept,)
     boxes : ndarray, shape (n_kept, 4)
     classes : ndarray of int64, shape (n_kept,)
-        In the order of a C-order flattening of the leading axes.
+        In the order of a C-order flattening of the leading axes (the order of
+        the course's ``tf.boolean_mask``).
     """
-    conf = check_float_array(box_confidence, "box_confidence", finite=True)
-    b = check_float_array(boxes, "boxes", dtype=conf.dtype, finite=True)
-    p = check_float_array(box_class_probs, "box_class_probs", dtype=conf.dtype, finite=True)
+    b = check_float_array(boxes, "boxes", finite=True)
+    conf = check_float_array(box_confidence, "box_confidence", dtype=b.dtype, finite=True)
+    p = check_float_array(box_class_probs, "box_class_probs", dtype=b.dtype, finite=True)
     threshold = check_scalar(threshold, "threshold")
+    if b.ndim and conf.ndim and b.shape[-1] == 1 and conf.shape[-1] == 4:
+        raise ValueError("boxes must have shape (..., 4) and box_confidence (..., 1), got "
+                         f"{b.shape} and {conf.shape}: the course's order is "
+                         "yolo_filter_boxes(boxes, box_confidence, box_class_probs, threshold)")
     if conf.ndim == 0 or conf.shape[-1] != 1:
         raise ValueError(f"box_confidence must have shape (..., 1), got {conf.shape}")
     lead = conf.shape[:-1]
@@ -394,19 +481,21 @@ def yolo_filter_boxes(box_confidence, boxes, box_class_probs, threshold=0.6):
     return best[mask], b.reshape(-1, 4)[mask], classes[mask].astype(np.int64)
 
 
-def _nms(b, s, iou_threshold, max_boxes, suppress_equal):
-    """Trusting greedy NMS on corner boxes b (N,4), scores s (N,) -> kept indices."""
+def _nms(b, s, iou_threshold, max_boxes, suppress_equal, classes=None):
+    """Trusting greedy NMS (compiled): corner boxes b (N,4) through _scale_safe, scores s
+    (N,), optional int64 classes (N,) for per-class NMS -> kept indices (int64) by
+    decreasing score; equal scores keep the lower index first."""
+    n = b.shape[0]
+    if max_boxes is None:
+        max_boxes = n
     order = np.argsort(-s, kind="stable")
-    keep = []
-    while order.size and len(keep) < max_boxes:
-        i = order[0]
-        keep.append(i)
-        rest = order[1:]
-        if not rest.size:
-            break
-        ov = _pairwise_iou(b[i:i + 1], b[rest])[0]
-        order = rest[ov < iou_threshold] if suppress_equal else rest[ov <= iou_threshold]
-    return np.asarray(keep, dtype=np.int64)
+    sb = np.ascontiguousarray(b[order], dtype=np.float64)
+    cls = (np.zeros(n, np.int64) if classes is None
+           else np.ascontiguousarray(classes[order], dtype=np.int64))
+    keep = np.empty(n, np.int64)
+    k = _k.nms_sorted(sb, cls, classes is not None, float(iou_threshold), bool(suppress_equal),
+                      int(max_boxes), np.zeros(n, np.uint8), keep)
+    return order[keep[:k]]
 
 
 def non_max_suppression(boxes, scores, iou_threshold=0.5, max_boxes=10, suppress_equal=True):
@@ -426,10 +515,12 @@ def non_max_suppression(boxes, scores, iou_threshold=0.5, max_boxes=10, suppress
     Parameters
     ----------
     boxes : ndarray, shape (N, 4)
-        Corner boxes ``(x1, y1, x2, y2)``.
+        Corner boxes ``(x1, y1, x2, y2)`` or ``(y1, x1, y2, x2)`` (the result
+        does not depend on the order).
     scores : ndarray, shape (N,)
     iou_threshold : float in [0, 1]
-    max_boxes : int >= 0
+    max_boxes : int >= 0 or None
+        ``None``: no limit (``torchvision.ops.nms``).
     suppress_equal : bool
         Whether IoU exactly equal to the threshold suppresses.
 
@@ -438,41 +529,108 @@ def non_max_suppression(boxes, scores, iou_threshold=0.5, max_boxes=10, suppress
     keep : ndarray of int64, shape (n_kept,)
         Indices into ``boxes``, by decreasing score.
     """
-    b = _check_corners(boxes, "boxes")
+    b, s, _, thr, mb = _check_nms(boxes, scores, None, iou_threshold, max_boxes,
+                                  suppress_equal=suppress_equal)
+    return _nms(_scale_safe(b)[0], s, thr, mb, bool(suppress_equal))
+
+
+def batched_non_max_suppression(boxes, scores, classes, iou_threshold=0.5, max_boxes=None,
+                                suppress_equal=True):
+    r"""Per-class greedy non-max suppression in one compiled pass (``batched_nms``).
+
+    Greedy NMS in the order of decreasing score where a kept box suppresses only
+    the remaining boxes *of its own class* (the lecture: "carry out NMS
+    independently for each class"); the result equals running
+    :func:`non_max_suppression` on each class and merging by score, and
+    ``torchvision.ops.batched_nms`` (with ``suppress_equal=False``), without
+    its trick of offsetting the boxes of each class.
+
+    .. math::
+
+        k = \arg\max_{i \in R} s_i,\qquad
+        R \leftarrow \{\, j \in R \setminus \{k\} : c_j \ne c_k \ \lor
+                      \ \mathrm{IoU}(B_k, B_j) < \tau \,\}
+
+    Parameters
+    ----------
+    boxes : ndarray, shape (N, 4)
+        Corner boxes, either order (see :func:`non_max_suppression`).
+    scores : ndarray, shape (N,)
+    classes : ndarray of int, shape (N,)
+        Class (or image) of each box.
+    iou_threshold : float in [0, 1]
+    max_boxes : int >= 0 or None
+        Keep at most this many boxes overall (the best ones); ``None``: all.
+    suppress_equal : bool
+        Whether IoU exactly equal to the threshold suppresses.
+
+    Returns
+    -------
+    keep : ndarray of int64, shape (n_kept,)
+        Indices into ``boxes``, by decreasing score; equal scores keep the lower
+        index first.
+    """
+    b, s, c, thr, mb = _check_nms(boxes, scores, classes, iou_threshold, max_boxes,
+                                  suppress_equal=suppress_equal)
+    return _nms(_scale_safe(b)[0], s, thr, mb, bool(suppress_equal), classes=c)
+
+
+def _check_nms(boxes, scores, classes, iou_threshold, max_boxes, **flags):
+    """Validate the NMS arguments; classes (if given) become int64 labels 0..K-1."""
+    b = _check_corners(boxes, "boxes", order=None)
     s = check_float_array(scores, "scores", ndim=1, dtype=b.dtype, finite=True)
     if b.ndim != 2:
         raise ValueError(f"boxes must have shape (N, 4), got {b.shape}")
     if s.shape[0] != b.shape[0]:
         raise ValueError(f"scores must have shape (N,) = ({b.shape[0]},), got {s.shape}")
+    c = None
+    if classes is not None:
+        c = np.asarray(classes)
+        if c.dtype.kind not in "iu":
+            raise TypeError(f"classes must be an integer array, got dtype {c.dtype}")
+        if c.shape != s.shape:
+            raise ValueError(f"classes must have shape (N,) = ({b.shape[0]},), got {c.shape}")
+        # relabel (uint64 ids beyond the int64 range are fine)
+        c = np.unique(c, return_inverse=True)[1].reshape(-1).astype(np.int64)
     iou_threshold = check_scalar(iou_threshold, "iou_threshold", low=0, high=1)
-    max_boxes = check_scalar(max_boxes, "max_boxes", low=0, integer=True)
-    if not isinstance(suppress_equal, (bool, np.bool_)):
-        raise TypeError(f"suppress_equal must be a bool, got {suppress_equal!r}")
-    return _nms(b, s, iou_threshold, max_boxes, bool(suppress_equal))
+    if max_boxes is not None:
+        max_boxes = check_scalar(max_boxes, "max_boxes", low=0, integer=True)
+    for name, flag in flags.items():
+        if not isinstance(flag, (bool, np.bool_)):
+            raise TypeError(f"{name} must be a bool, got {flag!r}")
+    return b, s, c, iou_threshold, max_boxes
 
 
 def yolo_non_max_suppression(scores, boxes, classes, max_boxes=10, iou_threshold=0.5,
-                             suppress_equal=True):
-    r"""Per-class non-max suppression, then the ``max_boxes`` best overall.
+                             per_class=False, suppress_equal=True):
+    r"""The course's ``yolo_non_max_suppression``: NMS, then the ``max_boxes`` best.
 
-    Runs :func:`non_max_suppression` separately on the boxes of each class (a
-    box never suppresses a box of another class), merges the survivors and
-    keeps the ``max_boxes`` highest scores.
+    With ``per_class=False`` (default, the course: one
+    ``tf.image.non_max_suppression`` over all boxes) a box may suppress a box of
+    another class.  With ``per_class=True`` (the lecture's advice, "carry out
+    NMS independently for each class"; ``torchvision.ops.batched_nms``) a box
+    only suppresses boxes of its own class; the survivors of every class are
+    merged and the ``max_boxes`` highest scores kept.
 
     .. math::
 
         \text{kept} = \operatorname{top}_{\text{max\_boxes}}
             \bigcup_{k} \mathrm{NMS}\big(\{\, i : \hat k_i = k \,\}\big)
+            \quad(\text{per\_class}),\qquad
+        \operatorname{top}_{\text{max\_boxes}} \mathrm{NMS}(\text{all})\quad(\text{otherwise})
 
     Parameters
     ----------
     scores : ndarray, shape (N,)
     boxes : ndarray, shape (N, 4)
-        Corner boxes ``(x1, y1, x2, y2)``.
+        Corner boxes, ``(y1, x1, y2, x2)`` (the course) or ``(x1, y1, x2, y2)``:
+        the result does not depend on the order.
     classes : ndarray of int, shape (N,)
     max_boxes : int
     iou_threshold : float
+    per_class : bool
     suppress_equal : bool
+        As in :func:`non_max_suppression`.
 
     Returns
     -------
@@ -481,53 +639,52 @@ def yolo_non_max_suppression(scores, boxes, classes, max_boxes=10, iou_threshold
     boxes : ndarray, shape (n_kept, 4)
     classes : ndarray of int64, shape (n_kept,)
     """
-    b = _check_corners(boxes, "boxes")
-    s = check_float_array(scores, "scores", ndim=1, dtype=b.dtype, finite=True)
-    c = np.asarray(classes)
-    if c.dtype.kind not in "iu":
-        raise TypeError(f"classes must be an integer array, got dtype {c.dtype}")
-    if b.ndim != 2 or s.shape[0] != b.shape[0] or c.shape != s.shape:
-        raise ValueError(f"scores (N,), boxes (N, 4) and classes (N,) must agree, got "
-                         f"{s.shape}, {b.shape}, {c.shape}")
-    iou_threshold = check_scalar(iou_threshold, "iou_threshold", low=0, high=1)
-    max_boxes = check_scalar(max_boxes, "max_boxes", low=0, integer=True)
-    kept = []
-    for k in np.unique(c):
-        idx = np.flatnonzero(c == k)
-        kept.append(idx[_nms(b[idx], s[idx], iou_threshold, max_boxes, bool(suppress_equal))])
-    kept = np.concatenate(kept) if kept else np.zeros(0, np.int64)
-    kept = kept[np.argsort(-s[kept], kind="stable")][:max_boxes]
-    return s[kept], b[kept], c[kept].astype(np.int64)
+    if max_boxes is None:
+        raise TypeError("max_boxes must be an integer, got None")
+    b, s, c, thr, mb = _check_nms(boxes, scores, classes, iou_threshold, max_boxes,
+                                  per_class=per_class, suppress_equal=suppress_equal)
+    kept = _nms(_scale_safe(b)[0], s, thr, mb, bool(suppress_equal),
+                classes=c if per_class else None)
+    return s[kept], b[kept], np.asarray(classes)[kept].astype(np.int64)
 
 
-def yolo_eval(box_xy, box_wh, box_confidence, box_class_probs, image_shape=(720.0, 1280.0),
-              max_boxes=10, score_threshold=0.6, iou_threshold=0.5):
-    r"""The course's ``yolo_eval``: corners, score filter, scale, per-class NMS.
+def yolo_eval(yolo_outputs, image_shape=(720.0, 1280.0), max_boxes=10, score_threshold=0.6,
+              iou_threshold=0.5, per_class=False):
+    r"""The course's ``yolo_eval``: corners, score filter, scale, non-max suppression.
 
     .. math::
 
-        (b_x, b_y, b_w, b_h) \mapsto (x_1, y_1, x_2, y_2),\quad
+        (b_x, b_y, b_w, b_h) \mapsto (y_1, x_1, y_2, x_2),\quad
         \text{keep} \iff p_c c_{\hat k} \ge \text{score\_threshold},\quad
-        \text{then NMS per class with } \mathrm{IoU} \ge \text{iou\_threshold}
+        \text{then NMS with } \mathrm{IoU} \ge \text{iou\_threshold}
 
     Parameters
     ----------
-    box_xy, box_wh : ndarray, shape (..., 2)
-        Relative midpoints and sizes (e.g. from :func:`yolo_decode`).
-    box_confidence : ndarray, shape (..., 1)
-    box_class_probs : ndarray, shape (..., K)
+    yolo_outputs : tuple (box_xy, box_wh, box_confidence, box_class_probs)
+        The course's order.  ``box_xy``, ``box_wh``: ``(..., 2)`` relative
+        midpoints and sizes (e.g. from :func:`yolo_decode`);
+        ``box_confidence``: ``(..., 1)``; ``box_class_probs``: ``(..., K)``.
     image_shape : (height, width)
     max_boxes : int
     score_threshold, iou_threshold : float
+    per_class : bool
+        ``False`` (the course): one NMS over all boxes; ``True``: per class
+        (see :func:`yolo_non_max_suppression`).
 
     Returns
     -------
     scores : ndarray, shape (n,)
     boxes : ndarray, shape (n, 4)
-        Corner boxes ``(x1, y1, x2, y2)`` in pixels.
+        Corner boxes ``(y1, x1, y2, x2)`` in pixels, as in the course.
     classes : ndarray of int64, shape (n,)
     """
-    corners = yolo_boxes_to_corners(box_xy, box_wh)
-    s, b, c = yolo_filter_boxes(box_confidence, corners, box_class_probs, score_threshold)
+    if not isinstance(yolo_outputs, (tuple, list)) or len(yolo_outputs) != 4:
+        raise TypeError("yolo_outputs must be a tuple (box_xy, box_wh, box_confidence, "
+                        "box_class_probs)")
+    box_xy, box_wh, box_confidence, box_class_probs = yolo_outputs
+    boxes = yolo_boxes_to_corners(box_xy, box_wh)
+    s, b, c = yolo_filter_boxes(boxes, box_confidence, box_class_probs, score_threshold)
     b = scale_boxes(b, image_shape)
-    return yolo_non_max_suppression(s, b, c, max_boxes=max_boxes, iou_threshold=iou_threshold)
+    return yolo_non_max_suppression(s, b, c, max_boxes=max_boxes, iou_threshold=iou_threshold,
+                                    per_class=per_class)
+

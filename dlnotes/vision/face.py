@@ -1,10 +1,13 @@
 r"""Face verification and recognition with a triplet loss (notes, "Face recognition").
 
 Embeddings are rows, as in the course: ``f(A)`` has shape ``(m, n_e)`` (the
-course's FaceNet gives ``n_e = 128``).  No model or weights ship with dlnotes:
-:func:`verify` and :func:`who_is_it` take an ``encode`` callable that maps an
-image (anything) to an embedding vector, and an explicit ``database`` dict
-``{name: embedding}``.
+course's FaceNet gives ``n_e = 128``).  No model or weights ship with dlnotes.
+The course's signatures are kept: :func:`img_to_encoding` ``(image, model)``,
+:func:`verify` ``(image, identity, database, model)`` returning
+``(dist, door_open)`` and :func:`who_is_it` ``(image, database, model)``
+returning ``(min_dist, identity)``; ``model`` is anything with a Keras-style
+``predict`` / ``predict_on_batch``, a dlnotes layer (``forward``) or a callable
+batch -> embeddings, and ``database`` a dict ``{name: encoding}``.
 """
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ import numpy as np
 from dlnotes._validation import check_float_array, check_scalar
 
 __all__ = ["l2_normalize", "triplet_loss", "triplet_loss_backward", "embedding_distance",
-           "verify", "who_is_it"]
+           "img_to_encoding", "verify", "who_is_it"]
 
 
 def l2_normalize(x, axis=-1):
@@ -145,11 +148,59 @@ def embedding_distance(e1, e2):
     return float(np.linalg.norm(a.ravel() - b.ravel()))
 
 
-def _encode(encode, image):
-    if not callable(encode):
-        raise TypeError(f"encode must be a callable image -> embedding, got "
-                        f"{type(encode).__name__}")
-    return check_float_array(encode(image), "encode(image)", finite=True).ravel()
+def _predict(model, x):
+    """Run ``model`` on the batch ``x``: Keras-style ``predict_on_batch`` / ``predict``,
+    a dlnotes layer's ``forward(x, training=False)``, or a plain callable."""
+    for meth in ("predict_on_batch", "predict"):
+        f = getattr(model, meth, None)
+        if callable(f):
+            return f(x)
+    f = getattr(model, "forward", None)
+    if callable(f):
+        return f(x, training=False)
+    if callable(model):
+        return model(x)
+    raise TypeError(f"model must have a predict_on_batch, predict or forward method, or be a "
+                    f"callable batch -> embeddings, got {type(model).__name__}")
+
+
+def img_to_encoding(image, model):
+    r"""The course's ``img_to_encoding``: one image to its L2-normalised embedding.
+
+    The image's pixels are scaled to [0, 1], given to ``model`` as a batch of
+    one, and the embedding is normalised (as the course's FaceNet version does):
+
+    .. math::
+
+        x = \frac{\text{image}}{255},\qquad e = f(x),\qquad
+        \hat e = \frac{e}{\lVert e\rVert_2}
+
+    Parameters
+    ----------
+    image : ndarray, shape (n_H, n_W, n_C)
+        Pixel values in [0, 255] (any real dtype; the course reads the file
+        with Keras' ``load_img``: read it yourself, e.g. with
+        ``skimage.io.imread``).
+    model : object
+        With ``predict_on_batch(x)`` or ``predict(x)`` (Keras), ``forward(x,
+        training=False)`` (a dlnotes layer) or callable ``model(x)``, mapping
+        ``x`` of shape ``(1, n_H, n_W, n_C)`` to embeddings ``(1, n_e)``.
+
+    Returns
+    -------
+    ndarray, shape (1, n_e)
+        Unit Euclidean norm.
+    """
+    img = np.asarray(image)
+    if img.dtype.kind not in "uif":
+        raise TypeError(f"image must be a real array of pixel values, got dtype {img.dtype}")
+    img = check_float_array(img.astype(np.float64) if img.dtype.kind in "ui" else img,
+                            "image", ndim=3, shape_names=("n_H", "n_W", "n_C"), finite=True)
+    emb = check_float_array(_predict(model, (img / img.dtype.type(255))[None]),
+                            "model output", finite=True)
+    if emb.ndim != 2 or emb.shape[0] != 1:
+        raise ValueError(f"model output must have shape (1, n_e), got {emb.shape}")
+    return l2_normalize(emb)
 
 
 def _check_database(database):
@@ -157,26 +208,30 @@ def _check_database(database):
         raise TypeError("database must be a non-empty dict {name: embedding}")
 
 
-def verify(image, identity, database, encode, threshold=0.7):
-    r"""Face verification: is ``image`` the person ``identity``?
+def verify(image, identity, database, model, threshold=0.7, verbose=True):
+    r"""Face verification (the course's ``verify``): is ``image`` the person ``identity``?
 
     .. math::
 
-        d = \lVert f(\text{image}) - f_{\text{database}}(\text{identity})\rVert_2,
-        \qquad \text{accept} \iff d < \text{threshold}
+        d = \lVert \mathrm{img\_to\_encoding}(\text{image}) - \text{database}[\text{identity}]
+            \rVert_2,
+        \qquad \text{door\_open} \iff d < \text{threshold}
 
     Parameters
     ----------
-    image : any
-        Passed to ``encode``.
+    image : ndarray, shape (n_H, n_W, n_C)
+        Pixels in [0, 255], encoded by :func:`img_to_encoding`.
     identity : hashable
         A key of ``database``.
     database : dict
-        ``{name: embedding}``.
-    encode : callable
-        ``encode(image)`` returns the embedding (the course's ``img_to_encoding``).
+        ``{name: encoding}`` (encodings of shape ``(1, n_e)`` or ``(n_e,)``).
+    model : object
+        As in :func:`img_to_encoding`.
     threshold : float > 0
         0.7 in the course.
+    verbose : bool
+        Print the course's message ("It's ..., welcome in!" or "It's not ...,
+        please go away").
 
     Returns
     -------
@@ -187,40 +242,56 @@ def verify(image, identity, database, encode, threshold=0.7):
     threshold = check_scalar(threshold, "threshold", low=0, low_inclusive=False)
     if identity not in database:
         raise KeyError(f"identity {identity!r} is not in the database")
-    e = _encode(encode, image)
+    e = img_to_encoding(image, model)
     dist = embedding_distance(e, database[identity])
-    return dist, bool(dist < threshold)
+    door_open = bool(dist < threshold)
+    if verbose:
+        print(f"It's {identity}, welcome in!" if door_open
+              else f"It's not {identity}, please go away")
+    return dist, door_open
 
 
-def who_is_it(image, database, encode, threshold=0.7):
-    r"""Face recognition: the closest identity in the database.
+def who_is_it(image, database, model, threshold=0.7, verbose=True):
+    r"""Face recognition (the course's ``who_is_it``): the closest identity in the database.
 
     .. math::
 
-        \hat k = \arg\min_k \lVert f(\text{image}) - f_k\rVert_2
+        \hat k = \arg\min_k \lVert \mathrm{img\_to\_encoding}(\text{image}) - f_k\rVert_2,
+        \qquad \text{in the database} \iff \min_k d_k \le \text{threshold}
+
+    Like the course, it returns the closest name even when that one is too far
+    (``min_dist > threshold``) and then says "Not in the database."; compare
+    ``min_dist`` with the threshold (or use ``verbose``) to tell.
 
     Parameters
     ----------
-    image : any
+    image : ndarray, shape (n_H, n_W, n_C)
+        Pixels in [0, 255].
     database : dict
-        ``{name: embedding}``.
-    encode : callable
+        ``{name: encoding}``.
+    model : object
+        As in :func:`img_to_encoding`.
     threshold : float > 0
-        Above it the person is "not in the database".
+        0.7 in the course.
+    verbose : bool
+        Print the course's message: "Not in the database." or
+        "it's <name>, the distance is <d>".
 
     Returns
     -------
     min_dist : float
-    identity : hashable or None
-        ``None`` when ``min_dist > threshold`` (the course prints
-        "Not in the database" and still returns the closest name).
+    identity : hashable
+        The closest name, also when ``min_dist > threshold``.
     """
     _check_database(database)
     threshold = check_scalar(threshold, "threshold", low=0, low_inclusive=False)
-    e = _encode(encode, image)
+    e = img_to_encoding(image, model)
     best, who = np.inf, None
     for name, emb in database.items():
         d = embedding_distance(e, emb)
         if d < best:
             best, who = d, name
-    return float(best), (who if best <= threshold else None)
+    if verbose:
+        print("Not in the database." if best > threshold
+              else f"it's {who}, the distance is {best}")
+    return float(best), who
