@@ -328,3 +328,17 @@ def test_exact_crops_match_numpy_for_every_mode(rng):
         out = aug.crop(X, [0, 4, 8], [1, 9, 3], (4, 3), padding=4, mode=mode, cval=-1.0)
         np.testing.assert_array_equal(out, ref_crop(X, np.array([0, 4, 8]), np.array([1, 9, 3]),
                                                     (4, 3), 4, mode, -1.0))
+
+
+def test_extreme_matrices_give_border_values_not_garbage(rng):
+    """Coordinates far outside the image (huge inverse-map coefficients or translations) are
+    clamped in the kernel: the border mode decides, nothing overflows."""
+    X = rng.random((2, 5, 6, 3))
+    out = aug.affine_warp(X, np.diag([1e200, 1e-200, 1.0]), mode="constant", cval=0.5)
+    np.testing.assert_array_equal(out[:, 1:], 0.5)  # rows >= 1 map ~1e200 rows away
+    for mode in aug.MODES:
+        assert np.isfinite(aug.affine_warp(X, np.diag([1e200, 1e-200, 1.0]), mode=mode)).all()
+    far = aug.affine_warp(X, np.array([[1, 0, 1e30], [0, 1, 0], [0, 0, 1.0]]), cval=0.25)
+    np.testing.assert_array_equal(far, 0.25)
+    edge = aug.affine_warp(X, np.array([[1, 0, 1e30], [0, 1, 0], [0, 0, 1.0]]), mode="edge")
+    np.testing.assert_array_equal(edge, np.repeat(X[:, :, :1], 6, axis=2))

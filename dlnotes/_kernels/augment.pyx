@@ -78,6 +78,18 @@ cdef inline Py_ssize_t _map(Py_ssize_t k, Py_ssize_t n, int mode) noexcept nogil
     return k
 
 
+# Coordinates are clamped to +-2**40 (exact in double): far outside any image, so the border
+# mode decides the value, and the float -> integer conversion below never overflows (a huge
+# or non-finite coordinate from an extreme matrix would otherwise be undefined behaviour).
+cdef double COORD_LIM = 1099511627776.0
+
+
+cdef inline double _clamp_coord(double v) noexcept nogil:
+    if v > -COORD_LIM and v < COORD_LIM:
+        return v
+    return -COORD_LIM if v < 0 else COORD_LIM     # NaN lands on +COORD_LIM
+
+
 cdef inline Py_ssize_t _ifloor(double v) noexcept nogil:
     """floor(v) as an integer without a libm call (v is a pixel coordinate, far from overflow)."""
     cdef Py_ssize_t k = <Py_ssize_t>v
@@ -88,7 +100,8 @@ cdef inline bint _integral(const double[:, :, ::1] T, Py_ssize_t i) noexcept nog
     """True if T[i] maps integer pixels to integer pixels by flips and an integer shift."""
     return ((T[i, 0, 0] == 1.0 or T[i, 0, 0] == -1.0) and T[i, 0, 1] == 0.0
             and T[i, 1, 0] == 0.0 and (T[i, 1, 1] == 1.0 or T[i, 1, 1] == -1.0)
-            and T[i, 0, 2] == floor(T[i, 0, 2]) and T[i, 1, 2] == floor(T[i, 1, 2]))
+            and T[i, 0, 2] == floor(T[i, 0, 2]) and T[i, 1, 2] == floor(T[i, 1, 2])
+            and -COORD_LIM < T[i, 0, 2] < COORD_LIM and -COORD_LIM < T[i, 1, 2] < COORD_LIM)
 
 
 cdef inline void _copy_row(const real[:, :, :, ::1] X, real[:, :, :, ::1] out, Py_ssize_t i,
@@ -190,8 +203,8 @@ def warp(const real[:, :, :, ::1] X, real[:, :, :, ::1] out, const double[:, :, 
             if use_disp:
                 px = px + disp[i, r, c, 0]
                 py = py + disp[i, r, c, 1]
-            xs = a00 * px + a01 * py + a02
-            ys = a10 * px + a11 * py + a12
+            xs = _clamp_coord(a00 * px + a01 * py + a02)
+            ys = _clamp_coord(a10 * px + a11 * py + a12)
             x0 = _ifloor(xs)
             y0 = _ifloor(ys)
             fx = <real>(xs - <double>x0)
