@@ -359,8 +359,6 @@ class TimeDistributedDense(Layer):
         self._Z = None
 
     def get_config(self):
-        """Constructor arguments (JSON-able), for
-        :func:`~dlnotes.layers.serialization.serialize_layer`."""
         return {"n_in": self.n_in, "n_out": self.n_out, "activation": self.activation,
                 "dtype": self.dtype.name}
 
