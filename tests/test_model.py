@@ -437,7 +437,7 @@ def test_load_weights_is_all_or_nothing(rng, tmp_path):
 
 
 @pytest.mark.parametrize("version", [np.array(1.5), np.array("abc"), np.array([1, 1]),
-                                     np.array(2), np.array(True), None])
+                                     np.array(3), np.array(True), None])
 def test_model_file_version_is_parsed_strictly(version, rng, tmp_path):
     """``__version__=1.5`` was read as 1; "abc" / [1, 1] raised bare errors (defect 8)."""
     model, _, _ = _trained(rng)

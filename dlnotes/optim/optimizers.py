@@ -11,20 +11,23 @@ All of them share one protocol::
     opt.state_dict() / opt.load_state_dict(d) # plain arrays, np.savez-friendly
 
 The state (velocity ``v``, squared average ``s``) is keyed by the parameter's
-name, so the same optimizer keeps working when ``params`` is rebuilt (as
-:class:`~dlnotes.layers.base.Sequential` does after every backward pass): only the
-arrays must stay the same objects, which they do because the update is in place.
-``grads`` may use the same keys as ``params`` or the course's ``"d" + key``.
+name, the dotted name a layer gives it (:meth:`~dlnotes.layers.base.Layer.named_parameters`),
+so the same optimizer keeps working when ``params`` is rebuilt: only the arrays
+must stay the same objects, which they do because the update is in place.
+``grads`` may use the course's ``"d" + key`` or the same keys as ``params``
+(:func:`dlnotes._validation.grad_key`, the one lookup of the package).
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
-from dlnotes._validation import FLOAT_DTYPES, check_scalar
+from dlnotes._validation import FLOAT_DTYPES, check_scalar, grad_key
 from dlnotes.optim import _rules
 from dlnotes.optim.schedules import as_schedule
 
-__all__ = ["Optimizer", "SGD", "Momentum", "RMSprop", "Adam"]
+__all__ = ["Optimizer", "SGD", "Momentum", "RMSprop", "Adam", "get_optimizer"]
 
 
 def _check_beta(value, name):
@@ -36,22 +39,15 @@ def _check_eps(value, name="epsilon"):
 
 
 def layer_params_and_grads(layer):
-    """``(params, grads)`` dicts of a layer or container, keyed ``"<leaf index>.<name>"``.
+    """Deprecated: ``dict(layer.named_parameters()), dict(layer.named_gradients())``.
 
-    Read straight from the leaf layers (``layer.layers()``), so the arrays are
-    always the current ones even if a container's cached dicts are stale.
+    The layer owns its parameters' names (:meth:`dlnotes.layers.base.Layer.named_parameters`);
+    :meth:`Optimizer.step_layers` reads them from there.
     """
-    params, grads = {}, {}
-    leaves = layer.layers() if hasattr(layer, "layers") else [layer]
-    for i, leaf in enumerate(leaves):
-        for k, v in leaf.params.items():
-            key = f"{i}.{k}"
-            params[key] = v
-            if k not in leaf.grads:
-                raise ValueError(f"layer {i} ({leaf!r}) has no gradient for parameter {k!r}; "
-                                 "run backward() before step")
-            grads[key] = leaf.grads[k]
-    return params, grads
+    warnings.warn("layer_params_and_grads is deprecated: use layer.named_parameters() and "
+                  "layer.named_gradients() (the names are the layer's dotted names)",
+                  DeprecationWarning, stacklevel=2)
+    return dict(layer.named_parameters()), dict(layer.named_gradients())
 
 
 class Optimizer:
@@ -92,14 +88,6 @@ class Optimizer:
         self.epoch = check_scalar(epoch, "epoch", integer=True)
 
     # -- the update ---------------------------------------------------------------------
-    def _grad(self, grads, name):
-        if name in grads:
-            return grads[name]
-        if "d" + name in grads:
-            return grads["d" + name]
-        raise KeyError(f"grads has no entry for parameter {name!r} (looked for {name!r} "
-                       f"and {'d' + name!r})")
-
     def _slots_for(self, name, p):
         st = self.state.get(name)
         if st is None or any(st[s].shape != p.shape or st[s].dtype != p.dtype
@@ -139,8 +127,7 @@ class Optimizer:
             if not p.flags.writeable:
                 raise ValueError(f"params[{name!r}] is read-only; the update is in place, so "
                                  "pass a writable array")
-            g = self._grad(grads, name)
-            g = np.asarray(g)
+            g = np.asarray(grads[grad_key(grads, name)])
             if g.dtype.kind not in "fiu":
                 raise TypeError(f"gradient of {name!r} must be a real float array, got dtype "
                                 f"{g.dtype}")
@@ -150,19 +137,30 @@ class Optimizer:
             if g.dtype != p.dtype:
                 g = g.astype(p.dtype)
             checked.append((name, p, g))
-        self.t += 1
-        lr = self.lr
-        for name, p, g in checked:
-            self._update(name, p, g, lr)
+        self._apply(checked)
 
     def step_layers(self, layer):
-        """:meth:`step` on all parameters of a layer or container (see
-        :func:`layer_params_and_grads`)."""
-        params, grads = layer_params_and_grads(layer)
-        if params:
-            self.step(params, grads)
-        else:
-            self.t += 1
+        """:meth:`step` on the trainable parameters of a layer or container.
+
+        The names are the layer's own (:meth:`~dlnotes.layers.base.Layer.named_parameters`,
+        ``trainable_only=True``): the state of ``"0.W"`` is the same whether the
+        network is trained here, by :meth:`step` on ``dict(net.named_parameters())``
+        or by :meth:`dlnotes.models.model.Model.fit`.  Frozen layers
+        (``trainable = False``) are neither updated nor given any state.  The
+        arrays come from the layers, which built them, so they are not checked again.
+        """
+        if not hasattr(layer, "named_parameters"):
+            raise TypeError(f"layer must be a dlnotes Layer, got {type(layer).__name__}")
+        grads = dict(layer.named_gradients(trainable_only=True))
+        self._apply([(name, p, grads[name])
+                     for name, p in layer.named_parameters(trainable_only=True)])
+
+    def _apply(self, named):
+        """``t += 1``, then the rule on each checked ``(name, param, grad)``."""
+        self.t += 1
+        lr = self.lr
+        for name, p, g in named:
+            self._update(name, p, g, lr)
 
     def _update(self, name, p, g, lr):  # pragma: no cover - abstract
         raise NotImplementedError

@@ -24,7 +24,7 @@ import numbers
 from dlnotes._validation import check_scalar
 
 __all__ = [
-    "update_lr", "inverse_time_decay", "exponential_decay", "inverse_sqrt_decay",
+    "as_schedule", "update_lr", "inverse_time_decay", "exponential_decay", "inverse_sqrt_decay",
     "schedule_lr_decay", "Schedule", "ConstantLR", "InverseTimeDecay", "ExponentialDecay",
     "InverseSqrtDecay", "ScheduledDecay", "ManualSchedule",
 ]

@@ -1,0 +1,139 @@
+"""The training loop behind :meth:`dlnotes.models.model.Model.fit`, and its metrics.
+
+Everything here runs on arguments ``fit`` has already checked: nothing is
+validated again per epoch or per batch.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from dlnotes.nn.activations import sigmoid, softmax
+from dlnotes.optim.minibatch import mini_batch_indices
+
+__all__ = ["output_activation", "n_correct", "train"]
+
+
+def output_activation(loss, Z):
+    """The output the loss implies: softmax / sigmoid probabilities, or ``Z`` for ``"mse"``."""
+    if loss == "softmax_cross_entropy":
+        return softmax(Z, axis=0)
+    if loss == "sigmoid_cross_entropy":
+        return sigmoid(Z)
+    return Z
+
+
+def n_correct(loss, Z, Y):
+    """``(correct, predictions)`` of a batch of logits ``Z``, ``(None, None)`` for ``"mse"``."""
+    if loss == "softmax_cross_entropy":
+        return int(np.sum(np.argmax(Z, axis=0) == np.argmax(Y, axis=0))), Z.shape[1]
+    if loss == "sigmoid_cross_entropy":
+        return int(np.sum((Z > 0) == (Y > 0.5))), Z.size
+    return None, None
+
+
+class _Progress:
+    """A tqdm bar per epoch (or nothing when ``progress`` is off or tqdm is missing)."""
+
+    def __init__(self, enabled):
+        self.tqdm = None
+        if enabled:
+            try:
+                from tqdm.auto import tqdm
+                self.tqdm = tqdm
+            except ImportError:  # pragma: no cover - tqdm is a dependency
+                pass
+        self.bar = None
+
+    def start(self, epoch, n_batches):
+        if self.tqdm is not None:
+            self.bar = self.tqdm(total=n_batches, desc=f"epoch {epoch}", unit="batch",
+                                 leave=True, dynamic_ncols=True)
+
+    def batch(self, stats):
+        if self.bar is not None:
+            self.bar.set_postfix({k: f"{v:.4f}" for k, v in stats.logs().items()},
+                                 refresh=False)
+            self.bar.update(1)
+
+    def close(self, logs=None):
+        if self.bar is not None:
+            if logs:
+                self.bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items()}, refresh=True)
+            self.bar.close()
+            self.bar = None
+
+
+class _Running:
+    """Example-weighted running cost and accuracy of an epoch."""
+
+    def __init__(self, loss):
+        self.loss = loss
+        self.cost = 0.0
+        self.seen = self.ok = self.predicted = 0
+
+    def add(self, cost, Z, Y, m):
+        self.cost += cost * m
+        self.seen += m
+        ok, npred = n_correct(self.loss, Z, Y)
+        if ok is not None:
+            self.ok += ok
+            self.predicted += npred
+
+    def logs(self):
+        out = {"loss": self.cost / self.seen}
+        if self.predicted:
+            out["accuracy"] = self.ok / self.predicted
+        return out
+
+
+def _epoch(model, X, Y, opt, epoch, batch_size, shuffle, rng, progress):
+    m = Y.shape[1]
+    idx = mini_batch_indices(m, m if batch_size is None else batch_size, rng=rng,
+                             shuffle=shuffle)
+    progress.start(epoch, len(idx))
+    stats = _Running(model.loss)
+    for i in idx:
+        Yb = Y[:, i]
+        cost, Z = model.train_on_batch(model._take(X, i), Yb, opt)
+        if not math.isfinite(cost):
+            progress.close()
+            raise FloatingPointError(f"the cost became {cost} at epoch {epoch}; lower the "
+                                     "learning rate")
+        stats.add(cost, Z, Yb, len(i))
+        progress.batch(stats)
+    return stats.logs()
+
+
+def train(model, X, Y, opt, epochs, batch_size, shuffle, rng, validation, stopper, callbacks,
+          progress):
+    """Run ``epochs`` epochs of mini-batch training on checked arguments; fill ``model.history``.
+
+    Each epoch: the optimizer's epoch is set (for its schedule), the batches
+    are trained, the validation set (if any) evaluated with ``training=False``,
+    the logs appended to the history, then early stopping and the callbacks may
+    stop the run.  At the end early stopping may restore the best parameters.
+    """
+    bar = _Progress(progress)
+    for _ in range(epochs):
+        epoch = model.epochs_trained + 1
+        opt.set_epoch(epoch)
+        logs = _epoch(model, X, Y, opt, epoch, batch_size, shuffle, rng, bar)
+        if validation is not None:
+            logs.update({"val_" + k: v for k, v in
+                         model._evaluate(*validation, batch_size).items()})
+        logs["lr"] = opt.lr
+        bar.close(logs)
+        model.history.append(logs)
+        model.epochs_trained = epoch
+        stop = stopper is not None and stopper.update(epoch, logs, model.params)
+        for cb in callbacks:
+            stop = bool(cb(model, epoch, logs)) or stop
+        if stop:
+            break
+    if stopper is not None and stopper.restore_best and stopper.best_params is not None \
+            and stopper.best_epoch != model.epochs_trained:
+        for k, p in model.params.items():
+            np.copyto(p, stopper.best_params[k])
+    return model.history
