@@ -319,8 +319,9 @@ class Graph(Layer):
 
         Returns the text (and passes each line to ``print_fn`` if given).
         """
-        names = {t.id: t.name for t in self.inputs}
-        rows = [(f"{t.name} (Input)", _fmt(t.shape), "0", "") for t in self.inputs]
+        names = {t.id: "input" if len(self.inputs) == 1 else f"input_{k}"
+                 for k, t in enumerate(self.inputs)}
+        rows = [(f"{names[t.id]} (Input)", _fmt(t.shape), "0", "") for t in self.inputs]
         for i, node in enumerate(self._nodes):
             names[node.output.id] = f"{i}"
             rows.append((f"{i} {node.layer!r}", _fmt(node.output.shape),

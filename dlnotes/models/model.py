@@ -284,7 +284,8 @@ class Model:
         if not path.endswith(".npz"):
             path += ".npz"
         state = self.optimizer.state_dict() if include_optimizer and self.optimizer else None
-        return _file.write_model_file(path, self.get_config(), self.params, state)
+        return _file.write_model_file(path, self.get_config(), self.params, state,
+                                      buffers=dict(self.network.named_buffers()))
 
     @classmethod
     def load(cls, path):
@@ -321,8 +322,11 @@ class Model:
     def _restore(self, f):
         """Copy a parsed file's parameters, optimizer and counters in, all checked first."""
         params = self.params
+        buffers = dict(self.network.named_buffers())
         opt = _file.restore_optimizer(f.path, f.arch.get("optimizer"), f.optim, params)
+        _file.check_and_copy_params(f.path, buffers, f.buffers, "buffer", copy=False)
         _file.check_and_copy_params(f.path, params, f.params)
+        _file.check_and_copy_params(f.path, buffers, f.buffers, "buffer")
         self.epochs_trained = f.arch.get("epochs_trained", 0)
         if opt is not None:
             self.optimizer = opt

@@ -1,0 +1,99 @@
+#!/usr/bin/env python
+"""Train the small ResNet and the plain CNN of the same depth on MNIST-5k; plot both.
+
+One command regenerates the architectures chapter's figure and its numbers::
+
+    python benchmarks/resnet_curves.py [--epochs 10] [--out docs/chapters/figures]
+
+The two trainings run in two processes at the same time (each with the
+package's default threads).  Writes ``resnet_curves.json`` (per-epoch loss,
+accuracy, test loss/accuracy, seconds; the CPU model and load average) and
+``resnet_curves.png`` (training loss and test accuracy per epoch, both models).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import platform
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _run(model, epochs, queue):
+    from dlnotes.models.classic import train_resnet
+
+    def report(epoch, logs):
+        print(f"[{model}] epoch {epoch}: " + ", ".join(f"{k}={v:.4g}" for k, v in logs.items()),
+              flush=True)
+
+    r = train_resnet(model, epochs=epochs, callback=report)
+    queue.put((model, {k: [float(x) for x in v] for k, v in r["history"].items()},
+               r["seconds"], r["model"].network.count_params()))
+
+
+def _cpu():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def plot(results, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.8))
+    for name, label in (("resnet", "small ResNet (shortcuts)"), ("plain", "plain CNN, same depth")):
+        h = results[name]["history"]
+        ep = range(1, len(h["loss"]) + 1)
+        a1.plot(ep, h["loss"], marker="o", label=label)
+        a2.plot(ep, [100 * v for v in h["val_accuracy"]], marker="o", label=label)
+    a1.set_xlabel("epoch"), a1.set_ylabel("training loss"), a1.set_yscale("log")
+    a2.set_xlabel("epoch"), a2.set_ylabel("test accuracy (%)")
+    a2.axhline(98.5, color="gray", lw=0.8, ls="--")
+    for a in (a1, a2):
+        a.grid(alpha=0.3), a.legend()
+    fig.suptitle("MNIST-5k (4,000 train / 1,000 test), Adam, shifts of up to 2 pixels")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--epochs", type=int, default=10)
+    ap.add_argument("--out", default=os.path.join("docs", "chapters", "figures"))
+    args = ap.parse_args(argv)
+    os.makedirs(args.out, exist_ok=True)
+    load_before = os.getloadavg()
+    queue = mp.Queue()
+    procs = [mp.Process(target=_run, args=(m, args.epochs, queue)) for m in ("resnet", "plain")]
+    for p in procs:
+        p.start()
+    results = {}
+    for _ in procs:
+        name, hist, seconds, n_params = queue.get()
+        results[name] = {"history": hist, "seconds": seconds, "parameters": n_params}
+    for p in procs:
+        p.join()
+    meta = {"cpu": _cpu(), "load_average_before": load_before,
+            "load_average_after": os.getloadavg(), "epochs": args.epochs}
+    with open(os.path.join(args.out, "resnet_curves.json"), "w") as f:
+        json.dump({"meta": meta, **results}, f, indent=1)
+    plot(results, os.path.join(args.out, "resnet_curves.png"))
+    for name in ("resnet", "plain"):
+        h = results[name]["history"]
+        print(f"{name}: final test accuracy {100 * h['val_accuracy'][-1]:.1f} %, best "
+              f"{100 * max(h['val_accuracy']):.1f} %, {results[name]['seconds']:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,290 @@
+"""Batch norm, the graph model, the course's ResNet/inception blocks and the classic CNNs.
+
+Gradient checks run in float64 (relative difference < 1e-7); PyTorch (float32,
+relative error of the whole tensor < 1e-5) checks batch norm, a bottleneck block
+and an inception module, training and eval modes.  The ImageNet models are built
+with ``init="zeros"`` (no random draws) to check their parameter counts; their
+forward and backward passes at 224/299 are in ``benchmarks/classic_cnns.py``.
+"""
+import numpy as np
+import pytest
+
+from dlnotes import layers as L
+from dlnotes.cnn import architectures as arch
+from dlnotes.models import classic as C
+from dlnotes.nn.gradcheck import numerical_gradient, relative_difference
+from dlnotes.nn.normalization import batchnorm_backward, batchnorm_forward
+
+
+# ------------------------------------------------------------------------ helpers
+def graph_gradient_check(net, X, rng, training=True, tol=1e-7):
+    """Centred differences of J = sum(G * net(X)) for X and every parameter."""
+    Y = net.forward(X, training=training)
+    G = rng.standard_normal(Y.shape)
+    dX = net.backward(G)
+    grads = dict(net.named_gradients())
+
+    def J():
+        return float(np.sum(G * net.forward(X, training=training)))
+
+    worst = {}
+    for name, p in net.named_parameters():
+        num = numerical_gradient(J, p)
+        if np.linalg.norm(grads[name]) < 1e-12:
+            # a bias right before batch norm: BN subtracts the batch mean, so its gradient
+            # is exactly 0 (analytically ~1e-16); the centred difference then measures only
+            # its own rounding noise (~1e-8 for J of order 10), and a relative difference of
+            # two zeros means nothing: check it absolutely
+            worst[name] = float(np.abs(num).max())
+            assert worst[name] < 1e-6, name
+            continue
+        worst[name] = relative_difference(grads[name], num)
+        assert worst[name] < tol, f"d{name}: {worst[name]:.2e}"
+    diff = relative_difference(dX, numerical_gradient(J, X))
+    assert diff < tol, f"dX: {diff:.2e}"
+    return worst
+
+
+def notes_batchnorm(Z, gamma, beta, eps, axis):
+    """The notes' formulas, one feature at a time."""
+    Z = np.moveaxis(Z, axis, -1)
+    out = np.empty_like(Z)
+    for k in range(Z.shape[-1]):
+        z = Z[..., k]
+        mu = z.sum() / z.size
+        var = ((z - mu) ** 2).sum() / z.size
+        out[..., k] = gamma[k] * (z - mu) / np.sqrt(var + eps) + beta[k]
+    return np.moveaxis(out, -1, axis)
+
+
+# ------------------------------------------------------------------------ batch norm
+@pytest.mark.parametrize("shape,axis", [((3, 4, 5, 2), -1), ((4, 6), 0), ((1, 2, 3, 3), 3)])
+def test_batchnorm_forward_matches_the_notes_formula(shape, axis):
+    rng = np.random.default_rng(0)
+    Z = rng.standard_normal(shape) * 3 + 1
+    n = shape[axis]
+    gamma, beta = rng.standard_normal(n), rng.standard_normal(n)
+    Y, cache = batchnorm_forward(Z, gamma, beta, axis=axis, eps=1e-3)
+    np.testing.assert_allclose(Y, notes_batchnorm(Z, gamma, beta, 1e-3, axis), rtol=1e-12,
+                               atol=1e-12)
+    assert cache[-2].shape == (n,) and cache[-1].shape == (n,)
+
+
+@pytest.mark.parametrize("inference", [False, True], ids=["training", "inference"])
+@pytest.mark.parametrize("shape,axis", [((3, 4, 5, 2), -1), ((4, 6), 0)], ids=["images", "dense"])
+def test_batchnorm_gradient_check(shape, axis, inference):
+    rng = np.random.default_rng(1)
+    Z = rng.standard_normal(shape)
+    n = shape[axis]
+    params = {"gamma": rng.standard_normal(n), "beta": rng.standard_normal(n)}
+    stats = ({"mean": rng.standard_normal(n), "var": rng.uniform(0.5, 2, n)} if inference
+             else {})
+    G = rng.standard_normal(shape)
+    _, cache = batchnorm_forward(Z, params["gamma"], params["beta"], axis, 1e-3, **stats)
+    dZ, dgamma, dbeta = batchnorm_backward(G, cache)
+
+    def J():
+        return float(np.sum(G * batchnorm_forward(Z, params["gamma"], params["beta"], axis,
+                                                  1e-3, **stats)[0]))
+
+    for got, arr in ((dZ, Z), (dgamma, params["gamma"]), (dbeta, params["beta"])):
+        assert relative_difference(got, numerical_gradient(J, arr)) < 1e-7
+
+
+def test_batchnorm_layer_running_statistics_and_modes():
+    rng = np.random.default_rng(2)
+    bn = L.BatchNorm(3, momentum=0.8)
+    X = rng.standard_normal((4, 5, 5, 3)) * 2 + 3
+    bn.forward(X)
+    mu, var = X.mean(axis=(0, 1, 2)), X.var(axis=(0, 1, 2))
+    buf = dict(bn.named_buffers())
+    np.testing.assert_allclose(buf["running_mean"], 0.2 * mu)
+    np.testing.assert_allclose(buf["running_var"], 0.8 + 0.2 * var)
+    before = {k: v.copy() for k, v in buf.items()}
+    Y = bn.forward(X, training=False)  # inference: running statistics, no update
+    np.testing.assert_allclose(Y, (X - before["running_mean"])
+                               / np.sqrt(before["running_var"] + 1e-3))
+    assert all(np.array_equal(before[k], v) for k, v in bn.named_buffers())
+    # frozen statistics: training mode normalises with the running ones and leaves them
+    frozen = L.BatchNorm(3, freeze_statistics=True)
+    for (_, dst), (_, src) in zip(frozen.named_buffers(), bn.named_buffers()):
+        np.copyto(dst, src)
+    np.testing.assert_allclose(frozen.forward(X, training=True), Y)
+    assert all(np.array_equal(before[k], v) for k, v in frozen.named_buffers())
+    frozen.backward(np.ones_like(Y))
+    assert set(frozen.grads) == {"gamma", "beta"}
+    assert bn.count_params() == 12 and bn.parameter_count() == 6
+
+
+def test_batchnorm_bad_inputs():
+    bn = L.BatchNorm(3)
+    with pytest.raises(ValueError, match=r"\(m, n_H, n_W, 3\).*\(2, 4, 4, 2\)"):
+        bn.forward(np.zeros((2, 4, 4, 2)))
+    with pytest.raises(ValueError, match="images .* or dense columns"):
+        bn.forward(np.zeros((2, 4, 3)))
+    with pytest.raises(ValueError, match="momentum"):
+        L.BatchNorm(3, momentum=1.0)
+    with pytest.raises(ValueError, match="gamma must have shape"):
+        batchnorm_forward(np.zeros((2, 3)), np.ones(3), np.zeros(2), axis=0)
+    with pytest.raises(ValueError, match="both mean and var"):
+        batchnorm_forward(np.zeros((2, 3)), np.ones(2), np.zeros(2), axis=0, mean=np.zeros(2))
+
+
+# ------------------------------------------------------------------------ merges, graph errors
+def test_add_and_concatenate_name_both_inputs_and_shapes():
+    x = L.Input((4, 4, 3), name="x")
+    y = L.Conv2D(3, 5, 3, pad="same", seed=0)(x)
+    with pytest.raises(ValueError, match=r"inputs\[0\] has shape \(m, 4, 4, 5\) but inputs\[1\] "
+                                         r"has shape \(m, 4, 4, 3\)") as err:
+        L.Add()([y, x])
+    assert "Conv2D_" in str(err.value) and "x (None, 4, 4, 3)" in str(err.value)
+    with pytest.raises(ValueError, match=r"inputs\[0\] has shape \(m, 4, 4, 5\) but inputs\[1\] "
+                                         r"has shape \(m, 2, 2, 3\)"):
+        L.Concatenate()([y, L.MaxPool2D(2)(x)])
+    a, b = np.zeros((2, 4, 4, 5)), np.zeros((2, 4, 4, 3))
+    with pytest.raises(ValueError, match=r"inputs\[0\] has shape \(2, 4, 4, 5\) but inputs\[1\] "
+                                         r"has shape \(2, 4, 4, 3\)"):
+        L.Add().forward([a, b])
+    with pytest.raises(ValueError, match=r"inputs\[1\] has shape \(2, 3, 4, 3\)"):
+        L.Concatenate().forward([a, np.zeros((2, 3, 4, 3))])
+    with pytest.raises(TypeError, match="list of at least two"):
+        L.Add().forward(a)
+
+
+def test_graph_refuses_cycles_disconnected_outputs_unused_inputs_and_shared_layers():
+    x = L.Input((3,))
+    h = L.Dense(3, 3, seed=0)(x)
+    y = L.Dense(3, 2, seed=1)(h)
+    # a cycle: make the first layer's node read the second one's output
+    h.node.inputs[0] = y
+    with pytest.raises(ValueError, match="cycle"):
+        L.Graph(x, y)
+    other = L.Input((3,), name="other")
+    with pytest.raises(ValueError, match=r"depends on other .* not among the graph's inputs: "
+                                         "the graph is disconnected"):
+        L.Graph(x, L.Dense(3, 2, seed=2)(other))
+    x2 = L.Input((3,))
+    with pytest.raises(ValueError, match=r"inputs \[1\] are not connected"):
+        L.Graph([x, x2], L.Dense(3, 2, seed=3)(x))
+    shared = L.Dense(3, 3, seed=4)
+    with pytest.raises(ValueError, match="called twice"):
+        L.Graph(x2, shared(shared(x2)))
+    with pytest.raises(TypeError, match="must be a symbolic tensor"):
+        L.Graph(x2, np.zeros(3))
+    with pytest.raises(ValueError, match=r"expects columns of shape \(4, m\)"):
+        L.Dense(4, 2)(x2)
+
+
+def test_fan_out_gradients_are_summed():
+    rng = np.random.default_rng(3)
+    x = L.Input((4,))
+    a, b = L.Dense(4, 3, seed=0), L.Dense(4, 3, seed=1)
+    net = L.Graph(x, L.Add()([a(x), b(x)]))
+    X, G = rng.standard_normal((4, 5)), rng.standard_normal((3, 5))
+    net.forward(X)
+    dX = net.backward(G)
+    np.testing.assert_allclose(dX, a.params["W"].T @ G + b.params["W"].T @ G)
+
+
+def test_graph_model_trains_saves_and_loads(tmp_path):
+    from dlnotes.models.model import Model
+
+    rng = np.random.default_rng(4)
+    x = L.Input((6, 6, 1))
+    y = C.identity_block(L.Conv2D(1, 4, 3, pad="same", seed=0)(x), 3, [2, 2, 4],
+                         rng=np.random.default_rng(1))
+    net = Model(L.Graph(x, L.Dense(4, 2, seed=2)(L.GlobalAveragePooling2D()(y))),
+                batch_axis=0)
+    X = rng.standard_normal((16, 6, 6, 1))
+    Y = np.eye(2)[:, (X.mean(axis=(1, 2, 3)) > 0).astype(int)]
+    h = net.fit(X, Y, epochs=3, batch_size=8, seed=0, progress=False)
+    assert h["loss"][-1] < h["loss"][0]
+    path = net.save(tmp_path / "g.npz")
+    back = Model.load(path)
+    assert [n for n, _ in back.network.named_parameters()] == \
+        [n for n, _ in net.network.named_parameters()]
+    for (_, p), (_, q) in zip(net.network.named_buffers(), back.network.named_buffers()):
+        np.testing.assert_array_equal(p, q)   # running statistics are saved too
+    np.testing.assert_allclose(back.predict(X), net.predict(X))
+
+
+# ------------------------------------------------------------------------ blocks (float64)
+def _block_graph(make, shape, seed=0):
+    x = L.Input(shape)
+    return L.Graph(x, make(x, np.random.default_rng(seed)))
+
+
+@pytest.mark.parametrize("name,make,shape", [
+    ("identity_block", lambda x, r: C.identity_block(x, 3, [2, 3, 4], rng=r), (4, 5, 4)),
+    ("convolutional_block", lambda x, r: C.convolutional_block(x, 3, [2, 2, 5], s=2, rng=r),
+     (5, 5, 3)),
+    ("inception_module", lambda x, r: C.inception_module(x, 2, 2, 3, 1, 2, 2, rng=r),
+     (4, 4, 3)),
+])
+@pytest.mark.parametrize("training", [True, False], ids=["train", "eval"])
+def test_block_gradient_check_float64(name, make, shape, training):
+    net = _block_graph(make, shape)
+    rng = np.random.default_rng(5)
+    for _, buf in net.named_buffers():   # eval mode: non-trivial running statistics
+        buf[:] = rng.uniform(0.5, 1.5, buf.shape)
+    graph_gradient_check(net, rng.standard_normal((3,) + shape), rng, training=training)
+
+
+def test_blocks_shapes_and_bad_filters():
+    x = L.Input((56, 56, 256))
+    assert C.identity_block(x, 3, [64, 64, 256]).shape == (None, 56, 56, 256)
+    assert C.convolutional_block(x, 3, [128, 128, 512], s=2).shape == (None, 28, 28, 512)
+    assert C.inception_module(L.Input((28, 28, 192))).shape == (None, 28, 28, 256)
+    with pytest.raises(ValueError, match="must equal F3 = 128"):
+        C.identity_block(x, 3, [64, 64, 128])
+    with pytest.raises(ValueError, match="list of 3 channel counts"):
+        C.convolutional_block(x, 3, [64, 64])
+
+
+# ------------------------------------------------------------------------ ImageNet models
+@pytest.mark.parametrize("build,total,trainable,out", [
+    (C.alexnet, 62_378_344, 62_378_344, (1000, None)),
+    (C.vgg16, 138_357_544, 138_357_544, (1000, None)),
+    (C.resnet50, 25_636_712, 25_583_592, (1000, None)),
+    (C.inception_v3, 23_851_784, 23_817_352, (1000, None)),
+], ids=["alexnet", "vgg16", "resnet50", "inception_v3"])
+def test_imagenet_parameter_counts(build, total, trainable, out):
+    model = build(init="zeros")   # no random draws; nothing runs
+    net = model.network
+    assert net.count_params() == total
+    assert sum(p.size for _, p in net.named_parameters(trainable_only=True)) == trainable
+    assert net.outputs[0].shape == out
+    # the same count as the docs' shape arithmetic (dlnotes.cnn.architectures)
+    assert getattr(arch, build.__name__)().total_params == total
+    text = net.summary()
+    assert f"Total params: {total:,}" in text and f"Trainable params: {trainable:,}" in text
+
+
+def test_resnet50_shape_chain_matches_the_shape_arithmetic():
+    net = C.resnet50(init="zeros", include_top=False).network
+    assert net.outputs[0].shape == (None, 7, 7, 2048)
+    adds = [n.output.shape[1:] for n in net._nodes if isinstance(n.layer, L.Add)]
+    assert adds == [s for s in arch.resnet50(include_top=False).shapes("add")]
+    assert C.inception_v3(init="zeros", include_top=False).network.outputs[0].shape == \
+        (None, 8, 8, 2048)
+
+
+def test_small_resnet_runs_and_differs_from_plain_only_by_shortcuts():
+    res, plain = C.small_resnet(seed=0), C.plain_cnn(seed=0)
+    n_add = sum(isinstance(n.layer, L.Add) for n in res.network._nodes)
+    assert n_add == 3 and not any(isinstance(n.layer, L.Add) for n in plain.network._nodes)
+    # same depth: as many 3x3 convolutions in both
+    conv3 = [sum(isinstance(n.layer, L.Conv2D) and n.layer.params["W"].shape[0] == 3
+                 for n in m.network._nodes) for m in (res, plain)]
+    assert conv3[0] == conv3[1] == 7
+    X = np.random.default_rng(0).random((2, 28, 28, 1), dtype=np.float32)
+    assert res.predict(X).shape == (10, 2)
+
+
+def test_random_shifts():
+    X = np.zeros((50, 6, 6, 1))
+    X[:, 2, 3, 0] = 1
+    Y = C.random_shifts(X, 2, rng=np.random.default_rng(0))
+    assert Y.shape == X.shape and np.all(Y.sum(axis=(1, 2, 3)) == 1)
+    pos = np.argwhere(Y[..., 0] == 1)[:, 1:]
+    assert np.all(np.abs(pos - [2, 3]) <= 2) and len({tuple(p) for p in pos}) > 5
