@@ -288,3 +288,154 @@ def test_random_shifts():
     assert Y.shape == X.shape and np.all(Y.sum(axis=(1, 2, 3)) == 1)
     pos = np.argwhere(Y[..., 0] == 1)[:, 1:]
     assert np.all(np.abs(pos - [2, 3]) <= 2) and len({tuple(p) for p in pos}) > 5
+
+
+# ------------------------------------------------------------------------ PyTorch (float32)
+def rel_err(a, b):
+    """Relative error of a whole tensor, ||a - b|| / ||b||."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return float(np.linalg.norm(a - b) / max(np.linalg.norm(b), 1e-30))
+
+
+def _nchw(torch, X):
+    return torch.from_numpy(np.ascontiguousarray(X.transpose(0, 3, 1, 2))).requires_grad_(True)
+
+
+@pytest.mark.parametrize("training", [True, False], ids=["train", "eval"])
+def test_batchnorm2d_equals_pytorch(training):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(6)
+    m, C_ = 4, 5
+    X = (rng.standard_normal((m, 6, 7, C_)) * 2 + 1).astype(np.float32)
+    G = rng.standard_normal(X.shape).astype(np.float32)
+    ours = L.BatchNorm(C_, momentum=0.9, eps=1e-3, dtype=np.float32)
+    ref = torch.nn.BatchNorm2d(C_, eps=1e-3, momentum=0.1)  # PyTorch's momentum = 1 - ours
+    gamma, beta = rng.standard_normal(C_).astype(np.float32), rng.standard_normal(C_)
+    mean, var = rng.standard_normal(C_), rng.uniform(0.5, 2, C_)
+    with torch.no_grad():
+        ref.weight.copy_(torch.from_numpy(gamma))
+        ref.bias.copy_(torch.from_numpy(beta.astype(np.float32)))
+        ref.running_mean.copy_(torch.from_numpy(mean.astype(np.float32)))
+        ref.running_var.copy_(torch.from_numpy(var.astype(np.float32)))
+    np.copyto(ours.params["gamma"], gamma)
+    np.copyto(ours.params["beta"], beta)
+    np.copyto(ours._buffers["running_mean"], mean)
+    np.copyto(ours._buffers["running_var"], var)
+    ref.train(training)
+    Xt = _nchw(torch, X)
+    Yt = ref(Xt)
+    Yt.backward(torch.from_numpy(np.ascontiguousarray(G.transpose(0, 3, 1, 2))))
+    Y = ours.forward(X, training=training)
+    dX = ours.backward(G)
+    assert Y.dtype == dX.dtype == np.float32
+    assert rel_err(Y, Yt.detach().permute(0, 2, 3, 1).numpy()) < 1e-5
+    assert rel_err(dX, Xt.grad.permute(0, 2, 3, 1).numpy()) < 1e-5
+    assert rel_err(ours.grads["gamma"], ref.weight.grad.numpy()) < 1e-5
+    assert rel_err(ours.grads["beta"], ref.bias.grad.numpy()) < 1e-5
+    assert rel_err(ours._buffers["running_mean"], ref.running_mean.numpy()) < 1e-5
+    rv = ref.running_var.numpy().astype(np.float64)
+    if training:  # PyTorch averages the unbiased batch variance, this layer the biased one
+        N = m * 6 * 7
+        rv = 0.9 * var + (rv - 0.9 * var) * (N - 1) / N
+    assert rel_err(ours._buffers["running_var"], rv) < 1e-5
+
+
+def torch_forward_backward(torch, net, X, G, training):
+    """Run a dlnotes Graph with torch.nn.functional ops, node by node, same weights.
+
+    Returns (output NHWC/columns, dX NHWC, {parameter name: gradient in dlnotes layout},
+    {buffer name: running statistic after the call}).
+    """
+    from dlnotes.cnn.conv import resolve_padding
+
+    F = torch.nn.functional
+    Xt = _nchw(torch, X)
+    vals = {net.inputs[0].id: Xt}
+    leaves, buffers = {}, {}
+
+    def leaf(name, arr, perm=None):
+        a = arr if perm is None else arr.transpose(perm)
+        t = torch.from_numpy(np.ascontiguousarray(a)).requires_grad_(True)
+        leaves[name] = (t, perm)
+        return t
+
+    for i, node in enumerate(net._nodes):
+        lay, args = node.layer, [vals[t.id] for t in node.inputs]
+        a = args[0]
+        if isinstance(lay, L.Conv2D):
+            W = leaf(f"{i}.W", lay.params["W"], (3, 2, 0, 1))
+            b = leaf(f"{i}.b", lay.params["b"].reshape(-1)) if lay.use_bias else None
+            ph, pw = resolve_padding(lay.pad, *lay.params["W"].shape[:2])
+            out = F.conv2d(a, W, b, stride=lay.stride, padding=(ph, pw))
+        elif isinstance(lay, L.BatchNorm):
+            rm = torch.from_numpy(lay._buffers["running_mean"].copy())
+            rv = torch.from_numpy(lay._buffers["running_var"].copy())
+            w = leaf(f"{i}.gamma", lay.params["gamma"]) if lay.scale else None
+            bb = leaf(f"{i}.beta", lay.params["beta"]) if lay.center else None
+            out = F.batch_norm(a, rm, rv, w, bb, training=training,
+                               momentum=1 - lay.momentum, eps=lay.eps)
+            buffers[f"{i}.running_mean"] = rm.numpy()
+            buffers[f"{i}.running_var"] = (rv.numpy(), a.shape[0] * a.shape[2] * a.shape[3])
+        elif isinstance(lay, L.Activation):
+            assert lay.name == "relu"
+            out = F.relu(a)
+        elif isinstance(lay, L.Add):
+            out = sum(args[1:], args[0])
+        elif isinstance(lay, L.Concatenate):
+            out = torch.cat(args, dim=1)   # channels: axis 3 of NHWC is dim 1 of NCHW
+        elif isinstance(lay, L.MaxPool2D):
+            out = F.max_pool2d(a, lay.f, lay.stride, padding=lay._p)
+        else:  # pragma: no cover - the graphs below use only the layers above
+            raise AssertionError(f"no torch mapping for {lay!r}")
+        vals[node.output.id] = out
+    Yt = vals[net.outputs[0].id]
+    Yt.backward(torch.from_numpy(np.ascontiguousarray(G.transpose(0, 3, 1, 2))))
+    grads = {}
+    for name, (t, perm) in leaves.items():
+        g = t.grad.numpy()
+        grads[name] = g if perm is None else g.transpose(np.argsort(perm))
+    return (Yt.detach().permute(0, 2, 3, 1).numpy(), Xt.grad.permute(0, 2, 3, 1).numpy(),
+            grads, buffers)
+
+
+@pytest.mark.parametrize("training", [True, False], ids=["train", "eval"])
+@pytest.mark.parametrize("make,shape", [
+    (lambda x, r: C.convolutional_block(x, 3, [4, 4, 8], s=2, rng=r), (7, 6, 5)),
+    (lambda x, r: C.identity_block(x, 3, [3, 4, 6], rng=r), (5, 5, 6)),
+    (lambda x, r: C.inception_module(x, 4, 3, 5, 2, 3, 2, rng=r), (6, 5, 4)),
+], ids=["bottleneck-convolutional_block", "bottleneck-identity_block", "inception_module"])
+def test_blocks_equal_pytorch(make, shape, training):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(7)
+    x = L.Input(shape, dtype=np.float32)
+    net = L.Graph(x, make(x, np.random.default_rng(0)))
+    for _, p in net.named_parameters():   # non-trivial biases, gammas and betas
+        p[...] = p + rng.uniform(-0.3, 0.3, p.shape).astype(p.dtype)
+    for n, b in net.named_buffers():
+        b[...] = rng.uniform(0.5, 1.5, b.shape) if n.endswith("var") else \
+            rng.uniform(-0.3, 0.3, b.shape)
+    X = rng.standard_normal((3,) + shape).astype(np.float32)
+    G = rng.standard_normal((3,) + net.outputs[0].shape[1:]).astype(np.float32)
+    before = {n: b.copy() for n, b in net.named_buffers()}
+    Yt, dXt, gt, bt = torch_forward_backward(torch, net, X, G, training)
+    Y = net.forward(X, training=training)
+    dX = net.backward(G)
+    assert Y.dtype == np.float32 and dX.dtype == np.float32
+    assert rel_err(Y, Yt) < 1e-5
+    assert rel_err(dX, dXt) < 1e-5
+    grads = dict(net.named_gradients())
+    assert set(grads) == set(gt)
+    for name, g in gt.items():
+        if np.linalg.norm(g) < 1e-6 * np.linalg.norm(Yt):   # a bias before batch norm: 0
+            assert np.abs(grads[name]).max() < 1e-5, name
+            continue
+        assert rel_err(grads[name], g) < 1e-5, name
+    bufs = dict(net.named_buffers())
+    for name, ref in bt.items():
+        if name.endswith("running_var"):
+            ref, N = ref
+            if training:  # PyTorch averages the unbiased batch variance, ours the biased
+                m = net._nodes[int(name.split(".")[0])].layer.momentum
+                old = before[name].astype(np.float64)
+                ref = m * old + (ref - m * old) * (N - 1) / N
+        assert rel_err(bufs[name], ref) < 1e-5, name
