@@ -213,3 +213,26 @@ def grad_key(grads, name):
             return key
     raise KeyError(f"grads has no entry for parameter {name!r} (looked for 'd{name}' and "
                    f"{name!r})")
+
+
+def check_keys(value, name, keys):
+    """``value`` checked to be a dict holding ``keys`` (like the course's ``hparameters``)."""
+    if not isinstance(value, dict):
+        example = ", ".join(f"{k!r}: ..." for k in keys)
+        raise TypeError(f"{name} must be a dict {{{example}}}, got {type(value).__name__}")
+    missing = [k for k in keys if k not in value]
+    if missing:
+        raise KeyError(f"{name} is missing {missing} (expected keys "
+                       f"{' and '.join(repr(k) for k in keys)})")
+    return value
+
+
+def check_nonempty_list(value, name, what):
+    """``list(value)``, refusing what is not iterable or is empty; ``what`` names the items."""
+    try:
+        out = list(value)
+    except TypeError:
+        raise TypeError(f"{name} must be {what}, got {type(value).__name__}") from None
+    if not out:
+        raise ValueError(f"{name} must not be empty")
+    return out

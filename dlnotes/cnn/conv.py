@@ -17,7 +17,7 @@ import numpy as np
 
 from dlnotes._kernels import conv as _k
 from dlnotes._threads import kernel_threads, single_threaded_blas
-from dlnotes._validation import check_float_array, check_scalar
+from dlnotes._validation import check_float_array, check_keys, check_scalar
 
 __all__ = ["zero_pad", "conv_single_step", "conv_forward", "conv_backward",
            "conv_output_size", "same_padding", "resolve_padding", "WORKSPACE_BYTES"]
@@ -92,17 +92,13 @@ def same_padding(f):
     Parameters
     ----------
     f : int, odd
+        Filter size; an even ``f`` raises ``ValueError``, as no symmetric
+        padding keeps the size then (see :func:`dlnotes.cnn.architectures.tf_same_padding`
+        for TensorFlow's asymmetric rule).
 
     Returns
     -------
-    int
-
-    Raises
-    ------
-    ValueError
-        For even ``f``: no symmetric padding keeps the size (see
-        :func:`dlnotes.cnn.architectures.tf_same_padding` for TensorFlow's
-        asymmetric rule).
+    p : int
     """
     f = check_scalar(f, "f", low=1, integer=True)
     if f % 2 == 0:
@@ -151,12 +147,7 @@ def resolve_padding(pad, f_h, f_w):
 
 
 def _hparameters(hparameters):
-    if not isinstance(hparameters, dict):
-        raise TypeError(f"hparameters must be a dict {{'stride': s, 'pad': p}}, got "
-                        f"{type(hparameters).__name__}")
-    missing = [k for k in ("stride", "pad") if k not in hparameters]
-    if missing:
-        raise KeyError(f"hparameters is missing {missing} (expected keys 'stride' and 'pad')")
+    check_keys(hparameters, "hparameters", ("stride", "pad"))
     return _check_stride(hparameters["stride"], "hparameters['stride']"), hparameters["pad"]
 
 
@@ -234,6 +225,16 @@ def _check_conv_inputs(A_prev, W, b):
     return A_prev, W, b
 
 
+def _checked_geometry(A_prev, W, b, hparameters):
+    """Checked ``A_prev, W, b`` and ``(stride, p_h, p_w, n_H, n_W)`` of a convolution."""
+    s, pad = _hparameters(hparameters)
+    A_prev, W, b = _check_conv_inputs(A_prev, W, b)
+    p_h, p_w = resolve_padding(pad, W.shape[0], W.shape[1])
+    n_H = _output_size(A_prev.shape[1], W.shape[0], p_h, s)
+    n_W = _output_size(A_prev.shape[2], W.shape[1], p_w, s)
+    return A_prev, W, b, (s, p_h, p_w, n_H, n_W)
+
+
 def _plan(m, n_H, n_W, f_h, f_w, n_C_prev, itemsize):
     """(chunk, threads): images per chunk and OpenMP threads for one call."""
     threads = kernel_threads()
@@ -300,13 +301,9 @@ def conv_forward(A_prev, W, b, hparameters):
     >>> Z.shape
     (10, 3, 4, 8)
     """
-    s, pad = _hparameters(hparameters)
-    A_prev, W, b = _check_conv_inputs(A_prev, W, b)
-    m, n_H_prev, n_W_prev, n_C_prev = A_prev.shape
+    A_prev, W, b, (s, p_h, p_w, n_H, n_W) = _checked_geometry(A_prev, W, b, hparameters)
+    m, _, _, n_C_prev = A_prev.shape
     f_h, f_w, _, n_C = W.shape
-    p_h, p_w = resolve_padding(pad, f_h, f_w)
-    n_H = _output_size(n_H_prev, f_h, p_h, s)
-    n_W = _output_size(n_W_prev, f_w, p_w, s)
     Z = np.empty((m, n_H, n_W, n_C), dtype=A_prev.dtype)
     chunk, threads = _plan(m, n_H, n_W, f_h, f_w, n_C_prev, A_prev.itemsize)
     with single_threaded_blas(threads > 1):
@@ -349,14 +346,10 @@ def conv_backward(dZ, cache, need_dA_prev=True):
     if not isinstance(cache, tuple) or len(cache) != 4:
         raise TypeError("cache must be the (A_prev, W, b, hparameters) tuple returned by "
                         "conv_forward")
-    A_prev, W, b, hparameters = cache
-    s, pad = _hparameters(hparameters)
-    A_prev, W, b = _check_conv_inputs(A_prev, W, b)
-    m, n_H_prev, n_W_prev, n_C_prev = A_prev.shape
+    # the course's cache is a plain tuple that callers may build, so it is checked too
+    A_prev, W, b, (s, p_h, p_w, n_H, n_W) = _checked_geometry(*cache)
+    m, _, _, n_C_prev = A_prev.shape
     f_h, f_w, _, n_C = W.shape
-    p_h, p_w = resolve_padding(pad, f_h, f_w)
-    n_H = _output_size(n_H_prev, f_h, p_h, s)
-    n_W = _output_size(n_W_prev, f_w, p_w, s)
     dZ = check_float_array(dZ, "dZ", ndim=4, shape=(m, n_H, n_W, n_C),
                            shape_names=("m", "n_H", "n_W", "n_C"), dtype=A_prev.dtype)
     dA_prev = np.zeros(A_prev.shape, dtype=A_prev.dtype) if need_dA_prev else None

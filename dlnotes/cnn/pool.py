@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlnotes._kernels import pool as _k
-from dlnotes._validation import check_choice, check_float_array, check_scalar
+from dlnotes._validation import check_choice, check_float_array, check_keys, check_scalar
 from dlnotes.cnn.conv import _output_size, resolve_padding
 
 __all__ = ["pool_forward", "pool_backward"]
@@ -40,12 +40,7 @@ _MODES = ("max", "average")
 
 def _pool_hparameters(hparameters):
     """``(f, stride, pad)`` from ``{"f", "stride"[, "pad"]}``; unknown keys are refused."""
-    if not isinstance(hparameters, dict):
-        raise TypeError(f"hparameters must be a dict {{'f': f, 'stride': s}}, got "
-                        f"{type(hparameters).__name__}")
-    missing = [k for k in ("f", "stride") if k not in hparameters]
-    if missing:
-        raise KeyError(f"hparameters is missing {missing} (expected keys 'f' and 'stride')")
+    check_keys(hparameters, "hparameters", ("f", "stride"))
     unknown = sorted(set(hparameters) - {"f", "stride", "pad"}, key=str)
     if unknown:
         raise KeyError(f"hparameters has unknown keys {unknown} (pooling takes 'f', 'stride' "

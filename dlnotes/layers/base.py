@@ -62,6 +62,24 @@ def _class_name(cls):
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
+class _OwnOrNamed:
+    """``layer.params`` / ``layer.grads``: a leaf's own dict (assignable), or for a
+    container a fresh dict of every entry under its dotted name."""
+
+    def __init__(self, own, named):
+        self.own, self.named = own, named
+
+    def __get__(self, layer, owner=None):
+        if layer is None:
+            return self
+        if layer._is_leaf():
+            return getattr(layer, self.own)
+        return dict(getattr(layer, self.named)())
+
+    def __set__(self, layer, value):
+        setattr(layer, self.own, dict(value))
+
+
 class Layer:
     """Base class: parameters, gradients, names, configuration (see the module docstring)."""
 
@@ -77,27 +95,11 @@ class Layer:
         self.trainable = True
 
     # -- parameters and their names ---------------------------------------------------
-    @property
-    def params(self):
-        """Own parameters (a leaf), or ``dict(self.named_parameters())`` (a container)."""
-        if not any(True for _ in self.named_children()):
-            return self._params
-        return dict(self.named_parameters())
+    def _is_leaf(self):
+        return next(iter(self.named_children()), None) is None
 
-    @params.setter
-    def params(self, value):
-        self._params = dict(value)
-
-    @property
-    def grads(self):
-        """Own gradients (a leaf), or ``dict(self.named_gradients())`` (a container)."""
-        if not any(True for _ in self.named_children()):
-            return self._grads
-        return dict(self.named_gradients())
-
-    @grads.setter
-    def grads(self, value):
-        self._grads = dict(value)
+    params = _OwnOrNamed("_params", "named_parameters")
+    grads = _OwnOrNamed("_grads", "named_gradients")
 
     def named_children(self):
         """``(name, layer)`` of the direct sub-layers (none for a leaf; containers override)."""
@@ -166,9 +168,9 @@ class Layer:
 
     def layers(self):
         """The leaf layers, depth first (itself for a leaf)."""
-        children = [c for _, c in self.named_children()]
-        if not children:
+        if self._is_leaf():
             return [self]
+        children = [c for _, c in self.named_children()]
         out = [self] if self._params else []
         for child in children:
             out.extend(child.layers())

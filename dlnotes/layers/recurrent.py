@@ -31,7 +31,9 @@ class Recurrent(Layer):
     """Base class of the recurrent layers: parameters, output selection, initial states.
 
     Subclasses (:class:`RNN`, :class:`GRU`, :class:`LSTM`) define
-    ``reset_parameters``, ``forward`` and ``backward``.
+    ``reset_parameters`` and the functional calls ``_run`` / ``_run_backward``;
+    ``forward`` and ``backward`` (checks, initial states, output selection,
+    gradients) are shared.
     """
 
     _gates = 1  # weight blocks (n_a, n_a + n_x) + bias (n_a, 1): 3 for the GRU, 4 for the LSTM
@@ -87,9 +89,27 @@ class Recurrent(Layer):
         da[:, :, -1] = dY
         return da
 
-    def _store_grads(self, g):
+    def _run(self, X, states):
+        """The functional forward: ``(a, caches)`` (subclasses)."""
+        raise NotImplementedError
+
+    def _run_backward(self, da, caches):
+        """The functional backward: its gradients dict (subclasses)."""
+        raise NotImplementedError
+
+    def forward(self, X, training=True, initial_state=None):
+        X = self._check_input(X)
+        self._m = X.shape[1]
+        a, self._caches = self._run(X, self._initial(initial_state, self._m))
+        return self._select(a)
+
+    def backward(self, dY):
+        g = self._run_backward(self._upstream(dY), self._caches)
         for k in self.params:
             self.grads[k] = g["d" + k]
+        states = tuple(g["d" + n] for n in self._state_names)
+        self.d_initial_state = states if len(states) > 1 else states[0]
+        return g["dx"]
 
     def get_config(self):
         """Constructor arguments (JSON-able), for :func:`~dlnotes.layers.base.serialize_layer`."""
@@ -129,18 +149,12 @@ class RNN(Recurrent):
         self.params["Waa"] = _uniform(rng, (self.n_a, self.n_a), s, self.dtype)
         self.params["ba"] = np.zeros((self.n_a, 1), self.dtype)
 
-    def forward(self, X, training=True, initial_state=None):
-        X = self._check_input(X)
-        self._m = X.shape[1]
-        (a0,) = self._initial(initial_state, self._m)
-        a, _, self._caches = F.rnn_forward(X, a0, self.params)
-        return self._select(a)
+    def _run(self, X, states):
+        a, _, caches = F.rnn_forward(X, states[0], self.params)
+        return a, caches
 
-    def backward(self, dY):
-        g = F.rnn_backward(self._upstream(dY), self._caches)
-        self._store_grads(g)
-        self.d_initial_state = g["da0"]
-        return g["dx"]
+    def _run_backward(self, da, caches):
+        return F.rnn_backward(da, caches)
 
 
 class GRU(Recurrent):
@@ -158,6 +172,8 @@ class GRU(Recurrent):
     for ``reset="after"``, ``bhc (n_a, 1)``.
     """
 
+    _gates = 3
+
     def __init__(self, n_x, n_a, reset="after", return_sequences=True, rng=None, seed=None,
                  dtype=np.float64):
         self.reset = check_choice(reset, "reset", ("before", "after"))
@@ -171,8 +187,6 @@ class GRU(Recurrent):
         bhc = config_dim(config, "n_a") if config.get("reset", "after") == "after" else 0
         return super().declared_size(config) + bhc
 
-    _gates = 3
-
     def reset_parameters(self, rng):
         s = 1 / np.sqrt(self.n_a)
         for k in "urc":
@@ -181,18 +195,12 @@ class GRU(Recurrent):
         if self.reset == "after":
             self.params["bhc"] = np.zeros((self.n_a, 1), self.dtype)
 
-    def forward(self, X, training=True, initial_state=None):
-        X = self._check_input(X)
-        self._m = X.shape[1]
-        (a0,) = self._initial(initial_state, self._m)
-        a, _, self._caches = F.gru_forward(X, a0, self.params, reset=self.reset)
-        return self._select(a)
+    def _run(self, X, states):
+        a, _, caches = F.gru_forward(X, states[0], self.params, reset=self.reset)
+        return a, caches
 
-    def backward(self, dY):
-        g = F.gru_backward(self._upstream(dY), self._caches)
-        self._store_grads(g)
-        self.d_initial_state = g["da0"]
-        return g["dx"]
+    def _run_backward(self, da, caches):
+        return F.gru_backward(da, caches)
 
 
 class LSTM(Recurrent):
@@ -227,18 +235,12 @@ class LSTM(Recurrent):
             self.params["b" + k] = np.zeros((self.n_a, 1), self.dtype)
         self.params["bf"][:] = self.forget_bias
 
-    def forward(self, X, training=True, initial_state=None):
-        X = self._check_input(X)
-        self._m = X.shape[1]
-        a0, c0 = self._initial(initial_state, self._m)
-        a, _, c, self._caches = F.lstm_forward(X, a0, self.params, c0=c0)
-        return self._select(a)
+    def _run(self, X, states):
+        a, _, c, caches = F.lstm_forward(X, states[0], self.params, c0=states[1])
+        return a, caches
 
-    def backward(self, dY):
-        g = F.lstm_backward(self._upstream(dY), self._caches)
-        self._store_grads(g)
-        self.d_initial_state = (g["da0"], g["dc0"])
-        return g["dx"]
+    def _run_backward(self, da, caches):
+        return F.lstm_backward(da, caches)
 
 
 class Bidirectional(Layer):

@@ -27,7 +27,8 @@ import os
 
 import numpy as np
 
-from dlnotes._validation import as_rng, check_choice, check_float_array, check_scalar
+from dlnotes._validation import (as_rng, check_choice, check_float_array, check_nonempty_list,
+                                 check_scalar)
 from dlnotes.layers.base import (Layer, Sequential, deserialize_layer, register_layer,
                                  serialize_layer)
 from dlnotes.models import fileformat as _file
@@ -73,14 +74,8 @@ class Model:
         if isinstance(layers, Layer):
             self.network = layers
         else:
-            try:
-                layers = list(layers)
-            except TypeError:
-                raise TypeError("layers must be a Layer or a list of Layers, got "
-                                f"{type(layers).__name__}") from None
-            if not layers:
-                raise ValueError("layers must not be empty")
-            self.network = Sequential(layers)
+            self.network = Sequential(check_nonempty_list(layers, "layers",
+                                                          "a Layer or a list of Layers"))
         self.loss = check_choice(loss, "loss", LOSSES)
         self.batch_axis = check_scalar(batch_axis, "batch_axis", integer=True)
         self.optimizer = None

@@ -33,19 +33,13 @@ def plot_learning_curves(history, path, title=None):
     fig, axes = plt.subplots(1, 2 if has_acc else 1, figsize=(10 if has_acc else 5.5, 3.8))
     axes = np.atleast_1d(axes)
     ep = np.arange(1, len(history["loss"]) + 1)
-    axes[0].plot(ep, history["loss"], label="train")
-    if "val_loss" in history:
-        axes[0].plot(ep, history["val_loss"], label="dev")
-    axes[0].set_xlabel("epoch")
-    axes[0].set_ylabel("cost")
-    axes[0].legend()
-    if has_acc:
-        axes[1].plot(ep, history["accuracy"], label="train")
-        if "val_accuracy" in history:
-            axes[1].plot(ep, history["val_accuracy"], label="dev")
-        axes[1].set_xlabel("epoch")
-        axes[1].set_ylabel("accuracy")
-        axes[1].legend()
+    for ax, key, label in zip(axes, ("loss", "accuracy"), ("cost", "accuracy")):
+        ax.plot(ep, history[key], label="train")
+        if "val_" + key in history:
+            ax.plot(ep, history["val_" + key], label="dev")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(label)
+        ax.legend()
     if title:
         fig.suptitle(title)
     fig.tight_layout()

@@ -39,6 +39,16 @@ def _pair(dA, Z):
     return dA, Z
 
 
+def _from_output(kernel, forward, dA, Z):
+    """Backward of an activation whose derivative is a function of its output ``forward(Z)``."""
+    dA, Z = _pair(dA, Z)
+    A = forward(Z)
+    dZ = np.empty_like(Z)
+    if Z.size:
+        kernel(dA.reshape(-1), A.reshape(-1), dZ.reshape(-1))
+    return dZ
+
+
 def sigmoid(Z):
     r"""Logistic sigmoid, element-wise.
 
@@ -85,12 +95,7 @@ def sigmoid_backward(dA, Z):
     -------
     dZ : ndarray, shape of ``Z``
     """
-    dA, Z = _pair(dA, Z)
-    A = sigmoid(Z)
-    dZ = np.empty_like(Z)
-    if Z.size:
-        _k.sigmoid_backward(dA.reshape(-1), A.reshape(-1), dZ.reshape(-1))
-    return dZ
+    return _from_output(_k.sigmoid_backward, sigmoid, dA, Z)
 
 
 def tanh(Z):
@@ -124,12 +129,7 @@ def tanh_backward(dA, Z):
 
         dZ = dA \odot (1 - \tanh^2 Z)
     """
-    dA, Z = _pair(dA, Z)
-    A = tanh(Z)
-    dZ = np.empty_like(Z)
-    if Z.size:
-        _k.tanh_backward(dA.reshape(-1), A.reshape(-1), dZ.reshape(-1))
-    return dZ
+    return _from_output(_k.tanh_backward, tanh, dA, Z)
 
 
 def relu(Z):

@@ -143,19 +143,13 @@ def update_parameters_with_momentum(parameters, grads, v, beta, learning_rate):
 
 
 def initialize_rmsprop(parameters):
-    r"""Zero squared-gradient averages for RMSprop.
-
-    .. math::
-
-        s_{dW^{[l]}} = 0, \qquad s_{db^{[l]}} = 0
+    r"""Zero squared-gradient averages :math:`s_{dW^{[l]}} = 0,\ s_{db^{[l]}} = 0` for RMSprop.
 
     Parameters
     ----------
     parameters : dict of arrays
-
-    Returns
-    -------
-    s : dict keyed ``"dW1"``, ``"db1"``, ...
+        As for :func:`initialize_velocity`, whose zeros (keyed ``"dW1"``,
+        ``"db1"``, ...) this returns as ``s``.
     """
     return _zeros_like_params(parameters)
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import numbers
 
-from dlnotes._validation import check_scalar
+from dlnotes._validation import check_nonempty_list, check_scalar
 
 __all__ = [
     "as_schedule", "update_lr", "inverse_time_decay", "exponential_decay", "inverse_sqrt_decay",
@@ -287,13 +287,7 @@ class ManualSchedule(Schedule):
         if callable(rates):
             self.rates = rates
         else:
-            try:
-                rates = list(rates)
-            except TypeError:
-                raise TypeError("rates must be a list of learning rates or a callable, got "
-                                f"{type(rates).__name__}") from None
-            if not rates:
-                raise ValueError("rates must not be empty")
+            rates = check_nonempty_list(rates, "rates", "a list of learning rates or a callable")
             self.rates = [check_scalar(r, f"rates[{i}]", low=0.0) for i, r in enumerate(rates)]
 
     def _rate(self, epoch):
