@@ -439,3 +439,26 @@ def test_blocks_equal_pytorch(make, shape, training):
                 old = before[name].astype(np.float64)
                 ref = m * old + (ref - m * old) * (N - 1) / N
         assert rel_err(bufs[name], ref) < 1e-5, name
+
+
+def test_model_functional_constructor_summary_and_count_params():
+    from dlnotes.models.model import Model
+
+    x = L.Input((6, 6, 2))
+    y = L.Dense(8, 3, seed=1)(L.GlobalAveragePooling2D()(
+        C.identity_block(L.Conv2D(2, 8, 3, pad="same", seed=0)(x), 3, [2, 2, 8],
+                         rng=np.random.default_rng(0))))
+    for model in (Model(inputs=x, outputs=y), Model(x, y)):
+        assert isinstance(model.network, L.Graph) and model.batch_axis == 0
+        assert model.loss == "softmax_cross_entropy"
+        assert model.count_params() == model.network.count_params() == \
+            model.network.parameter_count() + 2 * (2 + 2 + 8)   # BN(2), BN(2), BN(8): mean, var
+    text = model.summary()
+    assert "Total params: " + f"{model.count_params():,}" in text
+    assert "Non-trainable params: 24" in text and "Add()" in text
+    z = L.Input((3,))
+    assert Model(inputs=z, outputs=L.Dense(3, 2, seed=0)(z)).batch_axis == 1
+    with pytest.raises(TypeError, match="both inputs= and outputs="):
+        Model(inputs=x)
+    with pytest.raises(TypeError, match="not both"):
+        Model([L.Dense(2, 2)], inputs=x, outputs=y)

@@ -464,7 +464,7 @@ def random_shifts(X, max_shift=2, rng=None):
 
 
 def train_resnet(model="resnet", epochs=10, batch_size=64, lr=2e-3, n_train=None, seed=0,
-                 widths=(16, 32, 64), blocks=1, max_shift=2, dtype=np.float32,
+                 widths=(16, 32, 64), blocks=1, max_shift=2, test_size=0.2, dtype=np.float32,
                  progress=False, callback=None):
     r"""Train :func:`small_resnet` (or :func:`plain_cnn`) on MNIST-5k with Adam.
 
@@ -486,6 +486,8 @@ def train_resnet(model="resnet", epochs=10, batch_size=64, lr=2e-3, n_train=None
     widths, blocks : see :func:`small_resnet`.
     max_shift : int
         0 turns the augmentation off.
+    test_size : float
+        Fraction of the 5,000 digits held out (the split is seeded by 0, as LeNet's).
     callback : callable, optional
         ``callback(epoch, logs)`` after each epoch (``logs`` also has ``seconds``).
 
@@ -504,7 +506,7 @@ def train_resnet(model="resnet", epochs=10, batch_size=64, lr=2e-3, n_train=None
     check_choice(model, "model", ("resnet", "plain"))
     epochs = check_scalar(epochs, "epochs", low=1, integer=True)
     X, y = load_mnist_5k(pad_to=28, dtype=dtype)
-    Xtr, Xte, ytr, yte = train_test_split(X, y, 0.2, seed=0, batch_axis=0)
+    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size, seed=0, batch_axis=0)
     if n_train is not None:
         n_train = check_scalar(n_train, "n_train", low=1, high=len(Xtr), integer=True)
         Xtr, ytr = Xtr[:n_train], ytr[:n_train]
