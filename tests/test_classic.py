@@ -462,3 +462,16 @@ def test_model_functional_constructor_summary_and_count_params():
         Model(inputs=x)
     with pytest.raises(TypeError, match="not both"):
         Model([L.Dense(2, 2)], inputs=x, outputs=y)
+
+
+def test_first_conv_without_input_gradient_spares_the_layers_before_it():
+    x = L.Input((5, 5, 2))
+    net = L.Graph(x, L.Conv2D(2, 3, 3, seed=0, input_grad=False)(L.ZeroPadding2D(1)(x)))
+    X = np.random.default_rng(0).standard_normal((2, 5, 5, 2))
+    assert net.backward(np.ones_like(net.forward(X))) is None
+    assert dict(net.named_gradients())["1.W"].any()
+    y = L.Conv2D(2, 3, 3, seed=0, input_grad=False)(L.Conv2D(2, 2, 1, seed=1)(x))
+    net = L.Graph(x, y)
+    with pytest.raises(RuntimeError, match="which has parameters: a layer after it was built "
+                                           "with input_grad=False"):
+        net.backward(np.ones_like(net.forward(X)))

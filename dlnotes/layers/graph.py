@@ -132,7 +132,8 @@ class Graph(Layer):
 
     ``forward(X)`` takes one array per input (a list for several) and returns
     one per output; ``backward(dY)`` returns the gradient of each input
-    (``None`` where no layer computes it).  Parameters are named
+    (``None`` where no layer computes it: a first ``Conv2D(input_grad=False)``
+    also spares the parameter-free layers in front of it).  Parameters are named
     ``"<i>.<name>"``, ``i`` the layer's place in the topological order.
 
     Raises
@@ -259,7 +260,13 @@ class Graph(Layer):
         for node in reversed(self._nodes):
             g = grads.pop(node.output.id, None)
             if g is None:
-                raise RuntimeError(f"no gradient reached {node.output.name}")
+                # every consumer skipped its input gradient (Conv2D(input_grad=False)): fine
+                # for layers without parameters (the padding in front of a first conv)
+                if next(node.layer.named_parameters(), None) is not None:
+                    raise RuntimeError(f"no gradient reached {node.output.name}, the output of "
+                                       f"{node.layer!r}, which has parameters: a layer after "
+                                       "it was built with input_grad=False")
+                continue
             dXs = node.layer.backward(g)
             if not node.multi:
                 dXs = [dXs]
