@@ -4,11 +4,13 @@
 One command regenerates the architectures chapter's figure and its numbers::
 
     python benchmarks/resnet_curves.py [--epochs 10] [--out docs/chapters/figures]
+    python benchmarks/resnet_curves.py --from-json   # redraw from the saved numbers
 
 The two trainings run in two processes at the same time (each with the
 package's default threads).  Writes ``resnet_curves.json`` (per-epoch loss,
 accuracy, test loss/accuracy, seconds; the CPU model and load average) and
-``resnet_curves.png`` (training loss and test accuracy per epoch, both models).
+``resnet_curves.png`` (training loss and test accuracy per epoch, both models) and
+``resnet_curves_results.inc`` (the table the docs include).
 """
 from __future__ import annotations
 
@@ -67,12 +69,44 @@ def plot(results, path):
     fig.savefig(path, dpi=110)
 
 
+def write_inc(data, path):
+    """The results table of the docs (reStructuredText)."""
+    meta = data["meta"]
+    rows = []
+    for name, label in (("resnet", "small ResNet"), ("plain", "plain CNN (no shortcuts)")):
+        r = data[name]
+        h = r["history"]
+        acc = [100 * v for v in h["val_accuracy"]]
+        rows.append(f"   * - {label}\n     - {r['parameters']:,}\n     - {acc[-1]:.1f} %\n"
+                    f"     - {max(acc):.1f} % (epoch {acc.index(max(acc)) + 1})\n"
+                    f"     - {h['loss'][-1]:.4f}\n     - {r['seconds'] / 60:.0f} min")
+    la, lb = meta["load_average_before"], meta["load_average_after"]
+    text = (".. list-table:: MNIST-5k, {} epochs (from ``resnet_curves.json``)\n"
+            "   :header-rows: 1\n\n"
+            "   * - network\n     - parameters\n     - final test accuracy\n"
+            "     - best test accuracy\n     - final training loss\n     - wall time\n"
+            .format(meta["epochs"]) + "\n".join(rows) + "\n\n"
+            f"Measured on {meta['cpu']} (2 cores shared with other jobs; load average "
+            f"{la[0]:.1f} at the start, {lb[0]:.1f} at the end), the two trainings running at "
+            "the same time under ``nice``: the wall times are upper bounds.\n")
+    with open(path, "w") as f:
+        f.write(text)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--out", default=os.path.join("docs", "chapters", "figures"))
+    ap.add_argument("--from-json", action="store_true",
+                    help="redraw the figure and the table from resnet_curves.json")
     args = ap.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
+    if args.from_json:
+        with open(os.path.join(args.out, "resnet_curves.json")) as f:
+            data = json.load(f)
+        plot(data, os.path.join(args.out, "resnet_curves.png"))
+        write_inc(data, os.path.join(args.out, "resnet_curves_results.inc"))
+        return
     load_before = os.getloadavg()
     queue = mp.Queue()
     procs = [mp.Process(target=_run, args=(m, args.epochs, queue)) for m in ("resnet", "plain")]
@@ -89,6 +123,7 @@ def main(argv=None):
     with open(os.path.join(args.out, "resnet_curves.json"), "w") as f:
         json.dump({"meta": meta, **results}, f, indent=1)
     plot(results, os.path.join(args.out, "resnet_curves.png"))
+    write_inc({"meta": meta, **results}, os.path.join(args.out, "resnet_curves_results.inc"))
     for name in ("resnet", "plain"):
         h = results[name]["history"]
         print(f"{name}: final test accuracy {100 * h['val_accuracy'][-1]:.1f} %, best "

@@ -215,11 +215,11 @@ def _block_graph(make, shape, seed=0):
 
 
 @pytest.mark.parametrize("name,make,shape", [
-    ("identity_block", lambda x, r: C.identity_block(x, 3, [2, 3, 4], rng=r), (4, 5, 4)),
-    ("convolutional_block", lambda x, r: C.convolutional_block(x, 3, [2, 2, 5], s=2, rng=r),
-     (5, 5, 3)),
+    ("identity_block", lambda x, r: C.identity_block(x, 3, [2, 3, 3], rng=r), (3, 4, 3)),
+    ("convolutional_block", lambda x, r: C.convolutional_block(x, 3, [2, 2, 3], s=2, rng=r),
+     (4, 5, 2)),
     ("inception_module", lambda x, r: C.inception_module(x, 2, 2, 3, 1, 2, 2, rng=r),
-     (4, 4, 3)),
+     (4, 3, 2)),
 ])
 @pytest.mark.parametrize("training", [True, False], ids=["train", "eval"])
 def test_block_gradient_check_float64(name, make, shape, training):
@@ -227,7 +227,7 @@ def test_block_gradient_check_float64(name, make, shape, training):
     rng = np.random.default_rng(5)
     for _, buf in net.named_buffers():   # eval mode: non-trivial running statistics
         buf[:] = rng.uniform(0.5, 1.5, buf.shape)
-    graph_gradient_check(net, rng.standard_normal((3,) + shape), rng, training=training)
+    graph_gradient_check(net, rng.standard_normal((2,) + shape), rng, training=training)
 
 
 def test_blocks_shapes_and_bad_filters():
@@ -255,16 +255,18 @@ def test_imagenet_parameter_counts(build, total, trainable, out):
     assert sum(p.size for _, p in net.named_parameters(trainable_only=True)) == trainable
     assert net.outputs[0].shape == out
     # the same count as the docs' shape arithmetic (dlnotes.cnn.architectures)
-    assert getattr(arch, build.__name__)().total_params == total
+    with pytest.warns(DeprecationWarning):   # the table builders are deprecated
+        assert getattr(arch, build.__name__)().total_params == total
     text = net.summary()
     assert f"Total params: {total:,}" in text and f"Trainable params: {trainable:,}" in text
 
 
 def test_resnet50_shape_chain_matches_the_shape_arithmetic():
     net = C.resnet50(init="zeros", include_top=False).network
-    assert net.outputs[0].shape == (None, 7, 7, 2048)
+    assert net.outputs[0].shape == (None, 7, 7, 2048) and net.count_params() == 23_587_712
     adds = [n.output.shape[1:] for n in net._nodes if isinstance(n.layer, L.Add)]
-    assert adds == [s for s in arch.resnet50(include_top=False).shapes("add")]
+    with pytest.warns(DeprecationWarning):
+        assert adds == [s for s in arch.resnet50(include_top=False).shapes("add")]
     assert C.inception_v3(init="zeros", include_top=False).network.outputs[0].shape == \
         (None, 8, 8, 2048)
 

@@ -25,7 +25,7 @@ import time
 import numpy as np
 
 from dlnotes._validation import as_rng, check_choice, check_scalar
-from dlnotes.layers.base import Activation, Dense, Dropout
+from dlnotes.layers.base import Activation, Dense
 from dlnotes.layers.conv import AvgPool2D, Conv2D, Flatten, MaxPool2D
 from dlnotes.layers.graph import Graph, Input
 from dlnotes.layers.merge import Add, Concatenate
@@ -218,9 +218,10 @@ def alexnet(input_shape=(227, 227, 3), num_classes=1000, rng=None, seed=None,
 
     227x227x3 -> conv 96 11x11/4 -> 55 -> max 3/2 -> 27 -> conv 256 5x5 same ->
     max 3/2 -> 13 -> conv 384, 384, 256 3x3 same -> max 3/2 -> 6x6x256 = 9216 ->
-    FC 4096 -> FC 4096 -> softmax 1000, ReLU everywhere, dropout 0.5 before the
-    two hidden FC layers as in the paper (no local response normalisation, which
-    the notes say is not used much).  **62,378,344** parameters.
+    FC 4096 -> FC 4096 -> softmax 1000, ReLU everywhere.  Like the course, no
+    local response normalisation, no split over two GPUs and no dropout (add
+    :class:`~dlnotes.layers.base.Dropout` layers to train it on real data).
+    **62,378,344** parameters.
     """
     input_shape = _check_shape(input_shape, 67)
     b = _Builder(rng, seed, dtype, init)
@@ -231,7 +232,7 @@ def alexnet(input_shape=(227, 227, 3), num_classes=1000, rng=None, seed=None,
         Y = _relu(b.conv(Y, n, 3, pad="same"))
     Y = Flatten()(MaxPool2D(3, 2)(Y))
     for _ in range(2):
-        Y = _relu(b.dense(Dropout(0.5, rng=b.rng)(Y), 4096))
+        Y = _relu(b.dense(Y, 4096))
     return _model(X, b.dense(Y, check_scalar(num_classes, "num_classes", low=1, integer=True)),
                   "AlexNet")
 
