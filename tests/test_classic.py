@@ -477,3 +477,19 @@ def test_first_conv_without_input_gradient_spares_the_layers_before_it():
     with pytest.raises(RuntimeError, match="which has parameters: a layer after it was built "
                                            "with input_grad=False"):
         net.backward(np.ones_like(net.forward(X)))
+
+
+def test_committed_summaries_are_current():
+    """docs/chapters/figures/*_summary.txt come from benchmarks/architecture_summaries.py."""
+    import os
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    sys.path.insert(0, os.path.join(root, "benchmarks"))
+    try:
+        from architecture_summaries import summary
+    finally:
+        sys.path.pop(0)
+    for name in ("resnet50", "small_resnet"):
+        with open(os.path.join(root, "docs", "chapters", "figures", f"{name}_summary.txt")) as f:
+            assert f.read() == summary(name), f"regenerate {name}_summary.txt"
