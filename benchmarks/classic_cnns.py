@@ -41,7 +41,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SIZES = {"alexnet": 227, "vgg16": 224, "resnet50": 224, "inception_v3": 299}
 
 
-def _cpu():
+def cpu_model():
+    """The CPU's model name (printed with every figure: the machines vary)."""
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
@@ -87,7 +88,7 @@ def part_memory():
         out = subprocess.run([sys.executable, __file__, "--one", name], capture_output=True,
                              text=True, check=True)
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    print(f"CPU: {_cpu()}; load average {os.getloadavg()}")
+    print(f"CPU: {cpu_model()}; load average {os.getloadavg()}")
     print(f"{'model':<14}{'input':<16}{'params':>13}{'fwd s':>8}{'bwd s':>8}"
           f"{'traced peak MB':>16}{'max RSS MB':>12}")
     for r in rows:
@@ -166,7 +167,7 @@ def part_resnet(reps, batch):
             fn()
             times[name].append(time.perf_counter() - t0)
     med = {k: statistics.median(v) for k, v in times.items()}
-    print(f"ResNet-50 forward+backward, batch {batch}, 224x224x3 float32; CPU: {_cpu()}; "
+    print(f"ResNet-50 forward+backward, batch {batch}, 224x224x3 float32; CPU: {cpu_model()}; "
           f"torch {torch.__version__} ({torch.get_num_threads()} threads); load average "
           f"{os.getloadavg()}")
     print(f"  dlnotes (Keras layout, {ours.count_params():,} params): median {med['dlnotes']:.2f} s"

@@ -18,10 +18,11 @@ import argparse
 import json
 import multiprocessing as mp
 import os
-import platform
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from classic_cnns import cpu_model  # noqa: E402  (this folder is on the path)
 
 
 def _run(model, epochs, queue):
@@ -34,17 +35,6 @@ def _run(model, epochs, queue):
     r = train_resnet(model, epochs=epochs, callback=report)
     queue.put((model, {k: [float(x) for x in v] for k, v in r["history"].items()},
                r["seconds"], r["model"].network.count_params()))
-
-
-def _cpu():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 def plot(results, path):
@@ -118,7 +108,7 @@ def main(argv=None):
         results[name] = {"history": hist, "seconds": seconds, "parameters": n_params}
     for p in procs:
         p.join()
-    meta = {"cpu": _cpu(), "load_average_before": load_before,
+    meta = {"cpu": cpu_model(), "load_average_before": load_before,
             "load_average_after": os.getloadavg(), "epochs": args.epochs}
     with open(os.path.join(args.out, "resnet_curves.json"), "w") as f:
         json.dump({"meta": meta, **results}, f, indent=1)

@@ -216,20 +216,35 @@ class AvgPool2D(_Pool2D):
     mode = "average"
 
 
-class Flatten(Layer):
+class _ImagesToColumns(Layer):
+    """Base of the layers that turn images ``(m, n_H, n_W, n_C)`` into the notes' columns:
+    they remember the input's shape for the backward pass and have no configuration."""
+
+    def __init__(self):
+        super().__init__()
+        self._shape = None
+
+    def _images(self, X):
+        X = check_float_array(X, "X", ndim=4)
+        self._shape = X.shape
+        return X
+
+    def get_config(self):
+        return {}
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+
+class Flatten(_ImagesToColumns):
     r"""Images ``(m, n_H, n_W, n_C)`` to the notes' columns ``(n_H n_W n_C, m)``, and back.
 
     Column ``i`` of the output is example ``i`` flattened in C order
     (index :math:`(h\, n_W + w)\, n_C + c`).
     """
 
-    def __init__(self):
-        super().__init__()
-        self._shape = None
-
     def forward(self, X, training=True):
-        X = check_float_array(X, "X", ndim=4)
-        self._shape = X.shape
+        X = self._images(X)
         return np.ascontiguousarray(X.reshape(X.shape[0], -1).T)
 
     def backward(self, dY):
@@ -243,9 +258,3 @@ class Flatten(Layer):
     def compute_output_shape(self, input_shape):
         _check_image_shape(self, input_shape)
         return (int(np.prod(input_shape[1:])), input_shape[0])
-
-    def get_config(self):
-        return {}
-
-    def __repr__(self):
-        return "Flatten()"

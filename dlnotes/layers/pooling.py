@@ -10,7 +10,7 @@ import numpy as np
 from dlnotes._validation import check_float_array
 from dlnotes.cnn.conv import zero_pad
 from dlnotes.layers.base import Layer
-from dlnotes.layers.conv import _check_image_shape
+from dlnotes.layers.conv import _ImagesToColumns, _check_image_shape
 
 __all__ = ["ZeroPadding2D", "GlobalAveragePooling2D"]
 
@@ -59,23 +59,19 @@ class ZeroPadding2D(Layer):
         return f"ZeroPadding2D({self.pad})"
 
 
-class GlobalAveragePooling2D(Layer):
+class GlobalAveragePooling2D(_ImagesToColumns):
     r"""Average each channel over the image: ``(m, n_H, n_W, n_C)`` to the notes'
     columns ``(n_C, m)``, ready for a :class:`~dlnotes.layers.base.Dense` head.
 
     .. math::
 
         Y[c, i] = \frac{1}{n_H n_W}\sum_{h, w} X[i, h, w, c],\qquad
-        \frac{\partial J}{\partial X[i,h,w,c]} = \frac{1}{n_H n_W}\,\frac{\partial J}{\partial Y[c,i]}
+        \frac{\partial J}{\partial X[i,h,w,c]}
+        = \frac{1}{n_H n_W}\,\frac{\partial J}{\partial Y[c,i]}
     """
 
-    def __init__(self):
-        super().__init__()
-        self._shape = None
-
     def forward(self, X, training=True):
-        X = check_float_array(X, "X", ndim=4)
-        self._shape = X.shape
+        X = self._images(X)
         return np.ascontiguousarray(X.mean(axis=(1, 2)).T)
 
     def backward(self, dY):
@@ -89,9 +85,3 @@ class GlobalAveragePooling2D(Layer):
     def compute_output_shape(self, input_shape):
         _check_image_shape(self, input_shape)
         return (input_shape[3], input_shape[0])
-
-    def get_config(self):
-        return {}
-
-    def __repr__(self):
-        return "GlobalAveragePooling2D()"
