@@ -14,3 +14,15 @@ def torch():
     torch = pytest.importorskip("torch", reason="PyTorch is an optional test oracle")
     torch.set_num_threads(2)
     return torch
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Counts per outcome class of the fuzzing suite (tests/test_fuzz.py), when it ran."""
+    import sys
+
+    fz = sys.modules.get("fuzz_cases")
+    lines = fz.summary_lines() if fz is not None else []
+    if lines:
+        terminalreporter.write_sep("=", "fuzzing suite")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -229,7 +229,9 @@ def conv_errors():
     hp = {"stride": 1, "pad": 0}
     yield ErrorInput((A, np.zeros((3, 3, 2, 4)), b, hp), match="mismatched channels")
     yield ErrorInput((A, np.zeros((7, 7, 3, 4)), b, hp), match="larger than the padded input")
-    yield ErrorInput((A, W, b, {"stride": 0, "pad": 0}), match=r"stride.*must be in \[1, inf\)")
+    for stride in (0, 2**63):
+        yield ErrorInput((A, W, b, {"stride": stride, "pad": 0}),
+                         match=r"stride.*must be in \[1, 2147483647\]")
     yield ErrorInput((A, W, b, {"stride": -2, "pad": 0}), match="stride")
     yield ErrorInput((A, W, b, {"stride": 1.5, "pad": 0}), exc=TypeError, match="integer")
     yield ErrorInput((A, W, b, {"stride": 1, "pad": -1}), match="pad must be a non-negative")

@@ -163,6 +163,16 @@ def _gram_samples(rng, dtype):
                               desc=f"{shape} {method} kernel")
 
 
+def _ref_gram(A, method=None):
+    """G[i, j] = sum_k A[i, k] A[j, k], summed in float64 (not the implementation's GEMM)."""
+    A = np.asarray(A)
+    G = np.zeros((A.shape[0], A.shape[0]))
+    for k in range(A.shape[1]):
+        col = A[:, k].astype(np.float64)
+        G += np.multiply.outer(col, col)
+    return G.astype(A.dtype)
+
+
 def _gram_errors():
     yield ErrorInput((np.ones((2, 3, 4)),), match="A must be 2-dimensional")
     yield ErrorInput((np.ones((2, 3)),), dict(method="blas"), match="method must be one of")
@@ -241,10 +251,9 @@ OPS = [
     OpInfo("non_max_suppression", bx.non_max_suppression, _ref_nms, _nms_samples, _nms_errors,
            float_args=(0, 1)),
     OpInfo("triplet_loss", face.triplet_loss, _ref_triplet, _triplet_samples, _triplet_errors,
-           gradcheck=_triplet_gradcheck, torch_reference=_torch_triplet, float_args=(),
+           gradcheck=_triplet_gradcheck, torch_reference=_torch_triplet, float_args=(1,),
            rtol=dict(_F32), atol={np.float32: 1e-5, np.float64: 1e-12}),
-    OpInfo("gram_matrix", style.gram_matrix,
-           lambda A, method=None: np.asarray(A) @ np.asarray(A).T,
+    OpInfo("gram_matrix", style.gram_matrix, _ref_gram,
            _gram_samples, _gram_errors,
            torch_reference=lambda torch, A, method=None: (torch.from_numpy(A)
                                                          @ torch.from_numpy(A).T).numpy(),

@@ -158,8 +158,10 @@ def test_negative_stride_and_sliced_views_work(rng):
     Z, cache = conv_forward(A, W, b, hp)
     np.testing.assert_allclose(Z, notes_conv_forward(np.ascontiguousarray(A), np.ascontiguousarray(W),
                                                      np.ascontiguousarray(b), hp), rtol=1e-10)
-    G = rng.standard_normal(Z.shape)[::-1][::-1]
-    dA, dW, db = conv_backward(G[:, ::-1][:, ::-1], cache)
+    G = rng.standard_normal(Z.shape)
+    G_reversed = np.ascontiguousarray(G[:, ::-1, :, ::-1])[:, ::-1, :, ::-1]  # same values
+    assert G_reversed.strides[1] < 0 and not G_reversed.flags.c_contiguous
+    dA, dW, db = conv_backward(G_reversed, cache)
     want = canonical_conv_backward(G, np.ascontiguousarray(A), np.ascontiguousarray(W), hp)
     for x, y in zip((dA, dW, db), want):
         np.testing.assert_allclose(x, y, rtol=1e-10, atol=1e-12)

@@ -55,6 +55,9 @@ NO_FORMULA = {
     "dlnotes.nlp.word2vec.Word2Vec": "result record",
     "dlnotes.nlp.word2vec.train_word2vec": "training driver",
     "dlnotes.nlp.word_vectors.make_toy_embeddings": "example data",
+    "dlnotes.nlp.dates.format_date": "data generation (date formatting)",
+    "dlnotes.nlp.dates.make_date_dataset": "data generation",
+    "dlnotes.nlp.dates.string_to_int": "data plumbing",
     # optimisation: state initialisation (zeros), factories, base classes, search drivers
     "dlnotes.optim.functional.initialize_velocity": "zero state",
     "dlnotes.optim.functional.initialize_rmsprop": "zero state",

@@ -255,3 +255,23 @@ def test_word2vec_errors():
         w2v.train_word2vec([["a"], ["b"]])
     with pytest.raises(ValueError, match="method must be one of"):
         w2v.train_word2vec([["a", "b"]], method="cbow")
+
+
+@pytest.mark.parametrize("bad, where", [
+    ([[["a"], "b"]], r"sentences\[0\]\[0\] must be a string token, got list"),
+    ([["a", "b"], ["c", 3]], r"sentences\[1\]\[1\] must be a string token, got int"),
+    ([["a", "b"], "cd"], r"sentences\[1\] must be a list of string tokens"),
+])
+def test_word2vec_bad_tokens_name_the_argument(bad, where):
+    # issue 10, defect 12: was "unhashable type: 'list'"
+    with pytest.raises(TypeError, match=where):
+        w2v.train_word2vec(bad)
+
+
+@pytest.mark.parametrize("method", ["sgd", "minibatch"])
+def test_word2vec_divergence_raises(rng, method):
+    # issue 10, defect 13: learning_rate=1e30 returned all-NaN losses without an error
+    _, sents = _topic_corpus(rng, n_sent=40)
+    with pytest.raises(FloatingPointError,
+                       match=r"diverged .*lower learning_rate \(got 1e\+30\)"):
+        w2v.train_word2vec(sents, learning_rate=1e30, method=method)

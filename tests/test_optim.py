@@ -238,7 +238,7 @@ def test_step_on_sequential_params_updates_leaf_layers_in_place(rng):
     opt = SGD(0.5)
     opt.step(net.params, net.grads)
     np.testing.assert_allclose(net[0].params["W"], W0 - 0.5 * dW)
-    # step_layers is the same thing read from the leaves; state keyed by leaf index
+    # step_layers is the same thing read from the layers; state keyed by their dotted names
     net.forward(X)
     net.backward(rng.standard_normal((2, 6)))
     W1, dW1 = net[2].params["W"].copy(), net[2].grads["W"].copy()

@@ -1,4 +1,6 @@
 # cython: language_level=3
+# Compiler directives (setup.py DIRECTIVES): boundscheck=False, wraparound=False,
+# cdivision=True, initializedcheck=False, nonecheck=False (bounds checks with DLNOTES_DEBUG=1).
 """Element-wise activations and their derivatives (private kernels).
 
 Each function works on flat, C-contiguous 1-D views (the caller ravels) and
@@ -8,32 +10,31 @@ when the array is large enough for threading to pay.
 
 Numerical forms
 ---------------
-* sigmoid: ``1/(1+exp(-z))`` for z >= 0 and ``exp(z)/(1+exp(z))`` for z < 0,
-  so ``exp`` only ever sees a non-positive argument: no overflow, full
-  relative precision in both tails.
-  In float32 the exp is ``dl_expf`` (``dl_vecmath.h``: branch-free, about
-  1 ulp), so the loop vectorises; float64 keeps libm's ``exp``.
-* tanh: in float64 the C library's ``tanh`` (the exp-ratio form of the
-  notes overflows for |z| > 710); in float32 a branch-free form that
-  vectorises: the odd Taylor series for |z| < 1/4, else
-  ``(1 - e)/(1 + e)`` with ``e = exp(-2|z|)`` (no cancellation, no overflow).
+* sigmoid: in float32 ``dl_sigf`` of ``dl_vecmath.h`` (``1/(1+exp(-z))`` with
+  the branch-free ``dl_expf``, about 1 ulp, exactly 0 below -87), so the loop
+  vectorises; in float64 ``dl_sigd``: ``exp`` only of ``-|z|`` (no overflow,
+  full relative precision in both tails) and a select.
+* tanh (float32 only; float64 uses NumPy's SIMD ``np.tanh``): ``dl_tanhf`` of
+  ``dl_vecmath.h``, the same function the recurrent kernels use, so an LSTM
+  and :func:`dlnotes.nn.activations.tanh` round alike: the odd Taylor series
+  for |z| < 1/4, else ``(1 - e)/(1 + e)`` with ``e = exp(-2|z|)``.
 * (leaky) ReLU: a select, not a branch, so the compiler vectorises it; a
   branch mispredicts half the time on random signs (measured: 613 us for
   131,072 float32 values with the branch, against 14 us branch-free).
-  NaN propagates (``NaN > 0`` is false, ``alpha * NaN`` is NaN).
+  NaN propagates (``NaN > 0`` is false, ``alpha * NaN`` is NaN); with ``alpha = 0``
+  the negative side is an exact 0 (``0 * -inf`` would be NaN), and the backward
+  pass sends an exact 0 there (``0 * inf`` would be NaN), as PyTorch does.
 
 The loops are C functions over restrict pointers (the verbatim block below),
-cloned for AVX-512 / AVX2 / baseline; each OpenMP thread runs one on its
-contiguous share of the array.
+cloned for AVX-512 / AVX2 / baseline; one dispatcher (``_split``) gives each
+OpenMP thread one contiguous share of the array.
 """
+
 from cython.parallel cimport prange
-from libc.math cimport tanh
 
 from dlnotes._kernels._parallel cimport ELEMENTWISE_PARALLEL_MIN, n_threads_for
+from dlnotes._kernels._types cimport real
 
-ctypedef fused real:
-    float
-    double
 
 cdef extern from *:
     """
@@ -42,152 +43,87 @@ cdef extern from *:
     #pragma GCC optimize ("no-trapping-math")
     #endif
     #include "dl_vecmath.h"
-    /* float32 sigmoid: exactly 0 below -87 (where dl_expf clamps; the true
-     * value is below 1.7e-38 there), else 1 / (1 + exp(-x)). */
-    static inline float dl_act_sigf(float x) { return x < -87.0f ? 0.0f : dl_sigf(x); }
-    /* float32 tanh, branch-free: the odd Taylor series to x^11 for |x| < 1/4
-     * (truncation below 1e-9 relative), else (1 - e)/(1 + e) with
-     * e = exp(-2|x|) <= 0.61, which has no cancellation; sign restored. */
-    static inline float dl_act_tanhf(float x) {
-        float ax = fabsf(x), x2 = x * x, e, t, p;
-        p = x * (1.0f + x2 * (-1.0f / 3.0f + x2 * (2.0f / 15.0f + x2 * (-17.0f / 315.0f
-                + x2 * (62.0f / 2835.0f + x2 * (-1382.0f / 155925.0f))))));
-        e = dl_expf(-2.0f * ax);
-        t = copysignf((1.0f - e) / (1.0f + e), x);
-        return ax < 0.25f ? p : t;
+    enum { DL_SIG, DL_SIG_BWD, DL_TANH, DL_TANH_BWD, DL_LEAKY, DL_LEAKY_BWD };
+    /* One contiguous share of an element-wise op: x is z (forward) or dA
+     * (backward), y is the saved a = f(z) or z (backward only). */
+    #define DL_ACT_LOOPS(T, SFX, SIG, TANH)                                                 \
+    DL_CLONES static void dl_act_##SFX(int op, Py_ssize_t n, const T* DL_RESTRICT x,      \
+                                       const T* DL_RESTRICT y, T al, T* DL_RESTRICT o) {  \
+        Py_ssize_t i;                                                                     \
+        switch (op) {                                                                     \
+        case DL_SIG: for (i = 0; i < n; i++) o[i] = SIG(x[i]); break;                     \
+        case DL_SIG_BWD: for (i = 0; i < n; i++) o[i] = x[i] * y[i] * (1 - y[i]); break;  \
+        case DL_TANH: for (i = 0; i < n; i++) o[i] = TANH(x[i]); break;                   \
+        case DL_TANH_BWD: for (i = 0; i < n; i++) o[i] = x[i] * (1 - y[i] * y[i]); break; \
+        case DL_LEAKY: /* relu(-inf) = 0 exactly (0 * -inf would be NaN) */              \
+            for (i = 0; i < n; i++) {                                                     \
+                T v = x[i], w = al != 0 ? al * v : (v == v ? (T)0 : v);                   \
+                o[i] = v > 0 ? v : w;                                                     \
+            } break;                                                                      \
+        case DL_LEAKY_BWD: /* exact 0 where alpha = 0 (0 * inf would be NaN) */          \
+            for (i = 0; i < n; i++)                                                       \
+                o[i] = y[i] > 0 ? x[i] : (al != 0 ? al * x[i] : (T)0); break;             \
+        }                                                                                 \
     }
-    DL_CLONES static void dl_tanh_f(Py_ssize_t n, const float* DL_RESTRICT z,
-                                    float* DL_RESTRICT o) {
-        for (Py_ssize_t i = 0; i < n; i++) o[i] = dl_act_tanhf(z[i]);
-    }
-    #define DL_ACT_LOOPS(T, SFX, SIG)                                                       \\
-    DL_CLONES static void dl_sigmoid_##SFX(Py_ssize_t n, const T* DL_RESTRICT z,          \\
-                                           T* DL_RESTRICT o) {                            \\
-        for (Py_ssize_t i = 0; i < n; i++) o[i] = SIG(z[i]);                              \\
-    }                                                                                     \\
-    DL_CLONES static void dl_sigmoid_bwd_##SFX(Py_ssize_t n, const T* DL_RESTRICT da,     \\
-                                               const T* DL_RESTRICT a, T* DL_RESTRICT dz) { \\
-        for (Py_ssize_t i = 0; i < n; i++) dz[i] = da[i] * a[i] * (1 - a[i]);            \\
-    }                                                                                     \\
-    DL_CLONES static void dl_tanh_bwd_##SFX(Py_ssize_t n, const T* DL_RESTRICT da,        \\
-                                            const T* DL_RESTRICT a, T* DL_RESTRICT dz) {  \\
-        for (Py_ssize_t i = 0; i < n; i++) dz[i] = da[i] * (1 - a[i] * a[i]);            \\
-    }                                                                                     \\
-    DL_CLONES static void dl_leaky_##SFX(Py_ssize_t n, const T* DL_RESTRICT z, T al,      \\
-                                         T* DL_RESTRICT o) {                              \\
-        for (Py_ssize_t i = 0; i < n; i++) { T v = z[i]; o[i] = v > 0 ? v : al * v; }     \\
-    }                                                                                     \\
-    DL_CLONES static void dl_leaky_bwd_##SFX(Py_ssize_t n, const T* DL_RESTRICT da,       \\
-                                             const T* DL_RESTRICT z, T al,                \\
-                                             T* DL_RESTRICT dz) {                         \\
-        for (Py_ssize_t i = 0; i < n; i++) dz[i] = z[i] > 0 ? da[i] : al * da[i];         \\
-    }
-    DL_ACT_LOOPS(float, f, dl_act_sigf)
-    DL_ACT_LOOPS(double, d, dl_sigd)
+    DL_ACT_LOOPS(float, f, dl_sigf, dl_tanhf)
+    DL_ACT_LOOPS(double, d, dl_sigd, dl_tanhd)
     #if defined(__GNUC__) && !defined(__clang__)
     #pragma GCC pop_options
     #endif
     """
-    void dl_tanh_f(Py_ssize_t n, const float* z, float* o) noexcept nogil
-    void dl_sigmoid_f(Py_ssize_t n, const float* z, float* o) noexcept nogil
-    void dl_sigmoid_d(Py_ssize_t n, const double* z, double* o) noexcept nogil
-    void dl_sigmoid_bwd_f(Py_ssize_t n, const float* da, const float* a, float* dz) noexcept nogil
-    void dl_sigmoid_bwd_d(Py_ssize_t n, const double* da, const double* a,
-                          double* dz) noexcept nogil
-    void dl_tanh_bwd_f(Py_ssize_t n, const float* da, const float* a, float* dz) noexcept nogil
-    void dl_tanh_bwd_d(Py_ssize_t n, const double* da, const double* a, double* dz) noexcept nogil
-    void dl_leaky_f(Py_ssize_t n, const float* z, float al, float* o) noexcept nogil
-    void dl_leaky_d(Py_ssize_t n, const double* z, double al, double* o) noexcept nogil
-    void dl_leaky_bwd_f(Py_ssize_t n, const float* da, const float* z, float al,
-                        float* dz) noexcept nogil
-    void dl_leaky_bwd_d(Py_ssize_t n, const double* da, const double* z, double al,
-                        double* dz) noexcept nogil
+    enum:
+        DL_SIG
+        DL_SIG_BWD
+        DL_TANH
+        DL_TANH_BWD
+        DL_LEAKY
+        DL_LEAKY_BWD
+    void dl_act_f(int op, Py_ssize_t n, const float* x, const float* y, float al,
+                  float* o) noexcept nogil
+    void dl_act_d(int op, Py_ssize_t n, const double* x, const double* y, double al,
+                  double* o) noexcept nogil
 
 
-cdef inline Py_ssize_t _chunk(Py_ssize_t n, int nt) noexcept nogil:
-    return (n + nt - 1) // nt
+cdef void _split(int op, const real[::1] x, const real[::1] y, double alpha,
+                 real[::1] out) noexcept:
+    """Run ``op`` over ``out``'s length, one contiguous chunk per OpenMP thread."""
+    cdef Py_ssize_t n = out.shape[0], lo, k
+    cdef int nt = n_threads_for(n, ELEMENTWISE_PARALLEL_MIN)
+    cdef Py_ssize_t c = (n + nt - 1) // nt
+    for k in prange(nt, nogil=True, schedule="static", num_threads=nt):
+        lo = k * c
+        if lo < n:
+            if real is float:
+                dl_act_f(op, min(c, n - lo), &x[lo], &y[lo], <float>alpha, &out[lo])
+            else:
+                dl_act_d(op, min(c, n - lo), &x[lo], &y[lo], alpha, &out[lo])
 
 
 def sigmoid_forward(const real[::1] z, real[::1] out):
     """out[i] = sigmoid(z[i])."""
-    cdef Py_ssize_t n = z.shape[0], c, lo, k
-    cdef int nt = n_threads_for(n, ELEMENTWISE_PARALLEL_MIN)
-    c = _chunk(n, nt)
-    for k in prange(nt, nogil=True, schedule="static", num_threads=nt):
-        lo = k * c
-        if lo < n:
-            if real is float:
-                dl_sigmoid_f(min(c, n - lo), &z[lo], &out[lo])
-            else:
-                dl_sigmoid_d(min(c, n - lo), &z[lo], &out[lo])
+    _split(DL_SIG, z, z, 0.0, out)
 
 
 def sigmoid_backward(const real[::1] da, const real[::1] a, real[::1] dz):
     """dz[i] = da[i] * a[i] * (1 - a[i]) where a = sigmoid(z)."""
-    cdef Py_ssize_t n = da.shape[0], c, lo, k
-    cdef int nt = n_threads_for(n, ELEMENTWISE_PARALLEL_MIN)
-    c = _chunk(n, nt)
-    for k in prange(nt, nogil=True, schedule="static", num_threads=nt):
-        lo = k * c
-        if lo < n:
-            if real is float:
-                dl_sigmoid_bwd_f(min(c, n - lo), &da[lo], &a[lo], &dz[lo])
-            else:
-                dl_sigmoid_bwd_d(min(c, n - lo), &da[lo], &a[lo], &dz[lo])
+    _split(DL_SIG_BWD, da, a, 0.0, dz)
 
 
-def tanh_forward(const real[::1] z, real[::1] out):
-    """out[i] = tanh(z[i])."""
-    cdef Py_ssize_t i, n = z.shape[0], c, lo, k
-    cdef int nt = n_threads_for(n, ELEMENTWISE_PARALLEL_MIN)
-    if real is float:
-        c = _chunk(n, nt)
-        for k in prange(nt, nogil=True, schedule="static", num_threads=nt):
-            lo = k * c
-            if lo < n:
-                dl_tanh_f(min(c, n - lo), &z[lo], &out[lo])
-    else:
-        for i in prange(n, nogil=True, schedule="static", num_threads=nt):
-            out[i] = tanh(z[i])
+def tanh_forward(const float[::1] z, float[::1] out):
+    """out[i] = tanh(z[i]) in float32 (float64 goes through NumPy's np.tanh)."""
+    _split(DL_TANH, z, z, 0.0, out)
 
 
 def tanh_backward(const real[::1] da, const real[::1] a, real[::1] dz):
     """dz[i] = da[i] * (1 - a[i]**2) where a = tanh(z)."""
-    cdef Py_ssize_t n = da.shape[0], c, lo, k
-    cdef int nt = n_threads_for(n, ELEMENTWISE_PARALLEL_MIN)
-    c = _chunk(n, nt)
-    for k in prange(nt, nogil=True, schedule="static", num_threads=nt):
-        lo = k * c
-        if lo < n:
-            if real is float:
-                dl_tanh_bwd_f(min(c, n - lo), &da[lo], &a[lo], &dz[lo])
-            else:
-                dl_tanh_bwd_d(min(c, n - lo), &da[lo], &a[lo], &dz[lo])
+    _split(DL_TANH_BWD, da, a, 0.0, dz)
 
 
 def leaky_relu_forward(const real[::1] z, double alpha, real[::1] out):
     """out[i] = z[i] if z[i] > 0 else alpha * z[i]  (alpha = 0 is ReLU)."""
-    cdef Py_ssize_t n = z.shape[0], c, lo, k
-    cdef int nt = n_threads_for(n, ELEMENTWISE_PARALLEL_MIN)
-    c = _chunk(n, nt)
-    for k in prange(nt, nogil=True, schedule="static", num_threads=nt):
-        lo = k * c
-        if lo < n:
-            if real is float:
-                dl_leaky_f(min(c, n - lo), &z[lo], <float>alpha, &out[lo])
-            else:
-                dl_leaky_d(min(c, n - lo), &z[lo], alpha, &out[lo])
+    _split(DL_LEAKY, z, z, alpha, out)
 
 
 def leaky_relu_backward(const real[::1] da, const real[::1] z, double alpha, real[::1] dz):
     """dz[i] = da[i] if z[i] > 0 else alpha * da[i]  (derivative at 0 is alpha)."""
-    cdef Py_ssize_t n = da.shape[0], c, lo, k
-    cdef int nt = n_threads_for(n, ELEMENTWISE_PARALLEL_MIN)
-    c = _chunk(n, nt)
-    for k in prange(nt, nogil=True, schedule="static", num_threads=nt):
-        lo = k * c
-        if lo < n:
-            if real is float:
-                dl_leaky_bwd_f(min(c, n - lo), &da[lo], &z[lo], <float>alpha, &dz[lo])
-            else:
-                dl_leaky_bwd_d(min(c, n - lo), &da[lo], &z[lo], alpha, &dz[lo])
+    _split(DL_LEAKY_BWD, da, z, alpha, dz)

@@ -1,4 +1,6 @@
 # cython: language_level=3
+# Compiler directives (setup.py DIRECTIVES): boundscheck=False, wraparound=False,
+# cdivision=True, initializedcheck=False, nonecheck=False (bounds checks with DLNOTES_DEBUG=1).
 """2-D convolution (cross-correlation) over NHWC images: private kernels.
 
 Layouts (the notes'): ``A (m, H, W, C)``, filters ``W (f_h, f_w, C, F)``
@@ -41,11 +43,9 @@ elements (``chunk`` chosen by the caller from a byte budget), plus
 from cython.parallel cimport parallel, prange, threadid
 from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memcpy, memset
-from scipy.linalg.cython_blas cimport dgemm, sgemm
+from dlnotes._kernels._blas cimport gemm_rm
+from dlnotes._kernels._types cimport real
 
-ctypedef fused real:
-    float
-    double
 
 cdef extern from *:
     """
@@ -76,22 +76,13 @@ cdef inline void _add(real *dst, const real *src, Py_ssize_t n) noexcept nogil:
         dl_add_f64(dst, src, n)
 
 
-cdef inline void _gemm(char ta, char tb, int M, int N, int K, real alpha,
-                       const real *A, int lda, const real *B, int ldb, real beta,
-                       real *C, int ldc) noexcept nogil:
-    """Row-major ``C = alpha op(A) op(B) + beta C`` (``lda`` etc. are row strides).
-
-    BLAS is column-major: a row-major matrix is its transpose, so compute
-    ``C^T = op(B)^T op(A)^T`` with the operands swapped and the flags kept.
-    """
-    if M == 0 or N == 0:
-        return
-    if real is float:
-        sgemm(&tb, &ta, &N, &M, &K, &alpha, <float *>B, &ldb, <float *>A, &lda,
-              &beta, C, &ldc)
-    else:
-        dgemm(&tb, &ta, &N, &M, &K, &alpha, <double *>B, &ldb, <double *>A, &lda,
-              &beta, C, &ldc)
+cdef inline int _team(int n_threads, Py_ssize_t m, Py_ssize_t *chunk,
+                      Py_ssize_t *n_chunks) noexcept nogil:
+    """Clamp ``chunk`` to [1, m], count the chunks, and return the threads to use
+    for them: at least 1, at most one per chunk."""
+    chunk[0] = max(1, min(chunk[0], m))
+    n_chunks[0] = (m + chunk[0] - 1) // chunk[0]
+    return <int>max(1, min(<Py_ssize_t>n_threads, n_chunks[0]))
 
 
 cdef void _im2col(const real *A, real *cols, Py_ssize_t nb, Py_ssize_t H, Py_ssize_t Wd,
@@ -178,12 +169,7 @@ def conv2d_forward(const real[:, :, :, ::1] A, const real[:, :, :, ::1] Wt,
     cdef int tid
     if m == 0 or P == 0 or F == 0:
         return
-    chunk = max(1, min(chunk, m))
-    n_chunks = (m + chunk - 1) // chunk
-    if n_threads < 1:
-        n_threads = 1
-    if n_threads > n_chunks:
-        n_threads = <int>n_chunks
+    n_threads = _team(n_threads, m, &chunk, &n_chunks)
     zp = &Z[0, 0, 0, 0]
     wp = &Wt[0, 0, 0, 0] if K > 0 else NULL
     if K > 0 and not direct:
@@ -207,7 +193,7 @@ def conv2d_forward(const real[:, :, :, ::1] A, const real[:, :, :, ::1] Wt,
                     _im2col(&A[i0, 0, 0, 0], cols, nb, H, Wd, C, Ho, Wo, fh, fw, sh, sw,
                             ph, pw)
                     ap = cols
-                _gemm(c'N', c'N', <int>(nb * P), <int>F, <int>K, <real>1, ap, <int>K,
+                gemm_rm(c'N', c'N', <int>(nb * P), <int>F, <int>K, <real>1, ap, <int>K,
                       wp, <int>F, <real>1, zp + i0 * P * F, <int>F)
     free(ws)
 
@@ -250,12 +236,7 @@ def conv2d_backward(const real[:, :, :, ::1] dZ, const real[:, :, :, ::1] A,
         memset(&dW[0, 0, 0, 0], 0, K * F * sizeof(real))
     if m == 0 or P == 0 or F == 0:
         return
-    chunk = max(1, min(chunk, m))
-    n_chunks = (m + chunk - 1) // chunk
-    if n_threads < 1:
-        n_threads = 1
-    if n_threads > n_chunks:
-        n_threads = <int>n_chunks
+    n_threads = _team(n_threads, m, &chunk, &n_chunks)
     zp = &dZ[0, 0, 0, 0]
     wp = &Wt[0, 0, 0, 0] if K > 0 else NULL
     dwp = &dW[0, 0, 0, 0] if K > 0 else NULL
@@ -287,17 +268,17 @@ def conv2d_backward(const real[:, :, :, ::1] dZ, const real[:, :, :, ::1] A,
                 _im2col(&A[i0, 0, 0, 0], cols, nb, H, Wd, C, Ho, Wo, fh, fw, sh, sw, ph, pw)
                 ap = cols
             # dW_t (K, F) += cols^T (K, nb*P) @ dZ_chunk (nb*P, F)
-            _gemm(c'T', c'N', <int>K, <int>F, <int>(nb * P), <real>1, ap, <int>K,
+            gemm_rm(c'T', c'N', <int>K, <int>F, <int>(nb * P), <real>1, ap, <int>K,
                   zp + i0 * P * F, <int>F, <real>1, dwt, <int>F)
             if need_dA:
                 if direct:
                     # dA_chunk (nb*P, C) = dZ_chunk @ W^T, written straight into dA
-                    _gemm(c'N', c'T', <int>(nb * P), <int>K, <int>F, <real>1,
+                    gemm_rm(c'N', c'T', <int>(nb * P), <int>K, <int>F, <real>1,
                           zp + i0 * P * F, <int>F, wp, <int>F, <real>0,
                           &dA[i0, 0, 0, 0], <int>K)
                 else:
                     # dcols (nb*P, K) = dZ_chunk @ W_mat^T, reusing the cols buffer
-                    _gemm(c'N', c'T', <int>(nb * P), <int>K, <int>F, <real>1,
+                    gemm_rm(c'N', c'T', <int>(nb * P), <int>K, <int>F, <real>1,
                           zp + i0 * P * F, <int>F, wp, <int>F, <real>0, cols, <int>K)
                     _col2im(cols, &dA[i0, 0, 0, 0], nb, H, Wd, C, Ho, Wo, fh, fw,
                             sh, sw, ph, pw)

@@ -45,8 +45,23 @@ static inline float dl_expf(float x) {
     return p * s;
 }
 
-static inline float dl_sigf(float x) { return 1.0f / (1.0f + dl_expf(-x)); }
-static inline float dl_tanhf(float x) { return 2.0f / (1.0f + dl_expf(-2.0f * x)) - 1.0f; }
+/* float32 sigmoid: exactly 0 below -87 (where dl_expf clamps; the true value is
+ * below 1.7e-38 there), else 1 / (1 + exp(-x)). */
+static inline float dl_sigf(float x) {
+    return x < -87.0f ? 0.0f : 1.0f / (1.0f + dl_expf(-x));
+}
+/* float32 tanh, branch-free (the one formula of the package: activations and the
+ * recurrent gates): the odd Taylor series to x^11 for |x| < 1/4 (truncation below
+ * 1e-9 relative), else (1 - e)/(1 + e) with e = exp(-2|x|) <= 0.61, which has no
+ * cancellation; the sign is restored. */
+static inline float dl_tanhf(float x) {
+    float ax = fabsf(x), x2 = x * x, e, t, p;
+    p = x * (1.0f + x2 * (-1.0f / 3.0f + x2 * (2.0f / 15.0f + x2 * (-17.0f / 315.0f
+            + x2 * (62.0f / 2835.0f + x2 * (-1382.0f / 155925.0f))))));
+    e = dl_expf(-2.0f * ax);
+    t = copysignf((1.0f - e) / (1.0f + e), x);
+    return ax < 0.25f ? p : t;
+}
 /* float64 sigmoid: exp only of -|x| (never overflows), then a select instead of
  * a branch (random signs mispredict half the time: 2.3 ms -> see the commit). */
 static inline double dl_sigd(double x) {

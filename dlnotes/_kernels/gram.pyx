@@ -1,4 +1,6 @@
 # cython: language_level=3
+# Compiler directives (setup.py DIRECTIVES): boundscheck=False, wraparound=False,
+# cdivision=True, initializedcheck=False, nonecheck=False (bounds checks with DLNOTES_DEBUG=1).
 """Gram matrices by one BLAS call (private kernels for dlnotes.vision.style).
 
 The Gram matrix is GEMM-bound: :math:`2 n_C^2 N` flops on :math:`n_C N`
@@ -18,23 +20,12 @@ mirrors it; on this machine's OpenBLAS it measured no faster than GEMM, so
 GEMM is the default (see docs/performance/style.rst).
 Inputs are trusted: C-contiguous, float32/float64, non-empty.
 """
-from scipy.linalg.cython_blas cimport dgemm, dsyrk, sgemm, ssyrk
+from scipy.linalg.cython_blas cimport dsyrk, ssyrk
+
+from dlnotes._kernels._blas cimport gemm_rm
+from dlnotes._kernels._types cimport real
 
 import numpy as np
-
-ctypedef fused real:
-    float
-    double
-
-
-cdef void _gemm(char *ta, char *tb, int n, int k, const real *a, int lda,
-                real *c) noexcept nogil:
-    cdef real one = 1.0
-    cdef real zero = 0.0
-    if real is float:
-        sgemm(ta, tb, &n, &n, &k, &one, <float *> a, &lda, <float *> a, &lda, &zero, c, &n)
-    else:
-        dgemm(ta, tb, &n, &n, &k, &one, <double *> a, &lda, <double *> a, &lda, &zero, c, &n)
 
 
 cdef void _syrk(char *trans, int n, int k, const real *a, int lda, real *c) noexcept nogil:
@@ -52,31 +43,32 @@ cdef void _syrk(char *trans, int n, int k, const real *a, int lda, real *c) noex
             c[i * n + j] = c[j * n + i]
 
 
-def gram_rows(const real[:, ::1] A, method="gemm"):
-    """G = A @ A.T for A of shape (n_C, N), C-contiguous."""
-    cdef int n = A.shape[0]
-    cdef int k = A.shape[1]
-    cdef bint use_syrk = method == "syrk"
+cdef object _gram(const real[:, ::1] A, int rows, bint use_syrk):
+    """G = A @ A.T (``rows``) or A.T @ A, by one BLAS call on the row-major buffer."""
+    cdef int n = A.shape[0] if rows else A.shape[1]
+    cdef int k = A.shape[1] if rows else A.shape[0]
+    cdef int lda = A.shape[1]
+    cdef char *trans = b"T" if rows else b"N"
+    cdef char ta = c'N' if rows else c'T'
+    cdef char tb = c'T' if rows else c'N'
     G = np.empty((n, n), dtype=np.float32 if real is float else np.float64)
     cdef real[:, ::1] g = G
     with nogil:
         if use_syrk:
-            _syrk(b"T", n, k, &A[0, 0], k, &g[0, 0])
+            _syrk(trans, n, k, &A[0, 0], lda, &g[0, 0])
         else:
-            _gemm(b"T", b"N", n, k, &A[0, 0], k, &g[0, 0])
+            gemm_rm(ta, tb, n, n, k, <real>1, &A[0, 0], lda, &A[0, 0], lda, <real>0,
+                    &g[0, 0], n)
     return G
+
+
+def gram_rows(const real[:, ::1] A, method="gemm"):
+    """G = A @ A.T for A of shape (n_C, N), C-contiguous."""
+    cdef bint syrk = method == "syrk"
+    return _gram(A, 1, syrk)
 
 
 def gram_cols(const real[:, ::1] X, method="gemm"):
     """G = X.T @ X for X of shape (N, n_C), C-contiguous."""
-    cdef int n = X.shape[1]
-    cdef int k = X.shape[0]
-    cdef bint use_syrk = method == "syrk"
-    G = np.empty((n, n), dtype=np.float32 if real is float else np.float64)
-    cdef real[:, ::1] g = G
-    with nogil:
-        if use_syrk:
-            _syrk(b"N", n, k, &X[0, 0], n, &g[0, 0])
-        else:
-            _gemm(b"N", b"T", n, k, &X[0, 0], n, &g[0, 0])
-    return G
+    cdef bint syrk = method == "syrk"
+    return _gram(X, 0, syrk)

@@ -1,4 +1,6 @@
 # cython: language_level=3
+# Compiler directives (setup.py DIRECTIVES): boundscheck=False, wraparound=False,
+# cdivision=True, initializedcheck=False, nonecheck=False (bounds checks with DLNOTES_DEBUG=1).
 # distutils: extra_compile_args = -fno-math-errno
 """Fused in-place update rules of the optimisers (private kernels).
 
@@ -12,10 +14,8 @@ from cython.parallel cimport prange
 from libc.math cimport sqrt, sqrtf
 
 from dlnotes._kernels._parallel cimport ELEMENTWISE_PARALLEL_MIN, n_threads_for
+from dlnotes._kernels._types cimport real
 
-ctypedef fused real:
-    float
-    double
 
 
 cdef inline real _sqrt(real x) noexcept nogil:

@@ -1,4 +1,6 @@
 # cython: language_level=3
+# Compiler directives (setup.py DIRECTIVES): boundscheck=False, wraparound=False,
+# cdivision=True, initializedcheck=False, nonecheck=False (bounds checks with DLNOTES_DEBUG=1).
 """Max and average pooling over NHWC images: private kernels.
 
 Direct compiled loops with the channels innermost (contiguous, so the
@@ -14,10 +16,8 @@ in PyTorch.
 from cython.parallel cimport prange
 
 from dlnotes._kernels._parallel cimport dl_omp_max_threads
+from dlnotes._kernels._types cimport real
 
-ctypedef fused real:
-    float
-    double
 
 cdef extern from *:
     """

@@ -1,4 +1,6 @@
 # cython: language_level=3
+# Compiler directives (setup.py DIRECTIVES): boundscheck=False, wraparound=False,
+# cdivision=True, initializedcheck=False, nonecheck=False (bounds checks with DLNOTES_DEBUG=1).
 """Time loops of the recurrent networks (private kernels).
 
 The public functions in :mod:`dlnotes.rnn` validate, then lay the sequence out
@@ -37,13 +39,11 @@ and runs without the GIL.
 """
 from cython.parallel cimport prange
 
-from scipy.linalg.cython_blas cimport dgemm, dgemv, sgemm, sgemv
 
 from dlnotes._kernels._parallel cimport dl_omp_max_threads
+from dlnotes._kernels._blas cimport gemm_rm
+from dlnotes._kernels._types cimport real
 
-ctypedef fused real:
-    float
-    double
 
 ctypedef int (*set_threads_fn)(int) noexcept nogil
 
@@ -293,38 +293,6 @@ cdef enum:
     MIN_ROWS = 8
 
 
-cdef inline void gemm_rm(bint trans_b, int M, int N, int K, real alpha,
-                         const real* A, int lda, const real* B, int ldb, real beta,
-                         real* C, int ldc) noexcept nogil:
-    """Row-major ``C = alpha A op(B) + beta C``; A is (M, K), C is (M, N).
-
-    BLAS is column-major and a row-major matrix is its transpose in column
-    major, so this asks for ``C^T = op(B)^T A^T``.  A single row (M == 1, the
-    inference case) is a matrix-vector product.
-    """
-    cdef char ta = b'N'
-    cdef char tb = b'T' if trans_b else b'N'
-    cdef int one = 1
-    if M == 0 or N == 0:
-        return
-    if M == 1:
-        if trans_b:   # c (N) = B (N, K) a: column-major view of B is (K, N) -> 'T'
-            if real is float:
-                sgemv(&tb, &K, &N, &alpha, <float*>B, &ldb, <float*>A, &one, &beta, C, &one)
-            else:
-                dgemv(&tb, &K, &N, &alpha, <double*>B, &ldb, <double*>A, &one, &beta, C, &one)
-        else:         # c (N) = B^T (N, K) a with B (K, N): column-major view (N, K) -> 'N'
-            if real is float:
-                sgemv(&tb, &N, &K, &alpha, <float*>B, &ldb, <float*>A, &one, &beta, C, &one)
-            else:
-                dgemv(&tb, &N, &K, &alpha, <double*>B, &ldb, <double*>A, &one, &beta, C, &one)
-        return
-    if real is float:
-        sgemm(&tb, &ta, &N, &M, &K, &alpha, <float*>B, &ldb, <float*>A, &lda, &beta, C, &ldc)
-    else:
-        dgemm(&tb, &ta, &N, &M, &K, &alpha, <double*>B, &ldb, <double*>A, &lda, &beta, C, &ldc)
-
-
 cdef inline int _n_chunks(int m, int n_threads) noexcept nogil:
     cdef int c = n_threads
     if c > dl_omp_max_threads():
@@ -366,7 +334,7 @@ cdef void _rnn_fwd_rows(const real[:, ::1] W, real[:, :, ::1] Z, real[:, :, ::1]
     cdef int t, m = i1 - i0
     cdef int old = _blas_one(fn)
     for t in range(T):
-        gemm_rm(True, m, n_a, n_a, <real>1, &HX[t, i0, 0], ld, &W[0, 0], ldw, <real>1,
+        gemm_rm(c'N', c'T', m, n_a, n_a, <real>1, &HX[t, i0, 0], ld, &W[0, 0], ldw, <real>1,
                 &Z[t, i0, 0], n_a)
         if real is float:
             dl_rnn_fwd_f(m, n_a, &Z[t, i0, 0], &HX[t + 1, i0, 0], ld)
@@ -400,10 +368,10 @@ cdef void _rnn_bwd_rows(const real[:, ::1] W, real[:, :, ::1] dH, const real[:, 
         else:
             dl_rnn_bwd_d(m, n_a, &dH[t, i0, 0], &HX[t + 1, i0, 0], ld)
         if t > 0:
-            gemm_rm(False, m, n_a, n_a, <real>1, &dH[t, i0, 0], n_a, &W[0, 0], ldw, <real>1,
+            gemm_rm(c'N', c'N', m, n_a, n_a, <real>1, &dH[t, i0, 0], n_a, &W[0, 0], ldw, <real>1,
                     &dH[t - 1, i0, 0], n_a)
         else:
-            gemm_rm(False, m, n_a, n_a, <real>1, &dH[0, i0, 0], n_a, &W[0, 0], ldw, <real>0,
+            gemm_rm(c'N', c'N', m, n_a, n_a, <real>1, &dH[0, i0, 0], n_a, &W[0, 0], ldw, <real>0,
                     &da0[i0, 0], n_a)
     _blas_restore(fn, old)
 
@@ -437,7 +405,7 @@ cdef void _lstm_fwd_rows(const real[:, ::1] W, real[:, :, ::1] Z, real[:, :, ::1
     cdef int t, m = i1 - i0
     cdef int old = _blas_one(fn)
     for t in range(T):
-        gemm_rm(True, m, G, n_a, <real>1, &HX[t, i0, 0], ld, &W[0, 0], ldw, <real>1,
+        gemm_rm(c'N', c'T', m, G, n_a, <real>1, &HX[t, i0, 0], ld, &W[0, 0], ldw, <real>1,
                 &Z[t, i0, 0], G)
         if real is float:
             dl_lstm_fwd_f(m, n_a, &Z[t, i0, 0], &C[t, i0, 0], &C[t + 1, i0, 0], &TC[t, i0, 0],
@@ -479,10 +447,10 @@ cdef void _lstm_bwd_rows(const real[:, ::1] W, real[:, :, ::1] dH, const real[:,
             dl_lstm_bwd_d(m, n_a, &Z[t, i0, 0], &C[t, i0, 0], &TC[t, i0, 0], &dH[t, i0, 0],
                           &dc[i0, 0], &dZ[t, i0, 0])
         if t > 0:
-            gemm_rm(False, m, n_a, G, <real>1, &dZ[t, i0, 0], G, &W[0, 0], ldw, <real>1,
+            gemm_rm(c'N', c'N', m, n_a, G, <real>1, &dZ[t, i0, 0], G, &W[0, 0], ldw, <real>1,
                     &dH[t - 1, i0, 0], n_a)
         else:
-            gemm_rm(False, m, n_a, G, <real>1, &dZ[0, i0, 0], G, &W[0, 0], ldw, <real>0,
+            gemm_rm(c'N', c'N', m, n_a, G, <real>1, &dZ[0, i0, 0], G, &W[0, 0], ldw, <real>0,
                     &da0[i0, 0], n_a)
     _blas_restore(fn, old)
 
@@ -516,7 +484,7 @@ cdef void _gru_after_fwd_rows(const real[:, ::1] W, real[:, :, ::1] Z, real[:, :
     cdef int t, m = i1 - i0
     cdef int old = _blas_one(fn)
     for t in range(T):
-        gemm_rm(True, m, G, n_a, <real>1, &HX[t, i0, 0], ld, &W[0, 0], ldw, <real>0,
+        gemm_rm(c'N', c'T', m, G, n_a, <real>1, &HX[t, i0, 0], ld, &W[0, 0], ldw, <real>0,
                 &scratch[i0, 0], G)
         if real is float:
             dl_gru_after_fwd_f(m, n_a, &Z[t, i0, 0], &scratch[i0, 0], &bhc[0],
@@ -565,7 +533,7 @@ cdef void _gru_after_bwd_rows(const real[:, ::1] W, real[:, :, ::1] dH, const re
         else:
             dl_gru_after_bwd_d(m, n_a, &Z[t, i0, 0], &HN[t, i0, 0], &HX[t, i0, 0], ld,
                                &dH[t, i0, 0], &dZx[t, i0, 0], &dZh[t, i0, 0], dprev)
-        gemm_rm(False, m, n_a, G, <real>1, &dZh[t, i0, 0], G, &W[0, 0], ldw, <real>1,
+        gemm_rm(c'N', c'N', m, n_a, G, <real>1, &dZh[t, i0, 0], G, &W[0, 0], ldw, <real>1,
                 dprev, n_a)
     _blas_restore(fn, old)
 
@@ -596,14 +564,14 @@ cdef void _gru_before_fwd_rows(const real[:, ::1] W, real[:, :, ::1] Z, real[:, 
     cdef int old = _blas_one(fn)
     for t in range(T):
         # gates r and u: Z[t, :, :2n_a] += c<t-1> W_{ru,h}^T
-        gemm_rm(True, m, 2 * n_a, n_a, <real>1, &HX[t, i0, 0], ld, &W[0, 0], ldw, <real>1,
+        gemm_rm(c'N', c'T', m, 2 * n_a, n_a, <real>1, &HX[t, i0, 0], ld, &W[0, 0], ldw, <real>1,
                 &Z[t, i0, 0], G)
         if real is float:
             dl_gru_before_fwd1_f(m, n_a, &Z[t, i0, 0], &HX[t, i0, 0], ld, &RH[t, i0, 0])
         else:
             dl_gru_before_fwd1_d(m, n_a, &Z[t, i0, 0], &HX[t, i0, 0], ld, &RH[t, i0, 0])
         # candidate: Z[t, :, 2n_a:] += (r * c<t-1>) W_{c,h}^T
-        gemm_rm(True, m, n_a, n_a, <real>1, &RH[t, i0, 0], n_a, &W[2 * n_a, 0], ldw, <real>1,
+        gemm_rm(c'N', c'T', m, n_a, n_a, <real>1, &RH[t, i0, 0], n_a, &W[2 * n_a, 0], ldw, <real>1,
                 &Z[t, i0, 2 * n_a], G)
         if real is float:
             dl_gru_before_fwd2_f(m, n_a, &Z[t, i0, 0])
@@ -649,7 +617,7 @@ cdef void _gru_before_bwd_rows(const real[:, ::1] W, real[:, :, ::1] dH,
             dl_gru_before_bwd1_d(m, n_a, &Z[t, i0, 0], &HX[t, i0, 0], ld, &dH[t, i0, 0],
                                  &dZ[t, i0, 0], dprev)
         # d(r * c<t-1>) = dc~_pre W_{c,h}
-        gemm_rm(False, m, n_a, n_a, <real>1, &dZ[t, i0, 2 * n_a], G, &W[2 * n_a, 0], ldw,
+        gemm_rm(c'N', c'N', m, n_a, n_a, <real>1, &dZ[t, i0, 2 * n_a], G, &W[2 * n_a, 0], ldw,
                 <real>0, &drh[i0, 0], n_a)
         if real is float:
             dl_gru_before_bwd2_f(m, n_a, &Z[t, i0, 0], &HX[t, i0, 0], ld, &drh[i0, 0],
@@ -657,7 +625,7 @@ cdef void _gru_before_bwd_rows(const real[:, ::1] W, real[:, :, ::1] dH,
         else:
             dl_gru_before_bwd2_d(m, n_a, &Z[t, i0, 0], &HX[t, i0, 0], ld, &drh[i0, 0],
                                  &dZ[t, i0, 0], dprev)
-        gemm_rm(False, m, n_a, 2 * n_a, <real>1, &dZ[t, i0, 0], G, &W[0, 0], ldw, <real>1,
+        gemm_rm(c'N', c'N', m, n_a, 2 * n_a, <real>1, &dZ[t, i0, 0], G, &W[0, 0], ldw, <real>1,
                 dprev, n_a)
     _blas_restore(fn, old)
 

@@ -34,6 +34,9 @@ WORKSPACE_BYTES = 1 * 2**20
 
 def _output_size(n, f, pad, stride):
     """:func:`conv_output_size` on already checked integers (the kernels' callers)."""
+    if n + 2 * pad > MAX_SIDE:
+        raise ValueError(f"pad={pad} makes the padded input n + 2p = {n + 2 * pad} longer "
+                         f"than {MAX_SIDE} (2**31 - 1) pixels")
     if n + 2 * pad < f:
         raise ValueError(f"the window does not fit: filter size f={f} is larger than the padded "
                          f"input size n + 2p = {n} + 2*{pad} = {n + 2 * pad}")
@@ -78,8 +81,18 @@ def conv_output_size(n, f, pad=0, stride=1):
     return _output_size(n, f, pad, stride)
 
 
+MAX_SIDE = 2**31 - 1  # image sides, windows, strides and pads: the kernels index with C ints
+
+
 def _check_stride(stride, name="stride"):
-    return check_scalar(stride, name, low=1, integer=True)
+    return check_scalar(stride, name, low=1, high=MAX_SIDE, integer=True)
+
+
+def check_image_size(n_H, n_W, name="the padded input"):
+    """Refuse images of more than 2**31 - 1 pixels (before anything is allocated)."""
+    if n_H * n_W > MAX_SIDE:
+        raise ValueError(f"{name} has {n_H} x {n_W} pixels per channel; at most 2**31 - 1 "
+                         "are supported")
 
 
 def same_padding(f):
@@ -173,6 +186,7 @@ def zero_pad(X, pad):
     if isinstance(pad, str):
         raise TypeError(f"zero_pad needs a non-negative integer pad, got {pad!r}")
     p, _ = resolve_padding(pad, 1, 1)
+    check_image_size(X.shape[1] + 2 * p, X.shape[2] + 2 * p, f"X padded by pad={p}")
     return np.pad(X, ((0, 0), (p, p), (p, p), (0, 0)), mode="constant", constant_values=0)
 
 
@@ -232,6 +246,8 @@ def _checked_geometry(A_prev, W, b, hparameters):
     p_h, p_w = resolve_padding(pad, W.shape[0], W.shape[1])
     n_H = _output_size(A_prev.shape[1], W.shape[0], p_h, s)
     n_W = _output_size(A_prev.shape[2], W.shape[1], p_w, s)
+    check_image_size(A_prev.shape[1] + 2 * p_h, A_prev.shape[2] + 2 * p_w,
+                     f"A_prev padded by pad=({p_h}, {p_w})")
     return A_prev, W, b, (s, p_h, p_w, n_H, n_W)
 
 

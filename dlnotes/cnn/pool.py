@@ -31,7 +31,7 @@ import numpy as np
 
 from dlnotes._kernels import pool as _k
 from dlnotes._validation import check_choice, check_float_array, check_keys, check_scalar
-from dlnotes.cnn.conv import _output_size, resolve_padding
+from dlnotes.cnn.conv import MAX_SIDE, _output_size, check_image_size, resolve_padding
 
 __all__ = ["pool_forward", "pool_backward"]
 
@@ -45,8 +45,9 @@ def _pool_hparameters(hparameters):
     if unknown:
         raise KeyError(f"hparameters has unknown keys {unknown} (pooling takes 'f', 'stride' "
                        "and optionally 'pad')")
-    f = check_scalar(hparameters["f"], "hparameters['f']", low=1, integer=True)
-    s = check_scalar(hparameters["stride"], "hparameters['stride']", low=1, integer=True)
+    f = check_scalar(hparameters["f"], "hparameters['f']", low=1, high=MAX_SIDE, integer=True)
+    s = check_scalar(hparameters["stride"], "hparameters['stride']", low=1, high=MAX_SIDE,
+                     integer=True)
     pad = hparameters.get("pad", 0)
     try:
         p, _ = resolve_padding(pad, f, f)
@@ -67,6 +68,49 @@ def _padded(A_prev, p, mode):
     out = np.full((m, n_H + 2 * p, n_W + 2 * p, n_C), fill, dtype=A_prev.dtype)
     out[:, p:p + n_H, p:p + n_W, :] = A_prev
     return out
+
+
+class _Argmax(np.ndarray):
+    """The argmax array of a :func:`pool_forward` cache: read-only, and tagged with the
+    geometry it was recorded for, so :func:`pool_backward` can trust it without a full
+    check.  Arrays derived from it (copies, ``np.full_like``, slices) carry no tag."""
+
+    geometry = None
+
+    def __array_finalize__(self, obj):
+        self.geometry = None
+
+
+def _check_argmax(argmax, dA, n_H_prev, n_W_prev, f, s):
+    """Validate a max-pool argmax before the kernel scatters through it.
+
+    Every entry must be the flat index ``y * n_W_prev + x`` of a pixel inside its own
+    window.  A tagged, read-only array from :func:`pool_forward` with this geometry only gets
+    the (cheap) range check; any other array gets the full window check.
+    """
+    geometry = (n_H_prev, n_W_prev, f, s)
+    if not isinstance(argmax, np.ndarray) or argmax.dtype != np.int32 \
+            or argmax.shape != dA.shape:
+        what = (f"{argmax.dtype} array of shape {argmax.shape}"
+                if isinstance(argmax, np.ndarray) else type(argmax).__name__)
+        raise ValueError(f"cache[2] (argmax) must be the int32 array of shape {dA.shape} "
+                         f"returned by pool_forward(mode='max') on these inputs, got {what}")
+    trusted = (isinstance(argmax, _Argmax) and argmax.geometry == geometry
+               and not argmax.flags.writeable)
+    argmax = np.ascontiguousarray(argmax).view(np.ndarray)
+    if argmax.size == 0:
+        return argmax
+    if argmax.min() < 0 or argmax.max() >= n_H_prev * n_W_prev:
+        raise ValueError(f"cache[2] (argmax) holds indices outside the {n_H_prev}x{n_W_prev} "
+                         "image: the cache does not belong to this A_prev")
+    if not trusted:
+        _, n_H, n_W, _ = argmax.shape
+        start = ((np.arange(n_H) * s)[:, None] * n_W_prev + np.arange(n_W) * s)[..., None]
+        dy, dx = np.divmod(argmax - start, n_W_prev)
+        if not ((dy >= 0) & (dy < f) & (dx >= 0) & (dx < f)).all():
+            raise ValueError(f"cache[2] (argmax) holds indices outside their {f}x{f} "
+                             f"windows (stride {s}): the cache does not belong to this A_prev")
+    return argmax
 
 
 def _check_A(A_prev, name="A_prev"):
@@ -115,13 +159,15 @@ def pool_forward(A_prev, hparameters, mode="max"):
     m, n_H_prev, n_W_prev, n_C = A_prev.shape
     n_H = _output_size(n_H_prev, f, p, s)
     n_W = _output_size(n_W_prev, f, p, s)
-    if (n_H_prev + 2 * p) * (n_W_prev + 2 * p) > np.iinfo(np.int32).max:
-        raise ValueError("images larger than 2**31 pixels are not supported")
+    check_image_size(n_H_prev + 2 * p, n_W_prev + 2 * p, "A_prev")
     A = np.empty((m, n_H, n_W, n_C), dtype=A_prev.dtype)
     A_pad = _padded(A_prev, p, mode)
     if mode == "max":
         argmax = np.empty((m, n_H, n_W, n_C), dtype=np.int32)
         _k.max_pool_forward(A_pad, A, argmax, f, s)
+        argmax = argmax.view(_Argmax)
+        argmax.geometry = (n_H_prev + 2 * p, n_W_prev + 2 * p, f, s)
+        argmax.flags.writeable = False
     else:
         argmax = None
         _k.avg_pool_forward(A_pad, A, f, s)
@@ -174,15 +220,13 @@ def pool_backward(dA, cache, mode="max"):
     n_W = _output_size(n_W_prev, f, p, s)
     dA = check_float_array(dA, "dA", ndim=4, shape=(m, n_H, n_W, n_C),
                            shape_names=("m", "n_H", "n_W", "n_C"), dtype=A_prev.dtype)
-    dA_prev = np.zeros((m, n_H_prev + 2 * p, n_W_prev + 2 * p, n_C), dtype=A_prev.dtype)
+    n_H_pad, n_W_pad = n_H_prev + 2 * p, n_W_prev + 2 * p
+    dA_prev = np.zeros((m, n_H_pad, n_W_pad, n_C), dtype=A_prev.dtype)
     if mode == "max":
         if argmax is None:
             _, (_, _, argmax) = pool_forward(A_prev, hparameters, mode="max")
-        argmax = np.asarray(argmax)
-        if argmax.shape != dA.shape or argmax.dtype != np.int32:
-            raise ValueError("cache's argmax does not match dA: was the forward pass run "
-                             "with mode='max' on these inputs?")
-        _k.max_pool_backward(dA, np.ascontiguousarray(argmax), dA_prev, f, s)
+        argmax = _check_argmax(argmax, dA, n_H_pad, n_W_pad, f, s)
+        _k.max_pool_backward(dA, argmax, dA_prev, f, s)
     else:
         _k.avg_pool_backward(dA, dA_prev, f, s)
     if p:

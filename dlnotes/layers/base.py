@@ -27,10 +27,11 @@ A layer is an object with
     which is what the optimizers update;
 ``get_config()`` / ``from_config(config)``
     the constructor arguments as a JSON-able dict, and back
-    (:func:`serialize_layer`, :func:`deserialize_layer`).
+    (:mod:`dlnotes.layers.serialization`).
 
 Every subclass of :class:`Layer` is registered under ``"<module>.<qualname>"``
-when it is defined, which is how :func:`deserialize_layer` finds it.
+when it is defined, which is how :func:`~dlnotes.layers.serialization.deserialize_layer`
+finds it (:mod:`dlnotes.layers.serialization`; its functions are re-exported here).
 
 Gradient convention: unlike the course's ``L_model_backward`` (whose
 ``dZ`` is per example and whose ``linear_backward`` divides by ``m``), layers
@@ -42,25 +43,15 @@ images ``(m, n_H, n_W, n_C)``, sequences ``(n_x, m, T_x)``.
 """
 from __future__ import annotations
 
-import contextvars
-import json
-
 import numpy as np
 
 from dlnotes._validation import as_rng, check_float_array, check_scalar
 from dlnotes.nn import activations as _act
+from dlnotes.layers.serialization import (MAX_DEPTH, config_dim, deserialize_layer,  # noqa: F401
+                                          layer_class, register_layer, serialize_layer)
 from dlnotes.nn.initializers import initialize_weights
 
-__all__ = ["Layer", "Dense", "Activation", "Dropout", "Sequential", "register_layer",
-           "serialize_layer", "deserialize_layer", "layer_class", "config_dim", "MAX_DEPTH"]
-
-#: ``"<module>.<qualname>" -> class`` of every Layer subclass defined so far.
-_REGISTRY = {}
-
-
-def _class_name(cls):
-    return f"{cls.__module__}.{cls.__qualname__}"
-
+__all__ = ["Layer", "Dense", "Activation", "Dropout", "Sequential"]
 
 class _OwnOrNamed:
     """``layer.params`` / ``layer.grads``: a leaf's own dict (assignable), or for a
@@ -85,7 +76,7 @@ class Layer:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        _REGISTRY[_class_name(cls)] = cls
+        register_layer(cls)
 
     def __init__(self):
         self._params = {}
@@ -211,118 +202,14 @@ class Layer:
         """Number of parameters a layer built from ``config`` holds, without building it.
 
         0 for layers without parameters of their own (a container's children
-        are counted as they are rebuilt).  :func:`deserialize_layer` checks it
-        against the parameters a file stores before allocating anything.
+        are counted as they are rebuilt).
+        :func:`~dlnotes.layers.serialization.deserialize_layer` checks it against
+        the parameters a file stores before allocating anything.
         """
         return 0
 
     def __repr__(self):
         return f"{type(self).__name__}()"
-
-
-def register_layer(cls, name=None):
-    """Register a :class:`Layer` subclass under ``name`` (default ``"<module>.<qualname>"``).
-
-    Subclasses register themselves when they are defined; this is only needed
-    for an extra name (a class that moved, for files written before the move).
-    Usable as a decorator.
-    """
-    if not (isinstance(cls, type) and issubclass(cls, Layer)):
-        raise TypeError(f"only Layer subclasses can be registered, got {cls!r}")
-    _REGISTRY[name or _class_name(cls)] = cls
-    return cls
-
-
-def layer_class(name):
-    """The registered :class:`Layer` subclass called ``name``, or ``ValueError``."""
-    cls = _REGISTRY.get(name)
-    if cls is None:
-        raise ValueError(f"unknown layer class {name!r}: import the module that defines it "
-                         "(or register it with dlnotes.layers.register_layer) before loading")
-    return cls
-
-
-def serialize_layer(layer):
-    """JSON-able description ``{"class": "<module>.<name>", "config": {...}}`` of a layer.
-
-    ``"trainable": false`` is added for a frozen layer.
-    """
-    if not isinstance(layer, Layer):
-        raise TypeError(f"layer must be a Layer, got {type(layer).__name__}")
-    cfg = layer.get_config()
-    try:
-        json.dumps(cfg)
-    except TypeError as exc:
-        raise TypeError(f"{type(layer).__name__}.get_config() is not JSON-serialisable: "
-                        f"{exc}") from None
-    desc = {"class": _class_name(type(layer)), "config": cfg}
-    if not layer.trainable:
-        desc["trainable"] = False
-    return desc
-
-
-#: Nesting of containers accepted by :func:`deserialize_layer` (model files are untrusted).
-MAX_DEPTH = 64
-_LIMITS = contextvars.ContextVar("dlnotes_layer_limits", default=None)
-
-
-def config_dim(config, key):
-    """``config[key]`` checked to be a non-negative integer (for :meth:`Layer.declared_size`)."""
-    v = config.get(key)
-    if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-        raise ValueError(f"layer config {key!r} must be a non-negative integer, got {v!r}")
-    return v
-
-
-def deserialize_layer(desc, *, max_parameters=None):
-    """Rebuild a layer from :func:`serialize_layer` output (parameters freshly initialised).
-
-    Descriptions may come from untrusted files, so they are checked before
-    anything is allocated: containers nest at most :data:`MAX_DEPTH` deep, and
-    with ``max_parameters`` the parameters the layers declare
-    (:meth:`Layer.declared_size`) may not exceed it (a forged 10^10-wide layer
-    is refused, not allocated).  Also reads the first file format's container
-    form ``{"class": ..., "layers": [...]}``.
-
-    Raises
-    ------
-    ValueError
-        For a malformed description, an unknown class or a limit exceeded.
-    """
-    limits = _LIMITS.get()
-    if limits is not None:  # a container rebuilding its children
-        return _deserialize(desc, limits)
-    token = _LIMITS.set({"depth": 0, "budget": max_parameters})
-    try:
-        return _deserialize(desc, _LIMITS.get())
-    finally:
-        _LIMITS.reset(token)
-
-
-def _deserialize(desc, limits):
-    if limits["depth"] > MAX_DEPTH:
-        raise ValueError(f"layer description nested deeper than {MAX_DEPTH} levels")
-    if not isinstance(desc, dict) or not isinstance(desc.get("class"), str):
-        raise ValueError(f"bad layer description {str(desc)[:200]} (needs a 'class' string)")
-    cls = layer_class(desc["class"])
-    cfg = desc.get("config")
-    if cfg is None and "layers" in desc:  # format 1: containers kept their children here
-        cfg = {"layers": desc["layers"]}
-    if cfg is None:
-        cfg = {}
-    if not isinstance(cfg, dict):
-        raise ValueError(f"layer config must be a dict, got {str(cfg)[:200]}")
-    if limits["budget"] is not None:
-        limits["budget"] -= cls.declared_size(cfg)
-        if limits["budget"] < 0:
-            raise ValueError("the architecture declares more parameters than the file stores")
-    limits["depth"] += 1
-    try:
-        layer = cls.from_config(dict(cfg))
-    finally:
-        limits["depth"] -= 1
-    layer.trainable = bool(desc.get("trainable", True))
-    return layer
 
 
 class Dense(Layer):
@@ -395,6 +282,11 @@ class Activation(Layer):
     """Element-wise activation layer (``"relu"``, ``"tanh"``, ``"sigmoid"``, ...).
 
     ``"softmax"`` normalises along axis 0 (examples in columns).
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`dlnotes.nn.activations.ACTIVATIONS`.
     """
 
     def __init__(self, name):
@@ -428,6 +320,12 @@ class Dropout(Layer):
     .. math::
 
         D = (U < \text{keep\_prob}),\quad A \leftarrow \frac{A \odot D}{\text{keep\_prob}}
+
+    Parameters
+    ----------
+    keep_prob : float in (0, 1]
+        Probability of keeping a unit.
+    rng, seed : reproducible masks.
     """
 
     def __init__(self, keep_prob, rng=None, seed=None):
@@ -464,7 +362,13 @@ class Dropout(Layer):
 
 
 class Sequential(Layer):
-    """A chain of layers; the ``i``-th layer's parameters are named ``"<i>.<name>"``."""
+    """A chain of layers; the ``i``-th layer's parameters are named ``"<i>.<name>"``.
+
+    Parameters
+    ----------
+    layers : list of Layer
+        Applied in order by ``forward``, in reverse by ``backward``.
+    """
 
     def __init__(self, layers):
         super().__init__()

@@ -13,9 +13,11 @@ from __future__ import annotations
 import numpy as np
 
 from dlnotes._validation import as_rng, check_float_array, check_scalar
-from dlnotes.cnn.conv import conv_backward, conv_forward, conv_output_size, resolve_padding
+from dlnotes.cnn.conv import (MAX_SIDE, conv_backward, conv_forward, conv_output_size,
+                              resolve_padding)
 from dlnotes.cnn.pool import _pool_hparameters, pool_backward, pool_forward
-from dlnotes.layers.base import Layer, config_dim
+from dlnotes.layers.base import Layer
+from dlnotes.layers.serialization import config_dim
 from dlnotes.nn.initializers import initialize_weights
 
 __all__ = ["Conv2D", "MaxPool2D", "AvgPool2D", "Flatten"]
@@ -56,7 +58,7 @@ class Conv2D(Layer):
         n_C_prev = check_scalar(n_C_prev, "n_C_prev", low=1, integer=True)
         n_C = check_scalar(n_C, "n_C", low=1, integer=True)
         f_h, f_w = _filter_size(f)
-        self.stride = check_scalar(stride, "stride", low=1, integer=True)
+        self.stride = check_scalar(stride, "stride", low=1, high=MAX_SIDE, integer=True)
         resolve_padding(pad, f_h, f_w)  # validate now, not at the first forward
         self.pad = pad
         self.use_bias = bool(use_bias)
@@ -136,9 +138,9 @@ def _filter_size(f):
     if isinstance(f, (tuple, list)):
         if len(f) != 2:
             raise ValueError(f"f must be an int or a pair (f_h, f_w), got {f!r}")
-        return (check_scalar(f[0], "f[0]", low=1, integer=True),
-                check_scalar(f[1], "f[1]", low=1, integer=True))
-    f = check_scalar(f, "f", low=1, integer=True)
+        return (check_scalar(f[0], "f[0]", low=1, high=MAX_SIDE, integer=True),
+                check_scalar(f[1], "f[1]", low=1, high=MAX_SIDE, integer=True))
+    f = check_scalar(f, "f", low=1, high=MAX_SIDE, integer=True)
     return f, f
 
 
@@ -156,9 +158,9 @@ class _Pool2D(Layer):
 
     def __init__(self, f, stride=None, pad=0):
         super().__init__()
-        self.f = check_scalar(f, "f", low=1, integer=True)
+        self.f = check_scalar(f, "f", low=1, high=MAX_SIDE, integer=True)
         self.stride = self.f if stride is None else check_scalar(stride, "stride", low=1,
-                                                                  integer=True)
+                                                                  high=MAX_SIDE, integer=True)
         self.pad = pad
         self._p = _pool_hparameters(self.hparameters)[2]  # validate now
         self._cache = None

@@ -38,7 +38,8 @@ import itertools
 import numpy as np
 
 from dlnotes._validation import check_float_array
-from dlnotes.layers.base import Layer, deserialize_layer, serialize_layer
+from dlnotes.layers.base import Layer
+from dlnotes.layers.serialization import deserialize_layer, serialize_layer
 
 __all__ = ["Input", "SymbolicTensor", "Graph", "call_layer"]
 

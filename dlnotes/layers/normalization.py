@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from dlnotes._validation import check_float_array, check_scalar
-from dlnotes.layers.base import Layer, config_dim
+from dlnotes.layers.base import Layer
+from dlnotes.layers.serialization import config_dim
 from dlnotes.nn.normalization import batchnorm_backward, batchnorm_forward
 
 __all__ = ["BatchNorm"]

@@ -17,7 +17,8 @@ import numpy as np
 
 from dlnotes import rnn as F
 from dlnotes._validation import as_rng, check_choice, check_float_array, check_scalar
-from dlnotes.layers.base import Layer, config_dim, deserialize_layer, serialize_layer
+from dlnotes.layers.base import Layer
+from dlnotes.layers.serialization import config_dim, deserialize_layer, serialize_layer
 from dlnotes.nn.activations import softmax, softmax_backward
 
 __all__ = ["Recurrent", "RNN", "GRU", "LSTM", "Bidirectional", "TimeDistributedDense"]

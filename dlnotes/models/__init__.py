@@ -5,7 +5,7 @@ loop), :mod:`~dlnotes.models.callbacks`, :mod:`~dlnotes.models.fileformat`,
 :mod:`~dlnotes.models.plotting`; :mod:`~dlnotes.models.lenet` and
 :mod:`~dlnotes.models.char_lm` build and train the notes' networks.
 """
-from dlnotes.layers.base import deserialize_layer, register_layer, serialize_layer
+from dlnotes.layers.serialization import deserialize_layer, register_layer, serialize_layer
 from dlnotes.models.callbacks import EarlyStopping, History
 from dlnotes.models.fileformat import ModelFileError
 from dlnotes.models.model import Model

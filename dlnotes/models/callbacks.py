@@ -99,7 +99,17 @@ class EarlyStopping:
 
 
 def as_early_stopping(early_stopping):
-    """An :class:`EarlyStopping` from ``fit``'s argument (None, an instance, a dict or a patience)."""
+    """An :class:`EarlyStopping` from ``fit``'s argument.
+
+    Parameters
+    ----------
+    early_stopping : None, False, EarlyStopping, dict or int
+        Nothing, an instance (used as is), its keyword arguments, or a patience.
+
+    Returns
+    -------
+    EarlyStopping or None
+    """
     if early_stopping is None or early_stopping is False:
         return None
     if isinstance(early_stopping, EarlyStopping):

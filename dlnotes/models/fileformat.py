@@ -71,8 +71,22 @@ def _read_npz(path):
 
 
 def parse_model_file(path):
-    """Read and check a model file: a namespace with ``version``, ``arch``, ``network``,
-    ``loss``, ``batch_axis``, ``params`` and ``optim`` (or :class:`ModelFileError`)."""
+    """Read and check a model file.
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    types.SimpleNamespace
+        ``path``, ``version``, ``arch``, ``network``, ``loss``, ``batch_axis``,
+        ``params`` and ``optim``.
+
+    Raises
+    ------
+    ModelFileError
+    """
     data = _read_npz(path)
     fmt = data.get("__format__")
     if fmt is None or fmt.shape != () or str(fmt) != FORMAT_NAME:
@@ -122,6 +136,15 @@ def build_network(f):
     The layers may declare no more parameters than the file stores (checked
     before anything is allocated).  A version-1 file's parameter and optimizer
     names are renamed to the layers' names here.
+
+    Parameters
+    ----------
+    f : types.SimpleNamespace
+        :func:`parse_model_file` output.
+
+    Returns
+    -------
+    Layer
     """
     stored = sum(int(a.size) for a in f.params.values())
     try:
@@ -152,7 +175,25 @@ def _rename_version_1(f, net):
 
 
 def write_model_file(path, config, params, optimizer_state=None, buffers=None):
-    """Write one archive atomically (a temporary file renamed over ``path``); returns ``path``."""
+    """Write one archive atomically (a temporary file renamed over ``path``).
+
+    Parameters
+    ----------
+    path : str
+    config : dict
+        The JSON-able architecture entry.
+    params : dict of str -> ndarray
+        The parameters under their names.
+    optimizer_state : dict, optional
+        :meth:`~dlnotes.optim.optimizers.Optimizer.state_dict` output.
+    buffers : dict of str -> ndarray, optional
+        The network's buffers (batch-norm running statistics) under their names.
+
+    Returns
+    -------
+    str
+        ``path``.
+    """
     arrays = {"__format__": np.array(FORMAT_NAME), "__version__": np.array(FORMAT_VERSION),
               "architecture": np.array([json.dumps(config)])}
     for k, v in params.items():
@@ -180,8 +221,21 @@ def _fits(a, dtype):
 
 
 def check_and_copy_params(path, target, arrays, what="parameter", copy=True):
-    """Validate every array against ``target`` first, then copy in place (all or nothing;
-    ``copy=False`` only validates).  ``what`` names the entries in messages."""
+    """Validate every array against ``target`` first, then copy in place (all or nothing).
+
+    Parameters
+    ----------
+    path : str
+        For the error messages.
+    target : dict of str -> ndarray
+        The model's live parameters (or buffers).
+    arrays : dict of str -> ndarray
+        The file's parameters (or buffers).
+    what : str
+        What the entries are, for the messages (``"parameter"``, ``"buffer"``).
+    copy : bool
+        False only validates.
+    """
     if set(arrays) != set(target):
         missing = sorted(set(target) - set(arrays))
         extra = sorted(set(arrays) - set(target))
@@ -201,8 +255,24 @@ def check_and_copy_params(path, target, arrays, what="parameter", copy=True):
 
 
 def restore_optimizer(path, cfg, state, params):
-    """The stored optimizer with its state checked against ``params`` (None when the file
-    holds none, or a schedule that is not rebuilt); changes nothing."""
+    """The stored optimizer with its state checked against ``params``; changes nothing.
+
+    Parameters
+    ----------
+    path : str
+        For the error messages.
+    cfg : dict or None
+        The stored optimizer configuration.
+    state : dict
+        The stored ``optim/`` arrays.
+    params : dict of str -> ndarray
+        The model's parameters.
+
+    Returns
+    -------
+    Optimizer or None
+        None when the file holds none, or a schedule that is not rebuilt.
+    """
     if not cfg or not state:
         return None
     cfg = dict(cfg)

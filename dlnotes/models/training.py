@@ -16,7 +16,19 @@ __all__ = ["output_activation", "n_correct", "train"]
 
 
 def output_activation(loss, Z):
-    """The output the loss implies: softmax / sigmoid probabilities, or ``Z`` for ``"mse"``."""
+    """The output the loss implies: softmax / sigmoid probabilities, or ``Z`` for ``"mse"``.
+
+    Parameters
+    ----------
+    loss : str
+        A key of :data:`dlnotes.nn.losses.LOSSES`.
+    Z : ndarray, shape (n_y, m)
+        Logits.
+
+    Returns
+    -------
+    ndarray, shape (n_y, m)
+    """
     if loss == "softmax_cross_entropy":
         return softmax(Z, axis=0)
     if loss == "sigmoid_cross_entropy":
@@ -25,7 +37,18 @@ def output_activation(loss, Z):
 
 
 def n_correct(loss, Z, Y):
-    """``(correct, predictions)`` of a batch of logits ``Z``, ``(None, None)`` for ``"mse"``."""
+    """``(correct, predictions)`` of a batch of logits ``Z``, ``(None, None)`` for ``"mse"``.
+
+    Parameters
+    ----------
+    loss, Z : as for :func:`output_activation`
+    Y : ndarray, shape (n_y, m)
+        Labels (one-hot for softmax, 0/1 for sigmoid).
+
+    Returns
+    -------
+    correct, predictions : int or None
+    """
     if loss == "softmax_cross_entropy":
         return int(np.sum(np.argmax(Z, axis=0) == np.argmax(Y, axis=0))), Z.shape[1]
     if loss == "sigmoid_cross_entropy":
@@ -114,6 +137,28 @@ def train(model, X, Y, opt, epochs, batch_size, shuffle, rng, validation, stoppe
     are trained, the validation set (if any) evaluated with ``training=False``,
     the logs appended to the history, then early stopping and the callbacks may
     stop the run.  At the end early stopping may restore the best parameters.
+
+    Parameters
+    ----------
+    model : Model
+        Trained in place; its ``history`` and ``epochs_trained`` are updated.
+    X, Y : ndarray
+        Checked training data (examples along ``model.batch_axis``; ``Y`` is ``(n_y, m)``).
+    opt : Optimizer
+    epochs : int
+    batch_size : int or None
+    shuffle : bool
+    rng : numpy.random.Generator
+        For the shuffling.
+    validation : tuple (X_dev, Y_dev) or None
+        Checked validation data.
+    stopper : EarlyStopping or None
+    callbacks : list of callables
+    progress : bool
+
+    Returns
+    -------
+    History
     """
     bar = _Progress(progress)
     for _ in range(epochs):

@@ -85,6 +85,55 @@ def check_state(a, name, m, dtype, n_a=None):
     return a
 
 
+def check_cell_cache(cache, fields, forward, weights, as_dict=False):
+    """Validate the cache of one recurrent step before its backward pass uses it.
+
+    ``fields`` names the entries (matched by position in a tuple, by key with ``as_dict``):
+    ``"xt"`` is ``(n_x, m)``, ``"parameters"`` a dict, ``None`` an entry that is not
+    checked here, every other name a state ``(n_a, m)``.  ``weights`` maps the weight
+    matrices the backward pass reads from the parameters to their symbolic shapes, made
+    of ``"n_a"``, ``"n_x"`` and ``"n_a + n_x"``.  Returns a dict of the validated
+    arrays and the parameters.
+    """
+    named = ", ".join(f for f in fields if f)
+    expected = (f"the cache returned by {forward} (a dict with keys {named})" if as_dict else
+                f"the cache returned by {forward} (a tuple of {len(fields)}: {named})")
+    if as_dict and isinstance(cache, dict):
+        missing = [f for f in fields if f and f not in cache]
+        if missing:
+            raise ValueError(f"cache must be {expected}; missing {missing}")
+        entries = {f: cache[f] for f in fields if f}
+    elif not as_dict and isinstance(cache, tuple):
+        if len(cache) != len(fields):
+            raise ValueError(f"cache must be {expected}, got a tuple of {len(cache)}")
+        entries = {f: v for f, v in zip(fields, cache) if f}
+    else:
+        raise TypeError(f"cache must be {expected}, got {type(cache).__name__}")
+    states = [f for f in entries if f not in ("xt", "parameters")]
+    first = check_float_array(entries[states[0]], f"cache {states[0]!r}", ndim=2,
+                              shape_names=("n_a", "m"))
+    n_a, m = first.shape
+    out = {states[0]: first}
+    for f in states[1:]:
+        out[f] = check_float_array(entries[f], f"cache {f!r}", ndim=2, shape=(n_a, m),
+                                   shape_names=("n_a", "m"), dtype=first.dtype)
+    xt = check_float_array(entries["xt"], "cache 'xt'", ndim=2, shape=(None, m),
+                           shape_names=("n_x", "m"), dtype=first.dtype)
+    out["xt"] = xt
+    P = entries["parameters"]
+    if not isinstance(P, dict):
+        raise TypeError(f"cache 'parameters' must be the dict of weights, got "
+                        f"{type(P).__name__}")
+    dims = {"n_a": n_a, "n_x": xt.shape[0], "n_a + n_x": n_a + xt.shape[0]}
+    for w, names in weights.items():
+        if w not in P:
+            raise ValueError(f"cache 'parameters' is missing {w!r}")
+        check_float_array(P[w], f"cache parameters {w!r}", ndim=2,
+                          shape=tuple(dims[n] for n in names), shape_names=names)
+    out["parameters"] = P
+    return out
+
+
 def get_params(parameters, spec, dtype, optional=()):
     """Validate the arrays named in ``spec`` (``name -> (shape, shape_names)``).
 
@@ -115,7 +164,8 @@ def output_spec(parameters, w_name, b_name, n_a):
                          f"output, or neither")
     if not has_w:
         return {}
-    n_y = np.shape(parameters[w_name])[0]
+    w = check_float_array(parameters[w_name], w_name, ndim=2, shape_names=("n_y", "n_a"))
+    n_y = w.shape[0]
     return {w_name: ((n_y, n_a), ("n_y", "n_a")), b_name: ((n_y, 1), ("n_y", "1"))}
 
 

@@ -17,9 +17,9 @@ import numpy as np
 
 from dlnotes._kernels import recurrent as _k
 from dlnotes.nn.activations import softmax
-from dlnotes.rnn._common import (SequenceCache, check_caches, check_sequence, check_state,
-                                 check_step, get_params, output_spec, pack_sequence, run_loop,
-                                 softmax_outputs, to_time_major, unpack_states)
+from dlnotes.rnn._common import (SequenceCache, check_caches, check_cell_cache, check_sequence,
+                                 check_state, check_step, get_params, output_spec, pack_sequence,
+                                 run_loop, softmax_outputs, to_time_major, unpack_states)
 
 __all__ = ["rnn_cell_forward", "rnn_cell_backward", "rnn_forward", "rnn_backward"]
 
@@ -90,7 +90,9 @@ def rnn_cell_backward(da_next, cache):
     gradients : dict
         ``dxt (n_x, m)``, ``da_prev (n_a, m)``, ``dWax``, ``dWaa``, ``dba (n_a, 1)``.
     """
-    a_next, a_prev, xt, P = cache
+    c = check_cell_cache(cache, ("a_next", "a_prev", "xt", "parameters"), "rnn_cell_forward",
+                         {"Wax": ("n_a", "n_x"), "Waa": ("n_a", "n_a")})
+    a_next, a_prev, xt, P = c["a_next"], c["a_prev"], c["xt"], c["parameters"]
     da_next = check_state(da_next, "da_next", a_next.shape[1], a_next.dtype, a_next.shape[0])
     dz = da_next * (1 - a_next * a_next)
     return {"dxt": P["Wax"].T @ dz, "da_prev": P["Waa"].T @ dz,

@@ -29,11 +29,11 @@ from __future__ import annotations
 import numpy as np
 
 from dlnotes._kernels import recurrent as _k
-from dlnotes._validation import check_choice
+from dlnotes._validation import check_choice, check_float_array
 from dlnotes.nn.activations import sigmoid, softmax
-from dlnotes.rnn._common import (SequenceCache, check_caches, check_sequence, check_state,
-                                 check_step, get_params, output_spec, pack_sequence, run_loop,
-                                 softmax_outputs, to_time_major, unpack_states)
+from dlnotes.rnn._common import (SequenceCache, check_caches, check_cell_cache, check_sequence,
+                                 check_state, check_step, get_params, output_spec, pack_sequence,
+                                 run_loop, softmax_outputs, to_time_major, unpack_states)
 
 __all__ = ["gru_cell_forward", "gru_cell_backward", "gru_forward", "gru_backward"]
 
@@ -141,8 +141,14 @@ def gru_cell_backward(da_next, cache):
         ``dxt, da_prev, dWu, dbu, dWr, dbr, dWc, dbc`` (and ``dbhc`` for
         ``reset="after"``).
     """
-    P = cache["parameters"]
-    a_prev, xt, gu, gr, cct = cache["a_prev"], cache["xt"], cache["gu"], cache["gr"], cache["cct"]
+    c = check_cell_cache(cache, ("a_prev", "gu", "gr", "cct", "xt", "parameters"),
+                         "gru_cell_forward", {w: ("n_a", "n_a + n_x") for w in ("Wu", "Wr", "Wc")},
+                         as_dict=True)
+    if cache.get("reset") not in ("before", "after"):
+        raise ValueError("cache 'reset' must be 'before' or 'after' (the cache returned by "
+                         "gru_cell_forward)")
+    P = c["parameters"]
+    a_prev, xt, gu, gr, cct = c["a_prev"], c["xt"], c["gu"], c["gr"], c["cct"]
     n_a, m = a_prev.shape
     dc = check_state(da_next, "da_next", m, a_prev.dtype, n_a)
     Wu, Wr, Wc = P["Wu"], P["Wr"], P["Wc"]
@@ -156,7 +162,8 @@ def gru_cell_backward(da_next, cache):
         dWc = dzc @ np.concatenate([gr * a_prev, xt], axis=0).T
         extra = {}
     else:
-        hn = cache["hn"]
+        hn = check_float_array(cache.get("hn"), "cache 'hn'", ndim=2, shape=a_prev.shape,
+                               shape_names=("n_a", "m"), dtype=a_prev.dtype)
         dzr = dzc * hn * gr * (1 - gr)
         dhn = dzc * gr
         da_prev = da_prev + Wc[:, :n_a].T @ dhn
@@ -239,20 +246,23 @@ def gru_backward(da, caches):
         dW_k = \sum_t dz_k^{\langle t \rangle} [c^{\langle t-1 \rangle}; x^{\langle t \rangle}]^T,
         \quad db_k = \sum_t \sum_{\text{batch}} dz_k^{\langle t \rangle}
 
-    :math:`da_{next}(t) = da(t) + da_{prev}(t+1)`; each step applies
-    :func:`gru_cell_backward` (for the cache's reset placement) and the
-    parameter gradients are summed over t with GEMMs after the loop.
+    Each step applies :func:`gru_cell_backward` (for the cache's reset
+    placement) to :math:`da_{next}(t)`; the parameter gradients are summed over
+    t with GEMMs after the loop.
 
     Parameters
     ----------
     da : ndarray, shape (n_a, m, T_x)
-    caches : tuple from :func:`gru_forward`
+        The cost's gradient with respect to every hidden state.
+    caches : tuple
+        What :func:`gru_forward` returned.
 
     Returns
     -------
     gradients : dict
-        ``dx (n_x, m, T_x)``, ``da0 (n_a, m)``, ``dWu, dWr, dWc (n_a, n_a+n_x)``,
-        ``dbu, dbr, dbc (n_a, 1)`` and, for ``reset="after"``, ``dbhc (n_a, 1)``.
+        ``dx`` and ``da0`` as in :func:`dlnotes.rnn.basic.rnn_backward`, the
+        weights ``dWu, dWr, dWc (n_a, n_a+n_x)``, the biases ``dbu, dbr, dbc (n_a, 1)``
+        and, for ``reset="after"``, ``dbhc (n_a, 1)``.
     """
     c = check_caches(caches, "gru", "gru_forward")
     n_a, n_x, m, T = c.n_a, c.n_x, c.m, c.T

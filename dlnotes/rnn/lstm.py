@@ -21,9 +21,9 @@ import numpy as np
 
 from dlnotes._kernels import recurrent as _k
 from dlnotes.nn.activations import sigmoid, softmax
-from dlnotes.rnn._common import (SequenceCache, check_caches, check_sequence, check_state,
-                                 check_step, get_params, output_spec, pack_sequence, run_loop,
-                                 softmax_outputs, to_time_major, unpack_states)
+from dlnotes.rnn._common import (SequenceCache, check_caches, check_cell_cache, check_sequence,
+                                 check_state, check_step, get_params, output_spec, pack_sequence,
+                                 run_loop, softmax_outputs, to_time_major, unpack_states)
 
 __all__ = ["lstm_cell_forward", "lstm_cell_backward", "lstm_forward", "lstm_backward"]
 
@@ -108,7 +108,11 @@ def lstm_cell_backward(da_next, dc_next, cache):
     gradients : dict
         ``dxt, da_prev, dc_prev, dWf, dbf, dWi, dbi, dWc, dbc, dWo, dbo``.
     """
-    a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, P = cache
+    fields = ("a_next", "c_next", "a_prev", "c_prev", "ft", "it", "cct", "ot", "xt",
+              "parameters")
+    c = check_cell_cache(cache, fields, "lstm_cell_forward",
+                         {"W" + k: ("n_a", "n_a + n_x") for k in GATES})
+    a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, P = (c[f] for f in fields)
     n_a, m = a_next.shape
     da_next = check_state(da_next, "da_next", m, a_next.dtype, n_a)
     dc_next = check_state(dc_next, "dc_next", m, a_next.dtype, n_a)

@@ -175,7 +175,8 @@ def gram_from_activations(a, method="matmul"):
     G : ndarray, shape (n_C, n_C)
     """
     a = _act(a, "a")
-    return _gram_positions(a.reshape(-1, a.shape[-1]), _check_method(method))
+    n_H, n_W, n_C = a.shape  # (reshape(-1, 0) is ambiguous: spell the rows out)
+    return _gram_positions(a.reshape(n_H * n_W, n_C), _check_method(method))
 
 
 def compute_content_cost(a_C, a_G):

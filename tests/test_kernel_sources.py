@@ -1,0 +1,48 @@
+"""Facts about the kernel sources that no other test pins down."""
+import ast
+import pathlib
+import re
+
+import numpy as np
+
+KERNELS = pathlib.Path(__file__).resolve().parents[1] / "dlnotes" / "_kernels"
+SETUP = pathlib.Path(__file__).resolve().parents[1] / "setup.py"
+
+
+def _setup_directives():
+    tree = ast.parse(SETUP.read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "DIRECTIVES":
+            return {k.value: v for k, v in zip(node.value.keys, node.value.values)}
+    raise AssertionError("setup.py has no DIRECTIVES")
+
+
+def test_every_kernel_states_its_compiler_directives_in_its_header():
+    """The directives live in setup.py (so DLNOTES_DEBUG can turn bounds checks on);
+    each .pyx repeats them in its first lines, where a reader of the kernel sees them."""
+    wanted = {k for k, v in _setup_directives().items()
+              if k not in ("language_level", "embedsignature")}
+    missing = {}
+    for pyx in sorted(KERNELS.glob("*.pyx")):
+        head = "\n".join(pyx.read_text().splitlines()[:4])
+        stated = set(re.findall(r"(\w+)=(?:False|True)", head))
+        if not wanted <= stated:
+            missing[pyx.name] = sorted(wanted - stated)
+    assert not missing, f"kernels whose header does not state the directives: {missing}"
+
+
+def test_recurrent_and_activation_kernels_share_one_float32_tanh():
+    """With W_ax = 1, W_aa = 0, b = 0 the RNN's state is exactly tanh(x): the recurrent
+    kernel and dlnotes.nn.activations.tanh must give the same float32 bits."""
+    from dlnotes.nn.activations import sigmoid, tanh
+    from dlnotes.rnn import rnn_forward
+
+    x = np.linspace(-6, 6, 2 * 301, dtype=np.float32).reshape(1, 2, 301)
+    P = {"Wax": np.ones((1, 1), np.float32), "Waa": np.zeros((1, 1), np.float32),
+         "ba": np.zeros((1, 1), np.float32), "Wya": np.ones((1, 1), np.float32),
+         "by": np.zeros((1, 1), np.float32)}
+    a, _, _ = rnn_forward(x, np.zeros((1, 2), np.float32), P)
+    np.testing.assert_array_equal(a, tanh(x))
+    assert a.dtype == np.float32
+    z = np.linspace(-100, 30, 1001, dtype=np.float32)
+    assert sigmoid(z)[z < -87].max() == 0 and np.isfinite(sigmoid(z)).all()
