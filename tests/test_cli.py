@@ -110,6 +110,7 @@ BAD_OPTIONS = [
     ("--temperature", "0"), ("--temperature", "inf"), ("--temperature", "nan"),
     ("--epochs", "-1"), ("--epochs", "0"), ("--epochs", "1.5"),
     ("--batch-size", "0"), ("--batch-size", "-3"),
+    ("--train-size", "0"), ("--train-size", "4001"), ("--train-size", "1.5"),
     ("--hidden", "1000000000"), ("--hidden", "0,3"), ("--hidden", "a,b"), ("--hidden", ","),
     ("--iterations", "0"), ("--iterations", "-5"), ("--iterations", "99999999999"),
     ("--learning-rate", "0"), ("--learning-rate", "-1"), ("--learning-rate", "nan"),

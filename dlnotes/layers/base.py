@@ -179,11 +179,9 @@ class Layer:
     def __call__(self, X, training=True):
         """``forward(X)`` on arrays; on symbolic tensors of :mod:`dlnotes.layers.graph`
         (Keras' functional style), a new node of the graph."""
-        if getattr(X, "_dlnotes_symbolic", False) or (
-                isinstance(X, (list, tuple)) and X
-                and all(getattr(x, "_dlnotes_symbolic", False) for x in X)):
-            from dlnotes.layers.graph import call_layer
-            return call_layer(self, X)
+        first = X[0] if isinstance(X, (list, tuple)) and X else X
+        if getattr(first, "_dlnotes_symbolic", False):
+            return first.call_layer(self, X)  # the graph module, without importing it here
         return self.forward(X, training=training)
 
     # -- configuration ------------------------------------------------------------------

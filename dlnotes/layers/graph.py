@@ -64,6 +64,10 @@ class SymbolicTensor:
         self.name = name or (f"{type(node.layer).__name__}_{self.id}" if node else
                              f"input_{self.id}")
 
+    def call_layer(self, layer, X):
+        """``layer(X)`` for ``X`` this tensor or a list starting with it (see :func:`call_layer`)."""
+        return call_layer(layer, X)
+
     def __repr__(self):
         return f"<SymbolicTensor {self.name} shape={_fmt(self.shape)} {self.dtype.name}>"
 
@@ -100,6 +104,10 @@ def call_layer(layer, X):
     """Record ``layer(X)`` on symbolic tensor(s) ``X``; returns the output tensor."""
     multi = isinstance(X, (list, tuple))
     ins = list(X) if multi else [X]
+    bad = [i for i, t in enumerate(ins) if not getattr(t, "_dlnotes_symbolic", False)]
+    if bad:
+        raise TypeError(f"calling {layer!r} on a list mixing symbolic tensors and arrays "
+                        f"(entries {bad} are not symbolic tensors)")
     shapes = [list(t.shape) if multi else t.shape for t in ins]
     try:
         out = layer.compute_output_shape(shapes if multi else shapes[0])
