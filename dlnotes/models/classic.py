@@ -470,7 +470,7 @@ def train_resnet(model="resnet", epochs=10, batch_size=64, lr=2e-3, n_train=None
     r"""Train :func:`small_resnet` (or :func:`plain_cnn`) on MNIST-5k with Adam.
 
     4,000 training / 1,000 test digits (28x28, scaled to [0, 1]; the seeded
-    split of :func:`dlnotes.models.lenet.load_lenet_data`).  Every epoch sees
+    split of ``dlnotes.models.lenet.load_lenet_data``).  Every epoch sees
     the training digits shifted by up to ``max_shift`` pixels
     (:func:`random_shifts`); the learning rate decays as
     :math:`\alpha_0 / (1 + 0.2\, t)` per epoch.

@@ -8,11 +8,11 @@ One ``np.savez`` archive, read with ``allow_pickle=False``:
     an integer scalar: 2 (1, the first format, is still read);
 ``architecture``
     one JSON string: ``{"loss", "batch_axis", "network", "epochs_trained", "optimizer"}``,
-    ``network`` being :func:`~dlnotes.layers.base.serialize_layer`'s description;
+    ``network`` being :func:`~dlnotes.layers.serialization.serialize_layer`'s description;
 ``param/<name>``
     every parameter under its :meth:`~dlnotes.layers.base.Layer.named_parameters` name;
 ``buffer/<name>``
-    every buffer under its :meth:`~dlnotes.layers.base.Layer.named_buffers` name
+    every buffer under its ``named_buffers()`` name
     (batch norm's running statistics; none for networks without batch norm);
 ``optim/<slot>:<name>``, ``optim/t``, ``optim/epoch``
     the optimizer's :meth:`~dlnotes.optim.optimizers.Optimizer.state_dict`.
