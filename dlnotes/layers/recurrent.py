@@ -113,7 +113,8 @@ class Recurrent(Layer):
         return g["dx"]
 
     def get_config(self):
-        """Constructor arguments (JSON-able), for :func:`~dlnotes.layers.serialization.serialize_layer`."""
+        """Constructor arguments (JSON-able), for
+        :func:`~dlnotes.layers.serialization.serialize_layer`."""
         return {"n_x": self.n_x, "n_a": self.n_a, "return_sequences": self.return_sequences,
                 "dtype": self.dtype.name}
 
@@ -358,7 +359,8 @@ class TimeDistributedDense(Layer):
         self._Z = None
 
     def get_config(self):
-        """Constructor arguments (JSON-able), for :func:`~dlnotes.layers.serialization.serialize_layer`."""
+        """Constructor arguments (JSON-able), for
+        :func:`~dlnotes.layers.serialization.serialize_layer`."""
         return {"n_in": self.n_in, "n_out": self.n_out, "activation": self.activation,
                 "dtype": self.dtype.name}
 
