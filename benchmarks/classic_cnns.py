@@ -38,19 +38,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from _machine import cpu_model  # noqa: E402  (this folder is on the path)
+
 SIZES = {"alexnet": 227, "vgg16": 224, "resnet50": 224, "inception_v3": 299}
-
-
-def cpu_model():
-    """The CPU's model name (printed with every figure: the machines vary)."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown"
 
 
 def one_model(name, batch=2):

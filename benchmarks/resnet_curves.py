@@ -22,7 +22,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from classic_cnns import cpu_model  # noqa: E402  (this folder is on the path)
+from _machine import cpu_model  # noqa: E402  (this folder is on the path)
 
 
 def _run(model, epochs, queue):
