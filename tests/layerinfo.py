@@ -46,6 +46,27 @@ def _seq(n=3, m=2, T=4):
     return lambda rng: rng.standard_normal((n, m, T))
 
 
+def _with_stats(bn):
+    rng = np.random.default_rng(9)
+    bn._buffers["running_mean"][:] = rng.standard_normal(bn.n_features)
+    bn._buffers["running_var"][:] = rng.uniform(0.5, 2.0, bn.n_features)
+    return bn
+
+
+def _several(make, n):
+    return lambda rng: [make(rng) for _ in range(n)]
+
+
+def _residual_graph():
+    """conv -> BN -> ReLU plus a 1x1 shortcut (fan-out of the input), pooled to columns."""
+    x = L.Input((5, 4, 3))
+    y = L.Activation("tanh")(L.BatchNorm(4)(L.Conv2D(3, 4, 3, pad="same", use_bias=False,
+                                                     seed=0)(x)))
+    y = L.Add()([y, L.Conv2D(3, 4, 1, seed=1)(x)])
+    y = L.Concatenate()([y, L.MaxPool2D(3, stride=1, pad=1)(x)])
+    return L.Graph(x, L.Dense(7, 2, seed=2)(L.GlobalAveragePooling2D()(y)))
+
+
 LAYERS = [
     LayerInfo("Dense", lambda: L.Dense(4, 3, seed=0), _dense()),
     LayerInfo("Activation-tanh", lambda: L.Activation("tanh"), _dense()),
@@ -70,4 +91,21 @@ LAYERS = [
               _seq()),
     LayerInfo("TimeDistributedDense-softmax",
               lambda: L.TimeDistributedDense(3, 2, activation="softmax", seed=0), _seq()),
+    LayerInfo("BatchNorm-images", lambda: L.BatchNorm(3, momentum=0.9), _images()),
+    LayerInfo("BatchNorm-dense-no-scale", lambda: L.BatchNorm(4, scale=False), _dense()),
+    LayerInfo("BatchNorm-frozen-statistics",
+              lambda: _with_stats(L.BatchNorm(3, freeze_statistics=True)), _images()),
+    LayerInfo("MaxPool2D-same", lambda: L.MaxPool2D(3, stride=1, pad="same"), _images()),
+    LayerInfo("AvgPool2D-pad1-stride2", lambda: L.AvgPool2D(3, stride=2, pad=1), _images()),
+    LayerInfo("Conv2D-1x3-no-bias", lambda: L.Conv2D(3, 2, (1, 3), pad="same", use_bias=False,
+                                                     seed=0), _images()),
+    LayerInfo("ZeroPadding2D", lambda: L.ZeroPadding2D(2), _images()),
+    LayerInfo("GlobalAveragePooling2D", lambda: L.GlobalAveragePooling2D(), _images()),
+    LayerInfo("Add-three", lambda: L.Add(), _several(_images(), 3)),
+    LayerInfo("Concatenate-channels", lambda: L.Concatenate(),
+              lambda rng: [rng.standard_normal((2, 4, 3, c)) for c in (1, 3, 2)]),
+    LayerInfo("Concatenate-dense-rows", lambda: L.Concatenate(),
+              lambda rng: [rng.standard_normal((n, 3)) for n in (2, 4)]),
+    LayerInfo("Graph-residual", lambda: _residual_graph(), _images(h=5, w=4)),
 ]
+

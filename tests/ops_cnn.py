@@ -89,7 +89,17 @@ def canonical_conv_backward(dZ, A_prev, W, hparameters):
     return dA.astype(dt), dW.astype(dt), db.astype(dt)
 
 
+def _ref_pad(hparameters):
+    p = hparameters.get("pad", 0)
+    return (hparameters["f"] - 1) // 2 if p == "same" else (0 if p == "valid" else p)
+
+
 def ref_pool_forward(A_prev, hparameters, mode="max"):
+    """Course loops; padding: -inf for max, zeros counted in the mean for average."""
+    p = _ref_pad(hparameters)
+    if p:
+        fill = -np.inf if mode == "max" else 0.0
+        A_prev = np.pad(A_prev, ((0, 0), (p, p), (p, p), (0, 0)), constant_values=fill)
     m, n_H_prev, n_W_prev, n_C = A_prev.shape
     f, s = hparameters["f"], hparameters["stride"]
     n_H = (n_H_prev - f) // s + 1
@@ -107,7 +117,15 @@ def ref_pool_forward(A_prev, hparameters, mode="max"):
 
 
 def ref_pool_backward(dA, A_prev, hparameters, mode="max"):
-    """Course loops; max sends the gradient to the FIRST argmax (not the tie mask)."""
+    """Course loops; max sends the gradient to the FIRST argmax (not the tie mask).
+    With padding: the loops run on the padded input and the border is cropped."""
+    p = _ref_pad(hparameters)
+    if p:
+        fill = -np.inf if mode == "max" else 0.0
+        padded = np.pad(A_prev, ((0, 0), (p, p), (p, p), (0, 0)), constant_values=fill)
+        d = ref_pool_backward(dA, padded, {"f": hparameters["f"],
+                                           "stride": hparameters["stride"]}, mode)
+        return np.ascontiguousarray(d[:, p:-p, p:-p, :])
     m, n_H_prev, n_W_prev, n_C = A_prev.shape
     f, s = hparameters["f"], hparameters["stride"]
     _, n_H, n_W, _ = dA.shape
@@ -152,7 +170,7 @@ def torch_conv(torch, A, W, b, hp, G=None):
 def torch_pool(torch, A, hp, mode="max", G=None):
     At = _nchw(torch, A).clone().requires_grad_(True)
     fn = torch.nn.functional.max_pool2d if mode == "max" else torch.nn.functional.avg_pool2d
-    out = fn(At, hp["f"], hp["stride"])
+    out = fn(At, hp["f"], hp["stride"], padding=_ref_pad(hp))  # avg: count_include_pad
     if G is None:
         return _nhwc(out)
     out.backward(_nchw(torch, G))
@@ -267,12 +285,18 @@ POOL_SHAPES = [
     (1, 3, 4, 1, 3, 1),      # window covers the height
     (2, 8, 8, 40, 2, 2),     # many channels
     (0, 4, 4, 2, 2, 2),      # empty batch
+    (2, 5, 6, 3, 3, 1, "same"),   # inception's 3x3/1 "same" pool
+    (1, 6, 5, 2, 3, 2, 1),        # padded, strided (ResNet stem's pool: 3/2 pad 1)
+    (2, 4, 4, 1, 2, 2, 1),        # even window, pad = f // 2
 ]
 
 
 def _pool_args(rng, dtype, shape):
-    m, H, W, C, f, s = shape
-    return rng.standard_normal((m, H, W, C)).astype(dtype), {"f": f, "stride": s}
+    m, H, W, C, f, s = shape[:6]
+    hp = {"f": f, "stride": s}
+    if len(shape) > 6:
+        hp["pad"] = shape[6]
+    return rng.standard_normal((m, H, W, C)).astype(dtype), hp
 
 
 def pool_samples(mode):
@@ -287,8 +311,9 @@ def pool_bwd_samples(mode):
     def gen(rng, dtype):
         for shape in POOL_SHAPES:
             A, hp = _pool_args(rng, dtype, shape)
-            f, s = hp["f"], hp["stride"]
-            out = (A.shape[0], (A.shape[1] - f) // s + 1, (A.shape[2] - f) // s + 1, A.shape[3])
+            f, s, p = hp["f"], hp["stride"], _ref_pad(hp)
+            out = (A.shape[0], (A.shape[1] + 2 * p - f) // s + 1,
+                   (A.shape[2] + 2 * p - f) // s + 1, A.shape[3])
             G = rng.standard_normal(out).astype(dtype)
             yield SampleInput((A, hp, G), {"mode": mode}, desc=str(shape))
     return gen
@@ -309,6 +334,12 @@ def pool_errors():
                      match="floating")
     yield ErrorInput((A, {"f": 2, "stride": 2}), {"mode": "min"}, match="mode must be one of")
     yield ErrorInput((A, {"stride": 2}), exc=KeyError, match="'f'")
+    # a key the pooling does not know is refused, never silently ignored
+    yield ErrorInput((A, {"f": 2, "stride": 2, "padding": 1}), exc=KeyError,
+                     match="unknown keys \\['padding'\\]")
+    yield ErrorInput((A, {"f": 3, "stride": 1, "pad": 2}), match=r"larger than f // 2")
+    yield ErrorInput((A, {"f": 3, "stride": 1, "pad": -1}), match=r"hparameters\['pad'\]")
+    yield ErrorInput((A, {"f": 2, "stride": 1, "pad": "same"}), match=r"odd filter size")
 
 
 def pool_bwd_errors():

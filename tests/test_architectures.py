@@ -66,41 +66,47 @@ def test_lenet5_errata_E8():
         assert arch.lenet5(pooling="max").total_params == 61_706
 
 
+def deprecated(builder, *args, **kwargs):
+    """The table builders warn: the networks are dlnotes.models.classic's."""
+    with pytest.warns(DeprecationWarning, match="dlnotes.models.classic"):
+        return builder(*args, **kwargs)
+
+
 def test_alexnet_chain():
-    net = arch.alexnet()
+    net = deprecated(arch.alexnet)
     spatial = [s[0] for s in net.shapes() if len(s) == 3]
     assert spatial == [55, 27, 27, 13, 13, 13, 13, 6]
     assert (9216,) in net.shapes() and net.output_shape == (1000,)
     assert net.total_params == 62_378_344
     with pytest.raises(ValueError, match="window does not fit|input_shape"):
-        arch.alexnet((5, 5, 3))
+        deprecated(arch.alexnet, (5, 5, 3))
 
 
 def test_vgg16_keras_count():
-    net = arch.vgg16()
+    net = deprecated(arch.vgg16)
     pools = [s for n, s, _ in net.layers if n.startswith("maxpool")]
     assert [s[0] for s in pools] == [112, 56, 28, 14, 7]
     assert (25088,) in net.shapes()
     assert net.total_params == 138_357_544
-    assert arch.vgg16(include_top=False).total_params == 14_714_688
+    assert deprecated(arch.vgg16, include_top=False).total_params == 14_714_688
 
 
 def test_resnet50_keras_count():
-    net = arch.resnet50()
+    net = deprecated(arch.resnet50)
     adds = [s for n, s, _ in net.layers if n == "add"]
     assert len(adds) == 16
     assert adds[0] == (56, 56, 256) and adds[3] == (28, 28, 512) and adds[-1] == (7, 7, 2048)
     assert net.total_params == 25_636_712
-    assert arch.resnet50(include_top=False).total_params == 23_587_712
+    assert deprecated(arch.resnet50, include_top=False).total_params == 23_587_712
 
 
 def test_inception_v3_keras_count():
-    net = arch.inception_v3()
+    net = deprecated(arch.inception_v3)
     mixed = [s for s in net.shapes("concat") if s[2] >= 256]
     assert mixed[:3] == [(35, 35, 256), (35, 35, 288), (35, 35, 288)]
     assert (17, 17, 768) in mixed and mixed[-1] == (8, 8, 2048)
     assert net.total_params == 23_851_784
-    assert arch.inception_v3(include_top=False).total_params == 21_802_784
+    assert deprecated(arch.inception_v3, include_top=False).total_params == 21_802_784
     assert "total params: 23,851,784" in net.summary()
 
 

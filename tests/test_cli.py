@@ -62,6 +62,18 @@ def test_lenet_job_runs_on_digits(capsys):
     assert float(out.split("test accuracy:")[1].split("%")[0]) > 80.0
 
 
+def test_resnet_job_runs_shortened(capsys):
+    """One epoch on 128 digits, 100 held out: the job runs end to end and reports (the
+    full run, 10 epochs on 4,000 digits, is benchmarks/resnet_curves.py, in the docs)."""
+    assert main(["train", "--model", "resnet", "--epochs", "1", "--train-size", "128",
+                 "--test-size", "0.02", "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "small ResNet (78,426 parameters) on MNIST-5k, 1 epochs, final cost" in out
+    cost = float(out.split("final cost")[1].split()[0])
+    assert 0 < cost < 2.6   # near ln 10 after two batches, finite
+    assert 0.0 <= float(out.split("test accuracy:")[1].split("%")[0]) <= 100.0
+
+
 def test_char_lm_job_learns_and_samples(tmp_path, capsys):
     assert main(["train", "--model", "char-lm", "--iterations", "150", "--no-progress",
                  "--samples", "2"]) == 0
@@ -98,6 +110,7 @@ BAD_OPTIONS = [
     ("--temperature", "0"), ("--temperature", "inf"), ("--temperature", "nan"),
     ("--epochs", "-1"), ("--epochs", "0"), ("--epochs", "1.5"),
     ("--batch-size", "0"), ("--batch-size", "-3"),
+    ("--train-size", "0"), ("--train-size", "4001"), ("--train-size", "1.5"),
     ("--hidden", "1000000000"), ("--hidden", "0,3"), ("--hidden", "a,b"), ("--hidden", ","),
     ("--iterations", "0"), ("--iterations", "-5"), ("--iterations", "99999999999"),
     ("--learning-rate", "0"), ("--learning-rate", "-1"), ("--learning-rate", "nan"),

@@ -38,10 +38,13 @@ def test_gradient_check_float64(info):
         assert diff < 1e-7, f"{info.name}: d{name} gradient check {diff:.2e}"
     if dX is None:
         assert getattr(layer, "input_grad", True) is False
-    else:
-        assert dX.shape == X.shape and dX.dtype == np.float64
-        diff = relative_difference(dX, numerical_gradient(J, X))
-        assert diff < 1e-7, f"{info.name}: dX gradient check {diff:.2e}"
+        return
+    Xs, dXs = (X, dX) if isinstance(X, list) else ([X], [dX])  # several inputs: a list
+    assert len(dXs) == len(Xs)
+    for i, (x, dx) in enumerate(zip(Xs, dXs)):
+        assert dx.shape == x.shape and dx.dtype == np.float64
+        diff = relative_difference(dx, numerical_gradient(J, x))
+        assert diff < 1e-7, f"{info.name}: dX[{i}] gradient check {diff:.2e}"
 
 
 @pytest.mark.parametrize("info", LAYERS, ids=IDS)
@@ -60,6 +63,10 @@ def test_save_and_rebuild_round_trip(info):
     for (_, p), (_, q) in zip(layer.named_parameters(), clone.named_parameters()):
         assert p.shape == q.shape and p.dtype == q.dtype
         np.copyto(q, p)
+    buffers = [(n, b.shape, b.dtype) for n, b in layer.named_buffers()]
+    assert [(n, b.shape, b.dtype) for n, b in clone.named_buffers()] == buffers
+    for (_, p), (_, q) in zip(layer.named_buffers(), clone.named_buffers()):
+        np.copyto(q, p)  # running statistics travel with the parameters
     X = info.input(rng)
     np.testing.assert_array_equal(info.forward(clone, X, training=False),
                                   info.forward(layer, X, training=False))

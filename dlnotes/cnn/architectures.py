@@ -13,12 +13,13 @@ Everything here follows from two formulas of the notes:
     \#\text{params}(\text{conv}) = (f_H f_W n_{C,\text{prev}} + 1)\, n_C,\qquad
     \#\text{params}(\text{dense}) = (n_{\text{in}} + 1)\, n_{\text{out}}
 
-The builders (:func:`alexnet`, :func:`vgg16`,
-:func:`resnet50`, :func:`inception_v3`) return an :class:`Architecture`:
-the layer table (name, output shape, parameters), the shape chain and the
-total.  The totals match the Keras applications (which count batch-norm moving
-statistics as non-trainable parameters).  No weights, no arrays: pure
-arithmetic.
+The table builders (:func:`alexnet`, :func:`vgg16`, :func:`resnet50`,
+:func:`inception_v3`) return an :class:`Architecture`: the layer table (name,
+output shape, parameters), the shape chain and the total, by pure arithmetic.
+They are deprecated: the one definition of each network is the runnable model
+of :mod:`dlnotes.models.classic` (same counts; ``model.summary()`` prints the
+table).  :class:`ShapeTracker` and the output-size helpers stay as the docs'
+worked examples.
 
 Also here: the 1x1-convolution ("bottleneck") cost of the Inception lecture
 and the residual block :math:`a^{[l+2]} = g(z^{[l+2]} + a^{[l]})` with its
@@ -70,6 +71,12 @@ def bottleneck_cost(input_shape=(28, 28, 192), n_filters=32, f=5, n_bottleneck=1
             "bottleneck_total": c1 + c2}
 
 
+def _deprecated(name):
+    warnings.warn(f"dlnotes.cnn.architectures.{name} is deprecated: build the network with "
+                  f"dlnotes.models.classic.{name} (the same counts; .count_params() gives the "
+                  "total and .summary() the table)", DeprecationWarning, stacklevel=3)
+
+
 def _check_input(input_shape):
     if not isinstance(input_shape, (tuple, list)) or len(input_shape) != 3 or not all(
             isinstance(v, numbers.Integral) and v >= 1 for v in input_shape):
@@ -97,6 +104,9 @@ def lenet5(input_shape=(32, 32, 1), pooling="average", num_classes=10):
 def alexnet(input_shape=(227, 227, 3), num_classes=1000):
     r"""AlexNet as in the course, one stream (errata 2.8).
 
+    Deprecated: the network is :func:`dlnotes.models.classic.alexnet` (same count; it runs
+    and trains); this table warns.
+
     .. math::
 
         227 \xrightarrow{[11,4]} 55 \xrightarrow{\max[3,2]} 27 \xrightarrow{\text{same}[5,1]} 27
@@ -108,6 +118,7 @@ def alexnet(input_shape=(227, 227, 3), num_classes=1000):
     62,378,344 parameters (LRN, the 2-GPU split and dropout are left out, as in
     the course).
     """
+    _deprecated("alexnet")
     input_shape = _check_input(input_shape)
     t = ShapeTracker(input_shape)
     t.conv(96, 11, 4).pool(3, 2).conv(256, 5, pad="same").pool(3, 2)
@@ -119,6 +130,9 @@ def alexnet(input_shape=(227, 227, 3), num_classes=1000):
 def vgg16(input_shape=(224, 224, 3), include_top=True, num_classes=1000):
     r"""VGG-16 (Simonyan & Zisserman 2015, configuration D; errata 2.9).
 
+    Deprecated: the network is :func:`dlnotes.models.classic.vgg16` (same count; it runs
+    and trains); this table warns.
+
     Blocks of 3x3 same convolutions (64, 64 | 128, 128 | 256 x3 | 512 x3 | 512 x3),
     each followed by a 2x2/2 max pool:
 
@@ -129,6 +143,7 @@ def vgg16(input_shape=(224, 224, 3), include_top=True, num_classes=1000):
 
     **138,357,544** parameters with the top (Keras ``VGG16(include_top=True)``), 14,714,688 without.
     """
+    _deprecated("vgg16")
     input_shape = _check_input(input_shape)
     t = ShapeTracker(input_shape)
     for n_C, reps in ((64, 2), (128, 2), (256, 3), (512, 3), (512, 3)):
@@ -155,6 +170,9 @@ def _resnet_block(t, filters, stride, conv_shortcut):
 def resnet50(input_shape=(224, 224, 3), include_top=True, num_classes=1000):
     r"""ResNet-50 (He et al. 2016) as built by Keras ``applications.ResNet50``.
 
+    Deprecated: the network is :func:`dlnotes.models.classic.resnet50` (same count; it runs
+    and trains); this table warns.
+
     Bottleneck blocks 1x1 -> 3x3 -> 1x1 (x4 channels) with
 
     .. math::
@@ -167,6 +185,7 @@ def resnet50(input_shape=(224, 224, 3), include_top=True, num_classes=1000):
     **25,636,712** parameters (Keras' total, batch-norm statistics included;
     23,587,712 without the top).
     """
+    _deprecated("resnet50")
     input_shape = _check_input(input_shape)
     t = ShapeTracker(input_shape)
     t.zero_pad(3).conv(64, 7, 2).batch_norm().zero_pad(1).pool(3, 2)
@@ -188,6 +207,9 @@ def _cbn(t, n_C, fh, fw, stride=1, pad="same"):
 def inception_v3(input_shape=(299, 299, 3), include_top=True, num_classes=1000):
     r"""Inception v3 (Szegedy et al. 2016) as built by Keras ``applications.InceptionV3``.
 
+    Deprecated: the network is :func:`dlnotes.models.classic.inception_v3` (same count; it runs
+    and trains); this table warns.
+
     The notes link v3 while the lecture shows v1 (GoogLeNet); an Inception
     module runs parallel branches (1x1 | 1x1 -> 3x3 | 1x1 -> 5x5 or factorised
     7x1/1x7 | pool -> 1x1) at the same spatial size and concatenates them on
@@ -200,6 +222,7 @@ def inception_v3(input_shape=(299, 299, 3), include_top=True, num_classes=1000):
 
     **23,851,784** parameters (Keras' total; 21,802,784 without the top).
     """
+    _deprecated("inception_v3")
     input_shape = _check_input(input_shape)
     t = ShapeTracker(input_shape)
     _cbn(t, 32, 3, 3, 2, "valid")

@@ -5,7 +5,17 @@ has no parameters, and its output size per spatial axis is
 
 .. math::
 
-    n_{out} = \left\lfloor \frac{n - f}{s} \right\rfloor + 1 .
+    n_{out} = \left\lfloor \frac{n + 2p - f}{s} \right\rfloor + 1 .
+
+**Padding.** ``hparameters["pad"]`` (optional, default 0) is an integer
+``p`` with ``0 <= p <= f // 2`` (so that every window holds at least one real
+pixel, PyTorch's rule) or ``"same"`` / ``"valid"`` (see
+:func:`dlnotes.cnn.conv.resolve_padding`; ``"same"`` is the 3x3, stride 1
+max pool inside an inception module).  Max pooling pads with
+:math:`-\infty` (padding never wins a window); average pooling pads with
+zeros and divides by :math:`f^2` (PyTorch's ``count_include_pad=True``; Keras'
+``padding="same"`` average divides by the number of real pixels instead).
+Any other key in ``hparameters`` is refused rather than ignored.
 
 **Ties in max pooling.** The course's backward pass builds the mask
 ``x == max(x)`` over each window, which sends the gradient to *every* tied
@@ -21,7 +31,7 @@ import numpy as np
 
 from dlnotes._kernels import pool as _k
 from dlnotes._validation import check_choice, check_float_array, check_keys, check_scalar
-from dlnotes.cnn.conv import MAX_SIDE, _output_size, check_image_size
+from dlnotes.cnn.conv import MAX_SIDE, _output_size, check_image_size, resolve_padding
 
 __all__ = ["pool_forward", "pool_backward"]
 
@@ -29,11 +39,35 @@ _MODES = ("max", "average")
 
 
 def _pool_hparameters(hparameters):
+    """``(f, stride, pad)`` from ``{"f", "stride"[, "pad"]}``; unknown keys are refused."""
     check_keys(hparameters, "hparameters", ("f", "stride"))
+    unknown = sorted(set(hparameters) - {"f", "stride", "pad"}, key=str)
+    if unknown:
+        raise KeyError(f"hparameters has unknown keys {unknown} (pooling takes 'f', 'stride' "
+                       "and optionally 'pad')")
     f = check_scalar(hparameters["f"], "hparameters['f']", low=1, high=MAX_SIDE, integer=True)
     s = check_scalar(hparameters["stride"], "hparameters['stride']", low=1, high=MAX_SIDE,
                      integer=True)
-    return f, s
+    pad = hparameters.get("pad", 0)
+    try:
+        p, _ = resolve_padding(pad, f, f)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"hparameters['pad']: {exc}") from None
+    if p > f // 2:
+        raise ValueError(f"hparameters['pad'] = {p} is larger than f // 2 = {f // 2}: a window "
+                         "could hold padding only")
+    return f, s, p
+
+
+def _padded(A_prev, p, mode):
+    """``A_prev`` with ``p`` rows/columns of -inf (max) or 0 (average) on each side."""
+    if p == 0:
+        return A_prev
+    m, n_H, n_W, n_C = A_prev.shape
+    fill = -np.inf if mode == "max" else 0.0
+    out = np.full((m, n_H + 2 * p, n_W + 2 * p, n_C), fill, dtype=A_prev.dtype)
+    out[:, p:p + n_H, p:p + n_W, :] = A_prev
+    return out
 
 
 class _Argmax(np.ndarray):
@@ -97,17 +131,18 @@ def pool_forward(A_prev, hparameters, mode="max"):
     ----------
     A_prev : ndarray, shape (m, n_H_prev, n_W_prev, n_C)
     hparameters : dict
-        ``{"f": f, "stride": s}`` (window size and stride, both >= 1; no padding).
+        ``{"f": f, "stride": s}`` (window size and stride, both >= 1) and
+        optionally ``"pad"`` (see the module note; other keys raise ``KeyError``).
     mode : {"max", "average"}
 
     Returns
     -------
     A : ndarray, shape (m, n_H, n_W, n_C)
-        :math:`n_H = \lfloor (n_{H,prev} - f)/s \rfloor + 1`, same for :math:`n_W`.
+        :math:`n_H = \lfloor (n_{H,prev} + 2p - f)/s \rfloor + 1`, same for :math:`n_W`.
     cache : tuple
         ``(A_prev, hparameters, argmax)``; ``argmax`` (int32, shape of ``A``) is
-        the flat spatial index ``y * n_W_prev + x`` of the first maximum of each
-        window (None for average pooling).
+        the flat spatial index ``y * n_W_pad + x`` (in the padded image) of the
+        first maximum of each window (None for average pooling).
 
     Examples
     --------
@@ -119,22 +154,23 @@ def pool_forward(A_prev, hparameters, mode="max"):
            [13., 15.]])
     """
     check_choice(mode, "mode", _MODES)
-    f, s = _pool_hparameters(hparameters)
+    f, s, p = _pool_hparameters(hparameters)
     A_prev = _check_A(A_prev)
     m, n_H_prev, n_W_prev, n_C = A_prev.shape
-    n_H = _output_size(n_H_prev, f, 0, s)
-    n_W = _output_size(n_W_prev, f, 0, s)
-    check_image_size(n_H_prev, n_W_prev, "A_prev")
+    n_H = _output_size(n_H_prev, f, p, s)
+    n_W = _output_size(n_W_prev, f, p, s)
+    check_image_size(n_H_prev + 2 * p, n_W_prev + 2 * p, "A_prev")
     A = np.empty((m, n_H, n_W, n_C), dtype=A_prev.dtype)
+    A_pad = _padded(A_prev, p, mode)
     if mode == "max":
         argmax = np.empty((m, n_H, n_W, n_C), dtype=np.int32)
-        _k.max_pool_forward(A_prev, A, argmax, f, s)
+        _k.max_pool_forward(A_pad, A, argmax, f, s)
         argmax = argmax.view(_Argmax)
-        argmax.geometry = (n_H_prev, n_W_prev, f, s)
+        argmax.geometry = (n_H_prev + 2 * p, n_W_prev + 2 * p, f, s)
         argmax.flags.writeable = False
     else:
         argmax = None
-        _k.avg_pool_forward(A_prev, A, f, s)
+        _k.avg_pool_forward(A_pad, A, f, s)
     return A, (A_prev, hparameters, argmax)
 
 
@@ -155,7 +191,8 @@ def pool_backward(dA, cache, mode="max"):
 
         dA_{prev}[i,\, hs + u,\, ws + v,\, c] \mathrel{+}= \frac{dA[i, h, w, c]}{f^2}
 
-    Overlapping windows (``s < f``) add up.
+    Overlapping windows (``s < f``) add up; with padding the gradient is
+    computed on the padded image and its border is dropped.
 
     Parameters
     ----------
@@ -176,19 +213,22 @@ def pool_backward(dA, cache, mode="max"):
                         "pool_forward")
     A_prev, hparameters = cache[0], cache[1]
     argmax = cache[2] if len(cache) == 3 else None
-    f, s = _pool_hparameters(hparameters)
+    f, s, p = _pool_hparameters(hparameters)
     A_prev = _check_A(A_prev)
     m, n_H_prev, n_W_prev, n_C = A_prev.shape
-    n_H = _output_size(n_H_prev, f, 0, s)
-    n_W = _output_size(n_W_prev, f, 0, s)
+    n_H = _output_size(n_H_prev, f, p, s)
+    n_W = _output_size(n_W_prev, f, p, s)
     dA = check_float_array(dA, "dA", ndim=4, shape=(m, n_H, n_W, n_C),
                            shape_names=("m", "n_H", "n_W", "n_C"), dtype=A_prev.dtype)
-    dA_prev = np.zeros(A_prev.shape, dtype=A_prev.dtype)
+    n_H_pad, n_W_pad = n_H_prev + 2 * p, n_W_prev + 2 * p
+    dA_prev = np.zeros((m, n_H_pad, n_W_pad, n_C), dtype=A_prev.dtype)
     if mode == "max":
         if argmax is None:
             _, (_, _, argmax) = pool_forward(A_prev, hparameters, mode="max")
-        argmax = _check_argmax(argmax, dA, n_H_prev, n_W_prev, f, s)
+        argmax = _check_argmax(argmax, dA, n_H_pad, n_W_pad, f, s)
         _k.max_pool_backward(dA, argmax, dA_prev, f, s)
     else:
         _k.avg_pool_backward(dA, dA_prev, f, s)
+    if p:
+        dA_prev = np.ascontiguousarray(dA_prev[:, p:p + n_H_prev, p:p + n_W_prev, :])
     return dA_prev

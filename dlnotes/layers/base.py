@@ -81,6 +81,7 @@ class Layer:
     def __init__(self):
         self._params = {}
         self._grads = {}
+        self._buffers = {}
         self.training = True
         self.trainable = True
 
@@ -129,9 +130,29 @@ class Layer:
         for name, child in self.named_children():
             yield from child.named_gradients(f"{prefix}{name}.", trainable_only)
 
+    def named_buffers(self, prefix=""):
+        """``(dotted name, array)`` of the state that is not learned by gradient descent
+        (batch norm's running mean and variance), named like :meth:`named_parameters`."""
+        yield from ((prefix + k, v) for k, v in getattr(self, "_buffers", {}).items())
+        for name, child in self.named_children():
+            yield from child.named_buffers(f"{prefix}{name}.")
+
+    def count_params(self):
+        """Parameters plus buffers, Keras' "Total params" (its batch-norm moving statistics
+        are non-trainable weights)."""
+        return self.parameter_count() + int(sum(v.size for _, v in self.named_buffers()))
+
+    def compute_output_shape(self, input_shape):
+        """Output shape for an input shape (``None`` for the batch size); used by
+        :mod:`dlnotes.layers.graph` to build a graph without running it."""
+        raise NotImplementedError(f"{type(self).__name__} defines no compute_output_shape(), "
+                                  "so it cannot be called on a symbolic tensor")
+
     def zero_grads(self):
         for k, v in self._params.items():
-            self._grads[k] = np.zeros_like(v)
+            # np.zeros (calloc): pages are mapped when backward first writes them, so
+            # building VGG-16 does not touch 550 MB of gradients (zeros_like writes them)
+            self._grads[k] = np.zeros(v.shape, dtype=v.dtype)
         for _, child in self.named_children():
             child.zero_grads()
 
@@ -156,6 +177,11 @@ class Layer:
         raise NotImplementedError
 
     def __call__(self, X, training=True):
+        """``forward(X)`` on arrays; on symbolic tensors of :mod:`dlnotes.layers.graph`
+        (Keras' functional style), a new node of the graph."""
+        first = X[0] if isinstance(X, (list, tuple)) and X else X
+        if getattr(first, "_dlnotes_symbolic", False):
+            return first.call_layer(self, X)  # the graph module, without importing it here
         return self.forward(X, training=training)
 
     # -- configuration ------------------------------------------------------------------
@@ -238,6 +264,13 @@ class Dense(Layer):
     def declared_size(cls, config):
         return (config_dim(config, "n_in") + 1) * config_dim(config, "n_out")
 
+    def compute_output_shape(self, input_shape):
+        n_out, n_in = self.params["W"].shape
+        if len(input_shape) != 2 or input_shape[0] != n_in:
+            raise ValueError(f"{self!r} expects columns of shape ({n_in}, m), got "
+                             f"{tuple(input_shape)}")
+        return (n_out, input_shape[1])
+
     def __repr__(self):
         n_out, n_in = self.params["W"].shape
         return f"Dense({n_in}, {n_out})"
@@ -271,6 +304,9 @@ class Activation(Layer):
 
     def get_config(self):
         return {"name": self.name}
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
 
     def __repr__(self):
         return f"Activation({self.name!r})"
@@ -315,6 +351,9 @@ class Dropout(Layer):
 
     def get_config(self):
         return {"keep_prob": self.keep_prob}
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
 
     def __repr__(self):
         return f"Dropout(keep_prob={self.keep_prob})"

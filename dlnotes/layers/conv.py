@@ -13,8 +13,9 @@ from __future__ import annotations
 import numpy as np
 
 from dlnotes._validation import as_rng, check_float_array, check_scalar
-from dlnotes.cnn.conv import MAX_SIDE, conv_backward, conv_forward, resolve_padding
-from dlnotes.cnn.pool import pool_backward, pool_forward
+from dlnotes.cnn.conv import (MAX_SIDE, conv_backward, conv_forward, conv_output_size,
+                              resolve_padding)
+from dlnotes.cnn.pool import _pool_hparameters, pool_backward, pool_forward
 from dlnotes.layers.base import Layer
 from dlnotes.layers.serialization import config_dim
 from dlnotes.nn.initializers import initialize_weights
@@ -33,10 +34,14 @@ class Conv2D(Layer):
     ----------
     n_C_prev, n_C : int
         Input and output channels.
-    f : int
-        Filter size (``W.shape == (f, f, n_C_prev, n_C)``).
+    f : int or (int, int)
+        Filter size (``W.shape == (f, f, n_C_prev, n_C)``), or ``(f_h, f_w)``
+        for a rectangular filter (Inception v3's 1x7 and 7x1).
     stride : int, default 1
     pad : int or {"same", "valid"}, default 0
+    use_bias : bool, default True
+        False for a convolution followed by batch norm, whose :math:`\beta`
+        makes ``b`` redundant (Inception v3); ``b`` is then not a parameter.
     init : {"he", "xavier", "glorot", "random", "zeros"}
         Weight initialization; the fan-in of a conv layer is
         :math:`f \cdot f \cdot n_{C,prev}` (He et al. 2015).
@@ -48,19 +53,23 @@ class Conv2D(Layer):
     """
 
     def __init__(self, n_C_prev, n_C, f, stride=1, pad=0, init="he", rng=None, seed=None,
-                 dtype=np.float64, input_grad=True):
+                 dtype=np.float64, input_grad=True, use_bias=True):
         super().__init__()
         n_C_prev = check_scalar(n_C_prev, "n_C_prev", low=1, integer=True)
         n_C = check_scalar(n_C, "n_C", low=1, integer=True)
-        f = check_scalar(f, "f", low=1, high=MAX_SIDE, integer=True)
+        f_h, f_w = _filter_size(f)
         self.stride = check_scalar(stride, "stride", low=1, high=MAX_SIDE, integer=True)
-        resolve_padding(pad, f, f)  # validate now, not at the first forward
+        resolve_padding(pad, f_h, f_w)  # validate now, not at the first forward
         self.pad = pad
+        self.use_bias = bool(use_bias)
         rng = as_rng(rng, seed)
-        self.params["W"] = initialize_weights((f, f, n_C_prev, n_C), init,
-                                              fan_in=f * f * n_C_prev, fan_out=f * f * n_C,
-                                              rng=rng, dtype=dtype)
-        self.params["b"] = np.zeros((1, 1, 1, n_C), dtype=dtype)
+        self.params["W"] = initialize_weights((f_h, f_w, n_C_prev, n_C), init,
+                                              fan_in=f_h * f_w * n_C_prev,
+                                              fan_out=f_h * f_w * n_C, rng=rng, dtype=dtype)
+        if self.use_bias:
+            self.params["b"] = np.zeros((1, 1, 1, n_C), dtype=dtype)
+        else:
+            self._zero_b = np.zeros((1, 1, 1, n_C), dtype=dtype)
         self.zero_grads()
         self._cache = None
         self.input_grad = bool(input_grad)
@@ -72,7 +81,8 @@ class Conv2D(Layer):
     def forward(self, X, training=True):
         W = self.params["W"]
         X = check_float_array(X, "X", ndim=4, dtype=W.dtype)
-        Z, self._cache = conv_forward(X, W, self.params["b"], self.hparameters)
+        b = self.params["b"] if self.use_bias else self._zero_b
+        Z, self._cache = conv_forward(X, W, b, self.hparameters)
         return Z
 
     def backward(self, dY):
@@ -81,40 +91,96 @@ class Conv2D(Layer):
         dA, dW, db = conv_backward(dY, self._cache, need_dA_prev=self.input_grad)
         # write in place: optimizers and containers share these arrays
         self.grads["W"][...] = dW
-        self.grads["b"][...] = db
+        if self.use_bias:
+            self.grads["b"][...] = db
         return dA
 
+    def compute_output_shape(self, input_shape):
+        f_h, f_w, c_in, c_out = self.params["W"].shape
+        _check_image_shape(self, input_shape, c_in)
+        p_h, p_w = resolve_padding(self.pad, f_h, f_w)
+        return (input_shape[0], conv_output_size(input_shape[1], f_h, p_h, self.stride),
+                conv_output_size(input_shape[2], f_w, p_w, self.stride), c_out)
+
+    def _f(self):
+        f_h, f_w = self.params["W"].shape[:2]
+        return int(f_h) if f_h == f_w else [int(f_h), int(f_w)]
+
     def get_config(self):
-        f, _, c_in, c_out = self.params["W"].shape
-        return {"n_C_prev": int(c_in), "n_C": int(c_out), "f": int(f), "stride": self.stride,
-                "pad": self.pad, "dtype": self.params["W"].dtype.name,
-                "input_grad": self.input_grad}
+        _, _, c_in, c_out = self.params["W"].shape
+        cfg = {"n_C_prev": int(c_in), "n_C": int(c_out), "f": self._f(), "stride": self.stride,
+               "pad": self.pad, "dtype": self.params["W"].dtype.name,
+               "input_grad": self.input_grad}
+        if not self.use_bias:
+            cfg["use_bias"] = False
+        return cfg
 
     @classmethod
     def declared_size(cls, config):
-        f, n_C = config_dim(config, "f"), config_dim(config, "n_C")
-        return (f * f * config_dim(config, "n_C_prev") + 1) * n_C
+        f = config.get("f")
+        if isinstance(f, list) and len(f) == 2:
+            f_h, f_w = config_dim({"f": f[0]}, "f"), config_dim({"f": f[1]}, "f")
+        else:
+            f_h = f_w = config_dim(config, "f")
+        n_C = config_dim(config, "n_C")
+        bias = 1 if config.get("use_bias", True) else 0
+        return (f_h * f_w * config_dim(config, "n_C_prev") + bias) * n_C
 
     def __repr__(self):
-        f, _, c_in, c_out = self.params["W"].shape
-        return f"Conv2D({c_in}, {c_out}, f={f}, stride={self.stride}, pad={self.pad!r})"
+        _, _, c_in, c_out = self.params["W"].shape
+        bias = "" if self.use_bias else ", use_bias=False"
+        return (f"Conv2D({c_in}, {c_out}, f={self._f()}, stride={self.stride}, "
+                f"pad={self.pad!r}{bias})")
+
+
+def _filter_size(f):
+    """``(f_h, f_w)`` from an int or a pair of ints."""
+    if isinstance(f, (tuple, list)):
+        if len(f) != 2:
+            raise ValueError(f"f must be an int or a pair (f_h, f_w), got {f!r}")
+        return (check_scalar(f[0], "f[0]", low=1, high=MAX_SIDE, integer=True),
+                check_scalar(f[1], "f[1]", low=1, high=MAX_SIDE, integer=True))
+    f = check_scalar(f, "f", low=1, high=MAX_SIDE, integer=True)
+    return f, f
+
+
+def _check_image_shape(layer, input_shape, n_C=None):
+    """Refuse a symbolic input shape that is not ``(m, n_H, n_W, n_C)``."""
+    if len(input_shape) != 4 or (n_C is not None and input_shape[3] != n_C):
+        want = "(m, n_H, n_W, n_C)" if n_C is None else f"(m, n_H, n_W, {n_C})"
+        raise ValueError(f"{layer!r} expects images of shape {want}, got {tuple(input_shape)}")
 
 
 class _Pool2D(Layer):
-    """Shared by the pooling layers: ``f``, ``stride`` (default ``f``) and ``mode``."""
+    """Shared by the pooling layers: ``f``, ``stride`` (default ``f``), ``pad`` and ``mode``."""
 
     mode = None
 
-    def __init__(self, f, stride=None):
+    def __init__(self, f, stride=None, pad=0):
         super().__init__()
         self.f = check_scalar(f, "f", low=1, high=MAX_SIDE, integer=True)
         self.stride = self.f if stride is None else check_scalar(stride, "stride", low=1,
                                                                   high=MAX_SIDE, integer=True)
+        self.pad = pad
+        self._p = _pool_hparameters(self.hparameters)[2]  # validate now
         self._cache = None
 
+    @property
+    def hparameters(self):
+        hp = {"f": self.f, "stride": self.stride}
+        if self.pad != 0:
+            hp["pad"] = self.pad
+        return hp
+
     def forward(self, X, training=True):
-        A, self._cache = pool_forward(X, {"f": self.f, "stride": self.stride}, mode=self.mode)
+        A, self._cache = pool_forward(X, self.hparameters, mode=self.mode)
         return A
+
+    def compute_output_shape(self, input_shape):
+        _check_image_shape(self, input_shape)
+        m, h, w, c = input_shape
+        return (m, conv_output_size(h, self.f, self._p, self.stride),
+                conv_output_size(w, self.f, self._p, self.stride), c)
 
     def backward(self, dY):
         if self._cache is None:
@@ -122,10 +188,14 @@ class _Pool2D(Layer):
         return pool_backward(dY, self._cache, mode=self.mode)
 
     def get_config(self):
-        return {"f": self.f, "stride": self.stride}
+        cfg = {"f": self.f, "stride": self.stride}
+        if self.pad != 0:
+            cfg["pad"] = self.pad
+        return cfg
 
     def __repr__(self):
-        return f"{type(self).__name__}(f={self.f}, stride={self.stride})"
+        pad = f", pad={self.pad!r}" if self.pad != 0 else ""
+        return f"{type(self).__name__}(f={self.f}, stride={self.stride}{pad})"
 
 
 class MaxPool2D(_Pool2D):
@@ -148,20 +218,35 @@ class AvgPool2D(_Pool2D):
     mode = "average"
 
 
-class Flatten(Layer):
+class _ImagesToColumns(Layer):
+    """Base of the layers that turn images ``(m, n_H, n_W, n_C)`` into the notes' columns:
+    they remember the input's shape for the backward pass and have no configuration."""
+
+    def __init__(self):
+        super().__init__()
+        self._shape = None
+
+    def _images(self, X):
+        X = check_float_array(X, "X", ndim=4)
+        self._shape = X.shape
+        return X
+
+    def get_config(self):
+        return {}
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+
+class Flatten(_ImagesToColumns):
     r"""Images ``(m, n_H, n_W, n_C)`` to the notes' columns ``(n_H n_W n_C, m)``, and back.
 
     Column ``i`` of the output is example ``i`` flattened in C order
     (index :math:`(h\, n_W + w)\, n_C + c`).
     """
 
-    def __init__(self):
-        super().__init__()
-        self._shape = None
-
     def forward(self, X, training=True):
-        X = check_float_array(X, "X", ndim=4)
-        self._shape = X.shape
+        X = self._images(X)
         return np.ascontiguousarray(X.reshape(X.shape[0], -1).T)
 
     def backward(self, dY):
@@ -172,8 +257,6 @@ class Flatten(Layer):
         dY = check_float_array(dY, "dY", ndim=2, shape=(n, m), shape_names=("n", "m"))
         return np.ascontiguousarray(dY.T.reshape(self._shape))
 
-    def get_config(self):
-        return {}
-
-    def __repr__(self):
-        return "Flatten()"
+    def compute_output_shape(self, input_shape):
+        _check_image_shape(self, input_shape)
+        return (int(np.prod(input_shape[1:])), input_shape[0])

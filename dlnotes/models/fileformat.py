@@ -11,6 +11,9 @@ One ``np.savez`` archive, read with ``allow_pickle=False``:
     ``network`` being :func:`~dlnotes.layers.serialization.serialize_layer`'s description;
 ``param/<name>``
     every parameter under its :meth:`~dlnotes.layers.base.Layer.named_parameters` name;
+``buffer/<name>``
+    every buffer under its ``named_buffers()`` name
+    (batch norm's running statistics; none for networks without batch norm);
 ``optim/<slot>:<name>``, ``optim/t``, ``optim/epoch``
     the optimizer's :meth:`~dlnotes.optim.optimizers.Optimizer.state_dict`.
 
@@ -121,8 +124,10 @@ def parse_model_file(path):
         raise ModelFileError(f"{path}: the optimizer entry must be a JSON object")
     params = {k[len("param/"):]: v for k, v in data.items() if k.startswith("param/")}
     optim = {k[len("optim/"):]: v for k, v in data.items() if k.startswith("optim/")}
+    buffers = {k[len("buffer/"):]: v for k, v in data.items() if k.startswith("buffer/")}
     return types.SimpleNamespace(path=path, version=int(version), arch=arch, network=net_desc,
-                                 loss=loss, batch_axis=batch_axis, params=params, optim=optim)
+                                 loss=loss, batch_axis=batch_axis, params=params, optim=optim,
+                                 buffers=buffers)
 
 
 def build_network(f):
@@ -169,7 +174,7 @@ def _rename_version_1(f, net):
     f.network = serialize_layer(net)
 
 
-def write_model_file(path, config, params, optimizer_state=None):
+def write_model_file(path, config, params, optimizer_state=None, buffers=None):
     """Write one archive atomically (a temporary file renamed over ``path``).
 
     Parameters
@@ -181,6 +186,8 @@ def write_model_file(path, config, params, optimizer_state=None):
         The parameters under their names.
     optimizer_state : dict, optional
         :meth:`~dlnotes.optim.optimizers.Optimizer.state_dict` output.
+    buffers : dict of str -> ndarray, optional
+        The network's buffers (batch-norm running statistics) under their names.
 
     Returns
     -------
@@ -191,6 +198,8 @@ def write_model_file(path, config, params, optimizer_state=None):
               "architecture": np.array([json.dumps(config)])}
     for k, v in params.items():
         arrays["param/" + k] = v
+    for k, v in (buffers or {}).items():
+        arrays["buffer/" + k] = v
     for k, v in (optimizer_state or {}).items():
         arrays["optim/" + k] = v
     d = os.path.dirname(os.path.abspath(path))
@@ -211,7 +220,7 @@ def _fits(a, dtype):
     return a.size == 0 or float(np.max(np.abs(a))) <= float(np.finfo(dtype).max)
 
 
-def check_and_copy_params(path, target, arrays):
+def check_and_copy_params(path, target, arrays, what="parameter", copy=True):
     """Validate every array against ``target`` first, then copy in place (all or nothing).
 
     Parameters
@@ -219,25 +228,30 @@ def check_and_copy_params(path, target, arrays):
     path : str
         For the error messages.
     target : dict of str -> ndarray
-        The model's live parameters.
+        The model's live parameters (or buffers).
     arrays : dict of str -> ndarray
-        The file's parameters.
+        The file's parameters (or buffers).
+    what : str
+        What the entries are, for the messages (``"parameter"``, ``"buffer"``).
+    copy : bool
+        False only validates.
     """
     if set(arrays) != set(target):
         missing = sorted(set(target) - set(arrays))
         extra = sorted(set(arrays) - set(target))
-        raise ModelFileError(f"{path}: parameters do not match the architecture "
+        raise ModelFileError(f"{path}: {what}s do not match the architecture "
                              f"(missing {missing}, unexpected {extra})")
     for k, p in target.items():
         a = arrays[k]
         if a.shape != p.shape or a.dtype.kind != "f":
-            raise ModelFileError(f"{path}: parameter {k!r} has shape {a.shape} dtype {a.dtype}, "
+            raise ModelFileError(f"{path}: {what} {k!r} has shape {a.shape} dtype {a.dtype}, "
                                  f"expected {p.shape} {p.dtype}")
         if not np.isfinite(a).all() or not _fits(a, p.dtype):
-            raise ModelFileError(f"{path}: parameter {k!r} contains NaN or infinity (or "
+            raise ModelFileError(f"{path}: {what} {k!r} contains NaN or infinity (or "
                                  f"values beyond the range of {p.dtype})")
-    for k, p in target.items():
-        np.copyto(p, arrays[k], casting="same_kind")
+    if copy:
+        for k, p in target.items():
+            np.copyto(p, arrays[k], casting="same_kind")
 
 
 def restore_optimizer(path, cfg, state, params):

@@ -44,6 +44,12 @@ __all__ = ["Model", "History", "EarlyStopping", "ModelFileError", "plot_learning
            "register_layer", "serialize_layer", "deserialize_layer"]
 
 
+def _symbolic(x):
+    if isinstance(x, (list, tuple)):
+        return bool(x) and all(getattr(t, "_dlnotes_symbolic", False) for t in x)
+    return getattr(x, "_dlnotes_symbolic", False)
+
+
 class Model:
     r"""Train any :class:`~dlnotes.layers.base.Layer` network with mini-batch optimisation.
 
@@ -56,6 +62,11 @@ class Model:
     loss : {"softmax_cross_entropy", "sigmoid_cross_entropy", "mse"}
     batch_axis : int, default -1
         The examples' axis of ``X``: -1 for ``(n_x, m)``, 0 for ``(m, n_H, n_W, n_C)``.
+        For a graph the default is taken from its input (0 for images).
+    inputs, outputs : SymbolicTensor or list, keyword-only
+        Keras' functional style, ``Model(inputs=X_input, outputs=X)`` (or
+        ``Model(X_input, X)``): the layers between them become a
+        :class:`~dlnotes.layers.graph.Graph`.
 
     Examples
     --------
@@ -68,15 +79,46 @@ class Model:
     ...               progress=False)
     >>> sorted(h)
     ['accuracy', 'loss', 'lr']
+
+    The functional style, as in the course's Keras assignments:
+
+    >>> from dlnotes.layers import Input, Conv2D, BatchNorm, Flatten
+    >>> X_input = Input((8, 8, 1))
+    >>> X = Activation("relu")(BatchNorm(4)(Conv2D(1, 4, 3, pad="same", seed=0)(X_input)))
+    >>> model = Model(inputs=X_input, outputs=Dense(256, 10, seed=1)(Flatten()(X)))
+    >>> model.count_params(), model.batch_axis
+    (2626, 0)
     """
 
-    def __init__(self, layers, loss="softmax_cross_entropy", batch_axis=-1):
+    def __init__(self, layers=None, loss="softmax_cross_entropy", batch_axis=None, *,
+                 inputs=None, outputs=None):
+        if _symbolic(layers):  # Model(X_input, X), Keras' positional form
+            if inputs is not None:
+                raise TypeError("inputs given twice (positionally and as a keyword)")
+            inputs, layers = layers, None
+            if _symbolic(loss):
+                if outputs is not None:
+                    raise TypeError("outputs given twice (positionally and as a keyword)")
+                outputs, loss = loss, "softmax_cross_entropy"
+        if inputs is not None or outputs is not None:
+            if layers is not None:
+                raise TypeError("pass either layers or inputs= and outputs=, not both")
+            if inputs is None or outputs is None:
+                raise TypeError("a graph model needs both inputs= and outputs=")
+            from dlnotes.layers.graph import Graph
+
+            layers = Graph(inputs, outputs)
+        if layers is None:
+            raise TypeError("Model needs layers (a Layer or a list) or inputs= and outputs=")
         if isinstance(layers, Layer):
             self.network = layers
         else:
             self.network = Sequential(check_nonempty_list(layers, "layers",
                                                           "a Layer or a list of Layers"))
         self.loss = check_choice(loss, "loss", LOSSES)
+        if batch_axis is None:
+            shapes = [t.shape for t in getattr(self.network, "inputs", ())]
+            batch_axis = shapes[0].index(None) if shapes and None in shapes[0] else -1
         self.batch_axis = check_scalar(batch_axis, "batch_axis", integer=True)
         self.optimizer = None
         self.history = None
@@ -279,7 +321,8 @@ class Model:
         if not path.endswith(".npz"):
             path += ".npz"
         state = self.optimizer.state_dict() if include_optimizer and self.optimizer else None
-        return _file.write_model_file(path, self.get_config(), self.params, state)
+        return _file.write_model_file(path, self.get_config(), self.params, state,
+                                      buffers=dict(self.network.named_buffers()))
 
     @classmethod
     def load(cls, path):
@@ -316,16 +359,29 @@ class Model:
     def _restore(self, f):
         """Copy a parsed file's parameters, optimizer and counters in, all checked first."""
         params = self.params
+        buffers = dict(self.network.named_buffers())
         opt = _file.restore_optimizer(f.path, f.arch.get("optimizer"), f.optim, params)
+        _file.check_and_copy_params(f.path, buffers, f.buffers, "buffer", copy=False)
         _file.check_and_copy_params(f.path, params, f.params)
+        _file.check_and_copy_params(f.path, buffers, f.buffers, "buffer")
         self.epochs_trained = f.arch.get("epochs_trained", 0)
         if opt is not None:
             self.optimizer = opt
         return self
 
     # -- display --------------------------------------------------------------------------
+    def count_params(self):
+        """All parameters plus buffers (batch-norm statistics), Keras' "Total params"."""
+        return self.network.count_params()
+
     def summary(self):
-        """A text table of the leaf layers and their parameter counts."""
+        """A text table of the layers and their parameter counts.
+
+        For a graph, Keras' layout: each layer with its output shape, parameters
+        and inputs, then the total, trainable and non-trainable counts.
+        """
+        if hasattr(self.network, "summary"):
+            return self.network.summary() + f"\nloss: {self.loss}"
         leaves = self.network.layers() if hasattr(self.network, "layers") else [self.network]
         rows = [(str(i), repr(leaf), str(leaf.parameter_count())) for i, leaf in
                 enumerate(leaves)]

@@ -1,0 +1,124 @@
+#!/usr/bin/env python
+"""Train the small ResNet and the plain CNN of the same depth on MNIST-5k; plot both.
+
+One command regenerates the architectures chapter's figure and its numbers::
+
+    python benchmarks/resnet_curves.py [--epochs 10] [--out docs/chapters/figures]
+    python benchmarks/resnet_curves.py --from-json   # redraw from the saved numbers
+
+The two trainings run in two processes at the same time (each with the
+package's default threads).  Writes ``resnet_curves.json`` (per-epoch loss,
+accuracy, test loss/accuracy, seconds; the CPU model and load average) and
+``resnet_curves.png`` (training loss and test accuracy per epoch, both models) and
+``resnet_curves_results.inc`` (the table the docs include).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from _machine import cpu_model  # noqa: E402  (this folder is on the path)
+
+
+def _run(model, epochs, queue):
+    from dlnotes.models.classic import train_resnet
+
+    def report(epoch, logs):
+        print(f"[{model}] epoch {epoch}: " + ", ".join(f"{k}={v:.4g}" for k, v in logs.items()),
+              flush=True)
+
+    r = train_resnet(model, epochs=epochs, callback=report)
+    queue.put((model, {k: [float(x) for x in v] for k, v in r["history"].items()},
+               r["seconds"], r["model"].network.count_params()))
+
+
+def plot(results, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.8))
+    for name, label in (("resnet", "small ResNet (shortcuts)"), ("plain", "plain CNN, same depth")):
+        h = results[name]["history"]
+        ep = range(1, len(h["loss"]) + 1)
+        a1.plot(ep, h["loss"], marker="o", label=label)
+        a2.plot(ep, [100 * v for v in h["val_accuracy"]], marker="o", label=label)
+    a1.set_xlabel("epoch"), a1.set_ylabel("training loss"), a1.set_yscale("log")
+    a2.set_xlabel("epoch"), a2.set_ylabel("test accuracy (%)")
+    a2.axhline(98.5, color="gray", lw=0.8, ls="--")
+    for a in (a1, a2):
+        a.grid(alpha=0.3), a.legend()
+    fig.suptitle("MNIST-5k (4,000 train / 1,000 test), Adam, shifts of up to 2 pixels")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def write_inc(data, path):
+    """The results table of the docs (reStructuredText)."""
+    meta = data["meta"]
+    rows = []
+    for name, label in (("resnet", "small ResNet"), ("plain", "plain CNN (no shortcuts)")):
+        r = data[name]
+        h = r["history"]
+        acc = [100 * v for v in h["val_accuracy"]]
+        rows.append(f"   * - {label}\n     - {r['parameters']:,}\n     - {acc[-1]:.1f} %\n"
+                    f"     - {max(acc):.1f} % (epoch {acc.index(max(acc)) + 1})\n"
+                    f"     - {h['loss'][-1]:.4f}\n     - {r['seconds'] / 60:.0f} min")
+    la, lb = meta["load_average_before"], meta["load_average_after"]
+    text = (".. list-table:: MNIST-5k, {} epochs (from ``resnet_curves.json``)\n"
+            "   :header-rows: 1\n\n"
+            "   * - network\n     - parameters\n     - final test accuracy\n"
+            "     - best test accuracy\n     - final training loss\n     - wall time\n"
+            .format(meta["epochs"]) + "\n".join(rows) + "\n\n"
+            f"Measured on {meta['cpu']} (2 cores shared with other jobs; load average "
+            f"{la[0]:.1f} at the start, {lb[0]:.1f} at the end), the two trainings running at "
+            "the same time under ``nice``: the wall times are upper bounds.\n")
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--epochs", type=int, default=10)
+    ap.add_argument("--out", default=os.path.join("docs", "chapters", "figures"))
+    ap.add_argument("--from-json", action="store_true",
+                    help="redraw the figure and the table from resnet_curves.json")
+    args = ap.parse_args(argv)
+    os.makedirs(args.out, exist_ok=True)
+    if args.from_json:
+        with open(os.path.join(args.out, "resnet_curves.json")) as f:
+            data = json.load(f)
+        plot(data, os.path.join(args.out, "resnet_curves.png"))
+        write_inc(data, os.path.join(args.out, "resnet_curves_results.inc"))
+        return
+    load_before = os.getloadavg()
+    queue = mp.Queue()
+    procs = [mp.Process(target=_run, args=(m, args.epochs, queue)) for m in ("resnet", "plain")]
+    for p in procs:
+        p.start()
+    results = {}
+    for _ in procs:
+        name, hist, seconds, n_params = queue.get()
+        results[name] = {"history": hist, "seconds": seconds, "parameters": n_params}
+    for p in procs:
+        p.join()
+    meta = {"cpu": cpu_model(), "load_average_before": load_before,
+            "load_average_after": os.getloadavg(), "epochs": args.epochs}
+    with open(os.path.join(args.out, "resnet_curves.json"), "w") as f:
+        json.dump({"meta": meta, **results}, f, indent=1)
+    plot(results, os.path.join(args.out, "resnet_curves.png"))
+    write_inc({"meta": meta, **results}, os.path.join(args.out, "resnet_curves_results.inc"))
+    for name in ("resnet", "plain"):
+        h = results[name]["history"]
+        print(f"{name}: final test accuracy {100 * h['val_accuracy'][-1]:.1f} %, best "
+              f"{100 * max(h['val_accuracy']):.1f} %, {results[name]['seconds']:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
