@@ -49,7 +49,7 @@ def main():
     t0 = time.perf_counter()
     with threadpool_limits(1, "blas"):
         try:
-            train_date_translator(m=10000, epochs=args.epochs, decay=1e-3, seed=0,
+            train_date_translator(m=10000, epochs=args.epochs, seed=0,
                                   model=state["model"], callback=callback, dtype=np.float32)
         except Stop:
             pass

@@ -31,6 +31,10 @@ FORMULA_PACKAGES = ("dlnotes.nn", "dlnotes.optim", "dlnotes.cnn", "dlnotes.rnn",
 
 #: Public objects of the chapter packages that compute no formula of the notes: reason.
 NO_FORMULA = {
+    # the date translator's driver and file I/O (the model's formulas are on DateTranslator)
+    "dlnotes.nlp.date_translation.translate_date": "driver",
+    "dlnotes.nlp.date_translation.save_translator": "file I/O",
+    "dlnotes.nlp.date_translation.load_translator": "file I/O",
     # dispatch by name to the activation functions, which carry the formulas
     "dlnotes.nn.activations.activation_forward": "dispatcher",
     "dlnotes.nn.activations.activation_backward": "dispatcher",

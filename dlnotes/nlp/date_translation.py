@@ -46,6 +46,13 @@ _INV_MACHINE = {i: c for c, i in MACHINE_VOCAB.items()}
 class DateTranslator(Layer):
     r"""Encoder-attention-decoder network of the course (C5W3 "Neural machine translation").
 
+    .. math::
+
+        c^{\langle t\rangle} = \sum_{t'} \alpha^{\langle t,t'\rangle} a^{\langle t'\rangle},
+        \quad s^{\langle t\rangle} = \operatorname{LSTM}(c^{\langle t\rangle},
+        s^{\langle t-1\rangle}), \quad
+        \hat y^{\langle t\rangle} = \operatorname{softmax}(W_y s^{\langle t\rangle} + b_y)
+
     Parameters
     ----------
     n_x, n_y : int
@@ -162,7 +169,12 @@ class DateTranslator(Layer):
         return self.encoder.backward(da)
 
     def loss_and_grads(self, X, Y):
-        """Mean cross-entropy over examples and output characters; fills the gradients.
+        r"""Mean cross-entropy over examples and output characters; fills the gradients.
+
+        .. math::
+
+            J = -\frac{1}{m T_y} \sum_{i=1}^{m} \sum_{t=1}^{T_y}
+                \log \hat y^{(i)\langle t\rangle}_{y^{(i)\langle t\rangle}}
 
         Parameters
         ----------
@@ -186,7 +198,13 @@ class DateTranslator(Layer):
 
 
 def exact_match_accuracy(model, X, Y, batch_size=1000):
-    """Fraction of examples whose whole output sequence is right (all ``T_y`` characters)."""
+    r"""Fraction of examples whose whole output sequence is right (all ``T_y`` characters).
+
+    .. math::
+
+        \text{acc} = \frac{1}{m} \sum_{i=1}^{m} \prod_{t=1}^{T_y}
+            \mathbb{1}\big[\hat y^{(i)\langle t\rangle} = y^{(i)\langle t\rangle}\big]
+    """
     Y = np.asarray(Y)
     hits = 0
     for i in range(0, Y.shape[0], batch_size):
@@ -196,14 +214,20 @@ def exact_match_accuracy(model, X, Y, batch_size=1000):
 
 
 def train_date_translator(m=10000, epochs=20, batch_size=100, learning_rate=0.005,
-                          decay=0.01, n_test=1000, seed=0, test_seed=1, T_x=30,
+                          decay=1e-3, n_test=1000, seed=0, test_seed=1, T_x=30,
                           model=None, callback=None, dtype=np.float64, **kwargs):
     r"""Generate dates, train a :class:`DateTranslator` with Adam, measure exact matches.
 
     The course's setting: 10,000 training dates, Adam with :math:`\alpha = 0.005`,
-    :math:`\beta_1 = 0.9`, :math:`\beta_2 = 0.999`, mini-batches of 100; its Keras
-    ``decay=0.01`` is the per-step inverse-time decay
-    :math:`\alpha_k = \alpha / (1 + 0.01 k)`.  The held-out dates come from ``test_seed``.
+    :math:`\beta_1 = 0.9`, :math:`\beta_2 = 0.999`, mini-batches of 100, and the per-step
+    inverse-time decay of Keras' ``decay``
+
+    .. math::
+
+        \alpha_k = \frac{\alpha}{1 + \text{decay}\cdot k}
+
+    after :math:`k` steps; the default here, ``1e-3``, decays ten times more slowly than the
+    course's ``0.01`` (whose rate has fallen to a tenth after 9 epochs).  The held-out dates come from ``test_seed``.
 
     Parameters
     ----------
@@ -244,8 +268,8 @@ def train_date_translator(m=10000, epochs=20, batch_size=100, learning_rate=0.00
         t0 = time.perf_counter()
         costs = []
         for idx in mini_batch_indices(m, batch_size, rng=rng):
-            opt.learning_rate = learning_rate / (1 + decay * opt.t)
-            opt.schedule = lambda _e, lr=opt.learning_rate: lr
+            # per-step inverse-time decay (the optimizers' schedules are per epoch)
+            opt.schedule = lambda _epoch, lr=learning_rate / (1 + decay * opt.t): lr
             costs.append(model.loss_and_grads(Xtr[:, idx], Ytr[idx]))
             opt.step_layers(model)
         seconds = time.perf_counter() - t0
@@ -295,6 +319,11 @@ def translate_date(model, dates, T_x=30):
 
 def attention_map(model, date, T_x=30):
     r"""Attention weights :math:`\alpha^{\langle t, t'\rangle}` of one translation.
+
+    .. math::
+
+        \alpha^{\langle t, t'\rangle} = \frac{\exp e^{\langle t, t'\rangle}}
+            {\sum_{t''} \exp e^{\langle t, t''\rangle}}
 
     Returns
     -------
