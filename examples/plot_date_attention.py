@@ -22,7 +22,6 @@ writing the month, and the day when writing the day.
 import os
 
 import matplotlib.pyplot as plt
-import numpy as np
 
 from dlnotes.nlp.date_translation import (attention_map, exact_match_accuracy, load_translator,
                                           translate_date)

@@ -51,7 +51,7 @@ def test_full_model_gradient_check_float64(relu):
 
 
 def test_attention_weights_rows_sum_to_one_and_shapes():
-    model, X, Y = _small(True, seed=0)
+    model, X, _ = _small(True, seed=0)
     Z = model.forward(X)
     assert Z.shape == (3, 2, 3)
     assert model.alphas.shape == (2, 3, 5)

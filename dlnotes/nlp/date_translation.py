@@ -227,7 +227,8 @@ def train_date_translator(m=10000, epochs=20, batch_size=100, learning_rate=0.00
         \alpha_k = \frac{\alpha}{1 + \text{decay}\cdot k}
 
     after :math:`k` steps; the default here, ``1e-3``, decays ten times more slowly than the
-    course's ``0.01`` (whose rate has fallen to a tenth after 9 epochs).  The held-out dates come from ``test_seed``.
+    course's ``0.01`` (whose rate has fallen to a tenth after 9 epochs).  The held-out dates
+    come from ``test_seed``.
 
     Parameters
     ----------
