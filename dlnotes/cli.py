@@ -125,7 +125,7 @@ def build_parser():
                         "'digits' is scikit-learn's 8x8 digits upsampled to 32x32")
     t.add_argument("--epochs", type=_int_in(1, MAX_EPOCHS), default=None,
                    help="lenet and date-attention: training epochs (default 12 on mnist, 20 on "
-                        "digits, 20 for date-attention)")
+                        "digits, 10 for date-attention)")
     t.add_argument("--batch-size", type=_int_in(1, 1_000_000), default=None,
                    help="lenet and date-attention: mini-batch size (default 32 for lenet, 100 "
                         "for date-attention, as in the course)")
@@ -333,7 +333,7 @@ def _train_char_lm(args, dtype, t0):
 def _train_date_attention(args, dtype, t0):
     from dlnotes.nlp.date_translation import train_date_translator, translate_date
 
-    epochs = args.epochs or 20
+    epochs = args.epochs or 10
     bar = None
     callback = None
     if args.progress:

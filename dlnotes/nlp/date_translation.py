@@ -11,9 +11,9 @@ r"""The course's date-translation model: attention over a bidirectional LSTM enc
 
 for :math:`t = 1..T_y`.  The attention step is the course's: :math:`s^{\langle t-1\rangle}`
 repeated :math:`T_x` times and concatenated with the encoder states, ``Dense(n_e, tanh)``,
-``Dense(1, relu)``, a softmax over :math:`t'` and the weighted sum
-(:func:`dlnotes.nlp.attention.one_step_attention` with ``relu=True``; ``[W U]`` is the first
-dense kernel).
+``Dense(1)`` (the course's ``relu`` with ``relu=True``), a softmax over :math:`t'` and the
+weighted sum (:func:`dlnotes.nlp.attention.one_step_attention`; ``[W U]`` is the first dense
+kernel).
 
 This module is the model's user-facing floor (it builds on :mod:`dlnotes.layers` and the
 optimizers, like :mod:`dlnotes.models`), so it sits with :mod:`dlnotes.models` in the
@@ -65,8 +65,12 @@ class DateTranslator(Layer):
         Hidden units of the post-attention LSTM (the course's 64).
     n_e : int
         Units of the attention's first dense layer (the course's 10).
-    relu : bool
-        ``Dense(1, relu)`` for the energies, as in the course (``False``: linear, Bahdanau's).
+    relu : bool, default False
+        ``Dense(1, relu)`` for the energies, as in the course; the default is the linear
+        ``Dense(1)`` of Bahdanau et al.  Measured here (10,000 dates, Adam 0.005): with the
+        relu every energy died at 0 within the first epochs, leaving uniform attention
+        (:math:`1/T_x`; the encoder alone still reached 95.5 % exact match after 19 epochs);
+        the linear energies reached 98.1 % after 6 epochs, with a sharp attention map.
     seed, rng : initialization.
     dtype : float32 or float64.
 
@@ -82,7 +86,7 @@ class DateTranslator(Layer):
     """
 
     def __init__(self, n_x=len(HUMAN_VOCAB), n_y=len(MACHINE_VOCAB), T_y=10, n_a=32, n_s=64,
-                 n_e=10, relu=True, seed=None, rng=None, dtype=np.float64):
+                 n_e=10, relu=False, seed=None, rng=None, dtype=np.float64):
         super().__init__()
         self.n_x = check_scalar(n_x, "n_x", low=1, integer=True)
         self.n_y = check_scalar(n_y, "n_y", low=1, integer=True)
