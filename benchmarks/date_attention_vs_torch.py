@@ -78,7 +78,8 @@ def main(argv=None):
     X = X.astype(np.float32)
     n_x, m, _ = X.shape
     n_y, T_y, bs, lr = 11, Y.shape[1], 100, 0.005
-    net = DateTranslator(n_x=n_x, n_y=n_y, T_y=T_y, relu=True, seed=args.seed, dtype=np.float32)
+    net = DateTranslator(n_x=n_x, n_y=n_y, T_y=T_y, relu=True, seed=args.seed,
+                         dtype=np.float32)
     opt = Adam(lr)
     tnet = torch_model(torch, n_x, n_y, T_y)
     topt = torch.optim.Adam(tnet.parameters(), lr=lr)
