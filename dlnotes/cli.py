@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 
-MODELS = ("dense", "logistic", "lenet", "resnet", "plain-cnn", "char-lm")
+MODELS = ("dense", "logistic", "lenet", "resnet", "plain-cnn", "char-lm", "date-attention")
 
 
 # Upper bounds of the options: generous for what the embedded data sets need, small enough that
@@ -26,6 +26,7 @@ MAX_HIDDEN_UNITS = 4_096      # --hidden-units (char-lm)
 MAX_ITERATIONS = 10_000_000
 MAX_EPOCHS = 100_000
 MAX_SAMPLES = 10_000
+MAX_DATES = 1_000_000         # --dates (date-attention)
 MAX_SEED = 2**32 - 1
 MAX_THREADS = 1_024
 CHAR_LM_WINDOW = 25           # train_char_lm's default seq_length
@@ -107,7 +108,8 @@ def build_parser():
                         "(batch norm, 3 residual blocks, 78,426 parameters) trained with Adam on "
                         "MNIST-5k; plain-cnn: the same network without its shortcuts; char-lm: a "
                         "character-level language model (LSTM/GRU/RNN) trained on --text, then "
-                        "sampled")
+                        "sampled; date-attention: the course's attention model translating "
+                        "generated human-readable dates to YYYY-MM-DD")
     t.add_argument("--text", default=None, metavar="FILE",
                    help="char-lm only: UTF-8 text file to learn (default: 1,500 generated "
                         "dinosaur-like names, one per line, as in the course's exercise)")
@@ -125,12 +127,16 @@ def build_parser():
                         "'digits' is scikit-learn's 8x8 digits upsampled to 32x32")
     t.add_argument("--epochs", type=_int_in(1, MAX_EPOCHS), default=None,
                    help="lenet: training epochs (default 12 on mnist, 20 on digits); resnet, "
-                        "plain-cnn: default 10")
+                        "plain-cnn, date-attention: default 10")
     t.add_argument("--batch-size", type=_int_in(1, 1_000_000), default=None,
-                   help="lenet (default 32), resnet and plain-cnn (default 64): mini-batch size")
+                   help="mini-batch size: lenet (default 32), resnet and plain-cnn (default 64), "
+                        "date-attention (default 100, as in the course)")
     t.add_argument("--train-size", type=_int_in(1, 4000), default=None,
                    help="resnet, plain-cnn: train on the first N training digits only (quick "
                         "runs)")
+    t.add_argument("--dates", type=_int_in(1, MAX_DATES), default=10_000,
+                   help="date-attention only: generated training dates (the held-out 1,000 "
+                        "come from seed + 1)")
     t.add_argument("--pooling", choices=("average", "max"), default="average",
                    help="lenet only: average pooling as in LeCun et al. 1998 and the course, "
                         "or the modern max-pooling variant")
@@ -219,6 +225,8 @@ def _train_model(args):
     t0 = time.perf_counter()
     if args.model == "char-lm":
         return _train_char_lm(args, dtype, t0)
+    if args.model == "date-attention":
+        return _train_date_attention(args, dtype, t0)
     if convnet:
         from dlnotes.datasets.mnist import mnist_5k_path
         from dlnotes.models.classic import train_resnet
@@ -349,6 +357,42 @@ def _train_char_lm(args, dtype, t0):
     print(f"final training loss: {tail:.3f} nats/char (uniform: {lm.uniform_loss:.3f})")
     for i in range(args.samples):
         print("sample:", lm.sample(temperature=args.temperature, seed=args.seed + i).strip())
+    print(f"time: {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+def _train_date_attention(args, dtype, t0):
+    from dlnotes.nlp.date_translation import train_date_translator, translate_date
+
+    epochs = args.epochs or 10
+    bar = None
+    callback = None
+    if args.progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=epochs, desc="training", unit="epoch")
+
+        def callback(epoch, cost, acc, seconds):
+            bar.update(1)
+            bar.set_postfix(cost=f"{cost:.3f}", exact=f"{100 * acc:.1f}%")
+    try:
+        r = train_date_translator(m=args.dates, epochs=epochs, batch_size=args.batch_size or 100,
+                                  learning_rate=args.learning_rate or 0.005, seed=args.seed,
+                                  test_seed=args.seed + 1, dtype=dtype, callback=callback)
+    except FloatingPointError as exc:
+        raise CLIError(f"training diverged: {exc}") from None
+    finally:
+        if bar is not None:
+            bar.close()
+    model, h = r["model"], r["history"]
+    _check_finite_run("cost", h[-1]["cost"], model.params.values(), n_classes=model.n_y)
+    print(f"model: date translation with attention (BiLSTM n_a={model.n_a}, post-attention "
+          f"LSTM n_s={model.n_s}; {model.parameter_count():,} parameters) on {args.dates:,} "
+          f"generated dates, final cost {h[-1]['cost']:.4f}")
+    print(f"held-out exact match (1,000 dates): {100 * r['test_accuracy']:.2f} %")
+    print(f"time per epoch: {np.mean([e['seconds'] for e in h]):.1f} s")
+    for text in ("3 may 1979", "tuesday april 2 2024", "21.07.99")[:args.samples]:
+        print(f"translate: {text!r} -> {translate_date(model, text)}")
     print(f"time: {time.perf_counter() - t0:.1f} s")
     return 0
 

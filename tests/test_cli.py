@@ -100,6 +100,19 @@ def test_char_lm_job_learns_and_samples(tmp_path, capsys):
         assert msg in err and err.count("\n") == 1, err
 
 
+def test_date_attention_job_trains_and_translates(capsys):
+    # shortened: 200 dates, one epoch, a smaller batch; the full run is
+    # benchmarks/date_attention_train.py
+    assert main(["train", "--model", "date-attention", "--dates", "200", "--epochs", "1",
+                 "--batch-size", "50", "--samples", "2", "--dtype", "float32",
+                 "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "date translation with attention" in out and "held-out exact match" in out
+    cost = float(out.split("final cost")[1].split()[0])
+    assert cost < np.log(11), out  # learned something in one epoch
+    assert out.count("translate:") == 2
+
+
 # ----------------------------------------------------------------------------------------
 # issue 10, defects 0 and 9: every option typed and ranged; only deliberate errors caught
 BAD_OPTIONS = [
@@ -111,6 +124,7 @@ BAD_OPTIONS = [
     ("--epochs", "-1"), ("--epochs", "0"), ("--epochs", "1.5"),
     ("--batch-size", "0"), ("--batch-size", "-3"),
     ("--train-size", "0"), ("--train-size", "4001"), ("--train-size", "1.5"),
+    ("--dates", "0"), ("--dates", "10000000"), ("--dates", "1e4"),
     ("--hidden", "1000000000"), ("--hidden", "0,3"), ("--hidden", "a,b"), ("--hidden", ","),
     ("--iterations", "0"), ("--iterations", "-5"), ("--iterations", "99999999999"),
     ("--learning-rate", "0"), ("--learning-rate", "-1"), ("--learning-rate", "nan"),

@@ -31,6 +31,10 @@ FORMULA_PACKAGES = ("dlnotes.nn", "dlnotes.optim", "dlnotes.cnn", "dlnotes.rnn",
 
 #: Public objects of the chapter packages that compute no formula of the notes: reason.
 NO_FORMULA = {
+    # the date translator's driver and file I/O (the model's formulas are on DateTranslator)
+    "dlnotes.nlp.date_translation.translate_date": "driver",
+    "dlnotes.nlp.date_translation.save_translator": "file I/O",
+    "dlnotes.nlp.date_translation.load_translator": "file I/O",
     # dispatch by name to the activation functions, which carry the formulas
     "dlnotes.nn.activations.activation_forward": "dispatcher",
     "dlnotes.nn.activations.activation_backward": "dispatcher",
@@ -81,7 +85,7 @@ NO_FORMULA = {
     "dlnotes.vision.boxes.yolo_non_max_suppression": "greedy algorithm (stated in prose)",
     "dlnotes.vision.boxes.yolo_eval": "pipeline",
     "dlnotes.vision.style.unroll": "reshaping helper",
-    "dlnotes.vision.style.neural_style_transfer": "optimisation driver",
+    "dlnotes.vision.style_transfer.neural_style_transfer": "optimisation driver",
 }
 
 #: Functions that implement a formula of the notes but whose docstring has no

@@ -29,6 +29,8 @@ FLOORS = [  # (module prefix, floor); the longest matching prefix wins
     ("dlnotes.datasets", 1),
     ("dlnotes.nn", 2), ("dlnotes.cnn", 2), ("dlnotes.rnn", 2), ("dlnotes.vision", 2),
     ("dlnotes.nlp", 2),
+    ("dlnotes.nlp.date_translation", 4),  # the attention model: layers + optimizer, like models
+    ("dlnotes.vision.style_transfer", 4),  # feature extractor of layers + optimiser, like models
     ("dlnotes.optim", 3),  # the package re-exports the optimizer objects
     ("dlnotes.optim._rules", 2), ("dlnotes.optim.functional", 2),
     ("dlnotes.optim.minibatch", 2), ("dlnotes.optim.schedules", 2), ("dlnotes.optim.search", 2),
