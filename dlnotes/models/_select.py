@@ -1,6 +1,6 @@
 """Addressing the top-level layers of a sequential network by index or name.
 
-Shared by :meth:`dlnotes.models.model.Model.freeze` and :mod:`dlnotes.models.transfer`
+Shared by :meth:`dlnotes.models.Model.freeze` and :mod:`dlnotes.models.transfer`
 (which re-exports :func:`layer_index`).
 """
 from __future__ import annotations

@@ -77,8 +77,8 @@ def transfer_model(features, head, freeze=True, loss="softmax_cross_entropy", ba
     head : Layer or list of Layer
         The new layers (fresh parameters), named ``"1.<i>.<name>"``.
     freeze : bool, default True
-        Freeze the features (:meth:`~dlnotes.layers.base.Layer.freeze`): only
-        the head is trained until :meth:`~dlnotes.models.model.Model.unfreeze`.
+        Freeze the features (:meth:`~dlnotes.layers.Layer.freeze`): only
+        the head is trained until :meth:`~dlnotes.models.Model.unfreeze`.
     loss, batch_axis
         As for :class:`~dlnotes.models.model.Model`.
     """
