@@ -44,6 +44,7 @@ import numpy as np
 
 from dlnotes._kernels import augment as _k
 from dlnotes._validation import as_rng, check_choice, check_float_array, check_scalar
+from dlnotes.cnn.conv import MAX_SIDE
 
 __all__ = ["MODES", "flip", "crop", "resized_crop", "affine_matrix", "affine_warp", "rotate",
            "displacement_warp", "elastic_displacement", "elastic_warp", "channel_shift",
@@ -275,7 +276,7 @@ def crop(X, top, left, size, padding=0, mode="constant", cval=0.0):
     X = _check_images(X)
     m, n_H, n_W, _ = X.shape
     h, w = _check_size(size)
-    p = check_scalar(padding, "padding", low=0, integer=True)
+    p = check_scalar(padding, "padding", low=0, high=MAX_SIDE, integer=True)
     code, cval = _check_mode(mode, cval)
     if h > n_H + 2 * p or w > n_W + 2 * p:
         raise ValueError(f"size (h, w) = {(h, w)} is larger than the padded image "
@@ -879,7 +880,7 @@ class RandomCrop(_Transform):
 
     def __init__(self, size, padding=0, mode="constant", cval=0.0):
         self.size = _check_size(size)
-        self.padding = check_scalar(padding, "padding", low=0, integer=True)
+        self.padding = check_scalar(padding, "padding", low=0, high=MAX_SIDE, integer=True)
         _, self.cval = _check_mode(mode, cval)
         self.mode = mode
 

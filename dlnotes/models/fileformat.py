@@ -10,7 +10,7 @@ One ``np.savez`` archive, read with ``allow_pickle=False``:
     one JSON string: ``{"loss", "batch_axis", "network", "epochs_trained", "optimizer"}``,
     ``network`` being :func:`~dlnotes.layers.base.serialize_layer`'s description;
 ``param/<name>``
-    every parameter under its :meth:`~dlnotes.layers.base.Layer.named_parameters` name;
+    every parameter under its :meth:`~dlnotes.layers.Layer.named_parameters` name;
 ``optim/<slot>:<name>``, ``optim/t``, ``optim/epoch``
     the optimizer's :meth:`~dlnotes.optim.optimizers.Optimizer.state_dict`.
 

@@ -87,7 +87,7 @@ class Model:
     @property
     def params(self):
         """``{name: array}``: the live parameter arrays under the network's
-        :meth:`~dlnotes.layers.base.Layer.named_parameters` names (frozen ones included)."""
+        :meth:`~dlnotes.layers.Layer.named_parameters` names (frozen ones included)."""
         return dict(self.network.named_parameters())
 
     def _dtype(self):
@@ -303,7 +303,7 @@ class Model:
 
         No pickle: the architecture is a JSON string stored as a one-element
         string array, every parameter is a plain array ``param/<name>`` (its
-        :meth:`~dlnotes.layers.base.Layer.named_parameters` name), the optimizer
+        :meth:`~dlnotes.layers.Layer.named_parameters` name), the optimizer
         state is ``optim/<slot>:<name>`` (see :mod:`dlnotes.models.fileformat`).
         The file is written to a temporary name and renamed, so an existing file
         is never left half-written.  ``".npz"`` is appended if missing.  Returns
