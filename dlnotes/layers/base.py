@@ -24,7 +24,8 @@ A layer is an object with
 ``trainable``
     ``True`` by default; the parameters of a layer (or of a whole container)
     with ``trainable = False`` are left out of ``named_parameters(trainable_only=True)``,
-    which is what the optimizers update;
+    which is what the optimizers update; :meth:`Layer.freeze` / :meth:`Layer.unfreeze`
+    set the flag on a layer and everything under it;
 ``get_config()`` / ``from_config(config)``
     the constructor arguments as a JSON-able dict, and back
     (:mod:`dlnotes.layers.serialization`).
@@ -147,6 +148,25 @@ class Layer:
         :mod:`dlnotes.layers.graph` to build a graph without running it."""
         raise NotImplementedError(f"{type(self).__name__} defines no compute_output_shape(), "
                                   "so it cannot be called on a symbolic tensor")
+
+    def freeze(self):
+        """Set ``trainable = False`` on this layer and every layer under it; returns ``self``.
+
+        The optimizers then neither update these parameters nor keep state for
+        them (:meth:`~dlnotes.optim.optimizers.Optimizer.step_layers`); the
+        gradient still flows through the layers to the ones below.
+        """
+        return self._set_trainable(False)
+
+    def unfreeze(self):
+        """Set ``trainable = True`` on this layer and every layer under it; returns ``self``."""
+        return self._set_trainable(True)
+
+    def _set_trainable(self, flag):
+        self.trainable = flag
+        for _, child in self.named_children():
+            child._set_trainable(flag)
+        return self
 
     def zero_grads(self):
         for k, v in self._params.items():

@@ -29,7 +29,9 @@ class BatchNorm(Layer):
     the running ones; ``training=False`` uses the running statistics.  With
     ``freeze_statistics=True`` (fine-tuning a pre-trained network) training
     also uses the running statistics and leaves them unchanged, while
-    :math:`\gamma, \beta` still learn (set ``trainable = False`` to freeze them too).
+    :math:`\gamma, \beta` still learn.  A frozen batch norm (``trainable = False``,
+    e.g. inside a block frozen with :meth:`~dlnotes.layers.Layer.freeze` for transfer
+    learning) keeps its statistics too and runs in inference mode, as in Keras.
 
     Conventions: ``momentum`` is the weight of the *old* average (Keras' 0.99;
     PyTorch's ``momentum=0.1`` is ``0.9`` here) and the running variance
@@ -98,7 +100,7 @@ class BatchNorm(Layer):
                     else f"({self.n_features}, m)")
             raise ValueError(f"X must have shape {want} for BatchNorm({self.n_features}), "
                              f"got {X.shape}")
-        use_batch = training and not self.freeze_statistics
+        use_batch = training and self.trainable and not self.freeze_statistics
         if use_batch:
             Y, cache = batchnorm_forward(X, self._gamma, self._beta, ax, self.eps)
             mu, var = cache[5], cache[6]

@@ -10,7 +10,7 @@ One ``np.savez`` archive, read with ``allow_pickle=False``:
     one JSON string: ``{"loss", "batch_axis", "network", "epochs_trained", "optimizer"}``,
     ``network`` being :func:`~dlnotes.layers.serialization.serialize_layer`'s description;
 ``param/<name>``
-    every parameter under its :meth:`~dlnotes.layers.base.Layer.named_parameters` name;
+    every parameter under its :meth:`~dlnotes.layers.Layer.named_parameters` name;
 ``buffer/<name>``
     every buffer under its ``named_buffers()`` name
     (batch norm's running statistics; none for networks without batch norm);

@@ -32,6 +32,7 @@ from dlnotes._validation import (as_rng, check_choice, check_float_array, check_
 from dlnotes.layers.base import (Layer, Sequential, deserialize_layer, register_layer,
                                  serialize_layer)
 from dlnotes.models import fileformat as _file
+from dlnotes.models._select import layer_index, top_layers
 from dlnotes.models.callbacks import EarlyStopping, History, as_early_stopping
 from dlnotes.models.fileformat import FORMAT_NAME, FORMAT_VERSION, LOSSES, ModelFileError
 from dlnotes.models.plotting import plot_learning_curves
@@ -128,7 +129,7 @@ class Model:
     @property
     def params(self):
         """``{name: array}``: the live parameter arrays under the network's
-        :meth:`~dlnotes.layers.base.Layer.named_parameters` names (frozen ones included)."""
+        :meth:`~dlnotes.layers.Layer.named_parameters` names (frozen ones included)."""
         return dict(self.network.named_parameters())
 
     def _dtype(self):
@@ -199,13 +200,17 @@ class Model:
         return cost, Z
 
     def fit(self, X, Y, epochs=10, batch_size=64, optimizer="adam", validation_data=None,
-            shuffle=True, seed=None, progress=True, early_stopping=None, callbacks=None):
+            shuffle=True, seed=None, progress=True, early_stopping=None, callbacks=None,
+            augment=None):
         r"""Mini-batch training.
 
         Each epoch draws one permutation of the examples (if ``shuffle``), cuts it
         into batches of ``batch_size`` (the last may be smaller; ``None`` = the
         whole set, batch gradient descent), and for each batch runs forward,
-        loss, backward and ``optimizer.step_layers``.  Before epoch ``e``
+        loss, backward and ``optimizer.step_layers`` (which skips frozen layers).
+        With ``augment``, each training batch is replaced by ``augment(X_batch, rng)``
+        before the forward pass, so every epoch sees new samples; validation,
+        :meth:`evaluate` and :meth:`predict` never augment.  Before epoch ``e``
         (1-based, counted across calls) it sets ``optimizer.epoch = e`` for the
         learning-rate schedule.
 
@@ -224,14 +229,19 @@ class Model:
         validation_data : tuple (X_dev, Y_dev), optional
         shuffle : bool
         seed : int, optional
-            Seeds the shuffling (the network's own randomness, e.g. dropout, is
-            seeded where the layer is built).
+            Seeds the shuffling and the augmentation (the network's own
+            randomness, e.g. dropout, is seeded where the layer is built).
         progress : bool
             A tqdm bar per epoch showing loss and metrics.
         early_stopping : EarlyStopping, dict, int or None
             An :class:`EarlyStopping`, its keyword arguments, or a patience.
         callbacks : list of callables, optional
             ``cb(model, epoch, logs)`` after every epoch; returning True stops training.
+        augment : callable, optional
+            ``augment(X_batch, rng) -> X_batch'`` with the batch's shape, e.g. a
+            :class:`dlnotes.cnn.augment.Compose` pipeline; ``rng`` is a generator
+            derived from ``seed`` (independent of the shuffling, so the batches
+            are the same with and without augmentation).
 
         Returns
         -------
@@ -249,10 +259,34 @@ class Model:
         for cb in callbacks:
             if not callable(cb):
                 raise TypeError(f"callbacks must be callables, got {cb!r}")
+        if augment is not None and not callable(augment):
+            raise TypeError(f"augment must be a callable augment(X_batch, rng), got "
+                            f"{type(augment).__name__}")
+        rng = as_rng(seed=seed)
         self.optimizer = opt
         self.history = History()
-        return train(self, X, Y, opt, epochs, batch_size, shuffle, as_rng(seed=seed),
-                     validation, stopper, callbacks, progress)
+        return train(self, X, Y, opt, epochs, batch_size, shuffle, rng, validation, stopper,
+                     callbacks, progress, augment=augment)
+
+    # -- transfer learning ----------------------------------------------------------------
+    def freeze(self, upto=None):
+        """Freeze the whole network, or its top-level layers ``0..upto`` (inclusive).
+
+        ``upto`` is an index or a name (see :func:`dlnotes.models.transfer.layer_index`).
+        Frozen parameters are neither updated nor given optimizer state; the
+        flags are saved with the model.  Returns ``self``.
+        """
+        if upto is None:
+            self.network.freeze()
+            return self
+        for layer in top_layers(self)[:layer_index(self, upto) + 1]:
+            layer.freeze()
+        return self
+
+    def unfreeze(self):
+        """Make every layer trainable again (for fine-tuning); returns ``self``."""
+        self.network.unfreeze()
+        return self
 
     # -- inference ------------------------------------------------------------------------
     def _logits(self, X, batch_size):
@@ -311,7 +345,7 @@ class Model:
 
         No pickle: the architecture is a JSON string stored as a one-element
         string array, every parameter is a plain array ``param/<name>`` (its
-        :meth:`~dlnotes.layers.base.Layer.named_parameters` name), the optimizer
+        :meth:`~dlnotes.layers.Layer.named_parameters` name), the optimizer
         state is ``optim/<slot>:<name>`` (see :mod:`dlnotes.models.fileformat`).
         The file is written to a temporary name and renamed, so an existing file
         is never left half-written.  ``".npz"`` is appended if missing.  Returns

@@ -111,7 +111,19 @@ class _Running:
         return out
 
 
-def _epoch(model, X, Y, opt, epoch, batch_size, shuffle, rng, progress):
+def _augmented(augment, Xb, rng):
+    """``augment(Xb, rng)``, checked to keep the batch's shape and dtype."""
+    out = augment(Xb, rng)
+    if not isinstance(out, np.ndarray) or out.shape != Xb.shape:
+        raise ValueError(f"augment must return an array of the batch's shape {Xb.shape}, got "
+                         f"{getattr(out, 'shape', type(out).__name__)}")
+    if out.dtype != Xb.dtype:
+        out = out.astype(Xb.dtype)
+    return out
+
+
+def _epoch(model, X, Y, opt, epoch, batch_size, shuffle, rng, progress, augment=None,
+           aug_rng=None):
     m = Y.shape[1]
     idx = mini_batch_indices(m, m if batch_size is None else batch_size, rng=rng,
                              shuffle=shuffle)
@@ -119,7 +131,10 @@ def _epoch(model, X, Y, opt, epoch, batch_size, shuffle, rng, progress):
     stats = _Running(model.loss)
     for i in idx:
         Yb = Y[:, i]
-        cost, Z = model.train_on_batch(model._take(X, i), Yb, opt)
+        Xb = model._take(X, i)
+        if augment is not None:
+            Xb = _augmented(augment, Xb, aug_rng)
+        cost, Z = model.train_on_batch(Xb, Yb, opt)
         if not math.isfinite(cost):
             progress.close()
             raise FloatingPointError(f"the cost became {cost} at epoch {epoch}; lower the "
@@ -130,12 +145,12 @@ def _epoch(model, X, Y, opt, epoch, batch_size, shuffle, rng, progress):
 
 
 def train(model, X, Y, opt, epochs, batch_size, shuffle, rng, validation, stopper, callbacks,
-          progress):
+          progress, augment=None):
     """Run ``epochs`` epochs of mini-batch training on checked arguments; fill ``model.history``.
 
     Each epoch: the optimizer's epoch is set (for its schedule), the batches
-    are trained, the validation set (if any) evaluated with ``training=False``,
-    the logs appended to the history, then early stopping and the callbacks may
+    are trained (each batch through ``augment`` first, if given), the validation
+    set (if any) evaluated with ``training=False``, the logs appended to the history, then early stopping and the callbacks may
     stop the run.  At the end early stopping may restore the best parameters.
 
     Parameters
@@ -161,10 +176,11 @@ def train(model, X, Y, opt, epochs, batch_size, shuffle, rng, validation, stoppe
     History
     """
     bar = _Progress(progress)
+    aug_rng = rng.spawn(1)[0] if augment is not None else None
     for _ in range(epochs):
         epoch = model.epochs_trained + 1
         opt.set_epoch(epoch)
-        logs = _epoch(model, X, Y, opt, epoch, batch_size, shuffle, rng, bar)
+        logs = _epoch(model, X, Y, opt, epoch, batch_size, shuffle, rng, bar, augment, aug_rng)
         if validation is not None:
             logs.update({"val_" + k: v for k, v in
                          model._evaluate(*validation, batch_size).items()})

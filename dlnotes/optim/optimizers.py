@@ -11,7 +11,7 @@ All of them share one protocol::
     opt.state_dict() / opt.load_state_dict(d) # plain arrays, np.savez-friendly
 
 The state (velocity ``v``, squared average ``s``) is keyed by the parameter's
-name, the dotted name a layer gives it (:meth:`~dlnotes.layers.base.Layer.named_parameters`),
+name, the dotted name a layer gives it (:meth:`~dlnotes.layers.Layer.named_parameters`),
 so the same optimizer keeps working when ``params`` is rebuilt: only the arrays
 must stay the same objects, which they do because the update is in place.
 ``grads`` may use the course's ``"d" + key`` or the same keys as ``params``
@@ -41,7 +41,7 @@ def _check_eps(value, name="epsilon"):
 def layer_params_and_grads(layer):
     """Deprecated: ``dict(layer.named_parameters()), dict(layer.named_gradients())``.
 
-    The layer owns its parameters' names (:meth:`dlnotes.layers.base.Layer.named_parameters`);
+    The layer owns its parameters' names (:meth:`dlnotes.layers.Layer.named_parameters`);
     :meth:`Optimizer.step_layers` reads them from there.
     """
     warnings.warn("layer_params_and_grads is deprecated: use layer.named_parameters() and "
@@ -142,7 +142,7 @@ class Optimizer:
     def step_layers(self, layer):
         """:meth:`step` on the trainable parameters of a layer or container.
 
-        The names are the layer's own (:meth:`~dlnotes.layers.base.Layer.named_parameters`,
+        The names are the layer's own (:meth:`~dlnotes.layers.Layer.named_parameters`,
         ``trainable_only=True``): the state of ``"0.W"`` is the same whether the
         network is trained here, by :meth:`step` on ``dict(net.named_parameters())``
         or by :meth:`dlnotes.models.model.Model.fit`.  Frozen layers
