@@ -44,14 +44,14 @@ def main(argv=None):
 
     import torch
 
-    from dlnotes.vision import style
+    from dlnotes.vision import transfer
 
     n = args.size
     rng = np.random.default_rng(0)
     C, S, G = rng.uniform(0, 1, (3, n, n, 3)).astype(np.float32)
-    ex = style.random_multiscale_features(3, seed=0, dtype=np.float32)
+    ex = transfer.random_multiscale_features(3, seed=0, dtype=np.float32)
     alpha, beta = 10.0, 40.0
-    objective = style._Objective(ex, C, S, 0, None, None, alpha, beta)
+    objective = transfer._Objective(ex, C, S, 0, None, None, alpha, beta)
 
     F = torch.nn.functional
     Ws = [torch.from_numpy(ch[0].params["W"]).permute(3, 2, 0, 1).contiguous(

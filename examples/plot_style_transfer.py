@@ -23,14 +23,14 @@ L-BFGS (as in the original paper) and of Adam (as in the course).  For a real
 picture run the same code with ``N = 256``, ``n_filters = 128`` and a few
 hundred iterations (about a minute per 100 L-BFGS iterations on 2 cores), or
 pass ``extractor=load_vgg19("vgg19.npz")`` with your own VGG-19 weights
-(see :func:`dlnotes.vision.style.load_vgg19`) and the course's layers.
+(see :func:`dlnotes.vision.transfer.load_vgg19`) and the course's layers.
 """
 
 import matplotlib.pyplot as plt
 import numpy as np
 from skimage import color, data, transform
 
-from dlnotes.vision.style import neural_style_transfer, random_multiscale_features
+from dlnotes.vision.transfer import neural_style_transfer, random_multiscale_features
 
 N = 64            # image size (256 for a real picture)
 ITERATIONS = 40   # a few hundred for a real picture

@@ -81,7 +81,7 @@ NO_FORMULA = {
     "dlnotes.vision.boxes.yolo_non_max_suppression": "greedy algorithm (stated in prose)",
     "dlnotes.vision.boxes.yolo_eval": "pipeline",
     "dlnotes.vision.style.unroll": "reshaping helper",
-    "dlnotes.vision.style.neural_style_transfer": "optimisation driver",
+    "dlnotes.vision.transfer.neural_style_transfer": "optimisation driver",
 }
 
 #: Functions that implement a formula of the notes but whose docstring has no

@@ -32,7 +32,7 @@ FLOORS = [  # (module prefix, floor); the longest matching prefix wins
     ("dlnotes.optim", 3),  # the package re-exports the optimizer objects
     ("dlnotes.optim._rules", 2), ("dlnotes.optim.functional", 2),
     ("dlnotes.optim.minibatch", 2), ("dlnotes.optim.schedules", 2), ("dlnotes.optim.search", 2),
-    ("dlnotes.layers", 3), ("dlnotes.optim.optimizers", 3),
+    ("dlnotes.layers", 3), ("dlnotes.optim.optimizers", 3), ("dlnotes.vision.transfer", 3),
     ("dlnotes.models", 4),
     ("dlnotes.cli", 5), ("dlnotes.__main__", 5), ("dlnotes", 5),
 ]

@@ -6,7 +6,7 @@ import pytest
 
 from dlnotes.layers import Activation, AvgPool2D, Conv2D
 from dlnotes.nn.gradcheck import gradient_check_n
-from dlnotes.vision import style
+from dlnotes.vision import style, transfer
 
 STYLE_LAYERS = [("block1_conv1", 0.2), ("block2_conv1", 0.2), ("block3_conv1", 0.2),
                 ("block4_conv1", 0.2), ("block5_conv1", 0.2)]
@@ -22,7 +22,7 @@ def _directional_check(f, x, dx, rng, eps=1e-5):
 
 
 def test_extractor_is_built_from_layers_and_backward_gradchecks(rng):
-    ex = style.random_multiscale_features(3, (3, 5), 4, seed=1)
+    ex = transfer.random_multiscale_features(3, (3, 5), 4, seed=1)
     assert [type(l) for l in ex.branches[0]] == [Conv2D, Activation]
     assert ex.names == ["conv3x3", "conv5x5"]
     x = rng.uniform(0, 1, (9, 8, 3))
@@ -49,9 +49,9 @@ def test_extractor_is_built_from_layers_and_backward_gradchecks(rng):
 
 def test_neural_style_cost_gradcheck_float64(rng):
     C, S, G = rng.uniform(0, 1, (3, 10, 9, 3))
-    ex = style.random_multiscale_features(3, (3, 5), 4, seed=2)
-    J, dG = style.neural_style_cost(G, C, S, ex, alpha=10, beta=40)
-    diff = gradient_check_n(lambda p: style.neural_style_cost(p["G"], C, S, ex)[0],
+    ex = transfer.random_multiscale_features(3, (3, 5), 4, seed=2)
+    J, dG = transfer.neural_style_cost(G, C, S, ex, alpha=10, beta=40)
+    diff = gradient_check_n(lambda p: transfer.neural_style_cost(p["G"], C, S, ex)[0],
                             {"G": G}, {"dG": dG})
     assert float(diff) < 1e-7
     # the notes' costs, assembled by hand
@@ -63,8 +63,8 @@ def test_neural_style_cost_gradcheck_float64(rng):
 
 def test_neural_style_cost_matches_torch_autograd(rng, torch):
     C, S, G = rng.uniform(0, 1, (3, 12, 11, 3))
-    ex = style.random_multiscale_features(3, (3, 5, 7), 6, seed=3)
-    J, dG = style.neural_style_cost(G, C, S, ex, alpha=10, beta=40)
+    ex = transfer.random_multiscale_features(3, (3, 5, 7), 6, seed=3)
+    J, dG = transfer.neural_style_cost(G, C, S, ex, alpha=10, beta=40)
     F = torch.nn.functional
     Ws = [torch.from_numpy(ch[0].params["W"]).permute(3, 2, 0, 1) for ch in ex.branches]
     bs = [torch.from_numpy(ch[0].params["b"].ravel()) for ch in ex.branches]
@@ -90,7 +90,7 @@ def test_neural_style_cost_matches_torch_autograd(rng, torch):
 def _vgg_arrays(rng, n_layers=None, dtype=np.float32):
     """Random VGG-19 weights of the right shapes (the first n_layers convolutions)."""
     arrays, n_prev = {}, 3
-    for item in style.VGG19_LAYERS:
+    for item in transfer.VGG19_LAYERS:
         if n_layers is not None and len(arrays) == 2 * n_layers:
             break
         if item == "pool":
@@ -114,7 +114,7 @@ def vgg19(tmp_path_factory):
 
 def test_load_vgg19_random_weights(vgg19, rng, torch):
     path, arrays = vgg19
-    ex = style.load_vgg19(path)
+    ex = transfer.load_vgg19(path)
     assert len(ex) == 16 and ex.names[0] == "block1_conv1" and ex.names[-1] == "block5_conv4"
     convs = [l for l in ex.branches[0] if isinstance(l, Conv2D)]
     assert len(convs) == 16 and sum(isinstance(l, AvgPool2D) for l in ex.branches[0]) == 4
@@ -136,14 +136,14 @@ def test_load_vgg19_random_weights(vgg19, rng, torch):
     np.testing.assert_allclose(feats[ex.names.index("block3_conv1")],
                                t[0].permute(1, 2, 0).numpy(), rtol=1e-10, atol=1e-12)
     # the course's STYLE_LAYERS resolve by name
-    assert style._resolve_layers(ex, "block5_conv4", STYLE_LAYERS) == (
+    assert transfer._resolve_layers(ex, "block5_conv4", STYLE_LAYERS) == (
         15, [0, 2, 4, 8, 12], [0.2] * 5)
     # float64 gradient check through the first three blocks (convs, ReLUs, average pools,
     # several taps on one branch).  A directional check: a full one would need 2 x 768 passes;
     # eps small enough that no ReLU changes side.
     layers = [("block1_conv1", 0.3), ("block2_conv2", 0.3), ("block3_conv1", 0.4)]
     C, S, G = rng.uniform(0, 1, (3, 16, 16, 3))
-    objective = style._Objective(ex, C, S, "block2_conv2", layers, None, 10.0, 40.0)
+    objective = transfer._Objective(ex, C, S, "block2_conv2", layers, None, 10.0, 40.0)
     J, dG = objective(G)
     assert _directional_check(lambda g: objective(g)[0], G, dG, rng, eps=1e-6) < 1e-7
 
@@ -154,64 +154,64 @@ def test_load_vgg19_refuses_bad_files(tmp_path, rng):
     del bad["block1_conv2_bias"]
     np.savez(tmp_path / "missing.npz", **bad)
     with pytest.raises(ValueError, match="no array 'block1_conv2_bias'"):
-        style.load_vgg19(tmp_path / "missing.npz")
+        transfer.load_vgg19(tmp_path / "missing.npz")
     np.savez(tmp_path / "short.npz", **arrays)
     with pytest.raises(ValueError, match="no array 'block2_conv1_kernel'"):
-        style.load_vgg19(tmp_path / "short.npz")
+        transfer.load_vgg19(tmp_path / "short.npz")
     bad = dict(arrays, block1_conv2_kernel=np.zeros((3, 3, 64, 32), np.float32))
     np.savez(tmp_path / "shape.npz", **bad)
     with pytest.raises(ValueError, match=r"block1_conv2_kernel must have shape \(3, 3, 64, 64\)"):
-        style.load_vgg19(tmp_path / "shape.npz")
+        transfer.load_vgg19(tmp_path / "shape.npz")
     bad = dict(arrays, block1_conv1_bias=np.array([object()] * 64))
     np.savez(tmp_path / "pickle.npz", **bad)
     with pytest.raises(ValueError, match="allow_pickle"):     # never unpickled
-        style.load_vgg19(tmp_path / "pickle.npz")
+        transfer.load_vgg19(tmp_path / "pickle.npz")
     bad = dict(arrays, block1_conv1_bias=np.arange(64))
     np.savez(tmp_path / "int.npz", **bad)
     with pytest.raises(TypeError, match="block1_conv1_bias must be a floating array"):
-        style.load_vgg19(tmp_path / "int.npz")
+        transfer.load_vgg19(tmp_path / "int.npz")
     np.save(tmp_path / "single.npy", np.zeros(3))
     with pytest.raises(ValueError, match="must be an .npz archive"):
-        style.load_vgg19(tmp_path / "single.npy")
+        transfer.load_vgg19(tmp_path / "single.npy")
     with pytest.raises(ValueError, match="not a readable .npz"):
-        style.load_vgg19(tmp_path / "nothing.npz")
+        transfer.load_vgg19(tmp_path / "nothing.npz")
     with pytest.raises(ValueError, match="pooling"):
-        style.load_vgg19(tmp_path / "short.npz", pooling="median")
+        transfer.load_vgg19(tmp_path / "short.npz", pooling="median")
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_neural_style_transfer_adam_and_lbfgs_paint(rng, dtype):
     C = rng.uniform(0, 1, (16, 16, 3)).astype(dtype)
     S = rng.uniform(0, 1, (16, 16, 3)).astype(dtype)
-    ex = style.random_multiscale_features(3, (3, 5), 8, seed=4)
+    ex = transfer.random_multiscale_features(3, (3, 5), 8, seed=4)
     seen = []
-    G, costs = style.neural_style_transfer(C, S, ex, num_iterations=20, learning_rate=0.03,
+    G, costs = transfer.neural_style_transfer(C, S, ex, num_iterations=20, learning_rate=0.03,
                                            seed=0, callback=lambda t, G, J: seen.append((t, J)))
     assert G.shape == C.shape and G.dtype == dtype and len(costs) == 21
     assert costs[-1] < 0.5 * costs[0]
     assert [t for t, _ in seen] == list(range(1, 21)) and seen[-1][1] == costs[-1]
-    G2, costs2 = style.neural_style_transfer(C, S, ex, optimizer="lbfgs", num_iterations=20,
+    G2, costs2 = transfer.neural_style_transfer(C, S, ex, optimizer="lbfgs", num_iterations=20,
                                              seed=0)
     assert G2.dtype == dtype and 2 <= len(costs2) <= 21
     assert costs2[-1] < 0.2 * costs2[0]
-    G0, costs0 = style.neural_style_transfer(C, S, ex, num_iterations=0, seed=0)
+    G0, costs0 = transfer.neural_style_transfer(C, S, ex, num_iterations=0, seed=0)
     assert costs0 == costs[:1] == costs2[:1]
     # the default extractor (4 scales, 32 filters each) paints too
-    G, costs = style.neural_style_transfer(C, S, num_iterations=5, learning_rate=0.03, seed=0)
+    G, costs = transfer.neural_style_transfer(C, S, num_iterations=5, learning_rate=0.03, seed=0)
     assert costs[-1] < costs[0]
 
 
 def test_neural_style_transfer_errors(rng):
     C = rng.uniform(0, 1, (20, 20, 3))
     with pytest.raises(ValueError, match=r"style must have the shape of content \(20, 20, 3\)"):
-        style.neural_style_transfer(C, C[:10])
+        transfer.neural_style_transfer(C, C[:10])
     with pytest.raises(ValueError, match="optimizer must be one of"):
-        style.neural_style_transfer(C, C, optimizer="sgd")
+        transfer.neural_style_transfer(C, C, optimizer="sgd")
     with pytest.raises(ValueError, match="'block9' is not a layer of the extractor"):
-        style.neural_style_transfer(C, C, content_layer="block9")
+        transfer.neural_style_transfer(C, C, content_layer="block9")
     with pytest.raises(ValueError, match="content_layer 7 is out of range for 4"):
-        style.neural_style_transfer(C, C, content_layer=7)
+        transfer.neural_style_transfer(C, C, content_layer=7)
     with pytest.raises(TypeError, match="extractor must have forward"):
-        style.neural_style_transfer(C, C, extractor=object())
+        transfer.neural_style_transfer(C, C, extractor=object())
     with pytest.raises(TypeError, match="callback must be callable"):
-        style.neural_style_transfer(C, C, callback=3)
+        transfer.neural_style_transfer(C, C, callback=3)
