@@ -78,9 +78,10 @@ RTOL = {"float32": 1e-3, "float64": 1e-7}
 BLAS_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
-if importlib.util.find_spec("dlnotes") is None:
-    # not installed: use the in-place build of this checkout
-    sys.path.insert(0, str(HERE.parent))
+# Measure the checkout this script lives in (its in-place build), not whatever
+# dlnotes happens to be installed; DLNOTES_BENCH_PATH=<another checkout> measures
+# that one instead (before/after comparisons).
+sys.path.insert(0, os.environ.get("DLNOTES_BENCH_PATH") or str(HERE.parent))
 
 
 # ----------------------------------------------------------------------------
@@ -296,6 +297,7 @@ def run_case(case, dtype, repeat, min_block, idle=True):
     name = case["name"]
     impls = {k: v for k, v in case["impls"].items() if k in IMPLS and v is not None}
     rtol = case.get("rtol", RTOL[dtype])
+    dtype = case.get("dtype", dtype)  # a case may run in another precision than the pass
     row = {"name": name, "dtype": dtype, "flops": case.get("flops"), "times": {},
            "err": None, "ok": True, "why": [], "check": {}}
     if "dlnotes" not in impls:
@@ -514,6 +516,11 @@ def main(argv=None):
     ap.add_argument("--rst", metavar="OUT.rst",
                     help="also write the report as reStructuredText (included by the docs)")
     ap.add_argument("--plot", metavar="OUT.png", help="bar chart of the time ratios")
+    ap.add_argument("--min-block", type=float, default=None,
+                    help="seconds of calls per timed block (default 0.05; 0.005 with --quick)")
+    ap.add_argument("--no-load-aware", action="store_true",
+                    help="let dlnotes thread even when the machine is oversubscribed "
+                         "(dlnotes._threads.LOAD_AWARE = False)")
     ap.add_argument("--no-idle-wait", action="store_true",
                     help="start each block right after the previous one (the old, contaminated "
                          "behaviour; the self-check then shows the damage)")
@@ -527,7 +534,7 @@ def main(argv=None):
     repeat = args.repeat or (3 if args.quick else 15)
     if repeat < 1:
         ap.error("--repeat must be >= 1")
-    min_block = 0.005 if args.quick else 0.05
+    min_block = args.min_block or (0.005 if args.quick else 0.05)
     dtypes = ("float32", "float64") if args.dtype == "both" else (args.dtype,)
 
     try:
@@ -549,6 +556,12 @@ def main(argv=None):
             pass
         threadpool_limits(limits=args.threads)  # stays in force for the whole run
 
+    if args.no_load_aware:
+        try:
+            from dlnotes import _threads
+            _threads.LOAD_AWARE = False
+        except ImportError:
+            pass
     load0 = os.getloadavg()
     t_start = time.perf_counter()
     gemm_n = 1024 if args.quick else 2048
@@ -603,7 +616,7 @@ def main(argv=None):
                 if torch else "PyTorch not installed")]
     try:
         import dlnotes
-        facts[-1] += f", dlnotes {dlnotes.__version__}"
+        facts[-1] += f", dlnotes {dlnotes.__version__} from `{Path(dlnotes.__file__).parent}`"
     except ImportError:
         pass
     facts.insert(0, stamp())
@@ -614,6 +627,17 @@ def main(argv=None):
                  f"float32 {gemm['float32']:.0f} GFLOP/s, float64 {gemm['float64']:.0f} GFLOP/s"
                  + gemm_note)
     facts.append(self_check_summary(rows, idle=not args.no_idle_wait))
+    try:
+        from dlnotes import _threads
+
+        busy = f"load average {load0[0]:.1f} / {load1[0]:.1f} against the threshold " \
+               f"{_threads.BUSY_LOAD_PER_CPU * (os.cpu_count() or 1):.1f}"
+        facts.append("dlnotes' thread policy: " + (
+            f"load-aware ({busy}: above it dlnotes runs its kernels and small GEMMs on one "
+            f"thread whatever --threads says)" if _threads.LOAD_AWARE else
+            "load-aware switch off (--no-load-aware)"))
+    except (ImportError, AttributeError):
+        pass
     if env_lines:
         facts.append(f"environment: {', '.join(env_lines)}")
     if any(v in os.environ for v in BLAS_ENV):

@@ -119,11 +119,11 @@ def test_self_check_catches_a_spinning_neighbour(compare):
         assert compare.check_cell(row).startswith("**contaminated**")
         assert "1 of 1 rows **contaminated**" in compare.self_check_summary([row], idle=False)
 
-        # With idle waits, the harness sleeps until the neighbour has stopped.
+        # With idle waits, every block waits for the process to go quiet.
         stats = {}
         compare.time_impls(impls, repeat=3, min_block=0.01, idle=True, alone=1, stats=stats)
-        assert stats["waits"]["numpy"] >= 0.04
-        assert stats["waits"]["numpy"] > stats["waits"]["torch"]
+        assert set(stats["waits"]) == set(impls)
+        assert min(stats["waits"].values()) >= 3 * compare.IDLE_WINDOW
     finally:
         spinner.stop = True
         spinner.thread.join()
@@ -135,9 +135,10 @@ def test_wait_idle_returns_only_after_the_spinning_stops(compare):
     spinner = _Spinner()
     try:
         spinner.until = time.perf_counter() + 0.1
-        waited = compare.wait_idle()
+        # 2% of a core: a busy thread gets more even on a machine loaded 20 deep
+        waited = compare.wait_idle(fraction=0.02)
         assert time.perf_counter() >= spinner.until and 0.08 <= waited < compare.IDLE_MAX_WAIT
-        assert compare.wait_idle() < 0.1  # nothing spins: three quiet windows
+        assert compare.wait_idle() < 0.5  # nothing spins: three quiet windows
     finally:
         spinner.stop = True
         spinner.thread.join()
