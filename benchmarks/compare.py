@@ -516,6 +516,12 @@ def main(argv=None):
     ap.add_argument("--rst", metavar="OUT.rst",
                     help="also write the report as reStructuredText (included by the docs)")
     ap.add_argument("--plot", metavar="OUT.png", help="bar chart of the time ratios")
+    ap.add_argument("--rst-dir", metavar="DIR",
+                    help="also write DIR/<topic>_<tag>.inc per topic and DIR/all_<tag>.inc "
+                         "(the docs' performance pages include them; see "
+                         "benchmarks/regenerate_docs.sh)")
+    ap.add_argument("--tag", default=None,
+                    help="suffix of the --rst-dir files (default: '<threads>threads')")
     ap.add_argument("--min-block", type=float, default=None,
                     help="seconds of calls per timed block (default 0.05; 0.005 with --quick)")
     ap.add_argument("--no-load-aware", action="store_true",
@@ -672,6 +678,19 @@ def main(argv=None):
         if failures:
             rst += ["", "Failures:", ""] + [f"* {md_to_rst(f)}" for f in failures]
         Path(args.rst).write_text("\n".join(rst) + "\n", encoding="utf-8")
+    if args.rst_dir:
+        out = Path(args.rst_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        tag = args.tag or f"{args.threads}threads"
+        head = [f"* {md_to_rst(f)}" for f in facts] + ["", md_to_rst(legend), ""]
+        for topic in sorted({r["topic"] for r in rows}) + [None]:
+            sub = [r for r in rows if topic is None or r["topic"] == topic]
+            body = head + [rst_table(sub, gemm)]
+            bad = [f for f in failures if topic is None or f.startswith(f"{topic}:")]
+            if bad:
+                body += ["", "Failures:", ""] + [f"* {md_to_rst(f)}" for f in bad]
+            name = f"{topic or 'all'}_{tag}.inc"
+            (out / name).write_text("\n".join(body) + "\n", encoding="utf-8")
     if args.plot and rows:
         try:
             plot(rows, args.plot)
