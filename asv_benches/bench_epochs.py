@@ -26,43 +26,35 @@ def _epoch(index):
     return mod.cases("float32", None)[index]["impls"]["dlnotes"]
 
 
-class LeNet5MnistEpoch:
+class _Epoch:
+    index = None  # which case of cases_epochs.py
+    number = 1
+    repeat = (1, 5, 30.0)
+    warmup_time = 0
+    timeout = 300
+
+    def setup(self):
+        self.epoch = _epoch(self.index)
+
+    def time_epoch(self):
+        self.epoch()
+
+
+class LeNet5MnistEpoch(_Epoch):
     """Seconds per epoch: 4,000 MNIST images, batch 32, Adam (float32)."""
 
-    number = 1
-    repeat = (1, 5, 30.0)
-    warmup_time = 0
-    timeout = 300
-
-    def setup(self):
-        self.epoch = _epoch(0)
-
-    def time_epoch(self):
-        self.epoch()
+    index = 0
 
 
-class CharLSTMEpoch:
+class CharLSTMEpoch(_Epoch):
     """Seconds per epoch of the char-level LSTM language model (float32)."""
 
-    number = 1
-    repeat = (1, 5, 30.0)
-    warmup_time = 0
-    timeout = 300
-
-    def setup(self):
-        self.epoch = _epoch(1)
-
-    def time_epoch(self):
-        self.epoch()
+    index = 1
 
 
-class DigitsDenseEpoch:
+class DigitsDenseEpoch(_Epoch):
     """Seconds per full-batch gradient-descent step of the 64-64-32-10 digits network."""
 
-    warmup_time = 0
-
-    def setup(self):
-        self.epoch = _epoch(2)
-
-    def time_epoch(self):
-        self.epoch()
+    index = 2
+    number = 0  # asv calibrates: one step takes milliseconds
+    repeat = 0

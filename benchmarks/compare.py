@@ -11,8 +11,7 @@ Usage::
     python benchmarks/compare.py                         # everything, both dtypes
     python benchmarks/compare.py --only activations --dtype float32
     python benchmarks/compare.py --quick                 # CI smoke: few repeats
-    python benchmarks/compare.py --markdown docs/performance/comparison_table.md \
-        --plot docs/performance/comparison.png
+    python benchmarks/compare.py --markdown report.md --plot ratios.png
 
 For representative numbers run it on a quiet machine, without OpenBLAS
 overrides that the environment may set::
