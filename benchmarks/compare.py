@@ -593,7 +593,7 @@ def main(argv=None):
                 row["topic"] = topic
                 rows.append(row)
                 t = row["times"]
-                print(f"  {topic}: {row['name']} [{dtype}] "
+                print(f"  {topic}: {row['name']} [{row['dtype']}] "
                       + "  ".join(f"{LABELS[k]} {fmt_time(v)}" for k, v in t.items())
                       + ("" if row["ok"] else "  DISAGREE/ERROR")
                       + ("  CONTAMINATED" if row["check"].get("contaminated") else ""),
