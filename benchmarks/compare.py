@@ -11,13 +11,26 @@ Usage::
     python benchmarks/compare.py                         # everything, both dtypes
     python benchmarks/compare.py --only activations --dtype float32
     python benchmarks/compare.py --quick                 # CI smoke: few repeats
-    python benchmarks/compare.py --markdown docs/performance/comparison_table.md \
-        --plot docs/performance/comparison.png
+    python benchmarks/compare.py --markdown report.md --plot ratios.png
 
 For representative numbers run it on a quiet machine, without OpenBLAS
 overrides that the environment may set::
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/compare.py
+
+Honest timing
+-------------
+Every timed block starts only once the process is idle: OpenBLAS worker
+threads spin for tens of milliseconds after a GEMM (and PyTorch's pool for a
+few), and a block that starts while they spin loses up to 1.7x on 2 cores.
+:func:`wait_idle` sleeps until the process's own CPU time stops growing, so
+the gap adapts to whichever library ran last; the report gives the measured
+waits.  The run then checks itself: every implementation is also timed alone
+(after an idle wait, before the rotation), and a row whose in-rotation median
+differs from its standalone median by more than 10% is marked
+**contaminated**, as is the run (load from other processes does this too:
+read the load average next to the table).  ``--no-idle-wait`` restores the
+old back-to-back blocks, to see the damage.
 
 Exit status: 0 when every case ran and agreed, 1 otherwise (a case module
 that fails to import, an implementation that raises, or a disagreement).
@@ -64,9 +77,10 @@ RTOL = {"float32": 1e-3, "float64": 1e-7}
 BLAS_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
-if importlib.util.find_spec("dlnotes") is None:
-    # not installed: use the in-place build of this checkout
-    sys.path.insert(0, str(HERE.parent))
+# Measure the checkout this script lives in (its in-place build), not whatever
+# dlnotes happens to be installed; DLNOTES_BENCH_PATH=<another checkout> measures
+# that one instead (before/after comparisons).
+sys.path.insert(0, os.environ.get("DLNOTES_BENCH_PATH") or str(HERE.parent))
 
 
 # ----------------------------------------------------------------------------
@@ -175,14 +189,68 @@ def compare_outputs(ref, got, rtol):
     return True, worst, ""
 
 
-def time_impls(impls, repeat, min_block):
+#: The process counts as idle when its threads used less than this fraction of
+#: one core over ``IDLE_WINDOWS`` consecutive windows of ``IDLE_WINDOW`` seconds.
+IDLE_FRACTION = 0.10
+IDLE_WINDOW = 0.005
+IDLE_WINDOWS = 3
+#: Never wait longer than this for the process to go idle (a neighbour that
+#: never stops spinning is then caught by the self-check instead).
+IDLE_MAX_WAIT = 1.0
+#: A rotation median that differs from the standalone median by more than this
+#: fraction marks the row (and the run) as contaminated.
+CONTAMINATION = 0.10
+
+
+def wait_idle(max_wait=IDLE_MAX_WAIT, window=IDLE_WINDOW, windows=IDLE_WINDOWS,
+              fraction=IDLE_FRACTION):
+    """Sleep until this process's threads stop burning CPU; return the seconds waited.
+
+    After a threaded call, OpenBLAS workers spin for tens of milliseconds
+    (measured here: ~40-100 ms after a NumPy GEMM, ~10-40 ms after a PyTorch
+    matmul, a few ms after an OpenMP region), taking cores from whatever runs
+    next.  ``time.process_time`` counts the CPU time of every thread of the
+    process, so sleeping through ``windows`` consecutive windows in which the
+    process used less than ``fraction`` of a core means every pool is asleep.
+    """
+    t_start = time.perf_counter()
+    quiet = 0
+    while quiet < windows:
+        c0, w0 = time.process_time(), time.perf_counter()
+        time.sleep(window)
+        busy = (time.process_time() - c0) / max(time.perf_counter() - w0, 1e-9)
+        quiet = quiet + 1 if busy < fraction else 0
+        if time.perf_counter() - t_start > max_wait:
+            break
+    return time.perf_counter() - t_start
+
+
+def _block(fn, number):
+    t0 = time.perf_counter()
+    for _ in range(number):
+        fn()
+    return (time.perf_counter() - t0) / number
+
+
+def time_impls(impls, repeat, min_block, idle=True, alone=None, stats=None):
     """Median seconds per call of each implementation, alternating in blocks.
 
     Each implementation gets a block of ``number`` back-to-back calls (enough
     for ``min_block`` seconds); the blocks of the implementations alternate,
     with the order rotated every round, so a burst of load from a neighbour
-    hits all of them alike.
+    hits all of them alike.  With ``idle`` (the default) every block starts
+    only once the threads of the previous block are asleep (:func:`wait_idle`).
+
+    Self-check: with ``alone`` (a number of blocks, 0 for none; default
+    ``max(1, repeat // 5)``), each implementation is first timed by itself,
+    ``alone`` blocks in a row each after an idle wait.  ``stats``, a dict if
+    given, receives ``alone`` (standalone medians), ``deviation`` (rotation
+    median / standalone median - 1, per implementation), ``contaminated``
+    (True when any deviation exceeds ``CONTAMINATION``) and ``waits`` (median
+    idle wait after each implementation's blocks, in seconds).
     """
+    if alone is None:
+        alone = max(1, repeat // 5)
     numbers = {}
     for name, fn in impls.items():
         t0 = time.perf_counter()
@@ -190,32 +258,47 @@ def time_impls(impls, repeat, min_block):
         t = time.perf_counter() - t0
         numbers[name] = max(1, min(10_000, int(min_block / max(t, 1e-7))))
     samples = {name: [] for name in impls}
+    solo = {name: [] for name in impls}
+    waits = {name: [] for name in impls}
     order = list(impls)
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
+        for name in order if alone else ():
+            for _ in range(alone):  # standalone: always from an idle process
+                wait_idle()
+                solo[name].append(_block(impls[name], numbers[name]))
+        prev = None
         for r in range(repeat):
             k = r % len(order)
             for name in order[k:] + order[:k]:
-                fn, number = impls[name], numbers[name]
-                t0 = time.perf_counter()
-                for _ in range(number):
-                    fn()
-                samples[name].append((time.perf_counter() - t0) / number)
+                if idle:
+                    waited = wait_idle()
+                    if prev is not None:
+                        waits[prev].append(waited)
+                samples[name].append(_block(impls[name], numbers[name]))
+                prev = name
             gc.collect()
     finally:
         if gc_was_enabled:
             gc.enable()
-    return {name: statistics.median(s) for name, s in samples.items()}
+    med = {name: statistics.median(s) for name, s in samples.items()}
+    if stats is not None:
+        stats["alone"] = {n: statistics.median(s) for n, s in solo.items() if s}
+        stats["deviation"] = {n: med[n] / stats["alone"][n] - 1 for n in stats["alone"]}
+        stats["contaminated"] = any(abs(d) > CONTAMINATION for d in stats["deviation"].values())
+        stats["waits"] = {n: statistics.median(w) for n, w in waits.items() if w}
+    return med
 
 
-def run_case(case, dtype, repeat, min_block):
+def run_case(case, dtype, repeat, min_block, idle=True):
     """Check agreement and time one case; returns a row dict."""
     name = case["name"]
     impls = {k: v for k, v in case["impls"].items() if k in IMPLS and v is not None}
     rtol = case.get("rtol", RTOL[dtype])
+    dtype = case.get("dtype", dtype)  # a case may run in another precision than the pass
     row = {"name": name, "dtype": dtype, "flops": case.get("flops"), "times": {},
-           "err": None, "ok": True, "why": []}
+           "err": None, "ok": True, "why": [], "check": {}}
     if "dlnotes" not in impls:
         row["ok"] = False
         row["why"].append("no dlnotes implementation")
@@ -241,7 +324,7 @@ def run_case(case, dtype, repeat, min_block):
                 row["why"].append(f"{LABELS[impl]} disagrees with dlnotes: {why}")
     row["err"] = max(errs) if errs else None
     del results
-    row["times"] = time_impls(impls, repeat, min_block)
+    row["times"] = time_impls(impls, repeat, min_block, idle=idle, stats=row["check"])
     return row
 
 
@@ -266,7 +349,17 @@ def fmt_ratio(a, b):
 
 
 HEADER = ["case", "dtype", "dlnotes", "NumPy", "PyTorch", "dlnotes / PyTorch", "NumPy / PyTorch",
-          "dlnotes GFLOP/s", "% of GEMM", "max rel. diff", "agree"]
+          "dlnotes GFLOP/s", "% of GEMM", "max rel. diff", "agree", "self-check"]
+
+
+def check_cell(row):
+    """The self-check column: the largest rotation / standalone deviation."""
+    dev = row.get("check", {}).get("deviation")
+    if not dev:
+        return "—"
+    name, d = max(dev.items(), key=lambda kv: abs(kv[1]))
+    text = f"{100 * d:+.0f}% {LABELS[name]}"
+    return f"**contaminated** ({text})" if abs(d) > CONTAMINATION else f"ok ({text})"
 
 
 def table_cells(rows, gemm):
@@ -283,7 +376,7 @@ def table_cells(rows, gemm):
         err = "—" if r["err"] is None else f"{r['err']:.1e}"
         body.append([f"{r['topic']}: {r['name']}", r["dtype"], fmt_time(td), fmt_time(tn),
                      fmt_time(tt), fmt_ratio(td, tt), fmt_ratio(tn, tt), gf, pct, err,
-                     "yes" if r["ok"] else "**NO**"])
+                     "yes" if r["ok"] else "**NO**", check_cell(r)])
     return body
 
 
@@ -298,10 +391,64 @@ def rst_table(rows, gemm):
     """reStructuredText ``list-table`` of the rows (for the Sphinx docs)."""
     lines = [".. list-table::", "   :header-rows: 1", "   :class: dlnotes-perf", ""]
     for cells in [HEADER] + table_cells(rows, gemm):
-        cells = [c if c == "**NO**" else re.sub(r"([\\_*`|])", r"\\\1", c) for c in cells]
+        cells = [c if c.startswith("**") else re.sub(r"([\\_*`|])", r"\\\1", c) for c in cells]
         lines.append(f"   * - {cells[0]}")
         lines += [f"     - {c}" for c in cells[1:]]
     return "\n".join(lines)
+
+
+def cpu_model():
+    """The CPU's model name (``/proc/cpuinfo``), or the platform's processor string."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def git_commit():
+    """Short hash of the checkout's HEAD (with ``+dirty`` when files changed), or ``unknown``."""
+    import subprocess
+
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE, text=True,
+                              capture_output=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=HERE, text=True, capture_output=True).stdout.strip()
+        return head + ("+dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def stamp():
+    """``commit ..., <UTC date>, <CPU model>``: the stamp of every published table."""
+    date = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    return f"commit `{git_commit()}`, {date}, CPU: {cpu_model()}"
+
+
+def self_check_summary(rows, idle=True):
+    """One line: how many rows the self-check flags, and the measured idle waits."""
+    checked = [r for r in rows if r.get("check", {}).get("deviation")]
+    bad = [r for r in checked if r["check"]["contaminated"]]
+    text = (f"self-check: {len(bad)} of {len(checked)} rows **contaminated** (an in-rotation "
+            f"median differs from the same implementation timed alone by more than "
+            f"{100 * CONTAMINATION:.0f}%)" if bad else
+            f"self-check: clean (every in-rotation median within {100 * CONTAMINATION:.0f}% of "
+            f"the same implementation timed alone, {len(checked)} rows)")
+    if not idle:
+        text += "; blocks started WITHOUT idle waits (--no-idle-wait)"
+        return text
+    waits = {}
+    for r in rows:
+        for name, w in r.get("check", {}).get("waits", {}).items():
+            waits.setdefault(name, []).append(w)
+    if waits:
+        text += ("; each block started once the process was idle, which took (median) "
+                 + ", ".join(f"{1e3 * statistics.median(w):.0f} ms after {LABELS[n]}"
+                             for n, w in waits.items()))
+    return text
 
 
 def md_to_rst(line):
@@ -368,6 +515,20 @@ def main(argv=None):
     ap.add_argument("--rst", metavar="OUT.rst",
                     help="also write the report as reStructuredText (included by the docs)")
     ap.add_argument("--plot", metavar="OUT.png", help="bar chart of the time ratios")
+    ap.add_argument("--rst-dir", metavar="DIR",
+                    help="also write DIR/<topic>_<tag>.inc per topic and DIR/all_<tag>.inc "
+                         "(the docs' performance pages include them; see "
+                         "benchmarks/regenerate_docs.sh)")
+    ap.add_argument("--tag", default=None,
+                    help="suffix of the --rst-dir files (default: '<threads>threads')")
+    ap.add_argument("--min-block", type=float, default=None,
+                    help="seconds of calls per timed block (default 0.05; 0.005 with --quick)")
+    ap.add_argument("--no-load-aware", action="store_true",
+                    help="let dlnotes thread even when the machine is oversubscribed "
+                         "(dlnotes._threads.LOAD_AWARE = False)")
+    ap.add_argument("--no-idle-wait", action="store_true",
+                    help="start each block right after the previous one (the old, contaminated "
+                         "behaviour; the self-check then shows the damage)")
     ap.add_argument("--list", action="store_true", help="list the topics and exit")
     args = ap.parse_args(argv)
 
@@ -378,7 +539,7 @@ def main(argv=None):
     repeat = args.repeat or (3 if args.quick else 15)
     if repeat < 1:
         ap.error("--repeat must be >= 1")
-    min_block = 0.005 if args.quick else 0.05
+    min_block = args.min_block or (0.005 if args.quick else 0.05)
     dtypes = ("float32", "float64") if args.dtype == "both" else (args.dtype,)
 
     try:
@@ -400,6 +561,12 @@ def main(argv=None):
             pass
         threadpool_limits(limits=args.threads)  # stays in force for the whole run
 
+    if args.no_load_aware:
+        try:
+            from dlnotes import _threads
+            _threads.LOAD_AWARE = False
+        except ImportError:
+            pass
     load0 = os.getloadavg()
     t_start = time.perf_counter()
     gemm_n = 1024 if args.quick else 2048
@@ -422,13 +589,15 @@ def main(argv=None):
                 failures.append(f"{path.name}: cases({dtype!r}) raised {type(exc).__name__}: {exc}")
                 continue
             for case in cases:
-                row = run_case(case, dtype, repeat, min_block)
+                row = run_case(case, dtype, repeat, min_block, idle=not args.no_idle_wait)
                 row["topic"] = topic
                 rows.append(row)
                 t = row["times"]
-                print(f"  {topic}: {row['name']} [{dtype}] "
+                print(f"  {topic}: {row['name']} [{row['dtype']}] "
                       + "  ".join(f"{LABELS[k]} {fmt_time(v)}" for k, v in t.items())
-                      + ("" if row["ok"] else "  DISAGREE/ERROR"), file=sys.stderr, flush=True)
+                      + ("" if row["ok"] else "  DISAGREE/ERROR")
+                      + ("  CONTAMINATED" if row["check"].get("contaminated") else ""),
+                      file=sys.stderr, flush=True)
                 if not row["ok"]:
                     failures.extend(f"{topic}: {row['name']} [{dtype}]: {w}" for w in row["why"])
             del cases
@@ -452,15 +621,28 @@ def main(argv=None):
                 if torch else "PyTorch not installed")]
     try:
         import dlnotes
-        facts[-1] += f", dlnotes {dlnotes.__version__}"
+        facts[-1] += f", dlnotes {dlnotes.__version__} from `{Path(dlnotes.__file__).parent}`"
     except ImportError:
         pass
+    facts.insert(0, stamp())
     facts.append(f"load average (1 min) before / after: {load0[0]:.2f} / {load1[0]:.2f} "
                  f"({time.perf_counter() - t_start:.0f} s run, {repeat} blocks per implementation)")
     facts += describe_pools(pools)
     facts.append(f"NumPy GEMM ({gemm_n}x{gemm_n}, best of runs): "
                  f"float32 {gemm['float32']:.0f} GFLOP/s, float64 {gemm['float64']:.0f} GFLOP/s"
                  + gemm_note)
+    facts.append(self_check_summary(rows, idle=not args.no_idle_wait))
+    try:
+        from dlnotes import _threads
+
+        busy = f"load average {load0[0]:.1f} / {load1[0]:.1f} against the threshold " \
+               f"{_threads.BUSY_LOAD_PER_CPU * (os.cpu_count() or 1):.1f}"
+        facts.append("dlnotes' thread policy: " + (
+            f"load-aware ({busy}: above it dlnotes runs its kernels and small GEMMs on one "
+            f"thread whatever --threads says)" if _threads.LOAD_AWARE else
+            "load-aware switch off (--no-load-aware)"))
+    except (ImportError, AttributeError):
+        pass
     if env_lines:
         facts.append(f"environment: {', '.join(env_lines)}")
     if any(v in os.environ for v in BLAS_ENV):
@@ -495,6 +677,19 @@ def main(argv=None):
         if failures:
             rst += ["", "Failures:", ""] + [f"* {md_to_rst(f)}" for f in failures]
         Path(args.rst).write_text("\n".join(rst) + "\n", encoding="utf-8")
+    if args.rst_dir:
+        out = Path(args.rst_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        tag = args.tag or f"{args.threads}threads"
+        head = [f"* {md_to_rst(f)}" for f in facts] + ["", md_to_rst(legend), ""]
+        for topic in sorted({r["topic"] for r in rows}) + [None]:
+            sub = [r for r in rows if topic is None or r["topic"] == topic]
+            body = head + [rst_table(sub, gemm)]
+            bad = [f for f in failures if topic is None or f.startswith(f"{topic}:")]
+            if bad:
+                body += ["", "Failures:", ""] + [f"* {md_to_rst(f)}" for f in bad]
+            name = f"{topic or 'all'}_{tag}.inc"
+            (out / name).write_text("\n".join(body) + "\n", encoding="utf-8")
     if args.plot and rows:
         try:
             plot(rows, args.plot)

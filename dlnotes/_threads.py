@@ -1,4 +1,28 @@
-"""Keep SciPy's OpenBLAS on one thread while the conv and recurrent kernels run their own threads.
+"""The package's thread policy: small work on one thread, never two pools spinning at once.
+
+Three thread pools can run dlnotes' arithmetic: the kernels' OpenMP team,
+SciPy's OpenBLAS (behind ``scipy.linalg.cython_blas``, called by the
+kernels) and NumPy's OpenBLAS (``@`` in the layers).  An OpenBLAS worker
+spins for tens of milliseconds after each threaded call (measured with
+``benchmarks/compare.py``'s idle probe: 40-100 ms), so two pools taking turns
+on 2 cores each burn the cores the other needs: a LeNet-5 epoch at batch 32
+ran 6.5x slower than PyTorch that way, and at parity with every pool on one
+thread.  The rules, applied without environment variables:
+
+* a product below :data:`GEMM_PARALLEL_MIN_MACS` multiply-adds runs on one
+  thread (:func:`matmul` for NumPy's BLAS, :func:`single_threaded_blas` for
+  SciPy's), so its pool never wakes up;
+* a kernel that splits its work across OpenMP threads holds SciPy's BLAS on
+  one thread for the duration (no nested pools);
+* each kernel threads only above its own measured crossover
+  (``benchmarks/thread_crossover.py``; the constants sit next to the kernels'
+  callers);
+* on an oversubscribed machine (1-minute load average above
+  :data:`BUSY_LOAD_PER_CPU` times the CPU count) everything runs on one
+  thread: a second thread is then descheduled half the time and stalls every
+  barrier (measured at load 18-20 on 2 cores: two threads 3-130x slower than
+  one for every kernel and GEMM below ~150M multiply-adds, and about even
+  above).  Set :data:`LOAD_AWARE` to False to keep threading regardless.
 
 The conv kernels split the batch across OpenMP threads and call BLAS from
 each of them.  A threaded BLAS inside those threads oversubscribes the cores
@@ -17,11 +41,26 @@ import glob
 import os
 import threading
 
+import numpy as np
+
+#: Products of fewer multiply-adds than this run on one BLAS thread.  Measured
+#: (best of 50, float32 and float64, NumPy's OpenBLAS on 2 cores): two threads
+#: are no faster up to ~1.5M multiply-adds (120x400 times 400x32: 48 us on one
+#: thread, 61 us on two) and pay from ~5-16M (256^3: 0.77x), before counting the
+#: spinning they leave behind.
+GEMM_PARALLEL_MIN_MACS = 4_000_000
+
+#: Oversubscription threshold: load average per CPU above which work stays on one thread.
+BUSY_LOAD_PER_CPU = 1.5
+#: Follow the machine's load (see the module docstring); False: ignore it.
+LOAD_AWARE = True
+_BUSY = [0.0, False]  # time of the last look, verdict (re-read at most once a second)
+
 _LOCK = threading.Lock()
-_DEPTH = 0
-_SAVED = None
 _LIB = None
 _RESOLVED = False
+_NP_LIB = None
+_NP_RESOLVED = False
 
 
 def _openblas():
@@ -49,33 +88,105 @@ def _openblas():
     return _LIB
 
 
+def _numpy_openblas():
+    """``(get, put)`` of NumPy's own OpenBLAS, or None (another BLAS, or not found)."""
+    global _NP_LIB, _NP_RESOLVED
+    if _NP_RESOLVED:
+        return _NP_LIB
+    _NP_RESOLVED = True
+    try:
+        libdir = os.path.dirname(np.__file__) + ".libs"
+        for path in sorted(glob.glob(os.path.join(libdir, "*openblas*"))):
+            lib = ctypes.CDLL(path)
+            for get_name, put_name in (
+                    ("scipy_openblas_get_num_threads64_", "scipy_openblas_set_num_threads64_"),
+                    ("scipy_openblas_get_num_threads", "scipy_openblas_set_num_threads"),
+                    ("openblas_get_num_threads64_", "openblas_set_num_threads64_"),
+                    ("openblas_get_num_threads", "openblas_set_num_threads")):
+                get = getattr(lib, get_name, None)
+                put = getattr(lib, put_name, None)
+                if get is not None and put is not None:
+                    get.restype = ctypes.c_int
+                    put.argtypes = [ctypes.c_int]
+                    _NP_LIB = (get, put)
+                    return _NP_LIB
+    except Exception:  # pragma: no cover - unusual NumPy builds
+        _NP_LIB = None
+    return _NP_LIB
+
+
+def machine_busy():
+    """True when the 1-minute load average exceeds ``BUSY_LOAD_PER_CPU`` per CPU (cached 1 s)."""
+    if not LOAD_AWARE:
+        return False
+    import time
+
+    now = time.monotonic()
+    if now - _BUSY[0] > 1.0:
+        try:
+            load = os.getloadavg()[0]
+        except (OSError, AttributeError):  # pragma: no cover - no load average (Windows)
+            load = 0.0
+        _BUSY[0], _BUSY[1] = now, load > BUSY_LOAD_PER_CPU * (os.cpu_count() or 1)
+    return _BUSY[1]
+
+
+def matmul(a, b):
+    """``a @ b`` (2-D), on one BLAS thread when it is below :data:`GEMM_PARALLEL_MIN_MACS`.
+
+    NumPy's OpenBLAS threads any product above ~0.26M multiply-adds; for the
+    small products of a training step (a Dense layer on a batch of 32) the
+    second thread saves nothing and then spins while the next kernel runs.
+    """
+    if a.shape[0] * a.shape[1] * b.shape[-1] >= GEMM_PARALLEL_MIN_MACS and not machine_busy():
+        return a @ b
+    with _NUMPY_PIN:
+        return a @ b
+
+
 def kernel_threads():
     """OpenMP threads the conv kernels may use (1 if BLAS threads can't be pinned)."""
     from dlnotes._kernels import _info
 
-    if _openblas() is None:
+    if _openblas() is None or machine_busy():
         return 1
     return max(1, int(_info.max_threads()))
 
 
-@contextlib.contextmanager
+class _Pin:
+    """Re-entrant, thread-safe "one BLAS thread inside": the first caller saves, the last restores."""
+
+    def __init__(self, resolve):
+        self._resolve = resolve
+        self._depth = 0
+        self._saved = None
+
+    def __enter__(self):
+        lib = self._resolve()
+        if lib is not None:
+            get, put = lib
+            with _LOCK:
+                if self._depth == 0:
+                    self._saved = get()
+                    if self._saved != 1:
+                        put(1)
+                self._depth += 1
+        return self
+
+    def __exit__(self, *exc):
+        lib = self._resolve()
+        if lib is not None:
+            with _LOCK:
+                self._depth -= 1
+                if self._depth == 0 and self._saved != 1:
+                    lib[1](self._saved)
+        return False
+
+
+_SCIPY_PIN = _Pin(_openblas)
+_NUMPY_PIN = _Pin(_numpy_openblas)
+
+
 def single_threaded_blas(active=True):
     """Context manager: SciPy's OpenBLAS on one thread inside, restored after."""
-    lib = _openblas() if active else None
-    if lib is None:
-        yield
-        return
-    global _DEPTH, _SAVED
-    get, put = lib
-    with _LOCK:  # nested / concurrent callers: the first saves, the last restores
-        if _DEPTH == 0:
-            _SAVED = get()
-            put(1)
-        _DEPTH += 1
-    try:
-        yield
-    finally:
-        with _LOCK:
-            _DEPTH -= 1
-            if _DEPTH == 0:
-                put(_SAVED)
+    return _SCIPY_PIN if active else contextlib.nullcontext()

@@ -55,10 +55,93 @@ def test_compare_outputs_shape_count_and_nan(compare):
 def test_time_impls_times_every_impl_in_alternating_blocks(compare):
     calls = []
     impls = {k: (lambda k=k: calls.append(k)) for k in ("dlnotes", "numpy", "torch")}
-    times = compare.time_impls(impls, repeat=3, min_block=0.0)
+    stats = {}
+    times = compare.time_impls(impls, repeat=3, min_block=0.0, alone=1, stats=stats)
     assert set(times) == set(impls) and all(t > 0 for t in times.values())
-    timed = calls[3:]  # after one calibration call each
+    assert calls[3:6] == ["dlnotes", "numpy", "torch"]  # standalone blocks first
+    timed = calls[6:]  # after one calibration call and one standalone block each
     assert [timed[i] for i in (0, 3, 6)] == ["dlnotes", "numpy", "torch"]  # order rotates
+    assert set(stats["alone"]) == set(stats["deviation"]) == set(impls)
+    assert set(stats["waits"]) == set(impls)
+
+
+class _Spinner:
+    """A neighbour thread that busy-loops (holding the GIL in bursts) until ``until``."""
+
+    def __init__(self):
+        import threading
+
+        self.until = 0.0
+        self.stop = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        import time
+
+        while not self.stop:
+            if time.perf_counter() < self.until:
+                x = 0
+                for i in range(2000):
+                    x += i
+            else:
+                time.sleep(0.002)
+
+
+def _python_work():
+    x = 0
+    for i in range(3000):
+        x += i * i
+    return x
+
+
+def test_self_check_catches_a_spinning_neighbour(compare):
+    """Like OpenBLAS after a GEMM: ``numpy`` leaves a thread spinning for 60 ms.
+
+    Without idle waits the block that follows it (``torch``) runs slower than
+    the same implementation timed alone, and the self-check flags the run.
+    """
+    import time
+
+    spinner = _Spinner()
+
+    def noisy():
+        _python_work()
+        spinner.until = time.perf_counter() + 0.06
+
+    impls = {"dlnotes": _python_work, "numpy": noisy, "torch": _python_work}
+    try:
+        stats = {}
+        compare.time_impls(impls, repeat=3, min_block=0.01, idle=False, alone=1, stats=stats)
+        assert stats["contaminated"]
+        assert stats["deviation"]["torch"] > compare.CONTAMINATION
+        row = {"check": stats}
+        assert compare.check_cell(row).startswith("**contaminated**")
+        assert "1 of 1 rows **contaminated**" in compare.self_check_summary([row], idle=False)
+
+        # With idle waits, every block waits for the process to go quiet.
+        stats = {}
+        compare.time_impls(impls, repeat=3, min_block=0.01, idle=True, alone=1, stats=stats)
+        assert set(stats["waits"]) == set(impls)
+        assert min(stats["waits"].values()) >= 3 * compare.IDLE_WINDOW
+    finally:
+        spinner.stop = True
+        spinner.thread.join()
+
+
+def test_wait_idle_returns_only_after_the_spinning_stops(compare):
+    import time
+
+    spinner = _Spinner()
+    try:
+        spinner.until = time.perf_counter() + 0.1
+        # 2% of a core: a busy thread gets more even on a machine loaded 20 deep
+        waited = compare.wait_idle(fraction=0.02)
+        assert time.perf_counter() >= spinner.until and 0.08 <= waited < compare.IDLE_MAX_WAIT
+        assert compare.wait_idle() < 0.5  # nothing spins: three quiet windows
+    finally:
+        spinner.stop = True
+        spinner.thread.join()
 
 
 def test_run_case_flags_disagreement_and_exceptions(compare):

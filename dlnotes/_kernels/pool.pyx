@@ -15,7 +15,7 @@ in PyTorch.
 """
 from cython.parallel cimport prange
 
-from dlnotes._kernels._parallel cimport dl_omp_max_threads
+from dlnotes._kernels._parallel cimport ELEMENTWISE_PARALLEL_MIN, dl_omp_max_threads
 from dlnotes._kernels._types cimport real
 
 
@@ -61,7 +61,11 @@ cdef extern from *:
 
 
 cdef inline int _threads(Py_ssize_t work) noexcept nogil:
-    if work < 32768:
+    # Pooling is memory-bound element-wise work: threads only from the same
+    # size as the activations (LeNet-5's pools at batch 32, 50k-150k reads,
+    # take 20-100 us on one thread: a team wake-up is not worth it, and on a
+    # shared machine a descheduled second thread stalls the barrier).
+    if work < ELEMENTWISE_PARALLEL_MIN:
         return 1
     return dl_omp_max_threads()
 

@@ -16,7 +16,7 @@ import numbers
 import numpy as np
 
 from dlnotes._kernels import conv as _k
-from dlnotes._threads import kernel_threads, single_threaded_blas
+from dlnotes._threads import kernel_threads, machine_busy, single_threaded_blas
 from dlnotes._validation import check_float_array, check_keys, check_scalar
 
 __all__ = ["zero_pad", "conv_single_step", "conv_forward", "conv_backward",
@@ -251,16 +251,31 @@ def _checked_geometry(A_prev, W, b, hparameters):
     return A_prev, W, b, (s, p_h, p_w, n_H, n_W)
 
 
-def _plan(m, n_H, n_W, f_h, f_w, n_C_prev, itemsize):
+#: A convolution call is split across OpenMP threads only from this many
+#: multiply-adds of its forward product (``m n_H n_W f^2 n_C_prev n_C``);
+#: below it one thread does the whole call, with SciPy's BLAS on one thread
+#: too, so that no pool wakes up (``benchmarks/thread_crossover.py``: LeNet-5's
+#: convolutions at batch 32, 3.8M and 7.7M, gain little from a second thread
+#: on an idle machine and lose several times over on a busy one).
+PARALLEL_MIN_MACS = 16_000_000
+
+
+def _plan(m, n_H, n_W, f_h, f_w, n_C_prev, n_C, itemsize):
     """(chunk, threads): images per chunk and OpenMP threads for one call."""
     threads = kernel_threads()
+    if m * n_H * n_W * f_h * f_w * n_C_prev * n_C < PARALLEL_MIN_MACS:
+        threads = 1
     per_image = max(1, n_H * n_W * f_h * f_w * n_C_prev * itemsize)
     chunk = max(1, min(-(-max(m, 1) // threads), WORKSPACE_BYTES // per_image))
     n_chunks = -(-max(m, 1) // chunk)
-    # below ~50k multiply-adds per chunk a thread costs more than it saves
-    if m * n_H * n_W * f_h * f_w * n_C_prev < 50_000:
-        threads = 1
     return chunk, max(1, min(threads, n_chunks))
+
+
+def _blas_pinned(threads, m, n_H, n_W, f_h, f_w, n_C_prev, n_C):
+    """SciPy's BLAS on one thread when the kernel threads itself or the call is small."""
+    return single_threaded_blas(
+        threads > 1 or m * n_H * n_W * f_h * f_w * n_C_prev * n_C < PARALLEL_MIN_MACS
+        or machine_busy())
 
 
 def conv_forward(A_prev, W, b, hparameters):
@@ -321,8 +336,8 @@ def conv_forward(A_prev, W, b, hparameters):
     m, _, _, n_C_prev = A_prev.shape
     f_h, f_w, _, n_C = W.shape
     Z = np.empty((m, n_H, n_W, n_C), dtype=A_prev.dtype)
-    chunk, threads = _plan(m, n_H, n_W, f_h, f_w, n_C_prev, A_prev.itemsize)
-    with single_threaded_blas(threads > 1):
+    chunk, threads = _plan(m, n_H, n_W, f_h, f_w, n_C_prev, n_C, A_prev.itemsize)
+    with _blas_pinned(threads, m, n_H, n_W, f_h, f_w, n_C_prev, n_C):
         _k.conv2d_forward(A_prev, W, b, Z, s, s, p_h, p_w, chunk, threads)
     cache = (A_prev, W, b.reshape(1, 1, 1, n_C), hparameters)
     return Z, cache
@@ -372,8 +387,8 @@ def conv_backward(dZ, cache, need_dA_prev=True):
     dW = np.empty(W.shape, dtype=A_prev.dtype)
     db = np.empty(n_C, dtype=A_prev.dtype)
     dA_arg = dA_prev if need_dA_prev else np.zeros((1, 1, 1, 1), dtype=A_prev.dtype)
-    chunk, threads = _plan(m, n_H, n_W, f_h, f_w, n_C_prev, A_prev.itemsize)
-    with single_threaded_blas(threads > 1):
+    chunk, threads = _plan(m, n_H, n_W, f_h, f_w, n_C_prev, n_C, A_prev.itemsize)
+    with _blas_pinned(threads, m, n_H, n_W, f_h, f_w, n_C_prev, n_C):
         _k.conv2d_backward(dZ, A_prev, W, dA_arg, dW, db, s, s, p_h, p_w, chunk, threads,
                            bool(need_dA_prev))
     return dA_prev, dW, db.reshape(1, 1, 1, n_C)

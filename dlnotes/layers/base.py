@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlnotes._threads import matmul
 from dlnotes._validation import as_rng, check_float_array, check_scalar
 from dlnotes.nn import activations as _act
 from dlnotes.layers.serialization import (MAX_DEPTH, config_dim, deserialize_layer,  # noqa: F401
@@ -266,15 +267,17 @@ class Dense(Layer):
         X = check_float_array(X, "X", ndim=2, shape=(W.shape[1], None),
                               shape_names=("n_in", "m"), dtype=W.dtype)
         self._A = X
-        return W @ X + self.params["b"]
+        Z = matmul(W, X)
+        Z += self.params["b"]
+        return Z
 
     def backward(self, dY):
         W = self.params["W"]
         dY = check_float_array(dY, "dY", ndim=2, shape=(W.shape[0], self._A.shape[1]),
                                shape_names=("n_out", "m"), dtype=W.dtype)
-        self.grads["W"] = dY @ self._A.T
+        self.grads["W"] = matmul(dY, self._A.T)
         self.grads["b"] = dY.sum(axis=1, keepdims=True)
-        return W.T @ dY
+        return matmul(W.T, dY)
 
     def get_config(self):
         n_out, n_in = self.params["W"].shape

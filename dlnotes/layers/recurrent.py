@@ -16,6 +16,7 @@ import copy
 import numpy as np
 
 from dlnotes import rnn as F
+from dlnotes._threads import matmul
 from dlnotes._validation import as_rng, check_choice, check_float_array, check_scalar
 from dlnotes.layers.base import Layer
 from dlnotes.layers.serialization import config_dim, deserialize_layer, serialize_layer
@@ -371,7 +372,7 @@ class TimeDistributedDense(Layer):
                               shape_names=("n_in", "m", "T_x"), dtype=self.dtype)
         n, m, T = X.shape
         self._A = X
-        Z = self.params["W"] @ X.reshape(n, m * T)
+        Z = matmul(self.params["W"], X.reshape(n, m * T))
         Z += self.params["b"]
         Z = Z.reshape(self.n_out, m, T)
         self._Z = Z
@@ -386,9 +387,9 @@ class TimeDistributedDense(Layer):
         if self.activation == "softmax":
             dY = softmax_backward(dY, self._Z, axis=0)
         dZ = dY.reshape(self.n_out, m * T)
-        self.grads["W"] = dZ @ self._A.reshape(n, m * T).T
+        self.grads["W"] = matmul(dZ, self._A.reshape(n, m * T).T)
         self.grads["b"] = dZ.sum(axis=1, keepdims=True)
-        return (self.params["W"].T @ dZ).reshape(n, m, T)
+        return matmul(self.params["W"].T, dZ).reshape(n, m, T)
 
     def __repr__(self):
         act = "" if self.activation is None else f", activation={self.activation!r}"
