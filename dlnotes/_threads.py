@@ -63,55 +63,50 @@ _NP_LIB = None
 _NP_RESOLVED = False
 
 
-def _openblas():
-    global _LIB, _RESOLVED
-    if _RESOLVED:
-        return _LIB
-    _RESOLVED = True
-    try:
-        import scipy
-        import scipy.linalg.cython_blas  # noqa: F401  (loads the library)
+def _find_openblas(libdir, suffixes):
+    """``(get, put)`` thread-count setters of the OpenBLAS bundled in ``libdir``, or None.
 
-        libdir = os.path.join(os.path.dirname(os.path.dirname(scipy.__file__)), "scipy.libs")
+    ``suffixes`` are the symbol prefixes to try (``<prefix>_get_num_threads<suffix>``): the
+    OpenBLAS builds of the NumPy and SciPy wheels rename their symbols differently.
+    """
+    try:
         for path in sorted(glob.glob(os.path.join(libdir, "*openblas*"))):
             lib = ctypes.CDLL(path)
-            for prefix in ("scipy_openblas", "openblas"):
-                get = getattr(lib, f"{prefix}_get_num_threads", None)
-                put = getattr(lib, f"{prefix}_set_num_threads", None)
+            for prefix, suffix in suffixes:
+                get = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
+                put = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
                 if get is not None and put is not None:
                     get.restype = ctypes.c_int
                     put.argtypes = [ctypes.c_int]
-                    _LIB = (get, put)
-                    return _LIB
-    except Exception:  # pragma: no cover - unusual SciPy builds
-        _LIB = None
+                    return get, put
+    except OSError:  # pragma: no cover - unusual builds
+        return None
+    return None
+
+
+def _openblas():
+    """``(get, put)`` of SciPy's OpenBLAS (the library behind ``cython_blas``), or None."""
+    global _LIB, _RESOLVED
+    if not _RESOLVED:
+        _RESOLVED = True
+        try:
+            import scipy
+            import scipy.linalg.cython_blas  # noqa: F401  (loads the library)
+        except ImportError:  # pragma: no cover
+            return None
+        libdir = os.path.join(os.path.dirname(os.path.dirname(scipy.__file__)), "scipy.libs")
+        _LIB = _find_openblas(libdir, (("scipy_openblas", ""), ("openblas", "")))
     return _LIB
 
 
 def _numpy_openblas():
     """``(get, put)`` of NumPy's own OpenBLAS, or None (another BLAS, or not found)."""
     global _NP_LIB, _NP_RESOLVED
-    if _NP_RESOLVED:
-        return _NP_LIB
-    _NP_RESOLVED = True
-    try:
-        libdir = os.path.dirname(np.__file__) + ".libs"
-        for path in sorted(glob.glob(os.path.join(libdir, "*openblas*"))):
-            lib = ctypes.CDLL(path)
-            for get_name, put_name in (
-                    ("scipy_openblas_get_num_threads64_", "scipy_openblas_set_num_threads64_"),
-                    ("scipy_openblas_get_num_threads", "scipy_openblas_set_num_threads"),
-                    ("openblas_get_num_threads64_", "openblas_set_num_threads64_"),
-                    ("openblas_get_num_threads", "openblas_set_num_threads")):
-                get = getattr(lib, get_name, None)
-                put = getattr(lib, put_name, None)
-                if get is not None and put is not None:
-                    get.restype = ctypes.c_int
-                    put.argtypes = [ctypes.c_int]
-                    _NP_LIB = (get, put)
-                    return _NP_LIB
-    except Exception:  # pragma: no cover - unusual NumPy builds
-        _NP_LIB = None
+    if not _NP_RESOLVED:
+        _NP_RESOLVED = True
+        _NP_LIB = _find_openblas(os.path.dirname(np.__file__) + ".libs",
+                                 (("scipy_openblas", "64_"), ("scipy_openblas", ""),
+                                  ("openblas", "64_"), ("openblas", "")))
     return _NP_LIB
 
 
