@@ -114,7 +114,9 @@ def test_self_check_catches_a_spinning_neighbour(compare):
         stats = {}
         compare.time_impls(impls, repeat=3, min_block=0.01, idle=False, alone=1, stats=stats)
         assert stats["contaminated"]
-        assert stats["deviation"]["torch"] > compare.CONTAMINATION
+        # the block after the spinner is the one slowed on a quiet machine; on a loaded one
+        # the neighbours may move another block further, so the check is on the run's worst
+        assert max(abs(d) for d in stats["deviation"].values()) > compare.CONTAMINATION
         row = {"check": stats}
         assert compare.check_cell(row).startswith("**contaminated**")
         assert "1 of 1 rows **contaminated**" in compare.self_check_summary([row], idle=False)
