@@ -83,3 +83,30 @@ for k, row in enumerate(axes):
         ax.set_yticks([])
     row[0].set_ylabel("original" if k == 0 else f"epoch {k}", fontsize=9)
 plt.show()
+
+# %%
+# Every transform on a digit
+# --------------------------
+# The same transforms on one handwritten digit (one channel, so AlexNet's PCA colour
+# augmentation, an RGB method, is left out; the channel shift is a brightness shift here).
+# Each row: one transform, six random draws on the same digit.
+digit = np.repeat(digits[:1], 6, axis=0)                     # (6, 32, 32, 1)
+digit_transforms = {
+    "1. mirror": aug.RandomFlip(p=0.5),
+    "2. crop, padding 4": aug.RandomCrop(32, padding=4),
+    "2. resized crop": aug.RandomResizedCrop(32, scale=(0.5, 1.0)),
+    "3. rotate / shear / scale": aug.RandomAffine(rotation=25, shear=15, scale=(0.8, 1.2)),
+    "3. elastic warp": aug.ElasticWarp(alpha=30.0, sigma=4.0),
+    "4. channel shift": aug.ChannelShift(0.3),
+    "4. brightness / contrast": aug.BrightnessContrast(0.2, 0.4),
+}
+fig, axes = plt.subplots(len(digit_transforms), 6, figsize=(7, 1.2 * len(digit_transforms)),
+                         layout="constrained")
+for row, (name, t) in zip(axes, digit_transforms.items()):
+    out = np.clip(t(digit, seed=0), 0.0, 1.0)
+    for ax, img in zip(row, out):
+        ax.imshow(img[:, :, 0], cmap="gray_r", vmin=0, vmax=1)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    row[0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize=9)
+plt.show()
