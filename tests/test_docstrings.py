@@ -112,6 +112,16 @@ def _public_modules():
 MODULES = _public_modules()
 
 
+def _public_home(defined_in, name, obj, default):
+    """The public package above a private module, when it exports ``obj`` as ``name``."""
+    parts = defined_in.split(".")
+    public = ".".join(parts[:next(i for i, p in enumerate(parts) if p.startswith("_"))]) \
+        if any(p.startswith("_") for p in parts) else defined_in
+    if public in MODULES and getattr(importlib.import_module(public), name, None) is obj:
+        return public
+    return default
+
+
 def _public_objects(modname):
     mod = importlib.import_module(modname)
     names = list(getattr(mod, "__all__", [n for n in vars(mod) if not n.startswith("_")]))
@@ -123,8 +133,9 @@ def _public_objects(modname):
         defined_in = getattr(obj, "__module__", "") or ""
         if not defined_in.startswith("dlnotes"):
             continue  # re-exported NumPy/typing helpers are not ours to document
-        # report an object once, under the module that defines it (or its first public home)
-        home = defined_in if defined_in in MODULES else modname
+        # report an object once, under the module that defines it, or for an object of a
+        # private module (dlnotes.cnn.augment._geometric) under the public package above it
+        home = defined_in if defined_in in MODULES else _public_home(defined_in, name, obj, modname)
         if home != modname:
             continue
         out.append((f"{modname}.{name}", obj))
