@@ -299,7 +299,20 @@ class Dense(Layer):
         return f"Dense({n_in}, {n_out})"
 
 
-class Activation(Layer):
+class _Elementwise:
+    """Mixin of the element-wise layers: the output has the input's shape, and the
+    constructor's arguments are the attributes named in ``_config_keys``."""
+
+    _config_keys = ()
+
+    def get_config(self):
+        return {k: getattr(self, k) for k in self._config_keys}
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+
+class Activation(_Elementwise, Layer):
     """Element-wise activation layer (``"relu"``, ``"tanh"``, ``"sigmoid"``, ...).
 
     ``"softmax"`` normalises along axis 0 (examples in columns).
@@ -309,6 +322,8 @@ class Activation(Layer):
     name : str
         A key of :data:`dlnotes.nn.activations.ACTIVATIONS`.
     """
+
+    _config_keys = ("name",)
 
     def __init__(self, name):
         super().__init__()
@@ -325,17 +340,11 @@ class Activation(Layer):
     def backward(self, dY):
         return _act.activation_backward(dY, self._Z, self.name)
 
-    def get_config(self):
-        return {"name": self.name}
-
-    def compute_output_shape(self, input_shape):
-        return tuple(input_shape)
-
     def __repr__(self):
         return f"Activation({self.name!r})"
 
 
-class Dropout(Layer):
+class Dropout(_Elementwise, Layer):
     r"""Inverted dropout (training only; the identity at test time).
 
     .. math::
@@ -348,6 +357,8 @@ class Dropout(Layer):
         Probability of keeping a unit.
     rng, seed : reproducible masks.
     """
+
+    _config_keys = ("keep_prob",)
 
     def __init__(self, keep_prob, rng=None, seed=None):
         super().__init__()
@@ -371,12 +382,6 @@ class Dropout(Layer):
         if self._D is None:
             return check_float_array(dY, "dY")
         return dropout_backward(dY, self._D, self.keep_prob)
-
-    def get_config(self):
-        return {"keep_prob": self.keep_prob}
-
-    def compute_output_shape(self, input_shape):
-        return tuple(input_shape)
 
     def __repr__(self):
         return f"Dropout(keep_prob={self.keep_prob})"
