@@ -329,11 +329,14 @@ def displacement_warp(X, displacement, mode="constant", cval=0.0):
 
     Parameters
     ----------
-    X : ndarray, shape (m, n_H, n_W, n_C)
+    X : ndarray of float32 or float64, shape (m, n_H, n_W, n_C)
+        The batch.
     displacement : ndarray, shape (m, n_H, n_W, 2)
         :math:`(\Delta_x, \Delta_y)` in pixels, x (column) first.
-    mode, cval
-        Border handling, as in :func:`affine_warp`.
+    mode : {"constant", "edge", "reflect", "symmetric", "wrap"}, default "constant"
+        Border handling (see :func:`affine_warp`).
+    cval : float, default 0.0
+        Value outside the image for ``mode="constant"``.
 
     Returns
     -------
@@ -410,12 +413,18 @@ def elastic_warp(X, alpha=34.0, sigma=4.0, mode="constant", cval=0.0, rng=None, 
 
     Parameters
     ----------
-    X : ndarray, shape (m, n_H, n_W, n_C)
+    X : ndarray of float32 or float64, shape (m, n_H, n_W, n_C)
+        The batch.
     alpha, sigma : float
         Strength and smoothness in pixels.
-    mode, cval
-        Border handling, see :func:`affine_warp`.
-    rng, seed : numpy.random.Generator or int, optional
+    mode : {"constant", "edge", "reflect", "symmetric", "wrap"}, default "constant"
+        Border handling (see :func:`affine_warp`).
+    cval : float, default 0.0
+        Value outside the image for ``mode="constant"``.
+    rng : numpy.random.Generator, optional
+        Source of the random field.
+    seed : int, optional
+        Seed of a new generator (when ``rng`` is not given).
 
     Returns
     -------

@@ -111,7 +111,20 @@ class Compose:
         return f"Compose([{inner}], clip={self.clip!r}, fuse={self.fuse})"
 
     def __call__(self, X, rng=None):
-        """Augment the batch ``X`` (m, n_H, n_W, n_C); returns a new array."""
+        """Augment the batch ``X`` (m, n_H, n_W, n_C); returns a new array.
+
+        Parameters
+        ----------
+        X : ndarray of float32 or float64, shape (m, n_H, n_W, n_C)
+            The batch.
+        rng : numpy.random.Generator, optional
+            Source of the random draws (default: the pipeline's own generator).
+
+        Returns
+        -------
+        ndarray, shape (m, h, w, n_C), dtype of ``X``
+            The augmented batch (``h, w`` from the last crop, else ``n_H, n_W``).
+        """
         X = _check_images(X)
         rng = self.rng if rng is None else as_rng(rng)
         shape = X.shape

@@ -67,8 +67,10 @@ class RandomCrop(_Transform):
         Output size ``(h, w)``.
     padding : int
         Pixels added on each side first (4 for 32x32 images is the classic choice).
-    mode, cval
+    mode : {"constant", "edge", "reflect", "symmetric", "wrap"}, default "constant"
         How the padding is filled (see :func:`affine_warp`).
+    cval : float, default 0.0
+        The fill value of ``mode="constant"``.
     """
 
     kind = "geometry"
@@ -190,8 +192,10 @@ class RandomAffine(_Transform):
         Zoom range, > 0 (``1`` keeps the size).
     translate : float or (float, float)
         Maximum shift as a fraction of the width and of the height.
-    mode, cval
+    mode : {"constant", "edge", "reflect", "symmetric", "wrap"}, default "constant"
         Border handling (see :func:`affine_warp`).
+    cval : float, default 0.0
+        Value outside the image for ``mode="constant"``.
     """
 
     kind = "geometry"
@@ -244,8 +248,10 @@ class ElasticWarp(_Transform):
         Strength in pixels.
     sigma : float
         Smoothness in pixels.
-    mode, cval
-        Border handling.
+    mode : {"constant", "edge", "reflect", "symmetric", "wrap"}, default "constant"
+        Border handling (see :func:`affine_warp`).
+    cval : float, default 0.0
+        Value outside the image for ``mode="constant"``.
     p : float
         Probability of warping each image.
     """
@@ -341,6 +347,18 @@ class PCAColour(_Transform):
         .. math::
 
             (\lambda, P) = \operatorname{eig}\bigl(\operatorname{cov}(X_{train}\text{ pixels})\bigr)
+
+        Parameters
+        ----------
+        X_train : ndarray of float32 or float64, shape (m, n_H, n_W, n_C)
+            The training images.
+        std : float, default 0.1
+            Standard deviation of the :math:`\alpha` draws (the paper's 0.1).
+
+        Returns
+        -------
+        PCAColour
+            The transform with the eigenvalues and eigenvectors of :func:`pca_colour_basis`.
         """
         lam, vec = pca_colour_basis(X_train)
         return cls(lam, vec, std=std)

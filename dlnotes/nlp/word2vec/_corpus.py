@@ -36,6 +36,13 @@ def build_vocab(sentences, min_count=1):
         \text{count}(w) = \sum_{s}\sum_{i} \mathbb 1[s_i = w],
         \qquad \text{keep } w \iff \text{count}(w) \ge \text{min\_count}
 
+    Parameters
+    ----------
+    sentences : list of list of str
+        The tokenised corpus.
+    min_count : int, default 1
+        Words seen fewer times are dropped.
+
     Returns
     -------
     words : list of str
@@ -60,6 +67,15 @@ def skipgram_pairs(sentences, word_to_index, window=2):
         \{(s_i, s_j) : 0 < |j - i| \le \text{window}\}
 
     Words missing from ``word_to_index`` are dropped first (as gensim does).
+
+    Parameters
+    ----------
+    sentences : list of list of str
+        The tokenised corpus.
+    word_to_index : dict of str -> int
+        The vocabulary (from :func:`build_vocab`).
+    window : int, default 2
+        Largest distance between centre and context, ``>= 1``.
 
     Returns
     -------
@@ -86,6 +102,18 @@ def negative_sampling_distribution(counts, power=0.75):
     .. math::
 
         P(w) = \frac{f(w)^{3/4}}{\sum_{w'} f(w')^{3/4}}
+
+    Parameters
+    ----------
+    counts : array_like, shape (V,)
+        Word counts :math:`f(w)`.
+    power : float, default 0.75
+        The exponent (3/4 in the paper).
+
+    Returns
+    -------
+    ndarray of float64, shape (V,)
+        :math:`P(w)`, summing to 1.
     """
     counts = np.asarray(counts, dtype=np.float64)
     if counts.ndim != 1 or counts.size == 0 or np.any(counts < 0) or counts.sum() == 0:
@@ -116,6 +144,13 @@ def negative_table(counts, power=0.75):
     :math:`q_i` and an alias :math:`a_i` such that drawing :math:`i` uniformly and keeping it
     with probability :math:`q_i` (else taking :math:`a_i`) samples :math:`P` exactly.
     word2vec.c fills a :math:`10^8`-entry table instead (400 MB: one cache miss per draw).
+
+    Parameters
+    ----------
+    counts : ndarray of int, shape (V,)
+        Word counts (> 0).
+    power : float, default 0.75
+        The exponent of the unigram counts.
 
     Returns
     -------

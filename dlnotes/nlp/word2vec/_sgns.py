@@ -128,6 +128,23 @@ class Word2Vec:
     .. math::
 
         \text{sim}(w, w') = \frac{v_w \cdot v_{w'}}{\lVert v_w\rVert\,\lVert v_{w'}\rVert}
+
+    Parameters
+    ----------
+    words : list of str
+        The vocabulary, most frequent first.
+    word_to_index : dict of str -> int
+        Row of each word.
+    W_in : ndarray, shape (V, d)
+        Input vectors :math:`v_w` (the word vectors).
+    W_out : ndarray, shape (V, d)
+        Output vectors :math:`u_w`.
+    losses : list of float
+        Mean cost of each epoch (empty when not computed).
+    counts : ndarray of int64, shape (V,), optional
+        Word counts (from :func:`train_skipgram`).
+    effective_words : list of int
+        Words kept by subsampling in each epoch (from :func:`train_skipgram`).
     """
 
     words: list
@@ -151,7 +168,20 @@ class Word2Vec:
         return {w: self.W_in[i] for i, w in enumerate(self.words)}
 
     def most_similar(self, word, topn=5):
-        """The ``topn`` words with the highest cosine similarity to ``word``."""
+        """The ``topn`` words with the highest cosine similarity to ``word``.
+
+        Parameters
+        ----------
+        word : str
+            A word of the vocabulary.
+        topn : int, default 5
+            How many neighbours.
+
+        Returns
+        -------
+        list of (str, float)
+            The nearest words and their cosine similarities, best first (``word`` excluded).
+        """
         if word not in self.word_to_index:
             raise KeyError(f"{word!r} is not in the vocabulary")
         E = self.W_in / np.linalg.norm(self.W_in, axis=1, keepdims=True)

@@ -100,7 +100,17 @@ class WordVectors:
 
     @classmethod
     def from_dict(cls, word_to_vec_map):
-        """Stack a ``word_to_vec_map`` (one pass over the dict)."""
+        """Stack a ``word_to_vec_map`` (one pass over the dict).
+
+        Parameters
+        ----------
+        word_to_vec_map : dict of str -> ndarray
+            Vectors of one length ``n``.
+
+        Returns
+        -------
+        WordVectors
+        """
         if isinstance(word_to_vec_map, cls):
             return word_to_vec_map
         if not isinstance(word_to_vec_map, dict) or not word_to_vec_map:
@@ -126,13 +136,25 @@ class WordVectors:
         return self.vectors[self.index[word]]
 
     def unit(self):
-        """The rows scaled to unit length (zero rows stay zero)."""
+        """The rows scaled to unit length (zero rows stay zero).
+
+        Returns
+        -------
+        ndarray, shape (V, n)
+            The unit rows.
+        """
         n = np.sqrt(self.sq_norms).astype(self.vectors.dtype)
         n[n == 0] = 1
         return self.vectors / n[:, None]
 
     def to_dict(self):
-        """``{word: row}`` (the course's ``word_to_vec_map``; the rows are views)."""
+        """``{word: row}`` (the course's ``word_to_vec_map``; the rows are views).
+
+        Returns
+        -------
+        dict of str -> ndarray
+            One view of shape ``(n,)`` per word.
+        """
         return dict(zip(self.words, self.vectors))
 
 
