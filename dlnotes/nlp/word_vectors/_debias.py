@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlnotes._validation import check_choice
-from dlnotes.nlp.word_vectors._similarity import _lookup, _norm, _vec
+from dlnotes.nlp.word_vectors._common import _lookup, _norm, _vec
 
 
 def _projection(e, g):
