@@ -13,8 +13,33 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlnotes._docstrings import fill_doc
 from dlnotes._kernels import activations as _k
 from dlnotes._validation import check_choice, check_float_array, check_scalar
+
+# Parameter descriptions shared by several docstrings below (see dlnotes._docstrings).
+_DA = """
+dA : ndarray, shape of ``Z``
+    Gradient of the cost with respect to the activation's output :math:`A`.
+"""
+_Z = """
+Z : ndarray of float32 or float64, any shape
+    The pre-activation :math:`Z` (the course's ``activation_cache``).
+"""
+_Z_AXIS = """
+Z : ndarray of float32 or float64, 1 to 4 dimensions
+    The scores (logits), the pre-activation.
+axis : int, default 0
+    The axis that holds the classes (0: one example per column, the notes' layout).
+"""
+_DZ = """
+dZ : ndarray, shape and dtype of ``Z``
+    Gradient of the cost with respect to :math:`Z`.
+"""
+# the Parameters and Returns of a backward pass dZ = backward(dA, Z)
+_BACKWARD = "\n".join(["Parameters", "----------", _DA.strip(), _Z.strip(), "",
+                        "Returns", "-------", _DZ.strip()])
+_SOFTMAX_BACKWARD = _BACKWARD.replace(_Z.strip(), _Z_AXIS.strip())
 
 __all__ = [
     "sigmoid", "sigmoid_backward", "tanh", "tanh_backward", "relu", "relu_backward",
@@ -98,6 +123,7 @@ def sigmoid_backward(dA, Z):
     return _from_output(_k.sigmoid_backward, sigmoid, dA, Z)
 
 
+@fill_doc(Z=_Z)
 def tanh(Z):
     r"""Hyperbolic tangent, element-wise.
 
@@ -113,8 +139,7 @@ def tanh(Z):
 
     Parameters
     ----------
-    Z : ndarray of float32 or float64, any shape
-        The pre-activation :math:`Z`.
+    %(Z)s
 
     Returns
     -------
@@ -132,6 +157,7 @@ def tanh(Z):
     return _unary(_k.tanh_forward, Z, "Z")
 
 
+@fill_doc(BACKWARD=_BACKWARD)
 def tanh_backward(dA, Z):
     r"""Backward pass of :func:`tanh`.
 
@@ -139,21 +165,12 @@ def tanh_backward(dA, Z):
 
         dZ = dA \odot (1 - \tanh^2 Z)
 
-    Parameters
-    ----------
-    dA : ndarray, shape of ``Z``
-        Gradient of the cost with respect to the activation's output :math:`A`.
-    Z : ndarray of float32 or float64, any shape
-        The pre-activation (the course's ``activation_cache``).
-
-    Returns
-    -------
-    dZ : ndarray, shape and dtype of ``Z``
-        Gradient of the cost with respect to :math:`Z`.
+    %(BACKWARD)s
     """
     return _from_output(_k.tanh_backward, tanh, dA, Z)
 
 
+@fill_doc(Z=_Z)
 def relu(Z):
     r"""Rectified linear unit, element-wise.
 
@@ -163,8 +180,7 @@ def relu(Z):
 
     Parameters
     ----------
-    Z : ndarray of float32 or float64, any shape
-        The pre-activation :math:`Z`.
+    %(Z)s
 
     Returns
     -------
@@ -174,6 +190,7 @@ def relu(Z):
     return _unary(_k.leaky_relu_forward, Z, "Z", 0.0)
 
 
+@fill_doc(BACKWARD=_BACKWARD)
 def relu_backward(dA, Z):
     r"""Backward pass of :func:`relu`.
 
@@ -184,17 +201,7 @@ def relu_backward(dA, Z):
     The derivative at :math:`z = 0` is taken as 0, as in the course's
     ``relu_backward`` and in PyTorch.
 
-    Parameters
-    ----------
-    dA : ndarray, shape of ``Z``
-        Gradient of the cost with respect to the activation's output :math:`A`.
-    Z : ndarray of float32 or float64, any shape
-        The pre-activation (the course's ``activation_cache``).
-
-    Returns
-    -------
-    dZ : ndarray, shape and dtype of ``Z``
-        Gradient of the cost with respect to :math:`Z`.
+    %(BACKWARD)s
     """
     dA, Z = _pair(dA, Z)
     dZ = np.empty_like(Z)
@@ -224,6 +231,7 @@ def leaky_relu(Z, alpha=0.01):
     return _unary(_k.leaky_relu_forward, Z, "Z", alpha)
 
 
+@fill_doc(DA=_DA, Z=_Z, DZ=_DZ)
 def leaky_relu_backward(dA, Z, alpha=0.01):
     r"""Backward pass of :func:`leaky_relu`.
 
@@ -233,17 +241,14 @@ def leaky_relu_backward(dA, Z, alpha=0.01):
 
     Parameters
     ----------
-    dA : ndarray, shape of ``Z``
-        Gradient of the cost with respect to the activation's output :math:`A`.
-    Z : ndarray of float32 or float64, any shape
-        The pre-activation (the course's ``activation_cache``).
+    %(DA)s
+    %(Z)s
     alpha : float, default 0.01
         Slope for negative inputs, as in the forward pass.
 
     Returns
     -------
-    dZ : ndarray, shape and dtype of ``Z``
-        Gradient of the cost with respect to :math:`Z`.
+    %(DZ)s
     """
     alpha = check_scalar(alpha, "alpha", low=0.0, high=1.0, high_inclusive=False)
     dA, Z = _pair(dA, Z)
@@ -261,6 +266,7 @@ def _check_axis(Z, axis):
     return int(axis)
 
 
+@fill_doc(Z_AXIS=_Z_AXIS)
 def softmax(Z, axis=0):
     r"""Softmax along ``axis`` (default 0: one example per column, the notes' layout).
 
@@ -278,11 +284,7 @@ def softmax(Z, axis=0):
 
     Parameters
     ----------
-    Z : ndarray of float32 or float64, 1 to 4 dimensions
-        Scores (logits).
-
-    axis : int, default 0
-        The axis that holds the classes (0: one example per column, the notes' layout).
+    %(Z_AXIS)s
 
     Returns
     -------
@@ -303,6 +305,7 @@ def softmax(Z, axis=0):
     return E
 
 
+@fill_doc(SOFTMAX_BACKWARD=_SOFTMAX_BACKWARD)
 def softmax_backward(dA, Z, axis=0):
     r"""Backward pass of :func:`softmax` (Jacobian-vector product).
 
@@ -317,20 +320,7 @@ def softmax_backward(dA, Z, axis=0):
     :func:`dlnotes.nn.losses.softmax_cross_entropy_with_logits`, whose
     gradient simplifies to :math:`\hat Y - Y`.
 
-    Parameters
-    ----------
-    dA : ndarray, shape of ``Z``
-        Gradient of the cost with respect to the activation's output :math:`A`.
-    Z : ndarray of float32 or float64, 1 to 4 dimensions
-        The pre-activation (the course's ``activation_cache``).
-
-    axis : int, default 0
-        The axis that holds the classes (0: one example per column, the notes' layout).
-
-    Returns
-    -------
-    dZ : ndarray, shape and dtype of ``Z``
-        Gradient of the cost with respect to :math:`Z`.
+    %(SOFTMAX_BACKWARD)s
     """
     dA, Z = _pair(dA, Z)
     axis = _check_axis(Z, axis)
@@ -338,6 +328,7 @@ def softmax_backward(dA, Z, axis=0):
     return S * (dA - (dA * S).sum(axis=axis, keepdims=True))
 
 
+@fill_doc(Z_AXIS=_Z_AXIS)
 def log_softmax(Z, axis=0):
     r"""Logarithm of :func:`softmax`, computed without forming the softmax.
 
@@ -348,11 +339,7 @@ def log_softmax(Z, axis=0):
 
     Parameters
     ----------
-    Z : ndarray of float32 or float64, 1 to 4 dimensions
-        Scores (logits).
-
-    axis : int, default 0
-        The axis that holds the classes (0: one example per column, the notes' layout).
+    %(Z_AXIS)s
 
     Returns
     -------
@@ -367,6 +354,7 @@ def log_softmax(Z, axis=0):
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
+@fill_doc(SOFTMAX_BACKWARD=_SOFTMAX_BACKWARD)
 def log_softmax_backward(dA, Z, axis=0):
     r"""Backward pass of :func:`log_softmax`.
 
@@ -374,20 +362,7 @@ def log_softmax_backward(dA, Z, axis=0):
 
         dZ = dA - \operatorname{softmax}(Z) \sum_j dA_j
 
-    Parameters
-    ----------
-    dA : ndarray, shape of ``Z``
-        Gradient of the cost with respect to the activation's output :math:`A`.
-    Z : ndarray of float32 or float64, 1 to 4 dimensions
-        The pre-activation (the course's ``activation_cache``).
-
-    axis : int, default 0
-        The axis that holds the classes (0: one example per column, the notes' layout).
-
-    Returns
-    -------
-    dZ : ndarray, shape and dtype of ``Z``
-        Gradient of the cost with respect to :math:`Z`.
+    %(SOFTMAX_BACKWARD)s
     """
     dA, Z = _pair(dA, Z)
     axis = _check_axis(Z, axis)
@@ -407,13 +382,13 @@ ACTIVATIONS = {
 }
 
 
+@fill_doc(Z=_Z)
 def activation_forward(Z, activation):
     """Apply the activation named ``activation`` (a key of :data:`ACTIVATIONS`).
 
     Parameters
     ----------
-    Z : ndarray of float32 or float64, any shape
-        The pre-activation :math:`Z`.
+    %(Z)s
     activation : str
         A key of :data:`ACTIVATIONS` (``"sigmoid"``, ``"tanh"``, ``"relu"``, ``"leaky_relu"``,
         ``"linear"``, ``"softmax"``).
@@ -426,22 +401,20 @@ def activation_forward(Z, activation):
     return ACTIVATIONS[activation][0](Z)
 
 
+@fill_doc(DA=_DA, Z=_Z, DZ=_DZ)
 def activation_backward(dA, Z, activation):
     """Backward pass of the activation named ``activation``.
 
     Parameters
     ----------
-    dA : ndarray, shape of ``Z``
-        Gradient of the cost with respect to the activation's output :math:`A`.
-    Z : ndarray of float32 or float64, any shape
-        The pre-activation (the course's ``activation_cache``).
+    %(DA)s
+    %(Z)s
     activation : str
         A key of :data:`ACTIVATIONS`, the one used in the forward pass.
 
     Returns
     -------
-    dZ : ndarray, shape and dtype of ``Z``
-        Gradient of the cost with respect to :math:`Z`.
+    %(DZ)s
     """
     check_choice(activation, "activation", tuple(ACTIVATIONS))
     return ACTIVATIONS[activation][1](dA, Z)
