@@ -41,7 +41,8 @@ def fill_doc(**pieces):
     Returns
     -------
     callable
-        The decorator, which returns the function (or class) with its ``__doc__`` filled.
+        The decorator, which returns the function, class, classmethod or staticmethod with
+        its ``__doc__`` filled.
 
     Raises
     ------
@@ -54,7 +55,10 @@ def fill_doc(**pieces):
         return "\n".join(indent + line if line else "" for line in text.splitlines())
 
     def decorate(obj):
-        obj.__doc__ = _SLOT.sub(fill, obj.__doc__)
+        func = getattr(obj, "__func__", obj)  # a classmethod or staticmethod: its function
+        func.__doc__ = _SLOT.sub(fill, func.__doc__)
+        if func is not obj:
+            obj.__doc__ = func.__doc__
         return obj
 
     return decorate

@@ -36,6 +36,11 @@ _DZ = """
 dZ : ndarray, shape and dtype of ``Z``
     Gradient of the cost with respect to :math:`Z`.
 """
+# the Parameters and Returns of an element-wise activation A = g(Z) (each adds its description)
+_UNARY = "\n".join(["Parameters", "----------", _Z.strip(), "", "Returns", "-------",
+                    "A : ndarray, same shape and dtype as ``Z``"])
+_SOFTMAX_FORWARD = _UNARY.replace(_Z.strip(), _Z_AXIS.strip()).replace("same shape and dtype as",
+                                                                      "shape and dtype of")
 # the Parameters and Returns of a backward pass dZ = backward(dA, Z)
 _BACKWARD = "\n".join(["Parameters", "----------", _DA.strip(), _Z.strip(), "",
                         "Returns", "-------", _DZ.strip()])
@@ -123,7 +128,7 @@ def sigmoid_backward(dA, Z):
     return _from_output(_k.sigmoid_backward, sigmoid, dA, Z)
 
 
-@fill_doc(Z=_Z)
+@fill_doc(UNARY=_UNARY)
 def tanh(Z):
     r"""Hyperbolic tangent, element-wise.
 
@@ -137,13 +142,7 @@ def tanh(Z):
     float64 uses NumPy's SIMD ``np.tanh``, measured 5-10x faster than a scalar
     C-library loop here.
 
-    Parameters
-    ----------
-    %(Z)s
-
-    Returns
-    -------
-    A : ndarray, same shape and dtype as ``Z``
+    %(UNARY)s
         Values in :math:`(-1, 1)`.
 
     Examples
@@ -170,7 +169,7 @@ def tanh_backward(dA, Z):
     return _from_output(_k.tanh_backward, tanh, dA, Z)
 
 
-@fill_doc(Z=_Z)
+@fill_doc(UNARY=_UNARY)
 def relu(Z):
     r"""Rectified linear unit, element-wise.
 
@@ -178,13 +177,7 @@ def relu(Z):
 
         \operatorname{ReLU}(z) = \max(0, z)
 
-    Parameters
-    ----------
-    %(Z)s
-
-    Returns
-    -------
-    A : ndarray, same shape and dtype as ``Z``
+    %(UNARY)s
         :math:`\max(0, Z)`, non-negative.
     """
     return _unary(_k.leaky_relu_forward, Z, "Z", 0.0)
@@ -266,7 +259,7 @@ def _check_axis(Z, axis):
     return int(axis)
 
 
-@fill_doc(Z_AXIS=_Z_AXIS)
+@fill_doc(SOFTMAX_FORWARD=_SOFTMAX_FORWARD)
 def softmax(Z, axis=0):
     r"""Softmax along ``axis`` (default 0: one example per column, the notes' layout).
 
@@ -282,13 +275,7 @@ def softmax(Z, axis=0):
     (``[1000, 1001, 1002]`` gives the same values as ``[1, 2, 3]``) and
     invariant to adding a constant.
 
-    Parameters
-    ----------
-    %(Z_AXIS)s
-
-    Returns
-    -------
-    A : ndarray, shape and dtype of ``Z``
+    %(SOFTMAX_FORWARD)s
         Positive, summing to 1 along ``axis``.
 
     Examples
@@ -328,7 +315,7 @@ def softmax_backward(dA, Z, axis=0):
     return S * (dA - (dA * S).sum(axis=axis, keepdims=True))
 
 
-@fill_doc(Z_AXIS=_Z_AXIS)
+@fill_doc(SOFTMAX_FORWARD=_SOFTMAX_FORWARD)
 def log_softmax(Z, axis=0):
     r"""Logarithm of :func:`softmax`, computed without forming the softmax.
 
@@ -337,13 +324,7 @@ def log_softmax(Z, axis=0):
         \log \operatorname{softmax}(z)_i = z_i - \max_k z_k
             - \log \sum_j e^{z_j - \max_k z_k}
 
-    Parameters
-    ----------
-    %(Z_AXIS)s
-
-    Returns
-    -------
-    A : ndarray, shape and dtype of ``Z``
+    %(SOFTMAX_FORWARD)s
         Log-probabilities (:math:`\le 0`) along ``axis``.
     """
     Z = check_float_array(Z, "Z", ndim=(1, 2, 3, 4))

@@ -27,6 +27,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from dlnotes._docstrings import fill_doc
 from dlnotes._validation import (as_rng, check_choice, check_float_array, check_labels,
                                  check_params, check_scalar)
 from dlnotes.nn.activations import ACTIVATIONS
@@ -34,6 +35,21 @@ from dlnotes.nn.initializers import initialize_parameters
 from dlnotes.nn.losses import binary_cross_entropy, categorical_cross_entropy
 from dlnotes.nn.regularization import (dropout_backward, dropout_forward,
                                        l2_regularization_cost)
+
+# Parameter descriptions shared by several docstrings below (see dlnotes._docstrings).
+_AL_Y = """
+Parameters
+----------
+AL : ndarray, shape (n_L, m)
+    The network's output :math:`A^{[L]}`: probabilities in (0, 1) (sigmoid, ``n_L = 1``) or
+    columns of class probabilities (softmax).
+Y : array_like, shape (n_L, m)
+    The labels: 0/1 (sigmoid) or one-hot columns (softmax).
+"""
+_OUTPUT_ACTIVATION = """
+output_activation : {"sigmoid", "softmax"}, default "sigmoid"
+    The output layer's activation, which picks the binary or the categorical cross-entropy.
+"""
 
 __all__ = ["initialize_parameters_deep", "linear_forward", "linear_activation_forward",
            "L_model_forward", "compute_cost", "compute_cost_with_regularization",
@@ -238,6 +254,7 @@ def L_model_forward(X, parameters, hidden_activation="relu", output_activation="
     return A, caches
 
 
+@fill_doc(AL_Y=_AL_Y, OUTPUT_ACTIVATION=_OUTPUT_ACTIVATION)
 def compute_cost(AL, Y, output_activation="sigmoid"):
     r"""Cross-entropy cost of the network's output.
 
@@ -247,15 +264,8 @@ def compute_cost(AL, Y, output_activation="sigmoid"):
         \quad\text{(sigmoid)}, \qquad
         J = -\frac{1}{m}\sum_{i}\sum_j y_j^{(i)}\log a_j^{[L](i)} \quad\text{(softmax)}
 
-    Parameters
-    ----------
-    AL : ndarray, shape (n_L, m)
-        The network's output :math:`A^{[L]}`: probabilities in (0, 1) (sigmoid, ``n_L = 1``) or
-        columns of class probabilities (softmax).
-    Y : array_like, shape (n_L, m)
-        The labels: 0/1 (sigmoid) or one-hot columns (softmax).
-    output_activation : {"sigmoid", "softmax"}, default "sigmoid"
-        The output layer's activation, which picks the binary or the categorical cross-entropy.
+    %(AL_Y)s
+    %(OUTPUT_ACTIVATION)s
 
     Returns
     -------
@@ -268,6 +278,7 @@ def compute_cost(AL, Y, output_activation="sigmoid"):
     return categorical_cross_entropy(AL, Y)
 
 
+@fill_doc(AL_Y=_AL_Y, OUTPUT_ACTIVATION=_OUTPUT_ACTIVATION)
 def compute_cost_with_regularization(AL, Y, parameters, lambd, output_activation="sigmoid"):
     r"""Cross-entropy cost plus the L2 penalty.
 
@@ -276,19 +287,12 @@ def compute_cost_with_regularization(AL, Y, parameters, lambd, output_activation
         J_{\text{regularized}} = J
             + \frac{1}{m}\frac{\lambda}{2}\sum_l\sum_k\sum_j \big(W^{[l]}_{kj}\big)^2
 
-    Parameters
-    ----------
-    AL : ndarray, shape (n_L, m)
-        The network's output :math:`A^{[L]}`: probabilities in (0, 1) (sigmoid, ``n_L = 1``) or
-        columns of class probabilities (softmax).
-    Y : array_like, shape (n_L, m)
-        The labels: 0/1 (sigmoid) or one-hot columns (softmax).
+    %(AL_Y)s
     parameters : dict
         ``W1, b1, ..., WL, bL``; the penalty sums the squares of the ``W``.
     lambd : float
         :math:`\lambda \ge 0`, the L2 strength (``lambda`` is a Python keyword).
-    output_activation : {"sigmoid", "softmax"}, default "sigmoid"
-        The output layer's activation, which picks the binary or the categorical cross-entropy.
+    %(OUTPUT_ACTIVATION)s
 
     Returns
     -------
@@ -359,6 +363,7 @@ def linear_activation_backward(dA, cache, activation):
     return linear_backward(dZ, linear_cache)
 
 
+@fill_doc(AL_Y=_AL_Y)
 def L_model_backward(AL, Y, caches, lambd=0.0, keep_prob=1.0):
     r"""Backward pass of :func:`L_model_forward`, with optional L2 and dropout.
 
@@ -373,13 +378,7 @@ def L_model_backward(AL, Y, caches, lambd=0.0, keep_prob=1.0):
     (and the softmax Jacobian for the categorical case); it is computed
     directly here, which avoids dividing by a saturated :math:`A^{[L]}`.
 
-    Parameters
-    ----------
-    AL : ndarray, shape (n_L, m)
-        The network's output :math:`A^{[L]}`: probabilities in (0, 1) (sigmoid, ``n_L = 1``) or
-        columns of class probabilities (softmax).
-    Y : array_like, shape (n_L, m)
-        The labels: 0/1 (sigmoid) or one-hot columns (softmax).
+    %(AL_Y)s
     caches : list
         One cache per layer, from :func:`L_model_forward`.
     lambd : float, default 0.0
@@ -457,6 +456,7 @@ def update_parameters(parameters, grads, learning_rate):
     return out
 
 
+@fill_doc(OUTPUT_ACTIVATION=_OUTPUT_ACTIVATION)
 def predict(X, parameters, hidden_activation="relu", output_activation="sigmoid"):
     r"""Class predictions of the network (no dropout).
 
@@ -473,8 +473,7 @@ def predict(X, parameters, hidden_activation="relu", output_activation="sigmoid"
         ``W1, b1, ..., WL, bL`` of a trained network.
     hidden_activation : str, default "relu"
         Activation of the hidden layers.
-    output_activation : {"sigmoid", "softmax"}, default "sigmoid"
-        The output layer's activation, which picks the binary or the categorical cross-entropy.
+    %(OUTPUT_ACTIVATION)s
 
     Returns
     -------
@@ -486,6 +485,7 @@ def predict(X, parameters, hidden_activation="relu", output_activation="sigmoid"
     return AL.argmax(axis=0).reshape(1, -1)
 
 
+@fill_doc(OUTPUT_ACTIVATION=_OUTPUT_ACTIVATION)
 def L_layer_model(X, Y, layers_dims, learning_rate=0.0075, num_iterations=3000,
                   print_cost=False, hidden_activation="relu", output_activation="sigmoid",
                   lambd=0.0, keep_prob=1.0, init="he", seed=1, progress=False):
@@ -511,8 +511,7 @@ def L_layer_model(X, Y, layers_dims, learning_rate=0.0075, num_iterations=3000,
         Print the cost every 100 iterations.
     hidden_activation : str, default "relu"
         Activation of the hidden layers.
-    output_activation : {"sigmoid", "softmax"}, default "sigmoid"
-        The output layer's activation, which picks the binary or the categorical cross-entropy.
+    %(OUTPUT_ACTIVATION)s
     lambd : float, default 0.0
         L2 strength :math:`\lambda` (0: no regularisation).
     keep_prob : float, default 1.0
