@@ -1,7 +1,8 @@
 r"""A small YOLOv2-style detector built from the package's layers, trained on shapes scenes.
 
 The network (:func:`yolo_shapes_network`) is four 3x3 convolutions with batch
-norm and ReLU, three 2x2 max-pools (stride 8: an 8x8 grid on 64x64 scenes) and
+norm and ReLU, the first with stride 2, two 2x2 max-pools (stride 8: an 8x8
+grid on 64x64 scenes) and
 a 1x1 convolution to ``A (5 + K)`` channels, flattened to the columns a
 :class:`~dlnotes.models.Model` trains with :class:`~dlnotes.nn.losses.YoloLoss`.
 :class:`YoloDetector` keeps the anchors with the model, decodes the output with
@@ -31,11 +32,15 @@ __all__ = ["yolo_shapes_network", "YoloDetector", "train_yolo_shapes"]
 
 def yolo_shapes_network(n_anchors=3, n_classes=4, widths=(16, 32, 64, 64), seed=0,
                         dtype=np.float32):
-    r"""The detector's layers: ``len(widths)`` conv-BN-ReLU blocks, a 2x2 max-pool after
-    each but the last, then a 1x1 convolution to ``A (5 + K)`` channels and Flatten.
+    r"""The detector's layers: ``len(widths)`` 3x3 conv-BN-ReLU blocks, the first with
+    stride 2, a 2x2 max-pool after each block but the first and the last, then a
+    1x1 convolution to ``A (5 + K)`` channels and Flatten.
 
-    With ``P = len(widths) - 1`` pools an ``n x n`` image gives an
-    :math:`S \times S` grid, :math:`S = n / 2^P`.
+    The network's stride is :math:`2^P` with ``P = len(widths) - 1``: an
+    ``n x n`` image gives an :math:`S \times S` grid, :math:`S = n / 2^P`.  The
+    stride-2 first convolution replaces a full-resolution convolution and its
+    pool: the 64x64 maps were most of the time of a step (batch norm, ReLU and
+    pooling of 64x64x16 maps).
 
     Parameters
     ----------
@@ -56,11 +61,11 @@ def yolo_shapes_network(n_anchors=3, n_classes=4, widths=(16, 32, 64, 64), seed=
         raise ValueError("widths must name at least one convolution")
     layers, prev = [], 3
     for i, w in enumerate(widths):
-        layers += [Conv2D(prev, w, 3, pad=1, seed=seed + i, dtype=dtype, use_bias=False,
-                          input_grad=i > 0),
-                   BatchNorm(w, dtype=dtype), Activation("relu")]
-        if i < len(widths) - 1:
+        if 0 < i < len(widths) - 1:
             layers.append(MaxPool2D(2))
+        layers += [Conv2D(prev, w, 3, stride=2 if i == 0 else 1, pad=1, seed=seed + i,
+                          dtype=dtype, use_bias=False, input_grad=i > 0),
+                   BatchNorm(w, dtype=dtype), Activation("relu")]
         prev = w
     layers += [Conv2D(prev, A * (5 + K), 1, seed=seed + len(widths), dtype=dtype,
                       init="xavier"), Flatten()]

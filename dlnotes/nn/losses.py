@@ -183,7 +183,16 @@ class YoloLoss:
     (a :class:`~dlnotes.layers.Flatten` of the ``(m, S_H, S_W, A (5 + K))``
     feature map, C order) and targets ``Y`` of the same shape (the
     :func:`~dlnotes.vision.yolo.yolo_targets` of each image, flattened the same
-    way).  The cost and gradient are :func:`dlnotes.vision.yolo.yolo_loss`.
+    way).  The cost and gradient are :func:`dlnotes.vision.yolo.yolo_loss` on the
+    ``(m, S_H S_W A, 5 + K)`` views of ``Z^T`` and ``Y^T``:
+
+    .. math::
+
+        J = \frac{1}{m}\sum_{\text{slots}} \Big[\lambda_{coord}\,\mathbb 1^{obj}
+            \lVert \text{box} - \widehat{\text{box}}\rVert^2
+            + \mathrm{BCE}_{obj} + \mathbb 1^{obj}\,\mathrm{CE}_{class}\Big],
+        \qquad \frac{\partial J}{\partial Z} = \Big(\frac{\partial J}{\partial
+        \text{feats}}\Big)^T
 
     Parameters
     ----------
