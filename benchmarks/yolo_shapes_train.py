@@ -28,6 +28,7 @@ import sys
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)  # this checkout first, not an installed dlnotes
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from _machine import cpu_model  # noqa: E402  (this folder is on the path)
