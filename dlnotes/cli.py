@@ -110,10 +110,8 @@ def build_parser():
                         "MNIST-5k; plain-cnn: the same network without its shortcuts; char-lm: a "
                         "character-level language model (LSTM/GRU/RNN) trained on --text, then "
                         "sampled; date-attention: the course's attention model translating "
-                        "generated human-readable dates to YYYY-MM-DD; yolo-shapes: a small "
-                        "YOLOv2 detector on generated 64x64 scenes of circles, rectangles, "
-                        "triangles and ellipses (scikit-image draws them: pip install "
-                        "'dlnotes[vision]'), reporting VOC mAP@0.5 per class")
+                        "generated human-readable dates to YYYY-MM-DD; yolo-shapes: a YOLOv2 "
+                        "detector on generated shapes scenes (pip install 'dlnotes[vision]')")
     t.add_argument("--text", default=None, metavar="FILE",
                    help="char-lm only: UTF-8 text file to learn (default: 1,500 generated "
                         "dinosaur-like names, one per line, as in the course's exercise)")
@@ -338,20 +336,15 @@ def _train_char_lm(args, dtype, t0):
         source, what = (text if "\n" in text else text + "\n"), args.text
     else:
         source, what = "\n".join(synthetic_names(seed=args.seed)) + "\n", "generated names"
-    bar = None
-    callback = None
-    if args.progress:
-        from tqdm.auto import tqdm
+    bar = _progress_bar(args.progress, args.iterations, "it")
 
-        bar = tqdm(total=args.iterations, desc="training", unit="it")
-
-        def callback(it, loss, *rest):
-            bar.update(1)
-            if it % 50 == 0:
-                bar.set_postfix(loss=f"{loss:.3f}")
+    def callback(it, loss, *rest):
+        bar.update(1)
+        if it % 50 == 0:
+            bar.set_postfix(loss=f"{loss:.3f}")
     lm = train_char_lm(source, cell=args.cell, n_a=args.hidden_units,
                        num_iterations=args.iterations, learning_rate=args.learning_rate or 0.01,
-                       seed=args.seed, dtype=dtype, callback=callback)
+                       seed=args.seed, dtype=dtype, callback=callback if bar else None)
     if bar is not None:
         bar.close()
     losses = lm.history["loss"]
@@ -373,20 +366,16 @@ def _train_date_attention(args, dtype, t0):
     from dlnotes.nlp.date_translation import train_date_translator, translate_date
 
     epochs = args.epochs or 10
-    bar = None
-    callback = None
-    if args.progress:
-        from tqdm.auto import tqdm
+    bar = _progress_bar(args.progress, epochs)
 
-        bar = tqdm(total=epochs, desc="training", unit="epoch")
-
-        def callback(epoch, cost, acc, seconds):
-            bar.update(1)
-            bar.set_postfix(cost=f"{cost:.3f}", exact=f"{100 * acc:.1f}%")
+    def callback(epoch, cost, acc, seconds):
+        bar.update(1)
+        bar.set_postfix(cost=f"{cost:.3f}", exact=f"{100 * acc:.1f}%")
     try:
         r = train_date_translator(m=args.dates, epochs=epochs, batch_size=args.batch_size or 100,
                                   learning_rate=args.learning_rate or 0.005, seed=args.seed,
-                                  test_seed=args.seed + 1, dtype=dtype, callback=callback)
+                                  test_seed=args.seed + 1, dtype=dtype,
+                                  callback=callback if bar is not None else None)
     except FloatingPointError as exc:
         raise CLIError(f"training diverged: {exc}") from None
     finally:
@@ -405,45 +394,29 @@ def _train_date_attention(args, dtype, t0):
     return 0
 
 
+def _progress_bar(enabled, total, unit="epoch"):
+    """A tqdm bar counting epochs (or iterations), or None when progress is off."""
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="training", unit=unit)
+
+
 def _train_yolo_shapes(args, dtype, t0):
+    from dlnotes.models.yolo import report_lines, train_yolo_shapes
+
     try:
-        import skimage  # noqa: F401  (draws the scenes)
-    except ImportError:
-        raise CLIError("yolo-shapes draws its scenes with scikit-image: pip install "
-                       "'dlnotes[vision]'") from None
-    from dlnotes.datasets.shapes import SHAPE_CLASSES
-    from dlnotes.models.yolo import train_yolo_shapes
-
-    epochs = args.epochs or 12
-    bar = None
-    callback = None
-    if args.progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=epochs, desc="training", unit="epoch")
-
-        def callback(epoch, logs):
-            bar.update(1)
-            bar.set_postfix(loss=f"{logs['loss']:.3f}")
-    try:
-        r = train_yolo_shapes(n_train=args.train_size or 3000, epochs=epochs,
+        r = train_yolo_shapes(n_train=args.train_size or 3000, epochs=args.epochs or 12,
                               batch_size=args.batch_size or 32,
                               lr=args.learning_rate or 4e-3, seed=args.seed, dtype=dtype,
-                              callback=callback)
+                              progress=args.progress)
+    except ImportError as exc:  # scikit-image draws the scenes
+        raise CLIError(str(exc)) from None
     except FloatingPointError as exc:
         raise CLIError(f"training diverged: {exc}") from None
-    finally:
-        if bar is not None:
-            bar.close()
-    det, h, res = r["detector"], r["history"], r["map"]
-    _check_finite_run("cost", h[-1]["loss"], det.model.params.values())
-    anchors = ", ".join(f"{w:.2f}x{hh:.2f}" for w, hh in det.anchors)
-    print(f"model: YOLOv2-style detector ({det.model.count_params():,} parameters, "
-          f"{det.grid}x{det.grid} grid, anchors {anchors} cells) on {args.train_size or 3000:,} "
-          f"generated scenes, {len(h)} epochs, final cost {h[-1]['loss']:.4f}")
-    for name, ap, n in zip(SHAPE_CLASSES, res["ap"], res["n_gt"]):
-        print(f"AP@0.5 {name}: {ap:.3f} ({n} objects)")
-    print(f"held-out mAP@0.5 (500 scenes): {res['map']:.3f}")
+    _check_finite_run("cost", r["history"][-1]["loss"], r["detector"].model.params.values())
+    print("\n".join(report_lines(r)))
     print(f"time: {time.perf_counter() - t0:.1f} s")
     return 0
 

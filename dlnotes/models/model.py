@@ -69,6 +69,10 @@ class Model:
         Keras' functional style, ``Model(inputs=X_input, outputs=X)`` (or
         ``Model(X_input, X)``): the layers between them become a
         :class:`~dlnotes.layers.graph.Graph`.
+    loss_config : dict, keyword-only
+        The constructor's arguments of a loss class named by ``loss`` (``loss="yolo",
+        loss_config={"n_classes": 4}``); this is how :meth:`load` rebuilds a saved loss
+        object.
 
     Examples
     --------

@@ -27,7 +27,7 @@ from dlnotes.vision.boxes import yolo_decode, yolo_eval
 from dlnotes.vision.detection_metrics import mean_average_precision
 from dlnotes.vision.yolo import kmeans_anchors, yolo_targets
 
-__all__ = ["yolo_shapes_network", "YoloDetector", "train_yolo_shapes"]
+__all__ = ["yolo_shapes_network", "YoloDetector", "train_yolo_shapes", "report_lines"]
 
 
 def yolo_shapes_network(n_anchors=3, n_classes=4, widths=(16, 32, 64, 64), seed=0,
@@ -232,7 +232,8 @@ def train_yolo_shapes(n_train=4000, n_test=500, epochs=12, batch_size=32, lr=3e-
         ``detector``, ``history`` (list of per-epoch logs with ``loss``,
         ``seconds``), ``map`` (the dict of
         :func:`~dlnotes.vision.detection_metrics.mean_average_precision` on the
-        held-out scenes), ``seconds``.
+        held-out scenes), ``seconds``, ``test`` (the held-out ``(X, boxes,
+        classes)``), ``n_train``.
     """
     from dlnotes.datasets.shapes import SHAPE_CLASSES, load_shapes
     from dlnotes.optim import Adam
@@ -259,4 +260,25 @@ def train_yolo_shapes(n_train=4000, n_test=500, epochs=12, batch_size=32, lr=3e-
         if callback is not None:
             callback(e + 1, logs)
     return {"detector": det, "history": history, "map": det.evaluate(Xte, Bte, Cte),
-            "seconds": time.perf_counter() - t0, "test": (Xte, Bte, Cte)}
+            "seconds": time.perf_counter() - t0, "test": (Xte, Bte, Cte), "n_train": n_train}
+
+
+def report_lines(result):
+    """The text report of a :func:`train_yolo_shapes` result: the model, AP per class, mAP.
+
+    Returns
+    -------
+    list of str
+    """
+    from dlnotes.datasets.shapes import SHAPE_CLASSES
+
+    det, h, res = result["detector"], result["history"], result["map"]
+    anchors = ", ".join(f"{w:.2f}x{hh:.2f}" for w, hh in det.anchors)
+    lines = [f"model: YOLOv2-style detector ({det.model.count_params():,} parameters, "
+             f"{det.grid}x{det.grid} grid, anchors {anchors} cells) on "
+             f"{result['n_train']:,} generated scenes, {len(h)} epochs, final cost "
+             f"{h[-1]['loss']:.4f}"]
+    lines += [f"AP@0.5 {name}: {ap:.3f} ({n} objects)"
+              for name, ap, n in zip(SHAPE_CLASSES, res["ap"], res["n_gt"])]
+    lines.append(f"held-out mAP@0.5 ({len(result['test'][0])} scenes): {res['map']:.3f}")
+    return lines

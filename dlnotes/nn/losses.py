@@ -167,7 +167,8 @@ def mean_squared_error(A, Y):
     return float(np.sum(D * D) / (2 * m)), D / m
 
 
-#: Name -> loss function returning ``(cost, dZ)`` from the last layer's output.
+#: Name -> loss function returning ``(cost, dZ)`` from the last layer's output, or (for a
+#: loss with hyperparameters, ``"yolo"``) the class whose instances are such functions.
 LOSSES = {
     "softmax_cross_entropy": softmax_cross_entropy_with_logits,
     "sigmoid_cross_entropy": sigmoid_cross_entropy_with_logits,
@@ -235,8 +236,8 @@ class YoloLoss:
         return f"YoloLoss({args})"
 
 
-#: Losses with hyperparameters: name -> class; ``Model(loss=YoloLoss(4))`` (or the name
-#: and ``loss_config``) resolves through :func:`get_loss`.
+# A loss with hyperparameters: Model(loss=YoloLoss(4)), or the name and loss_config, resolve
+# through get_loss.
 LOSSES["yolo"] = YoloLoss
 
 
