@@ -30,6 +30,7 @@ from __future__ import annotations
 import numbers
 import warnings
 
+from dlnotes._docstrings import fill_doc
 from dlnotes._validation import check_float_array
 from dlnotes.cnn.conv import conv_output_size, resolve_padding, same_padding  # noqa: F401
 from dlnotes.cnn.shapes import (Architecture, ShapeTracker,  # noqa: F401
@@ -54,6 +55,17 @@ def bottleneck_cost(input_shape=(28, 28, 192), n_filters=32, f=5, n_bottleneck=1
     The lecture's example (28x28x192 -> 5x5 conv, 32 filters, bottleneck 16):
     120,422,400 multiplications direct, 2,408,448 + 10,035,200 = 12,443,648
     with the bottleneck.
+
+    Parameters
+    ----------
+    input_shape : tuple of int, default (28, 28, 192)
+        ``(n_H, n_W, n_C_prev)``; the convolution is "same", so the output keeps ``n_H, n_W``.
+    n_filters : int, default 32
+        :math:`n_C`, output channels.
+    f : int, default 5
+        Filter size.
+    n_bottleneck : int, default 16
+        :math:`n_b`, channels of the 1x1 bottleneck.
 
     Returns
     -------
@@ -85,11 +97,43 @@ def _check_input(input_shape):
     return tuple(int(v) for v in input_shape)
 
 
+
+def _table_sections(input_shape, include_top=True):
+    """The Parameters and Returns sections of the deprecated architecture tables."""
+    top = ["include_top : bool, default True", "    Include the fully connected classifier."]
+    return "\n".join(["Parameters", "----------",
+                      f"input_shape : tuple of int, default {input_shape}",
+                      "    ``(n_H, n_W, n_C)`` of the input images."]
+                     + (top if include_top else [])
+                     + ["num_classes : int, default 1000", "    Units of the final classifier.", "",
+                        "Returns", "-------", "Architecture",
+                        "    The layer table: output shape and parameter count of every layer."])
+
+
+_TABLE_227 = _table_sections("(227, 227, 3)", include_top=False)
+_TABLE_224 = _table_sections("(224, 224, 3)")
+_TABLE_299 = _table_sections("(299, 299, 3)")
+
+
 def lenet5(input_shape=(32, 32, 1), pooling="average", num_classes=10):
     """Deprecated: the layer table of LeNet-5; use :func:`dlnotes.models.lenet.lenet5`.
 
     The runnable network (:func:`dlnotes.models.lenet.lenet5`) is the one
     LeNet-5 of the package; this table is kept for old code and warns.
+
+    Parameters
+    ----------
+    input_shape : tuple of int, default (32, 32, 1)
+        ``(n_H, n_W, n_C)`` of the input images.
+    pooling : {"average", "max"}, default "average"
+        The subsampling layers (the paper's are average pools).
+    num_classes : int, default 10
+        Units of the output layer.
+
+    Returns
+    -------
+    Architecture
+        The layer table: output shape and parameter count of every layer.
     """
     warnings.warn("dlnotes.cnn.architectures.lenet5 is deprecated: build the network with "
                   "dlnotes.models.lenet.lenet5 (same arguments; .parameter_count() gives the "
@@ -101,6 +145,7 @@ def lenet5(input_shape=(32, 32, 1), pooling="average", num_classes=10):
     return Architecture("LeNet-5", input_shape, t.layers)
 
 
+@fill_doc(TABLE_227=_TABLE_227)
 def alexnet(input_shape=(227, 227, 3), num_classes=1000):
     r"""AlexNet as in the course, one stream (errata 2.8).
 
@@ -117,6 +162,8 @@ def alexnet(input_shape=(227, 227, 3), num_classes=1000):
     with padding 2) is consistent.  The notes omit the final FC-1000 + softmax.
     62,378,344 parameters (LRN, the 2-GPU split and dropout are left out, as in
     the course).
+
+    %(TABLE_227)s
     """
     _deprecated("alexnet")
     input_shape = _check_input(input_shape)
@@ -127,6 +174,7 @@ def alexnet(input_shape=(227, 227, 3), num_classes=1000):
     return Architecture("AlexNet", input_shape, t.layers)
 
 
+@fill_doc(TABLE_224=_TABLE_224)
 def vgg16(input_shape=(224, 224, 3), include_top=True, num_classes=1000):
     r"""VGG-16 (Simonyan & Zisserman 2015, configuration D; errata 2.9).
 
@@ -142,6 +190,8 @@ def vgg16(input_shape=(224, 224, 3), include_top=True, num_classes=1000):
         \to 4096 \to 1000
 
     **138,357,544** parameters with the top (Keras ``VGG16(include_top=True)``), 14,714,688 without.
+
+    %(TABLE_224)s
     """
     _deprecated("vgg16")
     input_shape = _check_input(input_shape)
@@ -167,6 +217,7 @@ def _resnet_block(t, filters, stride, conv_shortcut):
     t.shape = main.shape
 
 
+@fill_doc(TABLE_224=_TABLE_224)
 def resnet50(input_shape=(224, 224, 3), include_top=True, num_classes=1000):
     r"""ResNet-50 (He et al. 2016) as built by Keras ``applications.ResNet50``.
 
@@ -184,6 +235,8 @@ def resnet50(input_shape=(224, 224, 3), include_top=True, num_classes=1000):
     224 -> 112 (7x7/2) -> 56 (max 3/2) -> 56 -> 28 -> 14 -> 7 -> 2048 -> 1000.
     **25,636,712** parameters (Keras' total, batch-norm statistics included;
     23,587,712 without the top).
+
+    %(TABLE_224)s
     """
     _deprecated("resnet50")
     input_shape = _check_input(input_shape)
@@ -204,6 +257,7 @@ def _cbn(t, n_C, fh, fw, stride=1, pad="same"):
     return t.batch_norm(3)
 
 
+@fill_doc(TABLE_299=_TABLE_299)
 def inception_v3(input_shape=(299, 299, 3), include_top=True, num_classes=1000):
     r"""Inception v3 (Szegedy et al. 2016) as built by Keras ``applications.InceptionV3``.
 
@@ -221,6 +275,8 @@ def inception_v3(input_shape=(299, 299, 3), include_top=True, num_classes=1000):
         \to 8 \times 8 \times 1280 \to 8 \times 8 \times 2048
 
     **23,851,784** parameters (Keras' total; 21,802,784 without the top).
+
+    %(TABLE_299)s
     """
     _deprecated("inception_v3")
     input_shape = _check_input(input_shape)
@@ -349,6 +405,13 @@ def residual_block_backward(da, cache):
                    + \underbrace{ds}_{\text{skip}} \;(\text{or } W_s^T ds)
 
     The skip path passes :math:`ds` through unchanged.
+
+    Parameters
+    ----------
+    da : ndarray, shape (n_2, m)
+        Gradient with respect to the block's output :math:`a^{[l+2]}`.
+    cache : tuple
+        The cache :func:`residual_block_forward` returned.
 
     Returns
     -------

@@ -76,8 +76,10 @@ def make_shapes(n_images, image_size=64, min_shapes=2, max_shapes=4, min_size=12
         Smallest visible fraction a covered shape may keep.
     dtype : float32 or float64
         Dtype of the images, scaled to [0, 1].
-    seed, rng
-        The generator (deterministic with a seed).
+    seed : int, optional
+        Seeds the generator (the scenes are deterministic with a seed).
+    rng : numpy.random.Generator, optional
+        A generator to draw from instead of ``seed``.
 
     Returns
     -------

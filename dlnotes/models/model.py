@@ -27,6 +27,7 @@ import os
 
 import numpy as np
 
+from dlnotes._docstrings import fill_doc
 from dlnotes._validation import as_rng, check_float_array, check_nonempty_list, check_scalar
 from dlnotes.layers.base import (Layer, Sequential, deserialize_layer, register_layer,
                                  serialize_layer)
@@ -39,6 +40,24 @@ from dlnotes.models.training import n_correct, output_activation, train
 from dlnotes.nn.losses import get_loss
 from dlnotes.optim.minibatch import mini_batch_indices
 from dlnotes.optim.optimizers import get_optimizer
+
+# Parameter descriptions shared by several docstrings below (see dlnotes._docstrings).
+_X_Y = """
+Parameters
+----------
+X : ndarray
+    Inputs, examples along the model's ``batch_axis``.
+Y : ndarray, shape (n_y, m)
+    Targets.
+"""
+_X_BATCH = """
+Parameters
+----------
+X : ndarray
+    Inputs, examples along the model's ``batch_axis``.
+batch_size : int, optional
+    Examples per forward pass (default: all at once).
+"""
 
 __all__ = ["Model", "History", "EarlyStopping", "ModelFileError", "plot_learning_curves",
            "register_layer", "serialize_layer", "deserialize_layer"]
@@ -193,8 +212,21 @@ class Model:
         return Xv, Yv
 
     # -- training -------------------------------------------------------------------------
+    @fill_doc(X_Y=_X_Y)
     def train_on_batch(self, X, Y, optimizer):
-        """Forward, loss, backward and one optimizer step; returns ``(cost, Z)``."""
+        """Forward, loss, backward and one optimizer step; returns ``(cost, Z)``.
+
+        %(X_Y)s
+        optimizer : Optimizer
+            Takes the step.
+
+        Returns
+        -------
+        cost : float
+            The batch's loss before the step.
+        Z : ndarray, shape (n_y, m)
+            The network's raw outputs (logits).
+        """
         Z = self.network.forward(X, training=True)
         if Z.ndim != 2 or Z.shape != Y.shape:
             raise ValueError(f"the network's output must have the labels' shape (n_y, m) = "
@@ -280,6 +312,16 @@ class Model:
         ``upto`` is an index or a name (see :func:`dlnotes.models.transfer.layer_index`).
         Frozen parameters are neither updated nor given optimizer state; the
         flags are saved with the model.  Returns ``self``.
+
+        Parameters
+        ----------
+        upto : int or str, optional
+            Last top-level layer to freeze (index or name); ``None`` freezes everything.
+
+        Returns
+        -------
+        Model
+            ``self``.
         """
         if upto is None:
             self.network.freeze()
@@ -289,7 +331,13 @@ class Model:
         return self
 
     def unfreeze(self):
-        """Make every layer trainable again (for fine-tuning); returns ``self``."""
+        """Make every layer trainable again (for fine-tuning); returns ``self``.
+
+        Returns
+        -------
+        Model
+            ``self``.
+        """
         self.network.unfreeze()
         return self
 
@@ -311,8 +359,11 @@ class Model:
             out["accuracy"] = ok / npred
         return out
 
+    @fill_doc(X_BATCH=_X_BATCH)
     def predict(self, X, batch_size=None):
         """Outputs with the loss's output activation, ``training=False`` (no dropout).
+
+        %(X_BATCH)s
 
         Returns
         -------
@@ -322,9 +373,18 @@ class Model:
         X, _, _ = self._check_xy(X, None)
         return output_activation(self.loss, self._logits(X, self._check_batch_size(batch_size)))
 
+    @fill_doc(X_BATCH=_X_BATCH)
     def predict_classes(self, X, batch_size=None):
         """Class predictions: argmax over axis 0 (softmax, shape ``(m,)``) or
-        :math:`\\hat y > 0.5` (sigmoid, shape ``(n_y, m)``, int)."""
+        :math:`\\hat y > 0.5` (sigmoid, shape ``(n_y, m)``, int).
+
+        %(X_BATCH)s
+
+        Returns
+        -------
+        ndarray of int
+            Shape ``(m,)`` (softmax) or ``(n_y, m)`` (sigmoid).
+        """
         if self.loss == "mse":
             raise ValueError("predict_classes needs a classification loss, not 'mse'")
         X, _, _ = self._check_xy(X, None)
@@ -333,8 +393,19 @@ class Model:
             return np.argmax(Z, axis=0)
         return (Z > 0).astype(np.int64)
 
+    @fill_doc(X_Y=_X_Y)
     def evaluate(self, X, Y, batch_size=None):
-        """Cost (and accuracy) with ``training=False``: ``{"loss": .., "accuracy": ..}``."""
+        """Cost (and accuracy) with ``training=False``: ``{"loss": .., "accuracy": ..}``.
+
+        %(X_Y)s
+        batch_size : int, optional
+            Examples per forward pass (default: all at once).
+
+        Returns
+        -------
+        dict of str -> float
+            ``loss``, and ``accuracy`` for classification losses.
+        """
         X, Y, _ = self._check_xy(X, Y)
         return self._evaluate(X, Y, self._check_batch_size(batch_size))
 
@@ -356,6 +427,18 @@ class Model:
         The file is written to a temporary name and renamed, so an existing file
         is never left half-written.  ``".npz"`` is appended if missing.  Returns
         the path written.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file (``".npz"`` appended if missing).
+        include_optimizer : bool, default True
+            Also store the optimizer's state, to resume training.
+
+        Returns
+        -------
+        str
+            The path written.
         """
         path = os.fspath(path)
         if not path.endswith(".npz"):
@@ -367,6 +450,11 @@ class Model:
     @classmethod
     def load(cls, path):
         """Rebuild a model saved by :meth:`save` (``np.load(allow_pickle=False)``).
+
+        Parameters
+        ----------
+        path : str or path-like
+            A file written by :meth:`save`.
 
         Raises
         ------
@@ -389,6 +477,16 @@ class Model:
 
         The stored architecture must equal this model's.  Everything is
         validated before anything is copied: on error the model is unchanged.
+
+        Parameters
+        ----------
+        path : str or path-like
+            A file written by :meth:`save` for the same architecture.
+
+        Returns
+        -------
+        Model
+            ``self``.
         """
         f = _file.parse_model_file(path)
         if f.version != FORMAT_VERSION:
@@ -412,7 +510,12 @@ class Model:
 
     # -- display --------------------------------------------------------------------------
     def count_params(self):
-        """All parameters plus buffers (batch-norm statistics), Keras' "Total params"."""
+        """All parameters plus buffers (batch-norm statistics), Keras' "Total params".
+
+        Returns
+        -------
+        int
+        """
         return self.network.count_params()
 
     def summary(self):
@@ -420,6 +523,10 @@ class Model:
 
         For a graph, Keras' layout: each layer with its output shape, parameters
         and inputs, then the total, trainable and non-trainable counts.
+
+        Returns
+        -------
+        str
         """
         if hasattr(self.network, "summary"):
             return self.network.summary() + f"\nloss: {self.loss}"

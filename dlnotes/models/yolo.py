@@ -112,8 +112,20 @@ class YoloDetector:
         bias[:, 4] = -4.0
 
     def targets(self, boxes, classes):
-        """Flattened grid targets ``(S S A (5 + K), m)`` of per-image boxes and classes
-        (:func:`~dlnotes.vision.yolo.yolo_targets`), the ``Y`` of :meth:`Model.fit`."""
+        """Flattened grid targets of per-image boxes and classes, the ``Y`` of ``Model.fit``.
+
+        Parameters
+        ----------
+        boxes : list of ndarray, shape (n_i, 4)
+            Per image, ``(x1, y1, x2, y2)`` relative to the image.
+        classes : list of int ndarray, shape (n_i,)
+
+        Returns
+        -------
+        ndarray, shape (S S A (5 + K), m)
+            :func:`~dlnotes.vision.yolo.yolo_targets` of the images, each flattened in C
+            order into one column.
+        """
         t = yolo_targets(boxes, classes, self.anchors, (self.grid, self.grid), self.n_classes,
                          dtype=self.dtype)
         return np.ascontiguousarray(t.reshape(t.shape[0], -1).T)
@@ -125,7 +137,19 @@ class YoloDetector:
                                  finite=True)
 
     def raw_outputs(self, X, batch_size=128):
-        """The network's output ``(m, S, S, A, 5 + K)`` (``training=False``)."""
+        """The network's raw output (``training=False``), one grid per image.
+
+        Parameters
+        ----------
+        X : ndarray, shape (m, image_size, image_size, 3)
+        batch_size : int
+            Images per forward pass.
+
+        Returns
+        -------
+        ndarray, shape (m, S, S, A, 5 + K)
+            Last axis ``(t_x, t_y, t_w, t_h, t_o, t_c...)``.
+        """
         X = self._check_images(X)
         Z = self.model._logits(X, batch_size)
         return Z.T.reshape(X.shape[0], self.grid, self.grid, len(self.anchors),
@@ -139,6 +163,20 @@ class YoloDetector:
         to ``(box_xy, box_wh, box_confidence, box_class_probs)`` and then
         :func:`~dlnotes.vision.boxes.yolo_eval` (score filter, scaling to pixels,
         non-max suppression; per class by default, as the lecture advises).
+
+        Parameters
+        ----------
+        X : ndarray, shape (m, image_size, image_size, 3)
+        score_threshold : float
+            Keep boxes whose score :math:`p_c c_k` is at least this.
+        iou_threshold : float
+            Non-max suppression threshold.
+        max_boxes : int
+            At most this many boxes per image.
+        per_class : bool
+            Non-max suppression per class (default) or over all boxes (the course).
+        batch_size : int
+            Images per forward pass.
 
         Returns
         -------
@@ -157,8 +195,25 @@ class YoloDetector:
         return out
 
     def evaluate(self, X, boxes, classes, iou_threshold=0.5, **detect_kwargs):
-        """VOC mAP at ``iou_threshold`` on images with ground truth
-        (:func:`~dlnotes.vision.detection_metrics.mean_average_precision`)."""
+        """VOC AP per class and mAP of the detections on images with ground truth.
+
+        Parameters
+        ----------
+        X : ndarray, shape (m, image_size, image_size, 3)
+        boxes : list of ndarray, shape (n_i, 4)
+            Ground-truth ``(x1, y1, x2, y2)`` relative to the image.
+        classes : list of int ndarray, shape (n_i,)
+        iou_threshold : float
+            A detection is a true positive above this IoU.
+        **detect_kwargs
+            Passed to :meth:`detect` (the score threshold defaults to 0.01 here, so
+            the precision-recall curve is traced down to low scores).
+
+        Returns
+        -------
+        dict
+            As :func:`~dlnotes.vision.detection_metrics.mean_average_precision`.
+        """
         dets = self.detect(X, **{"score_threshold": 0.01, **detect_kwargs})
         return mean_average_precision([d[1] for d in dets], [d[0] for d in dets],
                                       [d[2] for d in dets], boxes, classes, self.n_classes,
@@ -166,8 +221,18 @@ class YoloDetector:
 
     # -- small weight files ----------------------------------------------------------------
     def save(self, path):
-        """Write anchors, settings, parameters and batch-norm statistics to one ``.npz``
-        (float32, no pickle).  Returns the path."""
+        """Write anchors, settings, parameters and batch-norm statistics to one ``.npz``.
+
+        Parameters
+        ----------
+        path : str or path-like
+            ``".npz"`` is appended if missing.
+
+        Returns
+        -------
+        str
+            The path written (float32 arrays, compressed, no pickle).
+        """
         path = os.fspath(path)
         if not path.endswith(".npz"):
             path += ".npz"
@@ -182,7 +247,18 @@ class YoloDetector:
 
     @classmethod
     def load(cls, path, dtype=np.float32):
-        """Rebuild a detector written by :meth:`save` (``allow_pickle=False``)."""
+        """Rebuild a detector written by :meth:`save` (``allow_pickle=False``).
+
+        Parameters
+        ----------
+        path : str or path-like
+        dtype : float32 or float64
+            Dtype of the rebuilt network.
+
+        Returns
+        -------
+        YoloDetector
+        """
         with np.load(os.fspath(path), allow_pickle=False) as f:
             data = {k: f[k] for k in f.files}
         try:
@@ -265,6 +341,11 @@ def train_yolo_shapes(n_train=4000, n_test=500, epochs=12, batch_size=32, lr=3e-
 
 def report_lines(result):
     """The text report of a :func:`train_yolo_shapes` result: the model, AP per class, mAP.
+
+    Parameters
+    ----------
+    result : dict
+        What :func:`train_yolo_shapes` returned.
 
     Returns
     -------

@@ -13,8 +13,38 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlnotes._docstrings import fill_doc
 from dlnotes._kernels import activations as _k
 from dlnotes._validation import check_choice, check_float_array, check_scalar
+
+# Parameter descriptions shared by several docstrings below (see dlnotes._docstrings).
+_DA = """
+dA : ndarray, shape of ``Z``
+    Gradient of the cost with respect to the activation's output :math:`A`.
+"""
+_Z = """
+Z : ndarray of float32 or float64, any shape
+    The pre-activation :math:`Z` (the course's ``activation_cache``).
+"""
+_Z_AXIS = """
+Z : ndarray of float32 or float64, 1 to 4 dimensions
+    The scores (logits), the pre-activation.
+axis : int, default 0
+    The axis that holds the classes (0: one example per column, the notes' layout).
+"""
+_DZ = """
+dZ : ndarray, shape and dtype of ``Z``
+    Gradient of the cost with respect to :math:`Z`.
+"""
+# the Parameters and Returns of an element-wise activation A = g(Z) (each adds its description)
+_UNARY = "\n".join(["Parameters", "----------", _Z.strip(), "", "Returns", "-------",
+                    "A : ndarray, same shape and dtype as ``Z``"])
+_SOFTMAX_FORWARD = _UNARY.replace(_Z.strip(), _Z_AXIS.strip()).replace("same shape and dtype as",
+                                                                      "shape and dtype of")
+# the Parameters and Returns of a backward pass dZ = backward(dA, Z)
+_BACKWARD = "\n".join(["Parameters", "----------", _DA.strip(), _Z.strip(), "",
+                        "Returns", "-------", _DZ.strip()])
+_SOFTMAX_BACKWARD = _BACKWARD.replace(_Z.strip(), _Z_AXIS.strip())
 
 __all__ = [
     "sigmoid", "sigmoid_backward", "tanh", "tanh_backward", "relu", "relu_backward",
@@ -98,6 +128,7 @@ def sigmoid_backward(dA, Z):
     return _from_output(_k.sigmoid_backward, sigmoid, dA, Z)
 
 
+@fill_doc(UNARY=_UNARY)
 def tanh(Z):
     r"""Hyperbolic tangent, element-wise.
 
@@ -111,6 +142,9 @@ def tanh(Z):
     float64 uses NumPy's SIMD ``np.tanh``, measured 5-10x faster than a scalar
     C-library loop here.
 
+    %(UNARY)s
+        Values in :math:`(-1, 1)`.
+
     Examples
     --------
     >>> float(tanh(np.array(0.5)))
@@ -122,26 +156,34 @@ def tanh(Z):
     return _unary(_k.tanh_forward, Z, "Z")
 
 
+@fill_doc(BACKWARD=_BACKWARD)
 def tanh_backward(dA, Z):
     r"""Backward pass of :func:`tanh`.
 
     .. math::
 
         dZ = dA \odot (1 - \tanh^2 Z)
+
+    %(BACKWARD)s
     """
     return _from_output(_k.tanh_backward, tanh, dA, Z)
 
 
+@fill_doc(UNARY=_UNARY)
 def relu(Z):
     r"""Rectified linear unit, element-wise.
 
     .. math::
 
         \operatorname{ReLU}(z) = \max(0, z)
+
+    %(UNARY)s
+        :math:`\max(0, Z)`, non-negative.
     """
     return _unary(_k.leaky_relu_forward, Z, "Z", 0.0)
 
 
+@fill_doc(BACKWARD=_BACKWARD)
 def relu_backward(dA, Z):
     r"""Backward pass of :func:`relu`.
 
@@ -151,6 +193,8 @@ def relu_backward(dA, Z):
 
     The derivative at :math:`z = 0` is taken as 0, as in the course's
     ``relu_backward`` and in PyTorch.
+
+    %(BACKWARD)s
     """
     dA, Z = _pair(dA, Z)
     dZ = np.empty_like(Z)
@@ -171,17 +215,33 @@ def leaky_relu(Z, alpha=0.01):
     Z : ndarray
     alpha : float, default 0.01
         Slope for negative inputs (PyTorch's ``negative_slope``).
+
+    Returns
+    -------
+    A : ndarray, same shape and dtype as ``Z``
     """
     alpha = check_scalar(alpha, "alpha", low=0.0, high=1.0, high_inclusive=False)
     return _unary(_k.leaky_relu_forward, Z, "Z", alpha)
 
 
+@fill_doc(DA=_DA, Z=_Z, DZ=_DZ)
 def leaky_relu_backward(dA, Z, alpha=0.01):
     r"""Backward pass of :func:`leaky_relu`.
 
     .. math::
 
         dZ = dA \odot \begin{cases} 1 & z > 0 \\ \alpha & z \le 0 \end{cases}
+
+    Parameters
+    ----------
+    %(DA)s
+    %(Z)s
+    alpha : float, default 0.01
+        Slope for negative inputs, as in the forward pass.
+
+    Returns
+    -------
+    %(DZ)s
     """
     alpha = check_scalar(alpha, "alpha", low=0.0, high=1.0, high_inclusive=False)
     dA, Z = _pair(dA, Z)
@@ -199,6 +259,7 @@ def _check_axis(Z, axis):
     return int(axis)
 
 
+@fill_doc(SOFTMAX_FORWARD=_SOFTMAX_FORWARD)
 def softmax(Z, axis=0):
     r"""Softmax along ``axis`` (default 0: one example per column, the notes' layout).
 
@@ -214,6 +275,9 @@ def softmax(Z, axis=0):
     (``[1000, 1001, 1002]`` gives the same values as ``[1, 2, 3]``) and
     invariant to adding a constant.
 
+    %(SOFTMAX_FORWARD)s
+        Positive, summing to 1 along ``axis``.
+
     Examples
     --------
     >>> softmax(np.array([[1.0], [2.0], [3.0]])).ravel().round(10)
@@ -228,6 +292,7 @@ def softmax(Z, axis=0):
     return E
 
 
+@fill_doc(SOFTMAX_BACKWARD=_SOFTMAX_BACKWARD)
 def softmax_backward(dA, Z, axis=0):
     r"""Backward pass of :func:`softmax` (Jacobian-vector product).
 
@@ -241,6 +306,8 @@ def softmax_backward(dA, Z, axis=0):
     For the usual softmax-plus-cross-entropy output use
     :func:`dlnotes.nn.losses.softmax_cross_entropy_with_logits`, whose
     gradient simplifies to :math:`\hat Y - Y`.
+
+    %(SOFTMAX_BACKWARD)s
     """
     dA, Z = _pair(dA, Z)
     axis = _check_axis(Z, axis)
@@ -248,6 +315,7 @@ def softmax_backward(dA, Z, axis=0):
     return S * (dA - (dA * S).sum(axis=axis, keepdims=True))
 
 
+@fill_doc(SOFTMAX_FORWARD=_SOFTMAX_FORWARD)
 def log_softmax(Z, axis=0):
     r"""Logarithm of :func:`softmax`, computed without forming the softmax.
 
@@ -255,6 +323,9 @@ def log_softmax(Z, axis=0):
 
         \log \operatorname{softmax}(z)_i = z_i - \max_k z_k
             - \log \sum_j e^{z_j - \max_k z_k}
+
+    %(SOFTMAX_FORWARD)s
+        Log-probabilities (:math:`\le 0`) along ``axis``.
     """
     Z = check_float_array(Z, "Z", ndim=(1, 2, 3, 4))
     axis = _check_axis(Z, axis)
@@ -264,12 +335,15 @@ def log_softmax(Z, axis=0):
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
+@fill_doc(SOFTMAX_BACKWARD=_SOFTMAX_BACKWARD)
 def log_softmax_backward(dA, Z, axis=0):
     r"""Backward pass of :func:`log_softmax`.
 
     .. math::
 
         dZ = dA - \operatorname{softmax}(Z) \sum_j dA_j
+
+    %(SOFTMAX_BACKWARD)s
     """
     dA, Z = _pair(dA, Z)
     axis = _check_axis(Z, axis)
@@ -289,13 +363,39 @@ ACTIVATIONS = {
 }
 
 
+@fill_doc(Z=_Z)
 def activation_forward(Z, activation):
-    """Apply the activation named ``activation`` (a key of :data:`ACTIVATIONS`)."""
+    """Apply the activation named ``activation`` (a key of :data:`ACTIVATIONS`).
+
+    Parameters
+    ----------
+    %(Z)s
+    activation : str
+        A key of :data:`ACTIVATIONS` (``"sigmoid"``, ``"tanh"``, ``"relu"``, ``"leaky_relu"``,
+        ``"linear"``, ``"softmax"``).
+
+    Returns
+    -------
+    A : ndarray, shape and dtype of ``Z``
+    """
     check_choice(activation, "activation", tuple(ACTIVATIONS))
     return ACTIVATIONS[activation][0](Z)
 
 
+@fill_doc(DA=_DA, Z=_Z, DZ=_DZ)
 def activation_backward(dA, Z, activation):
-    """Backward pass of the activation named ``activation``."""
+    """Backward pass of the activation named ``activation``.
+
+    Parameters
+    ----------
+    %(DA)s
+    %(Z)s
+    activation : str
+        A key of :data:`ACTIVATIONS`, the one used in the forward pass.
+
+    Returns
+    -------
+    %(DZ)s
+    """
     check_choice(activation, "activation", tuple(ACTIVATIONS))
     return ACTIVATIONS[activation][1](dA, Z)

@@ -21,7 +21,24 @@ from __future__ import annotations
 import math
 import numbers
 
+from dlnotes._docstrings import fill_doc
 from dlnotes._validation import check_nonempty_list, check_scalar
+
+# Parameter descriptions shared by several docstrings below (see dlnotes._docstrings).
+_LR0_DECAY = r"""
+Parameters
+----------
+learning_rate0 : float
+    :math:`\alpha_0 \ge 0`, the initial rate.
+decay_rate : float
+    ``>= 0``.
+"""
+_RATE = r"""
+Returns
+-------
+float
+    The learning rate :math:`\alpha` of epoch ``epoch_num``.
+"""
 
 __all__ = [
     "as_schedule", "update_lr", "inverse_time_decay", "exponential_decay", "inverse_sqrt_decay",
@@ -69,16 +86,29 @@ def inverse_time_decay(learning_rate0, epoch_num, decay_rate):
     return lr0 / (1.0 + r * e)
 
 
+@fill_doc(RATE=_RATE)
 def update_lr(learning_rate0, epoch_num, decay_rate):
     r"""The course's name for :func:`inverse_time_decay`.
 
     .. math::
 
         \alpha = \frac{\alpha_0}{1 + \text{decay\_rate}\cdot \text{epoch\_num}}
+
+    Parameters
+    ----------
+    learning_rate0 : float
+        :math:`\alpha_0 \ge 0`, the initial rate.
+    epoch_num : int
+        The epoch, ``>= 0``.
+    decay_rate : float
+        ``>= 0``.
+
+    %(RATE)s
     """
     return inverse_time_decay(learning_rate0, epoch_num, decay_rate)
 
 
+@fill_doc(RATE=_RATE)
 def exponential_decay(learning_rate0, epoch_num, base=0.95):
     r"""Exponential decay with any base (the notes use 0.95).
 
@@ -91,6 +121,8 @@ def exponential_decay(learning_rate0, epoch_num, base=0.95):
     learning_rate0 : float
     epoch_num : int, ``>= 0``
     base : float in (0, 1]
+
+    %(RATE)s
     """
     lr0 = _lr0(learning_rate0)
     e = _epoch(epoch_num)
@@ -98,6 +130,7 @@ def exponential_decay(learning_rate0, epoch_num, base=0.95):
     return base ** e * lr0
 
 
+@fill_doc(RATE=_RATE)
 def inverse_sqrt_decay(learning_rate0, epoch_num, k=1.0):
     r"""Inverse square-root decay.
 
@@ -110,6 +143,8 @@ def inverse_sqrt_decay(learning_rate0, epoch_num, k=1.0):
     learning_rate0 : float
     epoch_num : int, ``>= 1`` (undefined at 0)
     k : float, ``> 0``
+
+    %(RATE)s
     """
     lr0 = _lr0(learning_rate0)
     e = _epoch(epoch_num, low=1)
@@ -117,6 +152,7 @@ def inverse_sqrt_decay(learning_rate0, epoch_num, k=1.0):
     return k / math.sqrt(e) * lr0
 
 
+@fill_doc(RATE=_RATE)
 def schedule_lr_decay(learning_rate0, epoch_num, decay_rate, time_interval=1000):
     r"""Scheduled (step-wise) inverse-time decay, the course assignment's form.
 
@@ -133,6 +169,8 @@ def schedule_lr_decay(learning_rate0, epoch_num, decay_rate, time_interval=1000)
     epoch_num : int, ``>= 0``
     decay_rate : float, ``>= 0``
     time_interval : int, ``>= 1``
+
+    %(RATE)s
     """
     lr0 = _lr0(learning_rate0)
     e = _epoch(epoch_num)
@@ -149,6 +187,11 @@ class Schedule:
         \alpha_{\text{epoch}} = f(\text{epoch} + \text{epoch\_offset})
 
     where :math:`f` is the subclass's formula.
+
+    Parameters
+    ----------
+    epoch_offset : int, default 0
+        Added to the epoch before the formula (to resume a schedule), ``>= 0``.
     """
 
     def __init__(self, epoch_offset=0):
@@ -174,6 +217,11 @@ class ConstantLR(Schedule):
     .. math::
 
         \alpha_{\text{epoch}} = \alpha
+
+    Parameters
+    ----------
+    learning_rate : float
+        :math:`\alpha \ge 0`.
     """
 
     def __init__(self, learning_rate):
@@ -187,12 +235,17 @@ class ConstantLR(Schedule):
         return {"learning_rate": self.learning_rate}
 
 
+@fill_doc(LR0_DECAY=_LR0_DECAY)
 class InverseTimeDecay(Schedule):
     r"""Inverse-time decay as a schedule object; see :func:`inverse_time_decay`.
 
     .. math::
 
         \alpha_{\text{epoch}} = \frac{\alpha_0}{1 + \text{decay\_rate}\cdot\text{epoch}}
+
+    %(LR0_DECAY)s
+    epoch_offset : int, default 0
+        Added to the epoch before the formula (to resume a schedule), ``>= 0``.
     """
 
     def __init__(self, learning_rate0, decay_rate, epoch_offset=0):
@@ -214,6 +267,15 @@ class ExponentialDecay(Schedule):
     .. math::
 
         \alpha_{\text{epoch}} = \text{base}^{\,\text{epoch}}\,\alpha_0
+
+    Parameters
+    ----------
+    learning_rate0 : float
+        :math:`\alpha_0 \ge 0`, the initial rate.
+    base : float, default 0.95
+        In (0, 1].
+    epoch_offset : int, default 0
+        Added to the epoch before the formula (to resume a schedule), ``>= 0``.
     """
 
     def __init__(self, learning_rate0, base=0.95, epoch_offset=0):
@@ -235,6 +297,15 @@ class InverseSqrtDecay(Schedule):
     .. math::
 
         \alpha_{\text{epoch}} = \frac{k}{\sqrt{\text{epoch}}}\,\alpha_0
+
+    Parameters
+    ----------
+    learning_rate0 : float
+        :math:`\alpha_0 \ge 0`, the initial rate.
+    k : float, default 1.0
+        ``> 0``.
+    epoch_offset : int, default 0
+        Added to the epoch before the formula (to resume a schedule), ``>= 0``.
     """
 
     def __init__(self, learning_rate0, k=1.0, epoch_offset=0):
@@ -249,6 +320,7 @@ class InverseSqrtDecay(Schedule):
         return {"learning_rate0": self.learning_rate0, "k": self.k, **super().get_config()}
 
 
+@fill_doc(LR0_DECAY=_LR0_DECAY)
 class ScheduledDecay(Schedule):
     r"""Scheduled (step-wise) decay as a schedule object; see :func:`schedule_lr_decay`.
 
@@ -256,6 +328,12 @@ class ScheduledDecay(Schedule):
 
         \alpha_{\text{epoch}} = \frac{\alpha_0}{1 + \text{decay\_rate}\,
             \lfloor \text{epoch}/\text{time\_interval} \rfloor}
+
+    %(LR0_DECAY)s
+    time_interval : int, default 1000
+        Epochs between two changes of the rate, ``>= 1``.
+    epoch_offset : int, default 0
+        Added to the epoch before the formula (to resume a schedule), ``>= 0``.
     """
 
     def __init__(self, learning_rate0, decay_rate, time_interval=1000, epoch_offset=0):
@@ -280,6 +358,13 @@ class ManualSchedule(Schedule):
     .. math::
 
         \alpha_{e} = \text{rates}[\min(e, n) - 1] \quad\text{or}\quad \alpha_e = f(e)
+
+    Parameters
+    ----------
+    rates : sequence of float or callable
+        The rates of epochs 1, 2, ... (non-negative), or ``f(epoch) -> rate``.
+    epoch_offset : int, default 0
+        Added to the epoch before the formula (to resume a schedule), ``>= 0``.
     """
 
     def __init__(self, rates, epoch_offset=0):
@@ -303,7 +388,20 @@ class ManualSchedule(Schedule):
 
 
 def as_schedule(learning_rate, name="learning_rate"):
-    """A float (``>= 0``) becomes :class:`ConstantLR`; schedules and callables pass through."""
+    """A float (``>= 0``) becomes :class:`ConstantLR`; schedules and callables pass through.
+
+    Parameters
+    ----------
+    learning_rate : float, Schedule or callable
+        A constant rate, a schedule, or ``f(epoch) -> rate``.
+    name : str, default "learning_rate"
+        The argument's name in error messages.
+
+    Returns
+    -------
+    Schedule
+        ``learning_rate`` itself, a :class:`ConstantLR` or a :class:`ManualSchedule`.
+    """
     if isinstance(learning_rate, Schedule):
         return learning_rate
     if isinstance(learning_rate, numbers.Real) and not isinstance(learning_rate, bool):

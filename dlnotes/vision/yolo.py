@@ -181,8 +181,10 @@ def kmeans_anchors(wh, k=5, n_iter=100, seed=None, rng=None):
     k : int, ``1 <= k <= n``
     n_iter : int >= 1
         Maximum iterations (stops earlier when the assignment no longer changes).
-    seed, rng
-        The initial draw.
+    seed : int, optional
+        Seeds the initial draw.
+    rng : numpy.random.Generator, optional
+        A generator for the initial draw instead of ``seed``.
 
     Returns
     -------

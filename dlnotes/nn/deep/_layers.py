@@ -1,44 +1,27 @@
-r"""The deep L-layer dense network with the course's forward/backward-with-caches structure.
-
-Forward, for :math:`l = 1, \dots, L`:
-
-.. math::
-
-    Z^{[l]} = W^{[l]} A^{[l-1]} + b^{[l]}, \qquad A^{[l]} = g^{[l]}(Z^{[l]}), \qquad A^{[0]} = X
-
-Backward, starting from :math:`dZ^{[L]} = A^{[L]} - Y` (sigmoid + binary
-cross-entropy, or softmax + categorical cross-entropy):
-
-.. math::
-
-    dW^{[l]} = \frac{1}{m} dZ^{[l]} A^{[l-1]T}, \quad
-    db^{[l]} = \frac{1}{m}\sum_{i=1}^{m} dZ^{[l](i)}, \quad
-    dA^{[l-1]} = W^{[l]T} dZ^{[l]}, \quad
-    dZ^{[l-1]} = dA^{[l-1]} \odot g^{[l-1]\prime}(Z^{[l-1]})
-
-Gradient convention (the course's): ``dA`` and ``dZ`` here are per-example
-derivatives (of :math:`m J`), and :func:`linear_backward` divides by
-:math:`m`.  The layer objects of :mod:`dlnotes.layers` instead pass true
-derivatives of :math:`J`; both give the same ``dW`` and ``db``.
-"""
+r"""The layer-by-layer forward and backward passes of :mod:`dlnotes.nn.deep` (with the
+course's caches) and the L-layer chain through them."""
 from __future__ import annotations
 
 from typing import NamedTuple
 
 import numpy as np
 
+from dlnotes._docstrings import fill_doc
 from dlnotes._validation import (as_rng, check_choice, check_float_array, check_labels,
                                  check_params, check_scalar)
 from dlnotes.nn.activations import ACTIVATIONS
-from dlnotes.nn.initializers import initialize_parameters
-from dlnotes.nn.losses import binary_cross_entropy, categorical_cross_entropy
-from dlnotes.nn.regularization import (dropout_backward, dropout_forward,
-                                       l2_regularization_cost)
+from dlnotes.nn.regularization import dropout_backward, dropout_forward
 
-__all__ = ["initialize_parameters_deep", "linear_forward", "linear_activation_forward",
-           "L_model_forward", "compute_cost", "compute_cost_with_regularization",
-           "linear_backward", "linear_activation_backward", "L_model_backward",
-           "update_parameters", "predict", "L_layer_model", "LayerCache"]
+# Parameter descriptions shared by several docstrings (see dlnotes._docstrings).
+_AL_Y = """
+Parameters
+----------
+AL : ndarray, shape (n_L, m)
+    The network's output :math:`A^{[L]}`: probabilities in (0, 1) (sigmoid, ``n_L = 1``) or
+    columns of class probabilities (softmax).
+Y : array_like, shape (n_L, m)
+    The labels: 0/1 (sigmoid) or one-hot columns (softmax).
+"""
 
 HIDDEN = ("relu", "tanh", "sigmoid", "leaky_relu")
 OUTPUT = ("sigmoid", "softmax")
@@ -50,6 +33,17 @@ class LayerCache(NamedTuple):
     ``linear_cache`` is ``(A_prev, W, b)``, ``activation_cache`` is ``Z``
     (the course's pair), plus the activation's name and the dropout mask
     applied to this layer's output (``None`` without dropout).
+
+    Parameters
+    ----------
+    linear_cache : tuple
+        ``(A_prev, W, b)``.
+    activation_cache : ndarray, shape (n_l, m)
+        ``Z``, the pre-activation.
+    activation : str, default "relu"
+        Name of the layer's activation.
+    dropout_mask : ndarray of bool, shape (n_l, m), optional
+        The dropout mask applied to the layer's output (``None`` without dropout).
     """
 
     linear_cache: tuple
@@ -69,27 +63,21 @@ def n_layers(parameters):
     return L
 
 
-def initialize_parameters_deep(layer_dims, seed=None, init="he", dtype=np.float64, rng=None):
-    r"""Initialise ``W1, b1, ..., WL, bL`` for layer sizes ``[n_x, n_1, ..., n_L]``.
-
-    .. math::
-
-        W^{[l]} \sim \mathcal{N}\!\left(0, \frac{2}{n^{[l-1]}}\right) \text{ (He, default)}, \qquad
-        b^{[l]} = 0
-
-    ``init`` selects ``"he"``, ``"xavier"``, ``"glorot"``, ``"random"``
-    (:math:`0.01\,\mathcal{N}(0,1)`, the course's step-by-step version) or
-    ``"zeros"``; see :func:`dlnotes.nn.initializers.initialize_weights`.
-    """
-    return initialize_parameters(layer_dims, init, rng=rng, seed=seed, dtype=dtype)
-
-
 def linear_forward(A, W, b):
     r"""Linear part of a layer's forward pass.
 
     .. math::
 
         Z = W A + b
+
+    Parameters
+    ----------
+    A : ndarray of float32 or float64, shape (n_{l-1}, m)
+        Activations of the previous layer (examples in columns).
+    W : ndarray, shape (n_l, n_{l-1})
+        Weights, of ``A``'s dtype.
+    b : ndarray, shape (n_l, 1)
+        Biases, of ``A``'s dtype.
 
     Returns
     -------
@@ -111,18 +99,23 @@ def linear_activation_forward(A_prev, W, b, activation):
 
         Z = W A_{prev} + b, \qquad A = g(Z)
 
-    .. math::
-
-        Z = W A_{prev} + b, \qquad A = g(Z)
-
     Parameters
     ----------
-    activation : {"relu", "tanh", "sigmoid", "leaky_relu", "softmax"}
+    A_prev : ndarray of float32 or float64, shape (n_{l-1}, m)
+        Activations of the previous layer.
+    W : ndarray, shape (n_l, n_{l-1})
+        Weights.
+    b : ndarray, shape (n_l, 1)
+        Biases.
+    activation : {"relu", "tanh", "sigmoid", "leaky_relu", "softmax", "linear"}
+        The layer's activation :math:`g`.
 
     Returns
     -------
-    A : ndarray
-    cache : tuple ``(linear_cache, activation_cache)``
+    A : ndarray, shape (n_l, m)
+        The layer's activations :math:`g(Z)`.
+    cache : tuple
+        ``(linear_cache, activation_cache)`` = ``((A_prev, W, b), Z)``, for the backward pass.
     """
     check_choice(activation, "activation", HIDDEN + ("softmax", "linear"))
     Z, linear_cache = linear_forward(A_prev, W, b)
@@ -195,34 +188,6 @@ def L_model_forward(X, parameters, hidden_activation="relu", output_activation="
     return A, caches
 
 
-def compute_cost(AL, Y, output_activation="sigmoid"):
-    r"""Cross-entropy cost of the network's output.
-
-    .. math::
-
-        J = -\frac{1}{m}\sum_{i=1}^{m}\Big(y^{(i)}\log a^{[L](i)} + (1-y^{(i)})\log\big(1-a^{[L](i)}\big)\Big)
-        \quad\text{(sigmoid)}, \qquad
-        J = -\frac{1}{m}\sum_{i}\sum_j y_j^{(i)}\log a_j^{[L](i)} \quad\text{(softmax)}
-    """
-    check_choice(output_activation, "output_activation", OUTPUT)
-    if output_activation == "sigmoid":
-        return binary_cross_entropy(AL, Y)
-    return categorical_cross_entropy(AL, Y)
-
-
-def compute_cost_with_regularization(AL, Y, parameters, lambd, output_activation="sigmoid"):
-    r"""Cross-entropy cost plus the L2 penalty.
-
-    .. math::
-
-        J_{\text{regularized}} = J
-            + \frac{1}{m}\frac{\lambda}{2}\sum_l\sum_k\sum_j \big(W^{[l]}_{kj}\big)^2
-    """
-    AL = check_float_array(AL, "AL", ndim=2)
-    return (compute_cost(AL, Y, output_activation)
-            + l2_regularization_cost(parameters, lambd, AL.shape[1]))
-
-
 def linear_backward(dZ, cache):
     r"""Backward pass of the linear part of a layer (course convention).
 
@@ -231,6 +196,13 @@ def linear_backward(dZ, cache):
         dW = \frac{1}{m} dZ\, A_{prev}^T, \qquad
         db = \frac{1}{m}\sum_{i=1}^{m} dZ^{(i)}, \qquad
         dA_{prev} = W^T dZ
+
+    Parameters
+    ----------
+    dZ : ndarray, shape (n_l, m)
+        Gradient of the cost with respect to the layer's :math:`Z`.
+    cache : tuple
+        ``(A_prev, W, b)`` from :func:`linear_forward`.
 
     Returns
     -------
@@ -261,6 +233,13 @@ def linear_activation_backward(dA, cache, activation):
     dA : ndarray, shape (n_l, m)
     cache : ``(linear_cache, activation_cache)`` or :class:`LayerCache`
     activation : {"relu", "tanh", "sigmoid", "leaky_relu", "softmax"}
+
+    Returns
+    -------
+    dA_prev : ndarray, shape (n_{l-1}, m)
+        Gradient with respect to the previous layer's activations.
+    dW : ndarray, shape of ``W``
+    db : ndarray, shape of ``b``
     """
     check_choice(activation, "activation", HIDDEN + ("softmax", "linear"))
     linear_cache, Z = cache[0], cache[1]
@@ -268,6 +247,7 @@ def linear_activation_backward(dA, cache, activation):
     return linear_backward(dZ, linear_cache)
 
 
+@fill_doc(AL_Y=_AL_Y)
 def L_model_backward(AL, Y, caches, lambd=0.0, keep_prob=1.0):
     r"""Backward pass of :func:`L_model_forward`, with optional L2 and dropout.
 
@@ -281,6 +261,14 @@ def L_model_backward(AL, Y, caches, lambd=0.0, keep_prob=1.0):
     :math:`dA^{[L]} = -(Y/A^{[L]} - (1-Y)/(1-A^{[L]}))` through the sigmoid
     (and the softmax Jacobian for the categorical case); it is computed
     directly here, which avoids dividing by a saturated :math:`A^{[L]}`.
+
+    %(AL_Y)s
+    caches : list
+        One cache per layer, from :func:`L_model_forward`.
+    lambd : float, default 0.0
+        L2 strength :math:`\lambda` (0: no regularisation).
+    keep_prob : float, default 1.0
+        Dropout keep probability used in the forward pass (1: no dropout).
 
     Returns
     -------
@@ -311,98 +299,3 @@ def L_model_backward(AL, Y, caches, lambd=0.0, keep_prob=1.0):
         grads[f"dW{l}"] = dW
         grads[f"db{l}"] = db
     return grads
-
-
-def update_parameters(parameters, grads, learning_rate):
-    r"""One step of gradient descent on every parameter.
-
-    .. math::
-
-        W^{[l]} \leftarrow W^{[l]} - \alpha\, dW^{[l]}, \qquad
-        b^{[l]} \leftarrow b^{[l]} - \alpha\, db^{[l]}
-
-    Returns a new dict (the input is not modified).
-    """
-    learning_rate = check_scalar(learning_rate, "learning_rate", low=0.0)
-    L = n_layers(parameters)
-    out = {}
-    for l in range(1, L + 1):
-        for p in ("W", "b"):
-            g = grads.get(f"d{p}{l}")
-            if g is None:
-                raise KeyError(f"grads has no d{p}{l}")
-            if np.shape(g) != np.shape(parameters[f"{p}{l}"]):
-                raise ValueError(f"d{p}{l} must have the shape of {p}{l} "
-                                 f"{np.shape(parameters[f'{p}{l}'])}, got {np.shape(g)}")
-            out[f"{p}{l}"] = parameters[f"{p}{l}"] - learning_rate * g
-    return out
-
-
-def predict(X, parameters, hidden_activation="relu", output_activation="sigmoid"):
-    r"""Class predictions of the network (no dropout).
-
-    .. math::
-
-        \hat y = \mathbb{1}\big[a^{[L]} > 0.5\big] \text{ (sigmoid)}, \qquad
-        \hat y = \arg\max_j a^{[L]}_j \text{ (softmax)}
-
-    Returns
-    -------
-    ndarray, shape (1, m): 0/1 labels (sigmoid) or class indices (softmax).
-    """
-    AL, _ = L_model_forward(X, parameters, hidden_activation, output_activation)
-    if output_activation == "sigmoid":
-        return (AL > 0.5).astype(np.int64)
-    return AL.argmax(axis=0).reshape(1, -1)
-
-
-def L_layer_model(X, Y, layers_dims, learning_rate=0.0075, num_iterations=3000,
-                  print_cost=False, hidden_activation="relu", output_activation="sigmoid",
-                  lambd=0.0, keep_prob=1.0, init="he", seed=1, progress=False):
-    r"""Train the L-layer network by batch gradient descent (course C1W4).
-
-    .. math::
-
-        \theta \leftarrow \theta - \alpha \nabla_\theta J(\theta)
-
-    Parameters
-    ----------
-    X : ndarray, shape (n_x, m)
-    Y : array_like, shape (n_L, m)
-    layers_dims : list of int, ``[n_x, ..., n_L]``
-    learning_rate, num_iterations : gradient-descent settings
-    lambd : float, L2 strength; keep_prob : float, dropout keep probability
-    seed : int, seeds the initialisation and the dropout masks
-    progress : bool, show a tqdm progress bar
-
-    Returns
-    -------
-    parameters : dict
-    costs : list of float, the cost every 100 iterations
-    """
-    num_iterations = check_scalar(num_iterations, "num_iterations", low=0, integer=True)
-    learning_rate = check_scalar(learning_rate, "learning_rate", low=0.0)
-    X = check_float_array(X, "X", ndim=2, finite=True, shape_names=("n_x", "m"))
-    rng = as_rng(seed=seed)
-    parameters = initialize_parameters_deep(layers_dims, rng=rng, init=init, dtype=X.dtype)
-    costs = []
-    it = range(num_iterations)
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-        it = bar = tqdm(it, desc="training", unit="it")
-    for i in it:
-        AL, caches = L_model_forward(X, parameters, hidden_activation, output_activation,
-                                     keep_prob=keep_prob, rng=rng)
-        if i % 100 == 0 or i == num_iterations - 1:
-            cost = (compute_cost_with_regularization(AL, Y, parameters, lambd, output_activation)
-                    if lambd else compute_cost(AL, Y, output_activation))
-            costs.append(cost)
-            if print_cost:
-                print(f"Cost after iteration {i}: {cost}")
-            if bar is not None:
-                bar.set_postfix(cost=f"{cost:.4f}")
-        grads = L_model_backward(AL, Y, caches, lambd=lambd, keep_prob=keep_prob)
-        parameters = update_parameters(parameters, grads, learning_rate)
-    return parameters, costs
-
