@@ -114,9 +114,8 @@ def build_parser():
                         "(batch norm, 3 residual blocks, 78,426 parameters) trained with Adam on "
                         "MNIST-5k; plain-cnn: the same network without its shortcuts; char-lm: a "
                         "character-level language model (LSTM/GRU/RNN) trained on --text, then "
-                        "sampled; date-attention: the course's attention model translating "
-                        "generated human-readable dates to YYYY-MM-DD; yolo-shapes: a YOLOv2 "
-                        "detector on generated shapes scenes (pip install 'dlnotes[vision]')")
+                        "sampled; date-attention: the course's attention model translating human-"
+                        "readable dates to YYYY-MM-DD; yolo-shapes: a YOLOv2 shapes detector")
     t.add_argument("--text", default=None, metavar="FILE",
                    help="char-lm only: UTF-8 text file to learn (default: 1,500 generated "
                         "dinosaur-like names, one per line, as in the course's exercise)")
@@ -137,12 +136,10 @@ def build_parser():
                         "plain-cnn, date-attention: default 10; yolo-shapes: default 12")
     t.add_argument("--batch-size", type=_int_in(1, 1_000_000), default=None,
                    help="mini-batch size: lenet (default 32), resnet and plain-cnn (default 64), "
-                        "date-attention (default 100, as in the course), yolo-shapes (default "
-                        "32)")
+                        "date-attention (default 100, as in the course), yolo-shapes (32)")
     t.add_argument("--train-size", type=_int_in(1, 4000), default=None,
                    help="resnet, plain-cnn: train on the first N training digits only (quick "
-                        "runs); yolo-shapes: generated training scenes (default 3000; the 500 "
-                        "held-out scenes come from a second stream of the same seed)")
+                        "runs); yolo-shapes: generated training scenes (default 3000)")
     t.add_argument("--dates", type=_int_in(1, MAX_DATES), default=10_000,
                    help="date-attention only: generated training dates (the held-out 1,000 "
                         "come from seed + 1)")
@@ -207,7 +204,10 @@ def _train(args):
     with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore",
                                                 divide="ignore", under="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
-        return _train_model(args)
+        try:
+            return _train_model(args)
+        except FloatingPointError as exc:  # the training loops' divergence signal
+            raise CLIError(f"training diverged: {exc}") from None
 
 
 def _diverged(what, value):
@@ -252,8 +252,6 @@ def _train_model(args):
                              lr=args.learning_rate or 2e-3, n_train=args.train_size,
                              test_size=args.test_size, seed=args.seed, dtype=dtype,
                              progress=args.progress)
-        except FloatingPointError as exc:
-            raise CLIError(f"training diverged: {exc}") from None
         except ValueError as exc:  # --train-size beyond what --test-size leaves
             raise CLIError(str(exc)) from None
         h = r["history"]
@@ -273,13 +271,10 @@ def _train_model(args):
                 mnist_5k_path()
             except ImportError as exc:
                 raise CLIError(f"{exc} (or use --dataset digits)") from None
-        try:
-            r = train_lenet(dataset, epochs=args.epochs, batch_size=args.batch_size or 32,
-                            lr=args.learning_rate or 2e-3, pooling=args.pooling,
-                            test_size=args.test_size, seed=args.seed, dtype=dtype,
-                            progress=args.progress, verbose=False)
-        except FloatingPointError as exc:  # train_lenet's divergence signal
-            raise CLIError(f"training diverged: {exc}") from None
+        r = train_lenet(dataset, epochs=args.epochs, batch_size=args.batch_size or 32,
+                        lr=args.learning_rate or 2e-3, pooling=args.pooling,
+                        test_size=args.test_size, seed=args.seed, dtype=dtype,
+                        progress=args.progress, verbose=False)
         train_acc, test_acc = r["train_accuracy"], r["test_accuracy"]
         cost = r["history"][-1]["cost"]
         _check_finite_run("cost", cost, r["model"].params.values(), n_classes=10)
@@ -341,15 +336,20 @@ def _train_char_lm(args, dtype, t0):
         source, what = (text if "\n" in text else text + "\n"), args.text
     else:
         source, what = "\n".join(synthetic_names(seed=args.seed)) + "\n", "generated names"
-    bar = _progress_bar(args.progress, args.iterations, "it")
+    bar = None
+    callback = None
+    if args.progress:
+        from tqdm.auto import tqdm
 
-    def callback(it, loss, *rest):
-        bar.update(1)
-        if it % 50 == 0:
-            bar.set_postfix(loss=f"{loss:.3f}")
+        bar = tqdm(total=args.iterations, desc="training", unit="it")
+
+        def callback(it, loss, *rest):
+            bar.update(1)
+            if it % 50 == 0:
+                bar.set_postfix(loss=f"{loss:.3f}")
     lm = train_char_lm(source, cell=args.cell, n_a=args.hidden_units,
                        num_iterations=args.iterations, learning_rate=args.learning_rate or 0.01,
-                       seed=args.seed, dtype=dtype, callback=callback if bar else None)
+                       seed=args.seed, dtype=dtype, callback=callback)
     if bar is not None:
         bar.close()
     losses = lm.history["loss"]
@@ -371,18 +371,20 @@ def _train_date_attention(args, dtype, t0):
     from dlnotes.nlp.date_translation import train_date_translator, translate_date
 
     epochs = args.epochs or 10
-    bar = _progress_bar(args.progress, epochs)
+    bar = None
+    callback = None
+    if args.progress:
+        from tqdm.auto import tqdm
 
-    def callback(epoch, cost, acc, seconds):
-        bar.update(1)
-        bar.set_postfix(cost=f"{cost:.3f}", exact=f"{100 * acc:.1f}%")
+        bar = tqdm(total=epochs, desc="training", unit="epoch")
+
+        def callback(epoch, cost, acc, seconds):
+            bar.update(1)
+            bar.set_postfix(cost=f"{cost:.3f}", exact=f"{100 * acc:.1f}%")
     try:
         r = train_date_translator(m=args.dates, epochs=epochs, batch_size=args.batch_size or 100,
                                   learning_rate=args.learning_rate or 0.005, seed=args.seed,
-                                  test_seed=args.seed + 1, dtype=dtype,
-                                  callback=callback if bar is not None else None)
-    except FloatingPointError as exc:
-        raise CLIError(f"training diverged: {exc}") from None
+                                  test_seed=args.seed + 1, dtype=dtype, callback=callback)
     finally:
         if bar is not None:
             bar.close()
@@ -399,30 +401,17 @@ def _train_date_attention(args, dtype, t0):
     return 0
 
 
-def _progress_bar(enabled, total, unit="epoch"):
-    """A tqdm bar counting epochs (or iterations), or None when progress is off."""
-    if not enabled:
-        return None
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc="training", unit=unit)
-
-
 def _train_yolo_shapes(args, dtype, t0):
     from dlnotes.models.yolo import report_lines, train_yolo_shapes
 
     try:
         r = train_yolo_shapes(n_train=args.train_size or 3000, epochs=args.epochs or 12,
-                              batch_size=args.batch_size or 32,
-                              lr=args.learning_rate or 4e-3, seed=args.seed, dtype=dtype,
-                              progress=args.progress)
+                              batch_size=args.batch_size or 32, lr=args.learning_rate or 4e-3,
+                              seed=args.seed, dtype=dtype, progress=args.progress)
     except ImportError as exc:  # scikit-image draws the scenes
         raise CLIError(str(exc)) from None
-    except FloatingPointError as exc:
-        raise CLIError(f"training diverged: {exc}") from None
     _check_finite_run("cost", r["history"][-1]["loss"], r["detector"].model.params.values())
-    print("\n".join(report_lines(r)))
-    print(f"time: {time.perf_counter() - t0:.1f} s")
+    print("\n".join(report_lines(r) + [f"time: {time.perf_counter() - t0:.1f} s"]))
     return 0
 
 
