@@ -90,7 +90,7 @@ def face_encoder(input_shape=(28, 28, 1), embedding_size=32, width=16, rng=None,
     for i, c in enumerate((w, 2 * w, 4 * w)):
         layers += [Conv2D(c_in, c, 3, pad="same", use_bias=False, rng=rng, dtype=dtype,
                           input_grad=i > 0),
-                   BatchNorm(c, dtype=dtype), Activation("relu"), MaxPool2D(2)]
+                   BatchNorm(c, momentum=0.9, dtype=dtype), Activation("relu"), MaxPool2D(2)]
         c_in = c
         n_H, n_W = n_H // 2, n_W // 2
     layers += [Flatten(), Dense(n_H * n_W * c_in, n_e, init="xavier", rng=rng, dtype=dtype)]
@@ -232,19 +232,20 @@ def verification_pairs(labels, n_pairs, rng=None, seed=None):
     y = np.asarray(labels)
     n_pairs = check_scalar(n_pairs, "n_pairs", low=2, integer=True)
     rng = as_rng(rng, seed)
-    ids, counts = np.unique(y, return_counts=True)
+    order = np.argsort(y, kind="stable")
+    ids, start, counts = np.unique(y[order], return_index=True, return_counts=True)
     if len(ids) < 2 or counts.max() < 2:
         raise ValueError("labels need two identities and one identity with two examples")
-    members = {k: np.flatnonzero(y == k) for k in ids}
     n_same = n_pairs // 2
-    twice = ids[counts >= 2]
-    i, j = np.empty(n_pairs, np.int64), np.empty(n_pairs, np.int64)
-    for t in range(n_pairs):
-        if t < n_same:
-            i[t], j[t] = rng.choice(members[rng.choice(twice)], size=2, replace=False)
-        else:
-            a, b = rng.choice(ids, size=2, replace=False)
-            i[t], j[t] = rng.choice(members[a]), rng.choice(members[b])
+    k = rng.choice(np.flatnonzero(counts >= 2), size=n_same)      # same: two distinct members
+    r1 = rng.integers(0, counts[k])
+    r2 = rng.integers(0, counts[k] - 1)
+    r2 += r2 >= r1
+    ka = rng.integers(0, len(ids), n_pairs - n_same)              # different: two identities
+    kb = rng.integers(0, len(ids) - 1, n_pairs - n_same)
+    kb += kb >= ka
+    i = order[np.concatenate([start[k] + r1, start[ka] + rng.integers(0, counts[ka])])]
+    j = order[np.concatenate([start[k] + r2, start[kb] + rng.integers(0, counts[kb])])]
     return i, j, y[i] == y[j]
 
 
