@@ -15,7 +15,8 @@ import warnings
 
 import numpy as np
 
-MODELS = ("dense", "logistic", "lenet", "resnet", "plain-cnn", "char-lm", "date-attention")
+MODELS = ("dense", "logistic", "lenet", "resnet", "plain-cnn", "char-lm", "date-attention",
+          "face-triplet")
 
 
 # Upper bounds of the options: generous for what the embedded data sets need, small enough that
@@ -109,7 +110,10 @@ def build_parser():
                         "MNIST-5k; plain-cnn: the same network without its shortcuts; char-lm: a "
                         "character-level language model (LSTM/GRU/RNN) trained on --text, then "
                         "sampled; date-attention: the course's attention model translating "
-                        "generated human-readable dates to YYYY-MM-DD")
+                        "generated human-readable dates to YYYY-MM-DD; face-triplet: an encoder "
+                        "CNN trained with the triplet loss and semi-hard mining, the MNIST-5k "
+                        "digit classes standing for the identities, then verification and "
+                        "identification (who_is_it) on held-out images")
     t.add_argument("--text", default=None, metavar="FILE",
                    help="char-lm only: UTF-8 text file to learn (default: 1,500 generated "
                         "dinosaur-like names, one per line, as in the course's exercise)")
@@ -132,8 +136,10 @@ def build_parser():
                    help="mini-batch size: lenet (default 32), resnet and plain-cnn (default 64), "
                         "date-attention (default 100, as in the course)")
     t.add_argument("--train-size", type=_int_in(1, 4000), default=None,
-                   help="resnet, plain-cnn: train on the first N training digits only (quick "
-                        "runs)")
+                   help="resnet, plain-cnn, face-triplet: train on the first N training digits "
+                        "only (quick runs)")
+    t.add_argument("--steps", type=_int_in(1, MAX_ITERATIONS), default=500,
+                   help="face-triplet only: Adam steps on batches of 10 identities x 8 images")
     t.add_argument("--dates", type=_int_in(1, MAX_DATES), default=10_000,
                    help="date-attention only: generated training dates (the held-out 1,000 "
                         "come from seed + 1)")
@@ -227,6 +233,8 @@ def _train_model(args):
         return _train_char_lm(args, dtype, t0)
     if args.model == "date-attention":
         return _train_date_attention(args, dtype, t0)
+    if args.model == "face-triplet":
+        return _train_face(args, t0)
     if convnet:
         from dlnotes.datasets.mnist import mnist_5k_path
         from dlnotes.models.classic import train_resnet
@@ -357,6 +365,55 @@ def _train_char_lm(args, dtype, t0):
     print(f"final training loss: {tail:.3f} nats/char (uniform: {lm.uniform_loss:.3f})")
     for i in range(args.samples):
         print("sample:", lm.sample(temperature=args.temperature, seed=args.seed + i).strip())
+    print(f"time: {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+def _train_face(args, t0):
+    from dlnotes.datasets.mnist import mnist_5k_path
+    from dlnotes.models.face_encoder import (evaluate_identification, evaluate_verification,
+                                             load_identity_data, train_face_model)
+
+    try:
+        mnist_5k_path()
+    except ImportError as exc:
+        raise CLIError(str(exc)) from None
+    data = load_identity_data(seed=args.seed, dtype=np.dtype(args.dtype or "float32"))
+    X, y = data["train"]
+    if args.train_size is not None:
+        X, y = X[:args.train_size], y[:args.train_size]
+    if len(np.unique(y)) < 10:
+        raise CLIError(f"--train-size {args.train_size} leaves {len(np.unique(y))} of the 10 "
+                       "identities; the batches hold 10")
+    bar = None
+    callback = None
+    if args.progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=args.steps, desc="training", unit="step")
+
+        def callback(step, cost):
+            bar.update(1)
+            bar.set_postfix(cost=f"{cost:.4f}")
+    try:
+        r = train_face_model(X, y, loss="triplet", steps=args.steps,
+                             learning_rate=args.learning_rate or 2e-3, seed=args.seed,
+                             callback=callback)
+    except FloatingPointError as exc:
+        raise CLIError(f"training diverged: {exc}") from None
+    finally:
+        if bar is not None:
+            bar.close()
+    _check_finite_run("cost", r["history"][-1], r["model"].params.values())
+    ver = evaluate_verification(r["encoder"], data["dev"], data["test"], seed=args.seed)
+    ide = evaluate_identification(r["encoder"], (X, y), data["test"],
+                                  threshold=ver["threshold"], seed=args.seed)
+    print(f"model: encoder CNN ({r['model'].count_params():,} parameters) trained with the "
+          f"triplet loss (semi-hard mining, alpha=0.2) on {len(y):,} MNIST-5k digits as "
+          f"identities, {args.steps} steps, final cost {r['history'][-1]:.4f}")
+    print(f"verification (2,000 test pairs): {100 * ver['test_accuracy']:.2f} % at distance "
+          f"< {ver['threshold']:.3f} (chosen on dev pairs), ROC AUC {ver['roc_auc']:.4f}")
+    print(f"identification (who_is_it, 1,000 test images): top-1 {100 * ide['top1']:.2f} %")
     print(f"time: {time.perf_counter() - t0:.1f} s")
     return 0
 

@@ -124,6 +124,20 @@ def test_best_threshold_is_the_best_cut_by_brute_force():
         fe.best_threshold(np.ones(3), np.ones(2, bool))
 
 
+def test_roc_auc_matches_sklearn():
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(4)
+    for n in (2, 7, 100):
+        pos = np.arange(n) % 2 == 0
+        rng.shuffle(pos)
+        for s in (rng.standard_normal(n), np.round(rng.random(n), 1)):  # with ties too
+            assert fe.roc_auc(s, pos) == pytest.approx(roc_auc_score(pos, s), abs=1e-12)
+    assert fe.roc_auc(np.array([0.0, 1, 2, 3]), np.array([0, 0, 1, 1], bool)) == 1.0
+    with pytest.raises(ValueError, match="both classes"):
+        fe.roc_auc(np.ones(3), np.ones(3, bool))
+
+
 def test_verification_pairs_are_balanced_and_distinct():
     y = np.repeat(np.arange(5), 7)
     i, j, same = fe.verification_pairs(y, 101, seed=0)

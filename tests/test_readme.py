@@ -59,6 +59,9 @@ COMMANDS = {
                                                       "--dates", "200", "--epochs", "1",
                                                       "--batch-size", "50", "--samples", "2",
                                                       "--dtype", "float32", *FAST]),
+    "dlnotes train --model face-triplet": ("main", ["train", "--model", "face-triplet",
+                                                    "--steps", "3", "--train-size", "300",
+                                                    *FAST]),
     "dlnotes info": ("main", ["info"]),
     # Develop
     "python setup.py build_ext --inplace": ("run", "python setup.py build_ext --inplace"),
