@@ -13,3 +13,12 @@ def cpu_model():
         pass
     return platform.processor() or "unknown"
 
+
+
+def rst_list_table(caption, header, rows, footer):
+    """A reStructuredText ``list-table`` (first row the header) followed by a paragraph:
+    the ``.inc`` files the docs include (every cell already formatted as text)."""
+    lines = [f".. list-table:: {caption}", "   :header-rows: 1", ""]
+    for row in [header, *rows]:
+        lines += [f"   {'*' if i == 0 else ' '} - {cell}" for i, cell in enumerate(row)]
+    return "\n".join(lines) + "\n\n" + footer + "\n"

@@ -33,7 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 
-from _machine import cpu_model  # noqa: E402  (this folder is on the path)
+from _machine import cpu_model, rst_list_table  # noqa: E402  (this folder is on the path)
 
 LABELS = {"triplet": "triplet loss, semi-hard mining", "softmax": "softmax classifier"}
 
@@ -113,21 +113,19 @@ def write_inc(data, path):
     rows = []
     for name in ("triplet", "softmax"):
         r = data[name]
-        rows.append(f"   * - {LABELS[name]}\n     - {r['parameters']:,}\n"
-                    f"     - {r['threshold']:.3f}\n     - {100 * r['test_accuracy']:.1f} %\n"
-                    f"     - {r['roc_auc']:.4f}\n     - {100 * r['top1']:.1f} %\n"
-                    f"     - {r['seconds'] / 60:.1f} min")
+        rows.append([LABELS[name], f"{r['parameters']:,}", f"{r['threshold']:.3f}",
+                     f"{100 * r['test_accuracy']:.1f} %", f"{r['roc_auc']:.4f}",
+                     f"{100 * r['top1']:.1f} %", f"{r['seconds'] / 60:.1f} min"])
     la, lb = meta["load_average_before"], meta["load_average_after"]
-    text = (f".. list-table:: Verification (2,000 test pairs, half same identity) and "
-            f"identification (``who_is_it`` on 1,000 test images); {meta['steps']} steps of "
-            f"{meta['P']} x {meta['K']} images each (from ``face_verification.json``)\n"
-            "   :header-rows: 1\n\n"
-            "   * - encoder trained with\n     - parameters\n     - threshold (dev)\n"
-            "     - verification accuracy\n     - ROC AUC\n     - identification top-1\n"
-            "     - training time\n" + "\n".join(rows) + "\n\n"
-            f"Commit {meta['commit']}, {meta['date']}, {meta['cpu']} (2 cores shared with other "
-            f"jobs; load average {la[0]:.1f} at the start, {lb[0]:.1f} at the end), run under "
-            "``nice -n 19``: the times are upper bounds.\n")
+    text = rst_list_table(
+        f"Verification (2,000 test pairs, half same identity) and identification "
+        f"(``who_is_it`` on 1,000 test images); {meta['steps']} steps of {meta['P']} x "
+        f"{meta['K']} images each (from ``face_verification.json``)",
+        ["encoder trained with", "parameters", "threshold (dev)", "verification accuracy",
+         "ROC AUC", "identification top-1", "training time"], rows,
+        f"Commit {meta['commit']}, {meta['date']}, {meta['cpu']} (2 cores shared with other "
+        f"jobs; load average {la[0]:.1f} at the start, {lb[0]:.1f} at the end), run under "
+        "``nice -n 19``: the times are upper bounds.")
     with open(path, "w") as f:
         f.write(text)
 
@@ -149,8 +147,9 @@ def main(argv=None):
             data = json.load(f)
     else:
         load_before = os.getloadavg()
+        commit = _commit()  # the code that runs, before anything is committed meanwhile
         results = run(args.steps, args.width, args.seed, args.weights_dir)
-        data = {"meta": {"cpu": cpu_model(), "commit": _commit(),
+        data = {"meta": {"cpu": cpu_model(), "commit": commit,
                          "date": datetime.datetime.now(datetime.timezone.utc)
                          .strftime("%Y-%m-%d %H:%M UTC"),
                          "load_average_before": load_before,
