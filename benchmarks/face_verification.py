@@ -33,7 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 
-from _machine import cpu_model, rst_list_table  # noqa: E402  (this folder is on the path)
+from _machine import cpu_model, machine_note, rst_list_table  # noqa: E402  (this folder is on the path)
 
 LABELS = {"triplet": "triplet loss, semi-hard mining", "softmax": "softmax classifier"}
 
@@ -116,16 +116,14 @@ def write_inc(data, path):
         rows.append([LABELS[name], f"{r['parameters']:,}", f"{r['threshold']:.3f}",
                      f"{100 * r['test_accuracy']:.1f} %", f"{r['roc_auc']:.4f}",
                      f"{100 * r['top1']:.1f} %", f"{r['seconds'] / 60:.1f} min"])
-    la, lb = meta["load_average_before"], meta["load_average_after"]
-    text = rst_list_table(
-        f"Verification (2,000 test pairs, half same identity) and identification "
-        f"(``who_is_it`` on 1,000 test images); {meta['steps']} steps of {meta['P']} x "
-        f"{meta['K']} images each (from ``face_verification.json``)",
-        ["encoder trained with", "parameters", "threshold (dev)", "verification accuracy",
-         "ROC AUC", "identification top-1", "training time"], rows,
-        f"Commit {meta['commit']}, {meta['date']}, {meta['cpu']} (2 cores shared with other "
-        f"jobs; load average {la[0]:.1f} at the start, {lb[0]:.1f} at the end), run under "
-        "``nice -n 19``: the times are upper bounds.")
+    caption = (f"Verification (2,000 test pairs, half same identity) and identification "
+               f"(``who_is_it`` on 1,000 test images); {meta['steps']} steps of {meta['P']} x "
+               f"{meta['K']} images each (from ``face_verification.json``)")
+    footer = (f"Commit {meta['commit']}, {meta['date']}, {machine_note(meta)}, run under "
+              "``nice -n 19``: the times are upper bounds.")
+    header = ["encoder trained with", "parameters", "threshold (dev)", "verification accuracy",
+              "ROC AUC", "identification top-1", "training time"]
+    text = rst_list_table(caption, header, rows, footer)
     with open(path, "w") as f:
         f.write(text)
 

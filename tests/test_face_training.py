@@ -191,6 +191,7 @@ def test_tiny_training_run_verifies_and_identifies(tiny_data, loss):
     dist, door_open = face.verify(X[0] * 255, int(y[0]), ide["database"], enc, verbose=False)
     assert dist == pytest.approx(np.linalg.norm(enc.encode(X[:1]) - ide["database"][int(y[0])]),
                                  rel=1e-5)
+    assert door_open == (dist < 0.7)
 
 
 def test_identity_data_split():

@@ -24,8 +24,7 @@ import numpy as np
 
 from dlnotes._validation import as_rng, check_choice, check_float_array, check_scalar
 from dlnotes.datasets.mnist import load_mnist_5k
-from dlnotes.layers import (Activation, BatchNorm, Conv2D, Dense, Flatten, MaxPool2D,
-                            Sequential)
+from dlnotes.layers import Activation, BatchNorm, Conv2D, Dense, Flatten, MaxPool2D, Sequential
 from dlnotes.models.model import Model
 from dlnotes.optim import Adam
 from dlnotes.vision.face import l2_normalize, who_is_it
