@@ -48,10 +48,18 @@ def l2_normalize(x, axis=-1):
     x = check_float_array(x, "x", finite=True)
     if not -x.ndim <= axis < x.ndim:
         raise ValueError(f"axis {axis} is out of range for x with {x.ndim} dimensions")
-    norm = np.linalg.norm(x, axis=axis, keepdims=True)
+    norm = _norm(x, axis)
     if norm.size and np.any(norm == 0):
         raise ValueError("x contains a zero vector, which cannot be normalised")
     return x / norm
+
+
+def _norm(x, axis):
+    """Euclidean norms along ``axis`` (kept), scaled by the largest component first so that
+    the squares neither overflow (float32 beyond ~1e19) nor underflow."""
+    big = np.max(np.abs(x), axis=axis, keepdims=True) if x.size else np.ones_like(x)
+    safe = np.where(big > 0, big, 1)
+    return big * np.linalg.norm(x / safe, axis=axis, keepdims=True)
 
 
 def _triplets(y_pred):
@@ -270,8 +278,7 @@ def batch_triplet_loss(embeddings, labels, alpha=0.2, triplets=None, normalize=T
     np.add.at(G, ip, dP)
     np.add.at(G, inn, dN)
     if normalize:
-        norm = np.linalg.norm(E, axis=1, keepdims=True)
-        G = (G - Eh * np.sum(Eh * G, axis=1, keepdims=True)) / norm
+        G = (G - Eh * np.sum(Eh * G, axis=1, keepdims=True)) / _norm(E, 1)
     return loss, G, (ia, ip, inn)
 
 
