@@ -22,7 +22,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from _machine import cpu_model  # noqa: E402  (this folder is on the path)
+from _machine import cpu_model, machine_note, rst_list_table  # noqa: E402  (this folder is on the path)
 
 
 def _run(model, epochs, queue):
@@ -67,18 +67,15 @@ def write_inc(data, path):
         r = data[name]
         h = r["history"]
         acc = [100 * v for v in h["val_accuracy"]]
-        rows.append(f"   * - {label}\n     - {r['parameters']:,}\n     - {acc[-1]:.1f} %\n"
-                    f"     - {max(acc):.1f} % (epoch {acc.index(max(acc)) + 1})\n"
-                    f"     - {h['loss'][-1]:.4f}\n     - {r['seconds'] / 60:.0f} min")
-    la, lb = meta["load_average_before"], meta["load_average_after"]
-    text = (".. list-table:: MNIST-5k, {} epochs (from ``resnet_curves.json``)\n"
-            "   :header-rows: 1\n\n"
-            "   * - network\n     - parameters\n     - final test accuracy\n"
-            "     - best test accuracy\n     - final training loss\n     - wall time\n"
-            .format(meta["epochs"]) + "\n".join(rows) + "\n\n"
-            f"Measured on {meta['cpu']} (2 cores shared with other jobs; load average "
-            f"{la[0]:.1f} at the start, {lb[0]:.1f} at the end), the two trainings running at "
-            "the same time under ``nice``: the wall times are upper bounds.\n")
+        rows.append([label, f"{r['parameters']:,}", f"{acc[-1]:.1f} %",
+                     f"{max(acc):.1f} % (epoch {acc.index(max(acc)) + 1})",
+                     f"{h['loss'][-1]:.4f}", f"{r['seconds'] / 60:.0f} min"])
+    header = ["network", "parameters", "final test accuracy", "best test accuracy",
+              "final training loss", "wall time"]
+    text = rst_list_table(f"MNIST-5k, {meta['epochs']} epochs (from ``resnet_curves.json``)",
+                          header, rows, f"Measured on {machine_note(meta)}, the two trainings "
+                          "running at the same time under ``nice``: the wall times are upper "
+                          "bounds.")
     with open(path, "w") as f:
         f.write(text)
 

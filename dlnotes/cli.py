@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import sys
 import time
 import warnings
 
 import numpy as np
 
+# The training jobs and the one-line error class live in a private module of the same floor.
+from dlnotes._cli_jobs import (CLIError, _accuracy, _check_finite_run, _train_char_lm,
+                               _train_date_attention, _train_face, _train_yolo_shapes)
+
 MODELS = ("dense", "logistic", "lenet", "resnet", "plain-cnn", "char-lm", "date-attention",
-          "yolo-shapes")
+          "yolo-shapes", "face-triplet")
 
 
 # Upper bounds of the options: generous for what the embedded data sets need, small enough that
@@ -30,14 +33,6 @@ MAX_SAMPLES = 10_000
 MAX_DATES = 1_000_000         # --dates (date-attention)
 MAX_SEED = 2**32 - 1
 MAX_THREADS = 1_024
-CHAR_LM_WINDOW = 25           # train_char_lm's default seq_length
-
-
-class CLIError(Exception):
-    """An error the ``dlnotes`` command reports as one line (``dlnotes: error: ...``, exit 2).
-
-    Only this class is caught by :func:`main`; anything else is a bug and shows its traceback.
-    """
 
 
 def _int_list(text):
@@ -115,7 +110,9 @@ def build_parser():
                         "MNIST-5k; plain-cnn: the same network without its shortcuts; char-lm: a "
                         "character-level language model (LSTM/GRU/RNN) trained on --text, then "
                         "sampled; date-attention: the course's attention model translating human-"
-                        "readable dates to YYYY-MM-DD; yolo-shapes: a YOLOv2 shapes detector")
+                        "readable dates to YYYY-MM-DD; yolo-shapes: a YOLOv2 shapes detector; "
+                        "face-triplet: a triplet-loss encoder (MNIST-5k digits as identities), "
+                        "then verification and who_is_it")
     t.add_argument("--text", default=None, metavar="FILE",
                    help="char-lm only: UTF-8 text file to learn (default: 1,500 generated "
                         "dinosaur-like names, one per line, as in the course's exercise)")
@@ -138,8 +135,10 @@ def build_parser():
                    help="mini-batch size: lenet (default 32), resnet and plain-cnn (default 64), "
                         "date-attention (default 100, as in the course), yolo-shapes (32)")
     t.add_argument("--train-size", type=_int_in(1, 4000), default=None,
-                   help="resnet, plain-cnn: train on the first N training digits only (quick "
-                        "runs); yolo-shapes: generated training scenes (default 3000)")
+                   help="resnet, plain-cnn, face-triplet: train on the first N training digits "
+                        "only (quick runs); yolo-shapes: generated training scenes (default 3000)")
+    t.add_argument("--steps", type=_int_in(1, MAX_ITERATIONS), default=500,
+                   help="face-triplet only: Adam steps on batches of 10 identities x 8 images")
     t.add_argument("--dates", type=_int_in(1, MAX_DATES), default=10_000,
                    help="date-attention only: generated training dates (the held-out 1,000 "
                         "come from seed + 1)")
@@ -186,10 +185,6 @@ def _cmd_info(args):
     return 0
 
 
-def _accuracy(pred, y):
-    return 100.0 * float(np.mean(np.asarray(pred).ravel() == np.asarray(y).ravel()))
-
-
 def _cmd_train(args):
     if args.blas_threads == 0:
         return _train(args)
@@ -210,22 +205,6 @@ def _train(args):
             raise CLIError(f"training diverged: {exc}") from None
 
 
-def _diverged(what, value):
-    raise CLIError(f"training diverged: the {what} became {value}; lower --learning-rate")
-
-
-def _check_finite_run(what, cost, arrays, n_classes=None):
-    """Refuse a run whose cost is not finite, or (with ``n_classes``) worse than twice the
-    cost of a uniform guess, :math:`2 \\log K`: such a run has diverged, not learned."""
-    if not math.isfinite(cost):
-        _diverged(what, cost)
-    if n_classes is not None and cost > 2 * math.log(n_classes):
-        _diverged(what, f"{cost:.4g} (uniform guessing: {math.log(n_classes):.3f})")
-    for a in arrays:
-        if not np.isfinite(a).all():
-            _diverged("parameters", "NaN or infinite")
-
-
 def _train_model(args):
     from dlnotes.datasets import load_digits, one_hot, train_test_split
 
@@ -238,6 +217,8 @@ def _train_model(args):
         return _train_date_attention(args, dtype, t0)
     if args.model == "yolo-shapes":
         return _train_yolo_shapes(args, np.dtype(args.dtype or "float32"), t0)
+    if args.model == "face-triplet":
+        return _train_face(args, t0)
     if convnet:
         from dlnotes.datasets.mnist import mnist_5k_path
         from dlnotes.models.classic import train_resnet
@@ -315,103 +296,6 @@ def _train_model(args):
     print(f"train accuracy: {train_acc:.2f} %")
     print(f"test accuracy: {test_acc:.2f} %")
     print(f"time: {dt:.1f} s")
-    return 0
-
-
-def _train_char_lm(args, dtype, t0):
-    from dlnotes.models.char_lm import synthetic_names, train_char_lm
-
-    if args.text is not None:
-        if not os.path.isfile(args.text):
-            raise CLIError(f"--text must be an existing text file, got {args.text!r}")
-        try:
-            with open(args.text, encoding="utf-8") as fh:
-                text = fh.read()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CLIError(f"--text {args.text!r} is not a readable UTF-8 text file "
-                           f"({exc})") from None
-        if len(text) < CHAR_LM_WINDOW + 1:
-            raise CLIError(f"--text {args.text!r} holds {len(text)} characters; at least "
-                           f"{CHAR_LM_WINDOW + 1} are needed (one training window)")
-        source, what = (text if "\n" in text else text + "\n"), args.text
-    else:
-        source, what = "\n".join(synthetic_names(seed=args.seed)) + "\n", "generated names"
-    bar = None
-    callback = None
-    if args.progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=args.iterations, desc="training", unit="it")
-
-        def callback(it, loss, *rest):
-            bar.update(1)
-            if it % 50 == 0:
-                bar.set_postfix(loss=f"{loss:.3f}")
-    lm = train_char_lm(source, cell=args.cell, n_a=args.hidden_units,
-                       num_iterations=args.iterations, learning_rate=args.learning_rate or 0.01,
-                       seed=args.seed, dtype=dtype, callback=callback)
-    if bar is not None:
-        bar.close()
-    losses = lm.history["loss"]
-    tail = float(np.mean(losses[-50:]))
-    # A model far worse than guessing uniformly has diverged even if its loss is finite.
-    if not math.isfinite(tail) or tail > 2 * lm.uniform_loss:
-        _diverged("training loss", f"{tail:.4g} nats/char (uniform guessing: "
-                                   f"{lm.uniform_loss:.3f})")
-    print(f"model: character-level {args.cell.upper()} language model (n_a={args.hidden_units}) "
-          f"on {what}")
-    print(f"final training loss: {tail:.3f} nats/char (uniform: {lm.uniform_loss:.3f})")
-    for i in range(args.samples):
-        print("sample:", lm.sample(temperature=args.temperature, seed=args.seed + i).strip())
-    print(f"time: {time.perf_counter() - t0:.1f} s")
-    return 0
-
-
-def _train_date_attention(args, dtype, t0):
-    from dlnotes.nlp.date_translation import train_date_translator, translate_date
-
-    epochs = args.epochs or 10
-    bar = None
-    callback = None
-    if args.progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=epochs, desc="training", unit="epoch")
-
-        def callback(epoch, cost, acc, seconds):
-            bar.update(1)
-            bar.set_postfix(cost=f"{cost:.3f}", exact=f"{100 * acc:.1f}%")
-    try:
-        r = train_date_translator(m=args.dates, epochs=epochs, batch_size=args.batch_size or 100,
-                                  learning_rate=args.learning_rate or 0.005, seed=args.seed,
-                                  test_seed=args.seed + 1, dtype=dtype, callback=callback)
-    finally:
-        if bar is not None:
-            bar.close()
-    model, h = r["model"], r["history"]
-    _check_finite_run("cost", h[-1]["cost"], model.params.values(), n_classes=model.n_y)
-    print(f"model: date translation with attention (BiLSTM n_a={model.n_a}, post-attention "
-          f"LSTM n_s={model.n_s}; {model.parameter_count():,} parameters) on {args.dates:,} "
-          f"generated dates, final cost {h[-1]['cost']:.4f}")
-    print(f"held-out exact match (1,000 dates): {100 * r['test_accuracy']:.2f} %")
-    print(f"time per epoch: {np.mean([e['seconds'] for e in h]):.1f} s")
-    for text in ("3 may 1979", "tuesday april 2 2024", "21.07.99")[:args.samples]:
-        print(f"translate: {text!r} -> {translate_date(model, text)}")
-    print(f"time: {time.perf_counter() - t0:.1f} s")
-    return 0
-
-
-def _train_yolo_shapes(args, dtype, t0):
-    from dlnotes.models.yolo import report_lines, train_yolo_shapes
-
-    try:
-        r = train_yolo_shapes(n_train=args.train_size or 3000, epochs=args.epochs or 12,
-                              batch_size=args.batch_size or 32, lr=args.learning_rate or 4e-3,
-                              seed=args.seed, dtype=dtype, progress=args.progress)
-    except ImportError as exc:  # scikit-image draws the scenes
-        raise CLIError(str(exc)) from None
-    _check_finite_run("cost", r["history"][-1]["loss"], r["detector"].model.params.values())
-    print("\n".join(report_lines(r) + [f"time: {time.perf_counter() - t0:.1f} s"]))
     return 0
 
 

@@ -136,6 +136,105 @@ def _triplet_gradcheck(sample, rng):
         {"dA": dA, "dP": dP, "dN": dN}))
 
 
+def _ref_semi_hard(E, y, alpha):
+    """Loop transcription of FaceNet's semi-hard rule: for each (a, p), the closest negative
+    with D_ap < D_an < D_ap + alpha, else the closest negative of all (ties: lowest index)."""
+    m = len(y)
+    D = [[float(np.sum((np.float64(E[i]) - np.float64(E[j])) ** 2)) for j in range(m)]
+         for i in range(m)]
+    ia, ip, inn = [], [], []
+    for a in range(m):
+        for p in range(m):
+            if p == a or y[p] != y[a]:
+                continue
+            negs = [n for n in range(m) if y[n] != y[a]]
+            if not negs:
+                continue
+            band = [n for n in negs if D[a][p] < D[a][n] < D[a][p] + alpha]
+            pool = band if band else negs
+            best = pool[0]
+            for n in pool:
+                if D[a][n] < D[a][best]:
+                    best = n
+            ia.append(a), ip.append(p), inn.append(best)
+    return np.array(ia, np.int64), np.array(ip, np.int64), np.array(inn, np.int64)
+
+
+def _ref_batch_triplet(embeddings, labels, alpha=0.2, triplets=None, normalize=True):
+    E = np.asarray(embeddings, np.float64)
+    norms = np.sqrt(np.sum(E * E, axis=1, keepdims=True)) if normalize else np.ones((len(E), 1))
+    Eh = E / norms
+    ia, ip, inn = _ref_semi_hard(Eh, list(labels), alpha) if triplets is None else triplets
+    t = len(ia)
+    J, G = 0.0, np.zeros_like(Eh)
+    for a, p, n in zip(ia, ip, inn):
+        h = np.sum((Eh[a] - Eh[p]) ** 2) - np.sum((Eh[a] - Eh[n]) ** 2) + alpha
+        if h > 0:
+            J += h / t
+            G[a] += 2 * (Eh[n] - Eh[p]) / t
+            G[p] += 2 * (Eh[p] - Eh[a]) / t
+            G[n] += 2 * (Eh[a] - Eh[n]) / t
+    if normalize:  # d(x/|x|) = (I - x^ x^T) / |x|
+        G = np.stack([(np.eye(E.shape[1]) - np.outer(Eh[i], Eh[i])) @ G[i] / norms[i, 0]
+                      for i in range(len(E))])
+    return J, G, ia, ip, inn
+
+
+def _batch_triplet_samples(rng, dtype):
+    cases = [((12, 5), np.repeat(np.arange(4), 3), 0.2, True, "4 ids x 3"),
+             ((16, 8), np.repeat([3, 7], 8), 0.5, True, "2 ids x 8, alpha 0.5"),
+             ((9, 4), np.array([0, 0, 0, 1, 1, 2, 3, 3, 4]), 0.3, True, "singletons"),
+             ((10, 6), np.repeat(np.arange(5), 2), 0.0, True, "alpha 0: hardest only"),
+             ((3, 2), np.array([0, 0, 1]), 0.2, True, "m=3"),
+             ((12, 16), np.tile(np.arange(3), 4), 1.0, False, "unnormalised")]
+    for shape, y, alpha, norm, desc in cases:
+        E = rng.standard_normal(shape)
+        if not norm:
+            E /= np.linalg.norm(E, axis=1, keepdims=True)
+        yield SampleInput((E.astype(dtype), y), dict(alpha=alpha, normalize=norm), desc=desc)
+
+
+def _batch_triplet_errors():
+    E, y = np.ones((4, 3)), np.array([0, 0, 1, 1])
+    yield ErrorInput((np.ones(4), y), match="embeddings must be 2-dimensional")
+    yield ErrorInput((E, y.astype(float)), exc=TypeError, match="labels must be integer")
+    yield ErrorInput((E, y[:3]), match=r"labels must have shape \(m,\) = \(4,\)")
+    yield ErrorInput((E + np.arange(3), np.zeros(4, int)), match="holds no triplet")
+    yield ErrorInput((E, y), dict(alpha=-0.1), match="alpha must be in")
+    yield ErrorInput((E, y), dict(triplets=([0], [1])), exc=TypeError, match="triplets must be")
+    yield ErrorInput((E, y), dict(triplets=([0], [1], [4])), match="triplet indices must be in")
+
+
+def _batch_triplet_gradcheck(sample, rng):
+    E, y = sample.args
+    kw = sample.kwargs
+    _, G, trip = face.batch_triplet_loss(E, y, **kw)
+    Eh = E / np.linalg.norm(E, axis=1, keepdims=True) if kw["normalize"] else E
+    ia, ip, inn = trip
+    margin = (np.sum((Eh[ia] - Eh[ip]) ** 2, 1) - np.sum((Eh[ia] - Eh[inn]) ** 2, 1)
+              + kw["alpha"])
+    assert np.min(np.abs(margin)) > 1e-4, "a hinge sits on its kink: choose another sample"
+    return float(gradient_check_n(
+        lambda p: face.batch_triplet_loss(p["E"], y, triplets=trip, **kw)[0], {"E": E},
+        {"E": G}))
+
+
+def _torch_batch_triplet(torch, embeddings, labels, alpha=0.2, normalize=True):
+    """Autograd through torch's normalisation and loss, on the brute-force selection."""
+    E = torch.tensor(np.asarray(embeddings, np.float64), requires_grad=True)
+    Eh = torch.nn.functional.normalize(E, dim=1, eps=0.0) if normalize else E
+    ia, ip, inn = _ref_semi_hard(Eh.detach().numpy(), list(labels), alpha)
+    if alpha > 0:
+        J = torch.nn.TripletMarginWithDistanceLoss(
+            distance_function=lambda x, z: ((x - z) ** 2).sum(-1), margin=alpha,
+            reduction="mean")(Eh[ia], Eh[ip], Eh[inn])
+    else:  # torch's module requires margin > 0: the same formula with torch ops
+        J = torch.clamp(((Eh[ia] - Eh[ip]) ** 2).sum(-1) - ((Eh[ia] - Eh[inn]) ** 2).sum(-1),
+                        min=0).mean()
+    J.backward()
+    return J.item(), E.grad.numpy(), ia, ip, inn
+
+
 def _torch_triplet(torch, y_true, y_pred, alpha=0.2):
     if alpha == 0:  # torch's module requires margin > 0: same formula with torch ops
         a, p, n = (torch.from_numpy(t) for t in y_pred)
@@ -253,6 +352,12 @@ OPS = [
     OpInfo("triplet_loss", face.triplet_loss, _ref_triplet, _triplet_samples, _triplet_errors,
            gradcheck=_triplet_gradcheck, torch_reference=_torch_triplet, float_args=(1,),
            rtol=dict(_F32), atol={np.float32: 1e-5, np.float64: 1e-12}),
+    OpInfo("batch_triplet_loss", face.batch_triplet_loss, _ref_batch_triplet,
+           _batch_triplet_samples, _batch_triplet_errors,
+           output=lambda out: (out[0], out[1], *out[2]),
+           gradcheck=_batch_triplet_gradcheck, torch_reference=_torch_batch_triplet,
+           rtol={np.float32: 1e-4, np.float64: 1e-10},
+           atol={np.float32: 1e-5, np.float64: 1e-12}),
     OpInfo("gram_matrix", style.gram_matrix, _ref_gram,
            _gram_samples, _gram_errors,
            torch_reference=lambda torch, A, method=None: (torch.from_numpy(A)

@@ -112,6 +112,13 @@ def test_yolo_shapes_job_reports_map_per_class(capsys):
     assert 0.0 <= float(out.split("held-out mAP@0.5 (500 scenes):")[1].split()[0]) <= 1.0
 
 
+def test_face_triplet_refuses_a_training_set_without_every_identity(capsys):
+    # the run itself is the README's shortened command (test_readme.py); learning is
+    # checked on tiny runs in test_face_training.py
+    assert main(["train", "--model", "face-triplet", "--train-size", "5", "--no-progress"]) == 2
+    assert "leaves 5 of the 10 identities" in capsys.readouterr().err
+
+
 def test_date_attention_job_trains_and_translates(capsys):
     # shortened: 200 dates, one epoch, a smaller batch; the full run is
     # benchmarks/date_attention_train.py
@@ -146,6 +153,7 @@ BAD_OPTIONS = [
     ("--test-size", "0"), ("--test-size", "1"), ("--test-size", "-0.2"),
     ("--seed", "-1"), ("--seed", "2.5"), ("--seed", str(2**64)),
     ("--blas-threads", "-1"), ("--blas-threads", "100000"),
+    ("--steps", "0"), ("--steps", "2.5"), ("--steps", "99999999999"),
 ]
 
 

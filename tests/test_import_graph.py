@@ -38,7 +38,7 @@ FLOORS = [  # (module prefix, floor); the longest matching prefix wins
     ("dlnotes.optim.minibatch", 2), ("dlnotes.optim.schedules", 2), ("dlnotes.optim.search", 2),
     ("dlnotes.layers", 3), ("dlnotes.optim.optimizers", 3),
     ("dlnotes.models", 4),
-    ("dlnotes.cli", 5), ("dlnotes.__main__", 5), ("dlnotes", 5),
+    ("dlnotes.cli", 5), ("dlnotes._cli_jobs", 5), ("dlnotes.__main__", 5), ("dlnotes", 5),
 ]
 
 

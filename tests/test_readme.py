@@ -63,6 +63,9 @@ COMMANDS = {
     "dlnotes train --model yolo-shapes": ("main", ["train", "--model", "yolo-shapes",
                                                    "--train-size", "32", "--epochs", "1",
                                                    *FAST]),
+    "dlnotes train --model face-triplet": ("main", ["train", "--model", "face-triplet",
+                                                    "--steps", "3", "--train-size", "300",
+                                                    *FAST]),
     "dlnotes info": ("main", ["info"]),
     # Develop
     "python setup.py build_ext --inplace": ("run", "python setup.py build_ext --inplace"),

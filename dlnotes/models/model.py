@@ -15,6 +15,10 @@ The network outputs *logits*; the loss adds the output activation:
   probabilities;
 - ``"mse"``: :math:`\frac{1}{2m}\sum_i\lVert a^{(i)}-y^{(i)}\rVert^2`; ``predict`` gives the
   raw outputs.
+- ``"triplet_semi_hard"``: FaceNet's triplet loss with online semi-hard mining
+  (:func:`dlnotes.nn.losses.triplet_semi_hard_loss`); the network outputs embeddings
+  ``(n_e, m)``, the labels are identities ``(1, m)``, ``predict`` gives the raw
+  embeddings.
 
 The public methods check their arguments once; the training loop
 (:mod:`dlnotes.models.training`), the callbacks (:mod:`dlnotes.models.callbacks`)
@@ -37,7 +41,7 @@ from dlnotes.models.callbacks import EarlyStopping, History, as_early_stopping
 from dlnotes.models.fileformat import FORMAT_NAME, FORMAT_VERSION, ModelFileError
 from dlnotes.models.plotting import plot_learning_curves
 from dlnotes.models.training import n_correct, output_activation, train
-from dlnotes.nn.losses import get_loss
+from dlnotes.nn.losses import IDENTITY_LABEL_LOSSES, get_loss
 from dlnotes.optim.minibatch import mini_batch_indices
 from dlnotes.optim.optimizers import get_optimizer
 
@@ -78,7 +82,7 @@ class Model:
         A layer or container (used as is) or a list (wrapped in a
         :class:`~dlnotes.layers.base.Sequential`).  The network outputs logits of
         shape ``(n_y, m)``.
-    loss : {"softmax_cross_entropy", "sigmoid_cross_entropy", "mse"} or loss object
+    loss : {"softmax_cross_entropy", "sigmoid_cross_entropy", "mse", "triplet_semi_hard"} or loss object
         A name, or an instance of a loss class of :data:`dlnotes.nn.losses.LOSSES`
         (``YoloLoss(n_classes=4)``: the detector's loss).
     batch_axis : int, default -1
@@ -211,6 +215,17 @@ class Model:
             raise ValueError("validation_data holds no examples")
         return Xv, Yv
 
+    def _check_output(self, Z, Y):
+        """The network's output must match the labels: their shape, or one column per
+        identity for the losses whose labels are identities ``(1, m)``."""
+        if self.loss in IDENTITY_LABEL_LOSSES:
+            if Z.ndim != 2 or Z.shape[1] != Y.shape[1]:
+                raise ValueError(f"the network's output must be embeddings (n_e, m) with "
+                                 f"m = {Y.shape[1]} (the labels' columns), got {Z.shape}")
+        elif Z.ndim != 2 or Z.shape != Y.shape:
+            raise ValueError(f"the network's output must have the labels' shape (n_y, m) = "
+                             f"{Y.shape}, got {Z.shape}")
+
     # -- training -------------------------------------------------------------------------
     @fill_doc(X_Y=_X_Y)
     def train_on_batch(self, X, Y, optimizer):
@@ -228,9 +243,7 @@ class Model:
             The network's raw outputs (logits).
         """
         Z = self.network.forward(X, training=True)
-        if Z.ndim != 2 or Z.shape != Y.shape:
-            raise ValueError(f"the network's output must have the labels' shape (n_y, m) = "
-                             f"{Y.shape}, got {Z.shape}")
+        self._check_output(Z, Y)
         cost, dZ = self._loss_fn(Z, Y)
         self.network.backward(dZ)
         optimizer.step_layers(self.network)
@@ -351,8 +364,7 @@ class Model:
     def _evaluate(self, X, Y, batch_size):
         """:meth:`evaluate` on checked arguments."""
         Z = self._logits(X, batch_size)
-        if Z.shape != Y.shape:
-            raise ValueError(f"the network's output has shape {Z.shape}, labels {Y.shape}")
+        self._check_output(Z, Y)
         out = {"loss": self._loss_fn(Z, Y)[0]}
         ok, npred = n_correct(self.loss, Z, Y)
         if ok is not None:
@@ -385,8 +397,8 @@ class Model:
         ndarray of int
             Shape ``(m,)`` (softmax) or ``(n_y, m)`` (sigmoid).
         """
-        if self.loss == "mse":
-            raise ValueError("predict_classes needs a classification loss, not 'mse'")
+        if self.loss == "mse" or self.loss in IDENTITY_LABEL_LOSSES:
+            raise ValueError(f"predict_classes needs a classification loss, not {self.loss!r}")
         X, _, _ = self._check_xy(X, None)
         Z = self._logits(X, self._check_batch_size(batch_size))
         if self.loss == "softmax_cross_entropy":

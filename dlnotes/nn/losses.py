@@ -13,11 +13,12 @@ import numpy as np
 
 from dlnotes._validation import check_float_array, check_labels, check_scalar
 from dlnotes.nn.activations import log_softmax, softmax
+from dlnotes.vision.face import batch_triplet_loss
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_backward",
            "sigmoid_cross_entropy_with_logits", "categorical_cross_entropy",
-           "softmax_cross_entropy_with_logits", "mean_squared_error", "YoloLoss", "LOSSES",
-           "get_loss"]
+           "softmax_cross_entropy_with_logits", "mean_squared_error",
+           "triplet_semi_hard_loss", "YoloLoss", "LOSSES", "get_loss"]
 
 
 def _prepare(A, Y, name="AL"):
@@ -207,12 +208,57 @@ def mean_squared_error(A, Y):
     return float(np.sum(D * D) / (2 * m)), D / m
 
 
+def triplet_semi_hard_loss(Z, Y, alpha=0.2):
+    r"""FaceNet's triplet loss with online semi-hard mining, in the package's column layout.
+
+    The network's output ``Z`` holds one embedding per column; ``Y`` holds
+    each example's identity.  The embeddings are L2-normalised, every
+    anchor-positive pair of the batch gets a semi-hard negative and the notes'
+    triplet loss is averaged over the triplets
+    (:func:`dlnotes.vision.face.batch_triplet_loss`):
+
+    .. math::
+
+        J = \frac1t\sum_{(a,p,n)}\big[\lVert \hat z_a - \hat z_p\rVert_2^2
+            - \lVert \hat z_a - \hat z_n\rVert_2^2 + \alpha\big]_+,
+        \qquad \hat z = \frac{z}{\lVert z\rVert_2}
+
+    Parameters
+    ----------
+    Z : ndarray, shape (n_e, m)
+        Embeddings as columns (a :class:`~dlnotes.layers.Dense` output).
+    Y : array_like, shape (1, m) or (m,)
+        Integer identities (floats holding integers are accepted: the
+        :class:`~dlnotes.models.model.Model` casts labels to the data's dtype).
+    alpha : float, default 0.2
+
+    Returns
+    -------
+    cost : float
+    dZ : ndarray, shape (n_e, m)
+    """
+    Z = check_float_array(Z, "Z", ndim=2, shape_names=("n_e", "m"), finite=True)
+    y = np.asarray(Y)
+    if y.ndim == 2 and y.shape[0] == 1:
+        y = y[0]
+    if y.shape != (Z.shape[1],):
+        raise ValueError(f"Y must hold one identity per column of Z: shape (1, m) with "
+                         f"m = {Z.shape[1]}, got {np.shape(Y)}")
+    if y.dtype.kind == "f":
+        if not np.all(np.isfinite(y) & (y == np.round(y))):
+            raise ValueError("Y must hold integer identities")
+        y = y.astype(np.int64)
+    cost, dE, _ = batch_triplet_loss(Z.T, y, alpha)
+    return cost, np.ascontiguousarray(dE.T)
+
+
 #: Name -> loss function returning ``(cost, dZ)`` from the last layer's output, or (for a
 #: loss with hyperparameters, ``"yolo"``) the class whose instances are such functions.
 LOSSES = {
     "softmax_cross_entropy": softmax_cross_entropy_with_logits,
     "sigmoid_cross_entropy": sigmoid_cross_entropy_with_logits,
     "mse": mean_squared_error,
+    "triplet_semi_hard": triplet_semi_hard_loss,
 }
 
 
@@ -325,3 +371,8 @@ def get_loss(loss, config=None):
         raise TypeError(f"loss must be a name of LOSSES or an instance of one of its loss "
                         f"classes, got {type(loss).__name__}")
     return loss.name, loss, loss.get_config()
+
+
+#: Losses whose labels are one identity per example, ``Y.shape == (1, m)``, not
+#: an array of the output's shape.
+IDENTITY_LABEL_LOSSES = ("triplet_semi_hard",)
