@@ -197,16 +197,17 @@ def memory_lines(rows):
 
 def write_inc(path, command, memory, resnet, note):
     """The docs' results block (reStructuredText), rewritten by every run."""
-    from compare import stamp
+    from compare import md_to_rst, stamp
 
     text = [".. _classic-cnns-benchmark:", "",
-            f"Output of ``{command}`` ({stamp()}).  Peak memory: one forward and one backward "
-            "pass on a batch of two in float32, \"traced peak\" being NumPy's allocations "
-            "during the pass and \"max RSS\" the process's peak resident memory with the "
-            "parameters, each model in its own process.  Speed: ResNet-50 forward + backward "
-            "against the same network written in PyTorch with torchvision's layout (bias-free "
-            "convolutions, stride on the 3x3; torchvision itself cannot be installed next to "
-            "the pinned torch), in channels-last and in NCHW memory, alternating in blocks that "
+            f"Output of ``{command}`` ({md_to_rst(stamp())}).  Peak memory: one forward "
+            "and one backward pass on a batch of two in float32, \"traced peak\" being "
+            "NumPy's allocations during the pass and \"max RSS\" the process's peak "
+            "resident memory with the parameters, each model in its own process.  Speed: "
+            "ResNet-50 forward + backward against the same network written in PyTorch with "
+            "torchvision's layout (bias-free convolutions, stride on the 3x3; torchvision "
+            "itself cannot be installed next to the pinned torch), in channels-last and in "
+            "NCHW memory, alternating in blocks that "
             "each start idle; \"dlnotes / it\" above 1 means dlnotes is slower.", "",
             ".. code-block:: none", ""]
     if memory is not None:
