@@ -15,8 +15,15 @@ import warnings
 import numpy as np
 
 # The training jobs and the one-line error class live in a private module of the same floor.
-from dlnotes._cli_jobs import (CLIError, _accuracy, _check_finite_run, _train_char_lm,
-                               _train_date_attention, _train_face, _train_yolo_shapes)
+from dlnotes._cli_jobs import (
+    CLIError,
+    _accuracy,
+    _check_finite_run,
+    _train_char_lm,
+    _train_date_attention,
+    _train_face,
+    _train_yolo_shapes,
+)
 
 MODELS = ("dense", "logistic", "lenet", "resnet", "plain-cnn", "char-lm", "date-attention",
           "yolo-shapes", "face-triplet")
@@ -130,7 +137,8 @@ def build_parser():
                         "'digits' is scikit-learn's 8x8 digits upsampled to 32x32")
     t.add_argument("--epochs", type=_int_in(1, MAX_EPOCHS), default=None,
                    help="lenet: training epochs (default 12 on mnist, 20 on digits); resnet, "
-                        "plain-cnn, date-attention: default 10; yolo-shapes: default 12")
+                        "plain-cnn: default 30; date-attention: default 10; yolo-shapes: "
+                        "default 12")
     t.add_argument("--batch-size", type=_int_in(1, 1_000_000), default=None,
                    help="mini-batch size: lenet (default 32), resnet and plain-cnn (default 64), "
                         "date-attention (default 100, as in the course), yolo-shapes (32)")
@@ -153,7 +161,8 @@ def build_parser():
     t.add_argument("--learning-rate", type=_float_in(0.0, math.inf, low_open=True,
                                                      high_open=True), default=None,
                    help="learning rate alpha (default 0.5 for gradient descent on the dense and "
-                        "logistic models, 2e-3 for Adam on lenet)")
+                        "logistic models, 2e-3 for Adam on lenet, 3e-3 (cosine-decayed) for "
+                        "resnet and plain-cnn)")
     t.add_argument("--lambd", type=_float_in(0.0, 1e6), default=0.0,
                    help="L2 regularization strength lambda (dense only)")
     t.add_argument("--keep-prob", type=_float_in(0.0, 1.0, low_open=True), default=1.0,
@@ -229,8 +238,8 @@ def _train_model(args):
             raise CLIError(str(exc)) from None
         try:
             r = train_resnet("resnet" if args.model == "resnet" else "plain",
-                             epochs=args.epochs or 10, batch_size=args.batch_size or 64,
-                             lr=args.learning_rate or 2e-3, n_train=args.train_size,
+                             epochs=args.epochs or 30, batch_size=args.batch_size or 64,
+                             lr=args.learning_rate or 3e-3, n_train=args.train_size,
                              test_size=args.test_size, seed=args.seed, dtype=dtype,
                              progress=args.progress)
         except ValueError as exc:  # --train-size beyond what --test-size leaves

@@ -292,6 +292,16 @@ def test_random_shifts():
     assert np.all(np.abs(pos - [2, 3]) <= 2) and len({tuple(p) for p in pos}) > 5
 
 
+def test_train_resnet_validation_split_leaves_the_test_digits_alone():
+    r = C.train_resnet(epochs=1, n_train=64, validation=40, batch_size=32)
+    assert r["test_accuracy"] is None
+    acc = r["validation_accuracy"]
+    assert 0 <= acc <= 100 and abs(acc * 40 / 100 - round(acc * 40 / 100)) < 1e-9
+    assert len(r["history"]["lr"]) == 1 and r["history"]["lr"][0] == 3e-3   # cosine: epoch 1
+    with pytest.raises(ValueError, match="validation"):
+        C.train_resnet(epochs=1, validation=4000)
+
+
 # ------------------------------------------------------------------------ PyTorch (float32)
 def rel_err(a, b):
     """Relative error of a whole tensor, ||a - b|| / ||b||."""

@@ -64,7 +64,7 @@ def test_lenet_job_runs_on_digits(capsys):
 
 def test_resnet_job_runs_shortened(capsys):
     """One epoch on 128 digits, 100 held out: the job runs end to end and reports (the
-    full run, 10 epochs on 4,000 digits, is benchmarks/resnet_curves.py, in the docs)."""
+    full run, 30 epochs on 4,000 digits, is benchmarks/resnet_curves.py, in the docs)."""
     assert main(["train", "--model", "resnet", "--epochs", "1", "--train-size", "128",
                  "--test-size", "0.02", "--no-progress"]) == 0
     out = capsys.readouterr().out

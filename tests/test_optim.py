@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 
 from dlnotes.layers import Activation, Dense, Sequential
-from dlnotes.optim import (SGD, Adam, ExponentialDecay, InverseSqrtDecay, InverseTimeDecay,
+from dlnotes.optim import (SGD, Adam, CosineDecay, ExponentialDecay, InverseSqrtDecay, InverseTimeDecay,
                            ManualSchedule, Momentum, RMSprop, ScheduledDecay, exponential_decay,
                            initialize_adam, initialize_rmsprop, initialize_velocity,
                            inverse_sqrt_decay, inverse_time_decay, mini_batch_indices,
-                           random_mini_batches, schedule_lr_decay, update_lr,
+                           random_mini_batches, schedule_lr_decay, update_lr, cosine_decay,
                            update_parameters_with_adam, update_parameters_with_gd,
                            update_parameters_with_momentum, update_parameters_with_rmsprop)
 
@@ -375,6 +375,32 @@ def test_decay_errata_1_21_numbers(torch):
             sched.step()
             got.append(opt.param_groups[0]["lr"])
         np.testing.assert_allclose(got, ours, rtol=1e-12)
+
+
+def test_cosine_decay_equals_pytorch_cosine_annealing(torch):
+    lr0, E = 0.3, 7
+    for frac in (0.0, 0.1):
+        # the notes-style transcription, then torch's scheduler after e steps
+        ref = [frac * lr0 + 0.5 * (lr0 - frac * lr0) * (1 + math.cos(math.pi * min(e, E) / E))
+               for e in range(E + 3)]
+        ours = [cosine_decay(lr0, e, E, final_fraction=frac) for e in range(E + 3)]
+        np.testing.assert_allclose(ours, ref, rtol=1e-12)
+        w = torch.nn.Parameter(torch.zeros(1))
+        opt = torch.optim.SGD([w], lr=lr0)
+        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=E, eta_min=frac * lr0)
+        got = [opt.param_groups[0]["lr"]]
+        for _ in range(E):
+            opt.step()
+            sched.step()
+            got.append(opt.param_groups[0]["lr"])
+        np.testing.assert_allclose(got, ours[:E + 1], rtol=1e-9, atol=1e-15)
+        sch = CosineDecay(lr0, E, final_fraction=frac)   # fit's epochs are 1-based
+        assert [sch(e) for e in range(1, E + 4)] == ours[:E + 3]
+    assert cosine_decay(1.0, 0, 5) == 1.0 and cosine_decay(1.0, 5, 5) == 0.0
+    with pytest.raises(ValueError, match="epochs"):
+        CosineDecay(0.1, 0)
+    with pytest.raises(ValueError, match="final_fraction"):
+        cosine_decay(0.1, 1, 5, final_fraction=1.5)
 
 
 def test_other_decays_and_schedule_objects():

@@ -15,10 +15,11 @@ from dlnotes.optim.optimizers import SGD, Adam, Momentum, Optimizer, RMSprop
 from dlnotes.optim.search import (Choice, IntUniform, LogUniform, OneMinusLogUniform,
                                   SearchResults, Uniform, coarse_to_fine, random_search,
                                   sample_hyperparameters)
-from dlnotes.optim.schedules import (ConstantLR, ExponentialDecay, InverseSqrtDecay,
-                                     InverseTimeDecay, ManualSchedule, Schedule, ScheduledDecay,
-                                     exponential_decay, inverse_sqrt_decay, inverse_time_decay,
-                                     schedule_lr_decay, update_lr)
+from dlnotes.optim.schedules import (ConstantLR, CosineDecay, ExponentialDecay,
+                                     InverseSqrtDecay, InverseTimeDecay, ManualSchedule, Schedule,
+                                     ScheduledDecay, cosine_decay, exponential_decay,
+                                     inverse_sqrt_decay, inverse_time_decay, schedule_lr_decay,
+                                     update_lr)
 
 __all__ = [
     "Optimizer", "SGD", "Momentum", "RMSprop", "Adam",
@@ -27,8 +28,8 @@ __all__ = [
     "initialize_rmsprop", "update_parameters_with_rmsprop", "initialize_adam",
     "update_parameters_with_adam",
     "Schedule", "ConstantLR", "InverseTimeDecay", "ExponentialDecay", "InverseSqrtDecay",
-    "ScheduledDecay", "ManualSchedule", "update_lr", "inverse_time_decay", "exponential_decay",
-    "inverse_sqrt_decay", "schedule_lr_decay",
+    "ScheduledDecay", "CosineDecay", "ManualSchedule", "update_lr", "inverse_time_decay",
+    "exponential_decay", "inverse_sqrt_decay", "schedule_lr_decay", "cosine_decay",
     "random_search", "sample_hyperparameters", "SearchResults", "coarse_to_fine",
     "LogUniform", "OneMinusLogUniform", "Uniform", "IntUniform", "Choice",
 ]

@@ -42,8 +42,8 @@ float
 
 __all__ = [
     "as_schedule", "update_lr", "inverse_time_decay", "exponential_decay", "inverse_sqrt_decay",
-    "schedule_lr_decay", "Schedule", "ConstantLR", "InverseTimeDecay", "ExponentialDecay",
-    "InverseSqrtDecay", "ScheduledDecay", "ManualSchedule",
+    "schedule_lr_decay", "cosine_decay", "Schedule", "ConstantLR", "InverseTimeDecay",
+    "ExponentialDecay", "InverseSqrtDecay", "ScheduledDecay", "CosineDecay", "ManualSchedule",
 ]
 
 
@@ -150,6 +150,42 @@ def inverse_sqrt_decay(learning_rate0, epoch_num, k=1.0):
     e = _epoch(epoch_num, low=1)
     k = check_scalar(k, "k", low=0.0, low_inclusive=False)
     return k / math.sqrt(e) * lr0
+
+
+@fill_doc(RATE=_RATE)
+def cosine_decay(learning_rate0, epoch_num, epochs, final_fraction=0.0):
+    r"""Cosine decay (Loshchilov & Hutter 2017, one cycle without restart): from
+    :math:`\alpha_0` at ``epoch_num = 0`` down to :math:`\alpha_{min}` at ``epoch_num = epochs``
+    along half a cosine, then constant.
+
+    .. math::
+
+        \alpha = \alpha_{min} + \tfrac12\,(\alpha_0 - \alpha_{min})
+        \Big(1 + \cos\frac{\pi \min(\text{epoch\_num}, E)}{E}\Big),
+        \qquad \alpha_{min} = \text{final\_fraction}\cdot\alpha_0
+
+    Equal to PyTorch's ``CosineAnnealingLR(T_max=E, eta_min=final_fraction * lr)``
+    after ``epoch_num`` steps.
+
+    Parameters
+    ----------
+    learning_rate0 : float
+        :math:`\alpha_0`, the rate of epoch 0.
+    epoch_num : int, ``>= 0``
+        The epoch whose rate is returned.
+    epochs : int, ``>= 1``
+        :math:`E`, the length of the decay.
+    final_fraction : float in [0, 1]
+        :math:`\alpha_{min} / \alpha_0`, the rate kept after epoch :math:`E`.
+
+    %(RATE)s
+    """
+    lr0 = _lr0(learning_rate0)
+    e = _epoch(epoch_num)
+    E = check_scalar(epochs, "epochs", low=1, integer=True)
+    f = check_scalar(final_fraction, "final_fraction", low=0.0, high=1.0)
+    low = f * lr0
+    return low + 0.5 * (lr0 - low) * (1.0 + math.cos(math.pi * min(e, E) / E))
 
 
 @fill_doc(RATE=_RATE)
@@ -349,6 +385,43 @@ class ScheduledDecay(Schedule):
     def get_config(self):
         return {"learning_rate0": self.learning_rate0, "decay_rate": self.decay_rate,
                 "time_interval": self.time_interval, **super().get_config()}
+
+
+class CosineDecay(Schedule):
+    r"""Cosine decay as a schedule object; see :func:`cosine_decay`.  Epoch 1 (the first
+    that :meth:`~dlnotes.models.model.Model.fit` runs) uses :math:`\alpha_0` and epoch
+    ``epochs`` the last rate above :math:`\alpha_{min}`:
+
+    .. math::
+
+        \alpha_{\text{epoch}} = \text{cosine\_decay}(\alpha_0,\ \text{epoch} - 1,\ E,\
+        \text{final\_fraction})
+
+    Parameters
+    ----------
+    learning_rate0 : float
+        :math:`\alpha_0`, the rate of epoch 1.
+    epochs : int, ``>= 1``
+        :math:`E`, the length of the decay.
+    final_fraction : float in [0, 1], default 0
+        :math:`\alpha_{min} / \alpha_0`.
+    epoch_offset : int, default 0
+        Added to the epoch before the formula (to resume a schedule), ``>= 0``.
+    """
+
+    def __init__(self, learning_rate0, epochs, final_fraction=0.0, epoch_offset=0):
+        super().__init__(epoch_offset)
+        self.learning_rate0 = _lr0(learning_rate0)
+        self.epochs = check_scalar(epochs, "epochs", low=1, integer=True)
+        self.final_fraction = check_scalar(final_fraction, "final_fraction", low=0.0, high=1.0)
+
+    def _rate(self, epoch):
+        return cosine_decay(self.learning_rate0, max(epoch - 1, 0), self.epochs,
+                            self.final_fraction)
+
+    def get_config(self):
+        return {"learning_rate0": self.learning_rate0, "epochs": self.epochs,
+                "final_fraction": self.final_fraction, **super().get_config()}
 
 
 class ManualSchedule(Schedule):
