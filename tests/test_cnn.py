@@ -149,6 +149,40 @@ def test_chunked_batch_gives_the_same_result(rng, monkeypatch):
     np.testing.assert_allclose(Z, notes_conv_forward(A, W, b, hp), rtol=1e-10)
 
 
+@pytest.mark.parametrize("hp,f", [({"stride": 1, "pad": 1}, 3), ({"stride": 2, "pad": 0}, 2),
+                                   ({"stride": 1, "pad": 0}, 1)], ids=["same3", "s2f2", "1x1"])
+def test_conv_backward_without_dW_gives_the_same_input_gradient(hp, f, rng):
+    A = rng.standard_normal((5, 7, 6, 3))
+    W = rng.standard_normal((f, f, 3, 4))
+    b = rng.standard_normal((1, 1, 1, 4))
+    Z, cache = conv_forward(A, W, b, hp)
+    G = rng.standard_normal(Z.shape)
+    dA, dW, db = conv_backward(G, cache, need_dW=False)
+    assert dW is None and db is None
+    want = canonical_conv_backward(G, A, W, hp)[0]
+    np.testing.assert_allclose(dA, want, rtol=1e-10, atol=1e-12)
+    assert conv_backward(G, cache, need_dA_prev=False, need_dW=False) == (None, None, None)
+
+
+def test_frozen_conv_layer_skips_its_weight_gradient(rng):
+    from dlnotes.layers import Conv2D
+    layer = Conv2D(3, 4, 3, pad="same", seed=0)
+    X = rng.standard_normal((2, 5, 5, 3))
+    G = rng.standard_normal((2, 5, 5, 4))
+    layer.forward(X)
+    dX = layer.backward(G)
+    dW = layer.grads["W"].copy()
+    layer.freeze()
+    layer.grads["W"][...] = 0.0
+    layer.forward(X)
+    np.testing.assert_allclose(layer.backward(G), dX, rtol=1e-12)
+    assert not layer.grads["W"].any()          # not computed while frozen
+    layer.unfreeze()
+    layer.forward(X)
+    layer.backward(G)
+    np.testing.assert_allclose(layer.grads["W"], dW, rtol=1e-12)
+
+
 def test_negative_stride_and_sliced_views_work(rng):
     base = rng.standard_normal((3, 10, 12, 4))
     A = base[::-1, ::-2, 1::2, ::-1]          # reversed and strided on every axis

@@ -202,8 +202,12 @@ def conv2d_backward(const real[:, :, :, ::1] dZ, const real[:, :, :, ::1] A,
                     const real[:, :, :, ::1] Wt, real[:, :, :, ::1] dA,
                     real[:, :, :, ::1] dW, real[::1] db,
                     Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t ph, Py_ssize_t pw,
-                    Py_ssize_t chunk, int n_threads, bint need_dA=True):
+                    Py_ssize_t chunk, int n_threads, bint need_dA=True, bint need_dW=True):
     """Gradients of conv2d_forward.  ``dA`` must be zero-filled by the caller.
+
+    ``need_dW=False`` (a fixed filter bank, e.g. a style-transfer extractor)
+    leaves ``dW`` and ``db`` zero and skips their work: no im2col of ``A``
+    and no ``cols^T dZ`` GEMM, only ``dZ W^T`` and the col2im.
 
     dW[u,v,k,c] = sum_{i,h,w} A_pad[i,h*sh+u,w*sw+v,k] dZ[i,h,w,c]
     db[c]       = sum_{i,h,w} dZ[i,h,w,c]
@@ -257,19 +261,22 @@ def conv2d_backward(const real[:, :, :, ::1] dZ, const real[:, :, :, ::1] A,
         for ci in prange(n_chunks, schedule="dynamic"):
             i0 = ci * chunk
             nb = min(chunk, m - i0)
-            for r in range(i0 * P, (i0 + nb) * P):
-                for c in range(F):
-                    dbt[c] += zp[r * F + c]
+            if need_dW:
+                for r in range(i0 * P, (i0 + nb) * P):
+                    for c in range(F):
+                        dbt[c] += zp[r * F + c]
             if K == 0:
                 continue
-            if direct:
-                ap = &A[i0, 0, 0, 0]
-            else:
-                _im2col(&A[i0, 0, 0, 0], cols, nb, H, Wd, C, Ho, Wo, fh, fw, sh, sw, ph, pw)
-                ap = cols
-            # dW_t (K, F) += cols^T (K, nb*P) @ dZ_chunk (nb*P, F)
-            gemm_rm(c'T', c'N', <int>K, <int>F, <int>(nb * P), <real>1, ap, <int>K,
-                  zp + i0 * P * F, <int>F, <real>1, dwt, <int>F)
+            if need_dW:
+                if direct:
+                    ap = &A[i0, 0, 0, 0]
+                else:
+                    _im2col(&A[i0, 0, 0, 0], cols, nb, H, Wd, C, Ho, Wo, fh, fw, sh, sw,
+                            ph, pw)
+                    ap = cols
+                # dW_t (K, F) += cols^T (K, nb*P) @ dZ_chunk (nb*P, F)
+                gemm_rm(c'T', c'N', <int>K, <int>F, <int>(nb * P), <real>1, ap, <int>K,
+                      zp + i0 * P * F, <int>F, <real>1, dwt, <int>F)
             if need_dA:
                 if direct:
                     # dA_chunk (nb*P, C) = dZ_chunk @ W^T, written straight into dA

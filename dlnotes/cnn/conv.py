@@ -343,7 +343,7 @@ def conv_forward(A_prev, W, b, hparameters):
     return Z, cache
 
 
-def conv_backward(dZ, cache, need_dA_prev=True):
+def conv_backward(dZ, cache, need_dA_prev=True, need_dW=True):
     r"""Backward pass of a convolution layer (the course's ``conv_backward``).
 
     With :math:`dZ = \partial J/\partial Z` (for all :math:`h < n_H`, :math:`w < n_W`):
@@ -367,12 +367,17 @@ def conv_backward(dZ, cache, need_dA_prev=True):
     need_dA_prev : bool
         If False, ``dA_prev`` is not computed (returned as None): saves the
         second GEMM and the col2im for a first layer.
+    need_dW : bool
+        If False, ``dW`` and ``db`` are not computed (returned as None): for a
+        fixed filter bank (a style-transfer feature extractor, a frozen layer)
+        only :math:`dA_{prev}` is needed, which saves the im2col of ``A_prev``
+        and the :math:`\mathrm{cols}^T dZ` GEMM, about half the backward pass.
 
     Returns
     -------
-    dA_prev : ndarray, shape (m, n_H_prev, n_W_prev, n_C_prev)
-    dW : ndarray, shape (f, f, n_C_prev, n_C)
-    db : ndarray, shape (1, 1, 1, n_C)
+    dA_prev : ndarray, shape (m, n_H_prev, n_W_prev, n_C_prev), or None
+    dW : ndarray, shape (f, f, n_C_prev, n_C), or None
+    db : ndarray, shape (1, 1, 1, n_C), or None
     """
     if not isinstance(cache, tuple) or len(cache) != 4:
         raise TypeError("cache must be the (A_prev, W, b, hparameters) tuple returned by "
@@ -390,5 +395,7 @@ def conv_backward(dZ, cache, need_dA_prev=True):
     chunk, threads = _plan(m, n_H, n_W, f_h, f_w, n_C_prev, n_C, A_prev.itemsize)
     with _blas_pinned(threads, m, n_H, n_W, f_h, f_w, n_C_prev, n_C):
         _k.conv2d_backward(dZ, A_prev, W, dA_arg, dW, db, s, s, p_h, p_w, chunk, threads,
-                           bool(need_dA_prev))
+                           bool(need_dA_prev), bool(need_dW))
+    if not need_dW:
+        return dA_prev, None, None
     return dA_prev, dW, db.reshape(1, 1, 1, n_C)

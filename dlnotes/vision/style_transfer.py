@@ -90,6 +90,9 @@ class FeatureExtractor:
             for layer in chain:
                 if isinstance(layer, Conv2D):
                     layer.input_grad = True
+                # fixed weights: backward computes only the input gradients
+                # (Conv2D then calls conv_backward(..., need_dW=False))
+                layer.trainable = False
 
     def __len__(self):
         return len(self.taps)
