@@ -183,6 +183,28 @@ def test_frozen_conv_layer_skips_its_weight_gradient(rng):
     np.testing.assert_allclose(layer.grads["W"], dW, rtol=1e-12)
 
 
+@pytest.mark.parametrize("shape,f,hp", [((3, 9, 8, 3), 3, {"stride": 1, "pad": 1}),
+                                         ((2, 11, 7, 2), 5, {"stride": 2, "pad": 2}),
+                                         ((1, 13, 6, 2), 4, {"stride": 3, "pad": 0}),
+                                         ((2, 6, 5, 3), 1, {"stride": 1, "pad": 0})],
+                         ids=["same3", "f5s2", "f4s3-one-image", "1x1"])
+def test_row_chunks_on_two_threads_match_the_reference(shape, f, hp, rng, monkeypatch):
+    """Chunks of output rows split images across two OpenMP threads; the backward pass
+    scatters even chunks, then odd ones: same values as the errata's loops."""
+    monkeypatch.setattr(cnn_conv, "kernel_threads", lambda: 2)
+    monkeypatch.setattr(cnn_conv, "PARALLEL_MIN_MACS", 0)
+    for budget in (1, 2**20):                  # minimum-height chunks, then whole images
+        monkeypatch.setattr(cnn_conv, "WORKSPACE_BYTES", budget)
+        A = rng.standard_normal(shape)
+        W = rng.standard_normal((f, f, shape[-1], 4))
+        b = rng.standard_normal((1, 1, 1, 4))
+        Z, cache = conv_forward(A, W, b, hp)
+        np.testing.assert_allclose(Z, notes_conv_forward(A, W, b, hp), rtol=1e-10, atol=1e-12)
+        G = rng.standard_normal(Z.shape)
+        for x, y in zip(conv_backward(G, cache), canonical_conv_backward(G, A, W, hp)):
+            np.testing.assert_allclose(x, y, rtol=1e-10, atol=1e-12)
+
+
 def test_negative_stride_and_sliced_views_work(rng):
     base = rng.standard_normal((3, 10, 12, 4))
     A = base[::-1, ::-2, 1::2, ::-1]          # reversed and strided on every axis
