@@ -132,6 +132,21 @@ def test_random_pool_shapes_match_torch(mode, dtype, rng, torch):
         np.testing.assert_allclose(dA, torch_pool(torch, A, hp, mode, G), rtol=1e-6, atol=1e-6)
 
 
+@pytest.mark.parametrize("mode", ["max", "average"])
+@pytest.mark.parametrize("shape,f,s", [((8, 64, 64, 64), 2, 2), ((4, 66, 65, 64), 3, 2)],
+                         ids=["tiled-rows", "overlapping-images"])
+def test_pools_above_the_thread_threshold_match_torch(mode, shape, f, s, rng, torch):
+    """Large enough for the kernels' OpenMP loop (POOL_PARALLEL_MIN window reads): row
+    units with disjoint windows, image units with overlapping ones."""
+    A = rng.standard_normal(shape).astype(np.float32)
+    hp = {"f": f, "stride": s}
+    out, cache = pool_forward(A, hp, mode=mode)
+    G = rng.standard_normal(out.shape).astype(np.float32)
+    np.testing.assert_allclose(out, torch_pool(torch, A, hp, mode), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(pool_backward(G, cache, mode=mode), torch_pool(torch, A, hp, mode, G),
+                               rtol=1e-6, atol=1e-6)
+
+
 # ----------------------------------------------------------------- chunking and views
 def test_chunked_batch_gives_the_same_result(rng, monkeypatch):
     A = rng.standard_normal((7, 9, 8, 3))

@@ -81,6 +81,12 @@ class _Argmax(np.ndarray):
         self.geometry = None
 
 
+def _check_argmax_range(bad, n_H_prev, n_W_prev):
+    if bad:
+        raise ValueError(f"cache[2] (argmax) holds indices outside the {n_H_prev}x{n_W_prev} "
+                         "image: the cache does not belong to this A_prev")
+
+
 def _check_argmax(argmax, dA, n_H_prev, n_W_prev, f, s):
     """Validate a max-pool argmax before the kernel scatters through it.
 
@@ -100,10 +106,10 @@ def _check_argmax(argmax, dA, n_H_prev, n_W_prev, f, s):
     argmax = np.ascontiguousarray(argmax).view(np.ndarray)
     if argmax.size == 0:
         return argmax
-    if argmax.min() < 0 or argmax.max() >= n_H_prev * n_W_prev:
-        raise ValueError(f"cache[2] (argmax) holds indices outside the {n_H_prev}x{n_W_prev} "
-                         "image: the cache does not belong to this A_prev")
+    # the range check (indices inside the image) is the kernel's, during the scatter
     if not trusted:
+        _check_argmax_range(argmax.min() < 0 or argmax.max() >= n_H_prev * n_W_prev,
+                            n_H_prev, n_W_prev)
         _, n_H, n_W, _ = argmax.shape
         start = ((np.arange(n_H) * s)[:, None] * n_W_prev + np.arange(n_W) * s)[..., None]
         dy, dx = np.divmod(argmax - start, n_W_prev)
@@ -174,6 +180,9 @@ def pool_forward(A_prev, hparameters, mode="max"):
     return A, (A_prev, hparameters, argmax)
 
 
+_NO_ARGMAX = np.zeros((1, 1, 1, 1), dtype=np.int32)  # average pooling has no argmax
+
+
 def pool_backward(dA, cache, mode="max"):
     r"""Backward pass of a pooling layer (the course's ``pool_backward``).
 
@@ -221,14 +230,16 @@ def pool_backward(dA, cache, mode="max"):
     dA = check_float_array(dA, "dA", ndim=4, shape=(m, n_H, n_W, n_C),
                            shape_names=("m", "n_H", "n_W", "n_C"), dtype=A_prev.dtype)
     n_H_pad, n_W_pad = n_H_prev + 2 * p, n_W_prev + 2 * p
-    dA_prev = np.zeros((m, n_H_pad, n_W_pad, n_C), dtype=A_prev.dtype)
+    # the kernel writes every element (each unit zeroes its own rows, in cache)
+    dA_prev = np.empty((m, n_H_pad, n_W_pad, n_C), dtype=A_prev.dtype)
     if mode == "max":
         if argmax is None:
             _, (_, _, argmax) = pool_forward(A_prev, hparameters, mode="max")
         argmax = _check_argmax(argmax, dA, n_H_pad, n_W_pad, f, s)
-        _k.max_pool_backward(dA, argmax, dA_prev, f, s)
     else:
-        _k.avg_pool_backward(dA, dA_prev, f, s)
+        argmax = _NO_ARGMAX
+    _check_argmax_range(_k.pool_backward(dA, argmax, dA_prev, f, s, mode == "max"),
+                        n_H_pad, n_W_pad)
     if p:
         dA_prev = np.ascontiguousarray(dA_prev[:, p:p + n_H_prev, p:p + n_W_prev, :])
     return dA_prev
