@@ -9,7 +9,7 @@ pay).  The thresholds in the package are read off this table:
 
 * NumPy GEMM (Dense layers): ``dlnotes._threads.GEMM_PARALLEL_MIN_MACS``;
 * convolution forward + backward: ``dlnotes.cnn.conv.PARALLEL_MIN_MACS``;
-* pooling forward + backward: ``POOL_PARALLEL_MIN`` in ``_kernels/pool.pyx``.
+* pooling forward + backward: ``POOL_PARALLEL_MIN`` in ``dlnotes/cnn/pool.py``.
 
 Usage::
 

@@ -135,9 +135,13 @@ def test_random_pool_shapes_match_torch(mode, dtype, rng, torch):
 @pytest.mark.parametrize("mode", ["max", "average"])
 @pytest.mark.parametrize("shape,f,s", [((8, 64, 64, 64), 2, 2), ((4, 66, 65, 64), 3, 2)],
                          ids=["tiled-rows", "overlapping-images"])
-def test_pools_above_the_thread_threshold_match_torch(mode, shape, f, s, rng, torch):
-    """Large enough for the kernels' OpenMP loop (POOL_PARALLEL_MIN window reads): row
-    units with disjoint windows, image units with overlapping ones."""
+def test_pools_above_the_thread_threshold_match_torch(mode, shape, f, s, rng, torch,
+                                                     monkeypatch):
+    """Above POOL_PARALLEL_MIN window reads the kernels run on two OpenMP threads (forced
+    here: on a busy machine the thread policy would keep them on one): row units with
+    disjoint windows, image units with overlapping ones."""
+    import dlnotes.cnn.pool as cnn_pool
+    monkeypatch.setattr(cnn_pool, "kernel_threads", lambda: 2)
     A = rng.standard_normal(shape).astype(np.float32)
     hp = {"f": f, "stride": s}
     out, cache = pool_forward(A, hp, mode=mode)

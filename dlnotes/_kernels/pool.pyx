@@ -4,7 +4,9 @@
 """Max and average pooling over NHWC images: private kernels.
 
 Direct compiled loops with the channels innermost (contiguous, so the
-compiler vectorises the per-channel compare/add).  Every kernel is one
+compiler vectorises the per-channel compare/add), on ``nt`` OpenMP threads
+(the caller's choice: ``dlnotes.cnn.pool`` applies the package's thread
+policy).  Every kernel is one
 loop over *units*: an output row ``(i, h)``, or a whole image in the
 backward pass when windows of different rows overlap (``s < f``).  A unit's
 arithmetic is one C helper over the whole output row (``dl_*_row``: one
@@ -24,7 +26,6 @@ in PyTorch.
 from cython.parallel cimport prange
 from libc.string cimport memset
 
-from dlnotes._kernels._parallel cimport dl_omp_max_threads
 from dlnotes._kernels._types cimport real
 
 
@@ -150,28 +151,12 @@ cdef extern from *:
                          Py_ssize_t y0, double scale, int how) noexcept nogil
 
 
-#: Pooling is memory-bound: one thread below this many window reads
-#: (``m H_o W_o C f^2``; ``benchmarks/thread_crossover.py``).  Below it a
-#: team wake-up is not worth the work, and on a shared machine a descheduled
-#: second thread stalls the loop's barrier (measured: 10 ms stalls of a
-#: 0.2 ms pool at load 12 on 2 cores).
-cdef enum:
-    POOL_PARALLEL_MIN = 2097152
-
-
-cdef inline int _threads(Py_ssize_t work) noexcept nogil:
-    if work < POOL_PARALLEL_MIN:
-        return 1
-    return dl_omp_max_threads()
-
-
 def max_pool_forward(const real[:, :, :, ::1] A, real[:, :, :, ::1] out,
-                     int[:, :, :, ::1] arg, Py_ssize_t f, Py_ssize_t s):
+                     int[:, :, :, ::1] arg, Py_ssize_t f, Py_ssize_t s, int nt):
     """out[i,h,w,c] = max_{u,v<f} A[i,h*s+u,w*s+v,c]; arg = its flat index y*W+x."""
     cdef Py_ssize_t m = A.shape[0], Wd = A.shape[2], C = A.shape[3]
     cdef Py_ssize_t Ho = out.shape[1], Wo = out.shape[2]
     cdef Py_ssize_t r, i, h
-    cdef int nt = _threads(m * Ho * Wo * C * f * f)
     if m * Ho * Wo * C == 0:
         return
     for r in prange(m * Ho, nogil=True, schedule="static", num_threads=nt):
@@ -186,13 +171,12 @@ def max_pool_forward(const real[:, :, :, ::1] A, real[:, :, :, ::1] out,
 
 
 def avg_pool_forward(const real[:, :, :, ::1] A, real[:, :, :, ::1] out,
-                     Py_ssize_t f, Py_ssize_t s):
+                     Py_ssize_t f, Py_ssize_t s, int nt):
     """out[i,h,w,c] = (1/f^2) sum_{u,v<f} A[i,h*s+u,w*s+v,c]."""
     cdef Py_ssize_t m = A.shape[0], Wd = A.shape[2], C = A.shape[3]
     cdef Py_ssize_t Ho = out.shape[1], Wo = out.shape[2]
     cdef Py_ssize_t r, i, h
     cdef real scale = <real>1 / <real>(f * f)
-    cdef int nt = _threads(m * Ho * Wo * C * f * f)
     if m * Ho * Wo * C == 0:
         return
     for r in prange(m * Ho, nogil=True, schedule="static", num_threads=nt):
@@ -205,7 +189,7 @@ def avg_pool_forward(const real[:, :, :, ::1] A, real[:, :, :, ::1] out,
 
 
 def pool_backward(const real[:, :, :, ::1] dout, const int[:, :, :, ::1] arg,
-                  real[:, :, :, ::1] dA, Py_ssize_t f, Py_ssize_t s, bint is_max):
+                  real[:, :, :, ::1] dA, Py_ssize_t f, Py_ssize_t s, bint is_max, int nt):
     """Backward of max pooling (``is_max``: dA[i, arg[i,h,w,c], c] += dout[i,h,w,c]) or of
     average pooling (dA[i,h*s+u,w*s+v,c] += dout[i,h,w,c] / f^2).
 
@@ -228,7 +212,6 @@ def pool_backward(const real[:, :, :, ::1] dout, const int[:, :, :, ::1] arg,
     cdef real *d
     cdef const real *g
     cdef const int *ix
-    cdef int nt = _threads(m * Ho * Wo * C * (1 if is_max else f * f))
     if m * H * Wd * C == 0:
         return 0
     for r in prange(m * Ho if rows else m, nogil=True, schedule="static", num_threads=nt):

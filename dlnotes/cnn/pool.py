@@ -30,12 +30,25 @@ from __future__ import annotations
 import numpy as np
 
 from dlnotes._kernels import pool as _k
+from dlnotes._threads import kernel_threads
 from dlnotes._validation import check_choice, check_float_array, check_keys, check_scalar
 from dlnotes.cnn.conv import MAX_SIDE, _output_size, check_image_size, resolve_padding
 
 __all__ = ["pool_forward", "pool_backward"]
 
 _MODES = ("max", "average")
+
+#: A pooling call runs on more than one OpenMP thread only from this many window reads
+#: (``m n_H n_W n_C f^2`` forward, ``m n_H n_W n_C`` for the max-pool backward), and only
+#: when the package's thread policy allows it (:func:`dlnotes._threads.kernel_threads`:
+#: one thread on an oversubscribed machine, where a descheduled second thread stalls the
+#: loop's barrier: measured 10 ms stalls of a 0.2 ms pool at load 12 on 2 cores).
+#: ``benchmarks/thread_crossover.py`` measures the crossover.
+POOL_PARALLEL_MIN = 262_144
+
+
+def _threads(work):
+    return 1 if work < POOL_PARALLEL_MIN else kernel_threads()
 
 
 def _pool_hparameters(hparameters):
@@ -170,13 +183,13 @@ def pool_forward(A_prev, hparameters, mode="max"):
     A_pad = _padded(A_prev, p, mode)
     if mode == "max":
         argmax = np.empty((m, n_H, n_W, n_C), dtype=np.int32)
-        _k.max_pool_forward(A_pad, A, argmax, f, s)
+        _k.max_pool_forward(A_pad, A, argmax, f, s, _threads(A.size * f * f))
         argmax = argmax.view(_Argmax)
         argmax.geometry = (n_H_prev + 2 * p, n_W_prev + 2 * p, f, s)
         argmax.flags.writeable = False
     else:
         argmax = None
-        _k.avg_pool_forward(A_pad, A, f, s)
+        _k.avg_pool_forward(A_pad, A, f, s, _threads(A.size * f * f))
     return A, (A_prev, hparameters, argmax)
 
 
@@ -238,8 +251,9 @@ def pool_backward(dA, cache, mode="max"):
         argmax = _check_argmax(argmax, dA, n_H_pad, n_W_pad, f, s)
     else:
         argmax = _NO_ARGMAX
-    _check_argmax_range(_k.pool_backward(dA, argmax, dA_prev, f, s, mode == "max"),
-                        n_H_pad, n_W_pad)
+    work = dA.size * (1 if mode == "max" else f * f)
+    _check_argmax_range(_k.pool_backward(dA, argmax, dA_prev, f, s, mode == "max",
+                                         _threads(work)), n_H_pad, n_W_pad)
     if p:
         dA_prev = np.ascontiguousarray(dA_prev[:, p:p + n_H_prev, p:p + n_W_prev, :])
     return dA_prev
