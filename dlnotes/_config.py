@@ -69,6 +69,11 @@ def config_dict():
 def show_config(file=None):
     """Print the version, compiled kernels, OpenMP threads, BLAS and dtypes.
 
+    Parameters
+    ----------
+    file : file-like, optional
+        Where to print (default ``sys.stdout``).
+
     Examples
     --------
     >>> import dlnotes

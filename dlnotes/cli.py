@@ -84,7 +84,12 @@ def _float_in(low, high, low_open=False, high_open=False):
 
 
 def build_parser():
-    """Return the :mod:`argparse` parser of the ``dlnotes`` command."""
+    """Return the :mod:`argparse` parser of the ``dlnotes`` command.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+    """
     p = argparse.ArgumentParser(
         prog="dlnotes",
         description="Executable deep-learning course notes, compiled with Cython.")
@@ -402,6 +407,16 @@ def main(argv=None):
 
     Invalid option values, and runs that cannot go on (missing data, a diverged training
     run), print one line ``dlnotes: error: ...`` and return 2; ``--help`` returns 0.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments (default ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit code: 0 on success, 2 on an error.
     """
     parser = build_parser()
     try:

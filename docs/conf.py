@@ -86,7 +86,21 @@ autosummary_generate = False         # API pages are written by docs/_ext/dlnote
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
-numpydoc_validation_checks = set()
+# numpydoc validation of every docstring the docs render (tests/test_docstrings.py runs the
+# same checks over the public API): every parameter documented with a type, in the signature's
+# order, none unknown; Returns / Yields sections for whatever returns or yields.
+numpydoc_validation_checks = {"PR01", "PR02", "PR03", "PR04", "PR06", "PR10", "RT01", "YD01"}
+# numpydoc drops a first argument named ``cls`` as if it were a classmethod's, then reports the
+# documented ``cls`` of register_layer (a plain function taking a class) as unknown.
+numpydoc_validation_overrides = {"PR02": [r"Register a layer class under"]}
+# Modules other helpers are editing in parallel (recurrent layers, classic models, rnn/,
+# vision/): their docstrings are completed after the next merge of main, then this goes.
+numpydoc_validation_exclude = {
+    r"^dlnotes\.(rnn|vision)\.", r"^dlnotes\.models\.classic\.",
+    r"^dlnotes\.layers\.(conv|pooling|recurrent)\.",
+    r"^dlnotes\.layers\.(Conv2D|MaxPool2D|AvgPool2D|Flatten|ZeroPadding2D|GlobalAveragePooling2D"
+    r"|RNN|GRU|LSTM|Bidirectional|TimeDistributedDense|Recurrent)\b",
+}
 
 # -- Math: MathJax 3, served from _static/mathjax (sphinx-mathjax-offline) ---
 mathjax3_config = {

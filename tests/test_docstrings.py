@@ -5,6 +5,11 @@ part, and in it the names listed in ``__all__`` (or, without ``__all__``, the
 names not starting with ``_``) that are functions or classes defined in a
 ``dlnotes`` module.
 
+numpydoc validation: :func:`numpydoc.validate.validate` runs over the public API and
+the documented public methods of its classes, with the checks that ``docs/conf.py``
+turns on for the docs build (``numpydoc_validation_checks``, read from that file, so
+the build and this test cannot drift apart).
+
 Formula API: the public functions and classes of the chapter packages
 (:data:`FORMULA_PACKAGES`) implement the notes' formulas, so their docstrings
 must carry a ``.. math::`` block (for a class, the class docstring or one of
@@ -17,9 +22,12 @@ reported as XFAIL until their owners add it.
 """
 from __future__ import annotations
 
+import ast
 import importlib
 import inspect
+import pathlib
 import pkgutil
+import re
 
 import pytest
 
@@ -112,6 +120,16 @@ def _public_modules():
 MODULES = _public_modules()
 
 
+def _public_home(defined_in, name, obj, default):
+    """The public package above a private module, when it exports ``obj`` as ``name``."""
+    parts = defined_in.split(".")
+    public = ".".join(parts[:next(i for i, p in enumerate(parts) if p.startswith("_"))]) \
+        if any(p.startswith("_") for p in parts) else defined_in
+    if public in MODULES and getattr(importlib.import_module(public), name, None) is obj:
+        return public
+    return default
+
+
 def _public_objects(modname):
     mod = importlib.import_module(modname)
     names = list(getattr(mod, "__all__", [n for n in vars(mod) if not n.startswith("_")]))
@@ -123,8 +141,9 @@ def _public_objects(modname):
         defined_in = getattr(obj, "__module__", "") or ""
         if not defined_in.startswith("dlnotes"):
             continue  # re-exported NumPy/typing helpers are not ours to document
-        # report an object once, under the module that defines it (or its first public home)
-        home = defined_in if defined_in in MODULES else modname
+        # report an object once, under the module that defines it, or for an object of a
+        # private module (dlnotes.cnn.augment._geometric) under the public package above it
+        home = defined_in if defined_in in MODULES else _public_home(defined_in, name, obj, modname)
         if home != modname:
             continue
         out.append((f"{modname}.{name}", obj))
@@ -199,3 +218,63 @@ def test_math_blocks_are_raw_strings():
     bad = [n for n, o in PUBLIC if _has_math_block(_doc(o))
            and any(c in _doc(o) for c in "\f\a\b\v")]
     assert not bad, f"docstrings with control characters (missing r prefix?): {bad}"
+
+
+# --------------------------------------------------------------------------- numpydoc validation
+CONF = pathlib.Path(__file__).resolve().parents[1] / "docs" / "conf.py"
+
+
+def _conf_value(name, default):
+    """A literal setting of ``docs/conf.py`` (the docs build's numpydoc configuration)."""
+    for node in ast.parse(CONF.read_text()).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == name
+                                                for t in node.targets):
+            return ast.literal_eval(node.value)
+    return default
+
+
+VALIDATION_CHECKS = _conf_value("numpydoc_validation_checks", set())
+VALIDATION_OVERRIDES = {code: re.compile("|".join(patterns)) for code, patterns
+                        in _conf_value("numpydoc_validation_overrides", {}).items()}
+VALIDATION_EXCLUDE = _conf_value("numpydoc_validation_exclude", set())
+
+
+def _documented_methods(name, cls):
+    """Public methods and properties a class defines itself with a docstring (what the
+    docs' ``autoclass :members:`` renders; an undocumented override is not rendered)."""
+    out = []
+    for attr, member in vars(cls).items():
+        if attr.startswith("_"):
+            continue
+        func = member.__func__ if isinstance(member, (classmethod, staticmethod)) else member
+        if not (inspect.isfunction(func) or isinstance(func, property)):
+            continue
+        if (func.__doc__ or "").strip():
+            out.append(f"{name}.{attr}")
+    return out
+
+
+VALIDATED = [n for name, obj in PUBLIC
+             for n in [name] + (_documented_methods(name, obj) if inspect.isclass(obj) else [])]
+
+
+def test_numpydoc_validation_is_on():
+    """The docs build validates the sections that matter, and the walk below is not vacuous."""
+    assert {"PR01", "PR02", "PR03", "PR04", "RT01", "YD01"} <= VALIDATION_CHECKS
+    assert len(VALIDATED) > len(PUBLIC) >= 300
+
+
+@pytest.mark.parametrize("name", VALIDATED)
+def test_numpydoc_validation(name):
+    """Every parameter documented (with a type, in order, none unknown) and a Returns or
+    Yields section wherever something is returned or yielded."""
+    if any(re.search(pattern, name) for pattern in VALIDATION_EXCLUDE):
+        pytest.xfail("listed in numpydoc_validation_exclude of docs/conf.py")
+    from numpydoc.validate import validate
+
+    report = validate(name)
+    errors = [f"{code}: {msg}" for code, msg in report["errors"]
+              if code in VALIDATION_CHECKS
+              and not (code in VALIDATION_OVERRIDES
+                       and VALIDATION_OVERRIDES[code].search(report["docstring"]))]
+    assert not errors, f"{name} ({report['file']}:{report['file_line']}):\n" + "\n".join(errors)

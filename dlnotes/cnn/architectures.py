@@ -55,6 +55,17 @@ def bottleneck_cost(input_shape=(28, 28, 192), n_filters=32, f=5, n_bottleneck=1
     120,422,400 multiplications direct, 2,408,448 + 10,035,200 = 12,443,648
     with the bottleneck.
 
+    Parameters
+    ----------
+    input_shape : tuple of int, default (28, 28, 192)
+        ``(n_H, n_W, n_C_prev)``; the convolution is "same", so the output keeps ``n_H, n_W``.
+    n_filters : int, default 32
+        :math:`n_C`, output channels.
+    f : int, default 5
+        Filter size.
+    n_bottleneck : int, default 16
+        :math:`n_b`, channels of the 1x1 bottleneck.
+
     Returns
     -------
     dict
@@ -90,6 +101,20 @@ def lenet5(input_shape=(32, 32, 1), pooling="average", num_classes=10):
 
     The runnable network (:func:`dlnotes.models.lenet.lenet5`) is the one
     LeNet-5 of the package; this table is kept for old code and warns.
+
+    Parameters
+    ----------
+    input_shape : tuple of int, default (32, 32, 1)
+        ``(n_H, n_W, n_C)`` of the input images.
+    pooling : {"average", "max"}, default "average"
+        The subsampling layers (the paper's are average pools).
+    num_classes : int, default 10
+        Units of the output layer.
+
+    Returns
+    -------
+    Architecture
+        The layer table: output shape and parameter count of every layer.
     """
     warnings.warn("dlnotes.cnn.architectures.lenet5 is deprecated: build the network with "
                   "dlnotes.models.lenet.lenet5 (same arguments; .parameter_count() gives the "
@@ -117,6 +142,18 @@ def alexnet(input_shape=(227, 227, 3), num_classes=1000):
     with padding 2) is consistent.  The notes omit the final FC-1000 + softmax.
     62,378,344 parameters (LRN, the 2-GPU split and dropout are left out, as in
     the course).
+
+    Parameters
+    ----------
+    input_shape : tuple of int, default (227, 227, 3)
+        ``(n_H, n_W, n_C)`` of the input images.
+    num_classes : int, default 1000
+        Units of the final classifier.
+
+    Returns
+    -------
+    Architecture
+        The layer table: output shape and parameter count of every layer.
     """
     _deprecated("alexnet")
     input_shape = _check_input(input_shape)
@@ -142,6 +179,20 @@ def vgg16(input_shape=(224, 224, 3), include_top=True, num_classes=1000):
         \to 4096 \to 1000
 
     **138,357,544** parameters with the top (Keras ``VGG16(include_top=True)``), 14,714,688 without.
+
+    Parameters
+    ----------
+    input_shape : tuple of int, default (224, 224, 3)
+        ``(n_H, n_W, n_C)`` of the input images.
+    include_top : bool, default True
+        Include the fully connected classifier.
+    num_classes : int, default 1000
+        Units of the final classifier.
+
+    Returns
+    -------
+    Architecture
+        The layer table: output shape and parameter count of every layer.
     """
     _deprecated("vgg16")
     input_shape = _check_input(input_shape)
@@ -184,6 +235,20 @@ def resnet50(input_shape=(224, 224, 3), include_top=True, num_classes=1000):
     224 -> 112 (7x7/2) -> 56 (max 3/2) -> 56 -> 28 -> 14 -> 7 -> 2048 -> 1000.
     **25,636,712** parameters (Keras' total, batch-norm statistics included;
     23,587,712 without the top).
+
+    Parameters
+    ----------
+    input_shape : tuple of int, default (224, 224, 3)
+        ``(n_H, n_W, n_C)`` of the input images.
+    include_top : bool, default True
+        Include the fully connected classifier.
+    num_classes : int, default 1000
+        Units of the final classifier.
+
+    Returns
+    -------
+    Architecture
+        The layer table: output shape and parameter count of every layer.
     """
     _deprecated("resnet50")
     input_shape = _check_input(input_shape)
@@ -221,6 +286,20 @@ def inception_v3(input_shape=(299, 299, 3), include_top=True, num_classes=1000):
         \to 8 \times 8 \times 1280 \to 8 \times 8 \times 2048
 
     **23,851,784** parameters (Keras' total; 21,802,784 without the top).
+
+    Parameters
+    ----------
+    input_shape : tuple of int, default (299, 299, 3)
+        ``(n_H, n_W, n_C)`` of the input images.
+    include_top : bool, default True
+        Include the fully connected classifier.
+    num_classes : int, default 1000
+        Units of the final classifier.
+
+    Returns
+    -------
+    Architecture
+        The layer table: output shape and parameter count of every layer.
     """
     _deprecated("inception_v3")
     input_shape = _check_input(input_shape)
@@ -349,6 +428,13 @@ def residual_block_backward(da, cache):
                    + \underbrace{ds}_{\text{skip}} \;(\text{or } W_s^T ds)
 
     The skip path passes :math:`ds` through unchanged.
+
+    Parameters
+    ----------
+    da : ndarray, shape (n_2, m)
+        Gradient with respect to the block's output :math:`a^{[l+2]}`.
+    cache : tuple
+        The cache :func:`residual_block_forward` returned.
 
     Returns
     -------

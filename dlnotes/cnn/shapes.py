@@ -47,6 +47,15 @@ def tf_same_padding(n, f, stride=1):
 
     split :math:`\lfloor p_{\text{tot}}/2\rfloor` before and the rest after.
 
+    Parameters
+    ----------
+    n : int
+        Input size along one axis.
+    f : int
+        Filter size.
+    stride : int, default 1
+        :math:`s`.
+
     Returns
     -------
     n_out, pad_before, pad_after : int
@@ -99,6 +108,22 @@ def pool_output_shape(input_shape, f, stride=None, pad=0):
         n_{\text{out}} = \Big\lfloor \frac{n + 2p - f}{s} \Big\rfloor + 1
 
     ``stride`` defaults to ``f`` (non-overlapping windows).
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        ``(n_H_prev, n_W_prev, n_C)``.
+    f : int or (int, int)
+        Window size.
+    stride : int, optional
+        Defaults to ``f``.
+    pad : int or {"same", "valid"}, default 0
+        Padding, as in :func:`conv_output_shape`.
+
+    Returns
+    -------
+    tuple of int
+        ``(n_H, n_W, n_C)``.
     """
     return conv_output_shape(input_shape, f, None, f if stride is None else stride, pad)
 
@@ -109,6 +134,22 @@ def conv_params(f, n_C_prev, n_C, bias=True):
     .. math::
 
         \#\text{params} = (f_H f_W\, n_{C,\text{prev}} + [\text{bias}])\, n_C
+
+    Parameters
+    ----------
+    f : int or (int, int)
+        Filter size ``f`` or ``(f_H, f_W)``.
+    n_C_prev : int
+        Input channels.
+    n_C : int
+        Number of filters.
+    bias : bool, default True
+        Count one bias per filter.
+
+    Returns
+    -------
+    int
+        The number of parameters.
     """
     fh, fw = _pair(f, "f", 1)
     return (fh * fw * _int(n_C_prev, "n_C_prev", 1) + int(bool(bias))) * _int(n_C, "n_C", 1)
@@ -122,6 +163,20 @@ def conv_multiplications(output_shape, f, n_C_prev):
         n_H\, n_W\, n_C \cdot f_H f_W\, n_{C,\text{prev}}
 
     one multiplication per filter weight per output value.
+
+    Parameters
+    ----------
+    output_shape : tuple of int
+        ``(n_H, n_W, n_C)`` of the convolution's output.
+    f : int or (int, int)
+        Filter size.
+    n_C_prev : int
+        Input channels.
+
+    Returns
+    -------
+    int
+        The number of multiplications.
     """
     if not isinstance(output_shape, (tuple, list)) or len(output_shape) != 3:
         raise ValueError(f"output_shape must be (n_H, n_W, n_C), got {output_shape!r}")
@@ -137,6 +192,15 @@ class Architecture:
     .. math::
 
         \text{total\_params} = \sum_{\text{layers } l} \#\text{params}^{[l]}
+
+    Parameters
+    ----------
+    name : str
+        Name of the network.
+    input_shape : tuple of int
+        ``(n_H, n_W, n_C)`` of the input.
+    layers : list of (str, tuple, int)
+        One row per layer: name, output shape, number of parameters.
     """
 
     name: str
@@ -153,11 +217,28 @@ class Architecture:
         return self.layers[-1][1] if self.layers else self.input_shape
 
     def shapes(self, kind=None):
-        """Output shapes in order, optionally only of layers whose name starts with ``kind``."""
+        """Output shapes in order, optionally only of layers whose name starts with ``kind``.
+
+        Parameters
+        ----------
+        kind : str, optional
+            Keep the layers whose name starts with it (e.g. ``"conv"``).
+
+        Returns
+        -------
+        list of tuple
+            The output shapes, in order.
+        """
         return [s for n, s, _ in self.layers if kind is None or n.startswith(kind)]
 
     def summary(self):
-        """A printable table like Keras' ``model.summary()``."""
+        """A printable table like Keras' ``model.summary()``.
+
+        Returns
+        -------
+        str
+            One line per layer: name, output shape, parameters; then the total.
+        """
         lines = [f"{self.name}: input {self.input_shape}"]
         for n, s, p in self.layers:
             lines.append(f"  {n:<28s} {str(s):<20s} {p:>12,d}")
@@ -175,6 +256,13 @@ class ShapeTracker:
 
     Branching networks use :meth:`fork`, then :meth:`add` (residual) or
     :meth:`concat` (Inception) to merge.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        The input shape ``(n_H, n_W, n_C)`` (or ``(n,)``).
+    layers : list, optional
+        The layer list to append to (shared by :meth:`fork`); a new one by default.
     """
 
     def __init__(self, shape, layers=None):
@@ -186,7 +274,13 @@ class ShapeTracker:
         return self
 
     def fork(self):
-        """A tracker at the same shape writing into the same layer list."""
+        """A tracker at the same shape writing into the same layer list.
+
+        Returns
+        -------
+        ShapeTracker
+            A branch starting at the current shape.
+        """
         return ShapeTracker(self.shape, self.layers)
 
     def conv(self, n_C, f, stride=1, pad=0, bias=True, name="conv"):
@@ -207,7 +301,18 @@ class ShapeTracker:
         return self._log(f"zeropad {p}")
 
     def batch_norm(self, per_channel=4):
-        """Keras counts gamma, beta, moving mean, moving variance (3 with ``scale=False``)."""
+        """Keras counts gamma, beta, moving mean, moving variance (3 with ``scale=False``).
+
+        Parameters
+        ----------
+        per_channel : int, default 4
+            Numbers stored per channel.
+
+        Returns
+        -------
+        ShapeTracker
+            ``self``, for chaining.
+        """
         return self._log("batchnorm", per_channel * self.shape[-1])
 
     def global_avg_pool(self):

@@ -13,7 +13,22 @@ __all__ = ["load_digits", "one_hot", "train_test_split"]
 
 
 def one_hot(labels, n_classes=None, dtype=np.float64):
-    """One-hot encode integer labels into the column layout ``(n_classes, m)``."""
+    """One-hot encode integer labels into the column layout ``(n_classes, m)``.
+
+    Parameters
+    ----------
+    labels : array_like of int, shape (m,)
+        Class indices, ``>= 0``.
+    n_classes : int, optional
+        Number of rows (default: the largest label plus 1).
+    dtype : numpy dtype, default numpy.float64
+        dtype of the result.
+
+    Returns
+    -------
+    ndarray, shape (n_classes, m)
+        Column ``i`` is :math:`e_{y_i}`.
+    """
     labels = np.asarray(labels).reshape(-1)
     if labels.dtype.kind not in "iu":
         raise TypeError(f"labels must be integers, got dtype {labels.dtype}")
@@ -66,6 +81,26 @@ def train_test_split(X, y, test_size=0.2, seed=0, batch_axis=-1):
 
     Returns ``X_train, X_test, y_train, y_test``.  Stratification is not done;
     with a seed the split is reproducible.
+
+    Parameters
+    ----------
+    X : ndarray
+        Examples along ``batch_axis``.
+    y : ndarray, shape (m,)
+        Labels.
+    test_size : float, default 0.2
+        Fraction of the examples in the test part.
+    seed : int, default 0
+        Seed of the shuffle.
+    batch_axis : int, default -1
+        Axis of ``X`` that indexes the examples (-1 for the notes' columns, 0 for images).
+
+    Returns
+    -------
+    X_train, X_test : ndarray
+        The parts of ``X``.
+    y_train, y_test : ndarray
+        The parts of ``y``.
     """
     test_size = check_scalar(test_size, "test_size", low=0.0, high=1.0, low_inclusive=False,
                              high_inclusive=False)

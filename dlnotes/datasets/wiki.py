@@ -38,6 +38,16 @@ _WORD = re.compile(r"[a-z]+")
 def gensim_test_data(name):
     """Path of ``name`` in ``gensim/test/test_data`` of the installed gensim.
 
+    Parameters
+    ----------
+    name : str
+        File name in gensim's test data (e.g. ``"questions-words.txt"``).
+
+    Returns
+    -------
+    str
+        The file's path.
+
     Raises
     ------
     ImportError
@@ -59,6 +69,16 @@ def tokenize_wiki(wikitext):
     References, comments, HTML tags, templates (three levels of nesting) and
     file/category links are removed; ``[[target|label]]`` keeps the label.  Like gensim's
     ``WikiCorpus`` tokenizer, minus its finer markup rules.
+
+    Parameters
+    ----------
+    wikitext : str
+        One article's wiki markup.
+
+    Returns
+    -------
+    list of str
+        The tokens, in order.
     """
     t = html.unescape(wikitext)
     t = _TAG.sub(" ", _COMMENT.sub(" ", _REF.sub(" ", t)))
@@ -113,7 +133,13 @@ def load_questions_words():
 
 
 def load_wordsim353():
-    """WordSimilarity-353: ``(word1, word2, human score)`` triples, words lower-cased."""
+    """WordSimilarity-353: ``(word1, word2, human score)`` triples, words lower-cased.
+
+    Returns
+    -------
+    list of (str, str, float)
+        The 353 pairs and their mean human scores (0 to 10).
+    """
     out = []
     with open(gensim_test_data("wordsim353.tsv"), encoding="utf-8") as fh:
         for line in fh:

@@ -95,7 +95,13 @@ class Layer:
     grads = _OwnOrNamed("_grads", "named_gradients")
 
     def named_children(self):
-        """``(name, layer)`` of the direct sub-layers (none for a leaf; containers override)."""
+        """``(name, layer)`` of the direct sub-layers (none for a leaf; containers override).
+
+        Returns
+        -------
+        iterator of (str, Layer)
+            Empty for a leaf.
+        """
         return iter(())
 
     def named_parameters(self, prefix="", trainable_only=False):
@@ -107,6 +113,13 @@ class Layer:
             Prepended to every name.
         trainable_only : bool
             Skip layers (and whole sub-trees) with ``trainable = False``.
+
+        Yields
+        ------
+        name : str
+            The dotted name, e.g. ``"0.W"``.
+        array : ndarray
+            The parameter itself (not a copy).
         """
         if trainable_only and not self.trainable:
             return
@@ -116,6 +129,20 @@ class Layer:
 
     def named_gradients(self, prefix="", trainable_only=False):
         """``(dotted name, gradient)`` with the names of :meth:`named_parameters`.
+
+        Parameters
+        ----------
+        prefix : str
+            Prepended to every name.
+        trainable_only : bool
+            Skip layers (and whole sub-trees) with ``trainable = False``.
+
+        Yields
+        ------
+        name : str
+            The dotted name of the parameter.
+        gradient : ndarray
+            Its gradient, of the parameter's shape.
 
         Raises
         ------
@@ -134,19 +161,49 @@ class Layer:
 
     def named_buffers(self, prefix=""):
         """``(dotted name, array)`` of the state that is not learned by gradient descent
-        (batch norm's running mean and variance), named like :meth:`named_parameters`."""
+        (batch norm's running mean and variance), named like :meth:`named_parameters`.
+
+        Parameters
+        ----------
+        prefix : str
+            Prepended to every name.
+
+        Yields
+        ------
+        name : str
+            The dotted name.
+        array : ndarray
+            The buffer itself.
+        """
         yield from ((prefix + k, v) for k, v in getattr(self, "_buffers", {}).items())
         for name, child in self.named_children():
             yield from child.named_buffers(f"{prefix}{name}.")
 
     def count_params(self):
         """Parameters plus buffers, Keras' "Total params" (its batch-norm moving statistics
-        are non-trainable weights)."""
+        are non-trainable weights).
+
+        Returns
+        -------
+        int
+        """
         return self.parameter_count() + int(sum(v.size for _, v in self.named_buffers()))
 
     def compute_output_shape(self, input_shape):
         """Output shape for an input shape (``None`` for the batch size); used by
-        :mod:`dlnotes.layers.graph` to build a graph without running it."""
+        :mod:`dlnotes.layers.graph` to build a graph without running it.
+
+        Parameters
+        ----------
+        input_shape : tuple or list of tuple
+            Shape of the input (with ``None`` for the batch size), a list of them for a layer with
+            several inputs.
+
+        Returns
+        -------
+        tuple
+            The output's shape, ``None`` for the batch size.
+        """
         raise NotImplementedError(f"{type(self).__name__} defines no compute_output_shape(), "
                                   "so it cannot be called on a symbolic tensor")
 
@@ -156,11 +213,22 @@ class Layer:
         The optimizers then neither update these parameters nor keep state for
         them (:meth:`~dlnotes.optim.optimizers.Optimizer.step_layers`); the
         gradient still flows through the layers to the ones below.
+
+        Returns
+        -------
+        Layer
+            ``self``.
         """
         return self._set_trainable(False)
 
     def unfreeze(self):
-        """Set ``trainable = True`` on this layer and every layer under it; returns ``self``."""
+        """Set ``trainable = True`` on this layer and every layer under it; returns ``self``.
+
+        Returns
+        -------
+        Layer
+            ``self``.
+        """
         return self._set_trainable(True)
 
     def _set_trainable(self, flag):
@@ -181,7 +249,12 @@ class Layer:
         return int(sum(v.size for _, v in self.named_parameters()))
 
     def layers(self):
-        """The leaf layers, depth first (itself for a leaf)."""
+        """The leaf layers, depth first (itself for a leaf).
+
+        Returns
+        -------
+        list of Layer
+        """
         if self._is_leaf():
             return [self]
         children = [c for _, c in self.named_children()]
@@ -199,7 +272,20 @@ class Layer:
 
     def __call__(self, X, training=True):
         """``forward(X)`` on arrays; on symbolic tensors of :mod:`dlnotes.layers.graph`
-        (Keras' functional style), a new node of the graph."""
+        (Keras' functional style), a new node of the graph.
+
+        Parameters
+        ----------
+        X : ndarray, SymbolicTensor or list of them
+            The input(s).
+        training : bool, default True
+            Training mode (dropout on, batch statistics), passed to :meth:`forward`.
+
+        Returns
+        -------
+        ndarray or SymbolicTensor
+            The output (a new graph tensor for symbolic inputs).
+        """
         first = X[0] if isinstance(X, (list, tuple)) and X else X
         if getattr(first, "_dlnotes_symbolic", False):
             return first.call_layer(self, X)  # the graph module, without importing it here
@@ -213,7 +299,17 @@ class Layer:
 
     @classmethod
     def from_config(cls, config):
-        """A new layer from :meth:`get_config` output (freshly initialised parameters)."""
+        """A new layer from :meth:`get_config` output (freshly initialised parameters).
+
+        Parameters
+        ----------
+        config : dict
+            What :meth:`get_config` returned.
+
+        Returns
+        -------
+        Layer
+        """
         return cls(**config)
 
     @classmethod
@@ -224,6 +320,15 @@ class Layer:
         are counted as they are rebuilt).
         :func:`~dlnotes.layers.serialization.deserialize_layer` checks it against
         the parameters a file stores before allocating anything.
+
+        Parameters
+        ----------
+        config : dict
+            What :meth:`get_config` returned.
+
+        Returns
+        -------
+        int
         """
         return 0
 
@@ -299,7 +404,20 @@ class Dense(Layer):
         return f"Dense({n_in}, {n_out})"
 
 
-class Activation(Layer):
+class _Elementwise:
+    """Mixin of the element-wise layers: the output has the input's shape, and the
+    constructor's arguments are the attributes named in ``_config_keys``."""
+
+    _config_keys = ()
+
+    def get_config(self):
+        return {k: getattr(self, k) for k in self._config_keys}
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+
+class Activation(_Elementwise, Layer):
     """Element-wise activation layer (``"relu"``, ``"tanh"``, ``"sigmoid"``, ...).
 
     ``"softmax"`` normalises along axis 0 (examples in columns).
@@ -309,6 +427,8 @@ class Activation(Layer):
     name : str
         A key of :data:`dlnotes.nn.activations.ACTIVATIONS`.
     """
+
+    _config_keys = ("name",)
 
     def __init__(self, name):
         super().__init__()
@@ -325,17 +445,11 @@ class Activation(Layer):
     def backward(self, dY):
         return _act.activation_backward(dY, self._Z, self.name)
 
-    def get_config(self):
-        return {"name": self.name}
-
-    def compute_output_shape(self, input_shape):
-        return tuple(input_shape)
-
     def __repr__(self):
         return f"Activation({self.name!r})"
 
 
-class Dropout(Layer):
+class Dropout(_Elementwise, Layer):
     r"""Inverted dropout (training only; the identity at test time).
 
     .. math::
@@ -348,6 +462,8 @@ class Dropout(Layer):
         Probability of keeping a unit.
     rng, seed : reproducible masks.
     """
+
+    _config_keys = ("keep_prob",)
 
     def __init__(self, keep_prob, rng=None, seed=None):
         super().__init__()
@@ -371,12 +487,6 @@ class Dropout(Layer):
         if self._D is None:
             return check_float_array(dY, "dY")
         return dropout_backward(dY, self._D, self.keep_prob)
-
-    def get_config(self):
-        return {"keep_prob": self.keep_prob}
-
-    def compute_output_shape(self, input_shape):
-        return tuple(input_shape)
 
     def __repr__(self):
         return f"Dropout(keep_prob={self.keep_prob})"

@@ -52,7 +52,19 @@ def _fmt(shape):
 
 class SymbolicTensor:
     """A placeholder for an array: its shape (``None`` = batch size), dtype and the
-    node that computes it (``None`` for an :func:`Input`)."""
+    node that computes it (``None`` for an :func:`Input`).
+
+    Parameters
+    ----------
+    shape : tuple
+        The array's shape, ``None`` for the batch size.
+    dtype : numpy dtype
+        float32 or float64.
+    node : optional
+        The graph node that computes the tensor (``None`` for an input).
+    name : str, optional
+        A display name (default: the layer's class and a counter).
+    """
 
     _dlnotes_symbolic = True
 
@@ -65,7 +77,20 @@ class SymbolicTensor:
                              f"input_{self.id}")
 
     def call_layer(self, layer, X):
-        """``layer(X)`` for ``X`` this tensor or a list starting with it (see :func:`call_layer`)."""
+        """``layer(X)`` for ``X`` this tensor or a list starting with it (see :func:`call_layer`).
+
+        Parameters
+        ----------
+        layer : Layer
+            The layer to call.
+        X : SymbolicTensor or list of SymbolicTensor
+            This tensor, or a list that starts with it.
+
+        Returns
+        -------
+        SymbolicTensor
+            The layer's output.
+        """
         return call_layer(layer, X)
 
     def __repr__(self):
@@ -88,6 +113,20 @@ def Input(shape, dtype=np.float64, name=None):
 
     ``(n_H, n_W, n_C)`` for images (the tensor's shape is ``(None, n_H, n_W, n_C)``);
     ``(n,)`` for dense columns (``(n, None)``, examples in columns).
+
+    Parameters
+    ----------
+    shape : tuple of int
+        The shape of one example: ``(n_H, n_W, n_C)`` or ``(n,)``.
+    dtype : {numpy.float64, numpy.float32}, default numpy.float64
+        dtype of the arrays fed to the graph.
+    name : str, optional
+        A display name.
+
+    Returns
+    -------
+    SymbolicTensor
+        With the batch size ``None`` in its shape.
     """
     shape = tuple(shape)
     if not shape or not all(isinstance(d, (int, np.integer)) and d >= 1 for d in shape):
@@ -101,7 +140,20 @@ def Input(shape, dtype=np.float64, name=None):
 
 
 def call_layer(layer, X):
-    """Record ``layer(X)`` on symbolic tensor(s) ``X``; returns the output tensor."""
+    """Record ``layer(X)`` on symbolic tensor(s) ``X``; returns the output tensor.
+
+    Parameters
+    ----------
+    layer : Layer
+        A layer with :meth:`~dlnotes.layers.base.Layer.compute_output_shape`.
+    X : SymbolicTensor or list of SymbolicTensor
+        The input tensor(s).
+
+    Returns
+    -------
+    SymbolicTensor
+        The new tensor, computed by ``layer`` from ``X``.
+    """
     multi = isinstance(X, (list, tuple))
     ins = list(X) if multi else [X]
     bad = [i for i, t in enumerate(ins) if not getattr(t, "_dlnotes_symbolic", False)]
@@ -132,18 +184,20 @@ def _as_list(x, what):
 class Graph(Layer):
     r"""The layers between ``inputs`` and ``outputs`` as one :class:`Layer`.
 
+    ``forward(X)`` takes one array per input (a list for several) and returns
+    one per output; ``backward(dY)`` returns the gradient of each input
+    (``None`` where no layer computes it: a first ``Conv2D(input_grad=False)``
+    also spares the parameter-free layers in front of it).  Parameters are named
+    ``"<i>.<name>"``, ``i`` the layer's place in the topological order.
+
     Parameters
     ----------
     inputs : SymbolicTensor or list
         Tensors returned by :func:`Input`.
     outputs : SymbolicTensor or list
         Tensors computed from them by layer calls.
-
-    ``forward(X)`` takes one array per input (a list for several) and returns
-    one per output; ``backward(dY)`` returns the gradient of each input
-    (``None`` where no layer computes it: a first ``Conv2D(input_grad=False)``
-    also spares the parameter-free layers in front of it).  Parameters are named
-    ``"<i>.<name>"``, ``i`` the layer's place in the topological order.
+    name : str, optional
+        A display name.
 
     Raises
     ------
@@ -334,6 +388,16 @@ class Graph(Layer):
         included), inputs; then total, trainable and non-trainable counts.
 
         Returns the text (and passes each line to ``print_fn`` if given).
+
+        Parameters
+        ----------
+        print_fn : callable, optional
+            Called with each line (e.g. ``print``).
+
+        Returns
+        -------
+        str
+            The table.
         """
         names = {t.id: "input" if len(self.inputs) == 1 else f"input_{k}"
                  for k, t in enumerate(self.inputs)}

@@ -95,8 +95,10 @@ class Concatenate(Layer):
     axis : int, optional
         Default: the feature axis (3 for ``(m, n_H, n_W, n_C)``, 0 for ``(n, m)``).
 
-    Raises ``ValueError`` naming both inputs and their shapes when they differ
-    off the concatenation axis.
+    Raises
+    ------
+    ValueError
+        Naming both inputs and their shapes, when they differ off the concatenation axis.
     """
 
     def __init__(self, axis=None):

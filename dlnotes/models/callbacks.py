@@ -29,7 +29,20 @@ class History(dict):
             self.setdefault(k, []).append(v)
 
     def best(self, monitor="val_loss"):
-        """(1-based epoch, value) of the best ``monitor`` value (min for losses, max otherwise)."""
+        """(1-based epoch, value) of the best ``monitor`` value (min for losses, max otherwise).
+
+        Parameters
+        ----------
+        monitor : str, default "val_loss"
+            A key of the epoch logs.
+
+        Returns
+        -------
+        epoch : int
+            1-based epoch of the best value.
+        value : float
+            The best value.
+        """
         vals = self[monitor]
         fn = np.nanargmin if "loss" in monitor else np.nanargmax
         i = int(fn(vals))
@@ -81,7 +94,22 @@ class EarlyStopping:
         self.reset()
 
     def update(self, epoch, logs, params):
-        """Record an epoch; return True to stop."""
+        """Record an epoch; return True to stop.
+
+        Parameters
+        ----------
+        epoch : int
+            The epoch just finished (1-based).
+        logs : dict of str -> float
+            Its logs; must hold ``monitor``.
+        params : dict of str -> ndarray
+            The model's parameters, copied when the value improves and ``restore_best`` is set.
+
+        Returns
+        -------
+        bool
+            True when training should stop.
+        """
         if self.monitor not in logs or logs[self.monitor] is None:
             raise ValueError(f"early stopping monitors {self.monitor!r}, which is not in the "
                              f"epoch logs {sorted(logs)}")

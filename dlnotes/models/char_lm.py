@@ -153,7 +153,12 @@ class CharLanguageModel:
         return float(np.log(self.vocab_size))
 
     def params(self):
-        """All parameter arrays, keyed ``"rnn.<name>"`` and ``"out.<name>"`` (shared, not copies)."""
+        """All parameter arrays, keyed ``"rnn.<name>"`` and ``"out.<name>"`` (shared, not copies).
+
+        Returns
+        -------
+        dict of str -> ndarray
+        """
         p = {f"rnn.{k}": v for k, v in self.recurrent.params.items()}
         p.update({f"out.{k}": v for k, v in self.output.params.items()})
         return p
@@ -170,21 +175,57 @@ class CharLanguageModel:
             raise ValueError(f"character {e.args[0]!r} is not in the vocabulary") from None
 
     def one_hot(self, ids):
-        """``(m, T)`` integer ids -> one-hot ``(V, m, T)``."""
+        """``(m, T)`` integer ids -> one-hot ``(V, m, T)``.
+
+        Parameters
+        ----------
+        ids : array_like of int, shape (m, T)
+            Character ids in ``[0, V)``.
+
+        Returns
+        -------
+        ndarray, shape (V, m, T), the model's dtype
+        """
         ids = np.asarray(ids)
         X = np.zeros((self.vocab_size,) + ids.shape, self.dtype)
         X[ids, *np.indices(ids.shape)] = 1
         return X
 
     def loss_and_grads(self, X_ids, Y_ids):
-        """Forward and backward on a batch; fills the layers' ``grads``; returns the cost."""
+        """Forward and backward on a batch; fills the layers' ``grads``; returns the cost.
+
+        Parameters
+        ----------
+        X_ids : ndarray of int, shape (m, T_x)
+            Input character ids.
+        Y_ids : ndarray of int, shape (m, T_x)
+            The next character's id at each step.
+
+        Returns
+        -------
+        float
+            The mean cross-entropy per character.
+        """
         Z = self.output.forward(self.recurrent.forward(self.one_hot(X_ids)))
         cost, dZ = sequence_softmax_cross_entropy(Z, Y_ids)
         self.recurrent.backward(self.output.backward(dZ))
         return cost
 
     def loss(self, X_ids, Y_ids):
-        """Cost of a batch without gradients."""
+        """Cost of a batch without gradients.
+
+        Parameters
+        ----------
+        X_ids : ndarray of int, shape (m, T_x)
+            Input character ids.
+        Y_ids : ndarray of int, shape (m, T_x)
+            The next character's id at each step.
+
+        Returns
+        -------
+        float
+            The mean cross-entropy per character.
+        """
         Z = self.output.forward(self.recurrent.forward(self.one_hot(X_ids), training=False),
                                 training=False)
         return sequence_softmax_cross_entropy(Z, Y_ids)[0]

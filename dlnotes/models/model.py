@@ -189,7 +189,24 @@ class Model:
 
     # -- training -------------------------------------------------------------------------
     def train_on_batch(self, X, Y, optimizer):
-        """Forward, loss, backward and one optimizer step; returns ``(cost, Z)``."""
+        """Forward, loss, backward and one optimizer step; returns ``(cost, Z)``.
+
+        Parameters
+        ----------
+        X : ndarray
+            Inputs, examples along the model's ``batch_axis``.
+        Y : ndarray, shape (n_y, m)
+            Targets.
+        optimizer : Optimizer
+            Takes the step.
+
+        Returns
+        -------
+        cost : float
+            The batch's loss before the step.
+        Z : ndarray, shape (n_y, m)
+            The network's raw outputs (logits).
+        """
         Z = self.network.forward(X, training=True)
         if Z.ndim != 2 or Z.shape != Y.shape:
             raise ValueError(f"the network's output must have the labels' shape (n_y, m) = "
@@ -275,6 +292,16 @@ class Model:
         ``upto`` is an index or a name (see :func:`dlnotes.models.transfer.layer_index`).
         Frozen parameters are neither updated nor given optimizer state; the
         flags are saved with the model.  Returns ``self``.
+
+        Parameters
+        ----------
+        upto : int or str, optional
+            Last top-level layer to freeze (index or name); ``None`` freezes everything.
+
+        Returns
+        -------
+        Model
+            ``self``.
         """
         if upto is None:
             self.network.freeze()
@@ -284,7 +311,13 @@ class Model:
         return self
 
     def unfreeze(self):
-        """Make every layer trainable again (for fine-tuning); returns ``self``."""
+        """Make every layer trainable again (for fine-tuning); returns ``self``.
+
+        Returns
+        -------
+        Model
+            ``self``.
+        """
         self.network.unfreeze()
         return self
 
@@ -309,6 +342,13 @@ class Model:
     def predict(self, X, batch_size=None):
         """Outputs with the loss's output activation, ``training=False`` (no dropout).
 
+        Parameters
+        ----------
+        X : ndarray
+            Inputs, examples along the model's ``batch_axis``.
+        batch_size : int, optional
+            Examples per forward pass (default: all at once).
+
         Returns
         -------
         ndarray, shape (n_y, m)
@@ -319,7 +359,20 @@ class Model:
 
     def predict_classes(self, X, batch_size=None):
         """Class predictions: argmax over axis 0 (softmax, shape ``(m,)``) or
-        :math:`\\hat y > 0.5` (sigmoid, shape ``(n_y, m)``, int)."""
+        :math:`\\hat y > 0.5` (sigmoid, shape ``(n_y, m)``, int).
+
+        Parameters
+        ----------
+        X : ndarray
+            Inputs, examples along the model's ``batch_axis``.
+        batch_size : int, optional
+            Examples per forward pass (default: all at once).
+
+        Returns
+        -------
+        ndarray of int
+            Shape ``(m,)`` (softmax) or ``(n_y, m)`` (sigmoid).
+        """
         if self.loss == "mse":
             raise ValueError("predict_classes needs a classification loss, not 'mse'")
         X, _, _ = self._check_xy(X, None)
@@ -329,7 +382,22 @@ class Model:
         return (Z > 0).astype(np.int64)
 
     def evaluate(self, X, Y, batch_size=None):
-        """Cost (and accuracy) with ``training=False``: ``{"loss": .., "accuracy": ..}``."""
+        """Cost (and accuracy) with ``training=False``: ``{"loss": .., "accuracy": ..}``.
+
+        Parameters
+        ----------
+        X : ndarray
+            Inputs, examples along the model's ``batch_axis``.
+        Y : ndarray, shape (n_y, m)
+            Targets.
+        batch_size : int, optional
+            Examples per forward pass (default: all at once).
+
+        Returns
+        -------
+        dict of str -> float
+            ``loss``, and ``accuracy`` for classification losses.
+        """
         X, Y, _ = self._check_xy(X, Y)
         return self._evaluate(X, Y, self._check_batch_size(batch_size))
 
@@ -350,6 +418,18 @@ class Model:
         The file is written to a temporary name and renamed, so an existing file
         is never left half-written.  ``".npz"`` is appended if missing.  Returns
         the path written.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file (``".npz"`` appended if missing).
+        include_optimizer : bool, default True
+            Also store the optimizer's state, to resume training.
+
+        Returns
+        -------
+        str
+            The path written.
         """
         path = os.fspath(path)
         if not path.endswith(".npz"):
@@ -361,6 +441,11 @@ class Model:
     @classmethod
     def load(cls, path):
         """Rebuild a model saved by :meth:`save` (``np.load(allow_pickle=False)``).
+
+        Parameters
+        ----------
+        path : str or path-like
+            A file written by :meth:`save`.
 
         Raises
         ------
@@ -382,6 +467,16 @@ class Model:
 
         The stored architecture must equal this model's.  Everything is
         validated before anything is copied: on error the model is unchanged.
+
+        Parameters
+        ----------
+        path : str or path-like
+            A file written by :meth:`save` for the same architecture.
+
+        Returns
+        -------
+        Model
+            ``self``.
         """
         f = _file.parse_model_file(path)
         if f.version != FORMAT_VERSION:
@@ -405,7 +500,12 @@ class Model:
 
     # -- display --------------------------------------------------------------------------
     def count_params(self):
-        """All parameters plus buffers (batch-norm statistics), Keras' "Total params"."""
+        """All parameters plus buffers (batch-norm statistics), Keras' "Total params".
+
+        Returns
+        -------
+        int
+        """
         return self.network.count_params()
 
     def summary(self):
@@ -413,6 +513,10 @@ class Model:
 
         For a graph, Keras' layout: each layer with its output shape, parameters
         and inputs, then the total, trainable and non-trainable counts.
+
+        Returns
+        -------
+        str
         """
         if hasattr(self.network, "summary"):
             return self.network.summary() + f"\nloss: {self.loss}"

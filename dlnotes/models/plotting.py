@@ -15,6 +15,11 @@ def plot_learning_curves(history, path, title=None):
     path : str or path-like
     title : str, optional
 
+    Returns
+    -------
+    str or path-like
+        ``path``.
+
     Raises
     ------
     ImportError

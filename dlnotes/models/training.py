@@ -170,6 +170,8 @@ def train(model, X, Y, opt, epochs, batch_size, shuffle, rng, validation, stoppe
     stopper : EarlyStopping or None
     callbacks : list of callables
     progress : bool
+    augment : callable, optional
+        ``augment(X_batch, rng)`` returns the batch to train on.
 
     Returns
     -------

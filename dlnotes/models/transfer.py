@@ -35,7 +35,18 @@ __all__ = ["layer_index", "feature_extractor", "transfer_model", "copy_layer"]
 
 
 def copy_layer(layer):
-    """An independent copy of ``layer``: same configuration, parameters and ``trainable`` flags."""
+    """An independent copy of ``layer``: same configuration, parameters and ``trainable`` flags.
+
+    Parameters
+    ----------
+    layer : Layer
+        The layer (or container) to copy.
+
+    Returns
+    -------
+    Layer
+        A new layer; its arrays share no memory with ``layer``'s.
+    """
     if not isinstance(layer, Layer):
         raise TypeError(f"layer must be a Layer, got {type(layer).__name__}")
     clone = deserialize_layer(serialize_layer(layer))
@@ -79,8 +90,14 @@ def transfer_model(features, head, freeze=True, loss="softmax_cross_entropy", ba
     freeze : bool, default True
         Freeze the features (:meth:`~dlnotes.layers.Layer.freeze`): only
         the head is trained until :meth:`~dlnotes.models.Model.unfreeze`.
-    loss, batch_axis
+    loss : str, default "softmax_cross_entropy"
         As for :class:`~dlnotes.models.model.Model`.
+    batch_axis : int, default 0
+        As for :class:`~dlnotes.models.model.Model` (0: images ``(m, n_H, n_W, n_C)``).
+
+    Returns
+    -------
+    Model
     """
     if not isinstance(features, Layer):
         raise TypeError(f"features must be a Layer, got {type(features).__name__}")

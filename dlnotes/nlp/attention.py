@@ -67,6 +67,18 @@ def attention_weights_backward(dalpha, alpha):
 
         de^{\langle t,t'\rangle} = \alpha^{\langle t,t'\rangle}\Big(d\alpha^{\langle t,t'\rangle}
             - \sum_{t''} \alpha^{\langle t,t''\rangle} d\alpha^{\langle t,t''\rangle}\Big)
+
+    Parameters
+    ----------
+    dalpha : ndarray, shape (..., T_x)
+        Gradient with respect to the weights.
+    alpha : ndarray, shape of ``dalpha``
+        The weights of the forward pass.
+
+    Returns
+    -------
+    de : ndarray, shape of ``alpha``
+        Gradient with respect to the energies.
     """
     alpha = check_float_array(alpha, "alpha")
     dalpha = check_float_array(dalpha, "dalpha", shape=alpha.shape, dtype=alpha.dtype)
@@ -113,6 +125,15 @@ def context_vector_backward(dc, alpha, a):
 
         d\alpha^{\langle t,t'\rangle} = dc^{\langle t\rangle}\cdot a^{\langle t'\rangle},\qquad
         da^{\langle t'\rangle} = \sum_t \alpha^{\langle t,t'\rangle} dc^{\langle t\rangle}
+
+    Parameters
+    ----------
+    dc : ndarray, shape (n_a, m) or (n_a, m, T_y)
+        Gradient with respect to the context vectors.
+    alpha : ndarray, shape (m, T_x) or (m, T_y, T_x)
+        The attention weights of the forward pass.
+    a : ndarray, shape (n_a, m, T_x)
+        The encoder activations.
 
     Returns
     -------
@@ -221,6 +242,25 @@ def bahdanau_score_backward(de, s_prev, a, W, U, v, b=None, relu=False):
         ds = W^T \sum_{t'}\delta,\quad
         da^{\langle t'\rangle} = U^T \delta_{t'}
 
+    Parameters
+    ----------
+    de : ndarray, shape (m, T_x)
+        Gradient with respect to the energies.
+    s_prev : ndarray, shape (n_s, m)
+        The previous decoder state.
+    a : ndarray, shape (n_a, m, T_x)
+        The encoder activations.
+    W : ndarray, shape (n_e, n_s)
+        Weights of the decoder state.
+    U : ndarray, shape (n_e, n_a)
+        Weights of the encoder activations.
+    v : ndarray, shape (n_e, 1)
+        Weights of the energy.
+    b : ndarray, shape (n_e, 1), optional
+        Bias of the first dense layer.
+    relu : bool, default False
+        A ReLU on the energies (the course's ``Dense(1, relu)``).
+
     Returns
     -------
     ds_prev : ndarray, shape (n_s, m)
@@ -245,10 +285,20 @@ def one_step_attention(a, s_prev, W, U, v, b=None, relu=False):
 
     Parameters
     ----------
-    a : ndarray, shape (n_a, m, T_x)
+    a : ndarray of float32 or float64, shape (n_a, m, T_x)
+        The encoder activations.
     s_prev : ndarray, shape (n_s, m)
-    W, U, v, b, relu
-        See :func:`bahdanau_score`.
+        The previous decoder state :math:`s^{\langle t-1\rangle}`.
+    W : ndarray, shape (n_e, n_s)
+        Weights of the decoder state.
+    U : ndarray, shape (n_e, n_a)
+        Weights of the encoder activations.
+    v : ndarray, shape (n_e, 1)
+        Weights of the energy.
+    b : ndarray, shape (n_e, 1), optional
+        Bias of the first dense layer.
+    relu : bool, default False
+        A ReLU on the energies (the course's ``Dense(1, relu)``).
 
     Returns
     -------
@@ -275,6 +325,13 @@ def one_step_attention_backward(dcontext, cache):
 
         da^{\langle t'\rangle} = \alpha^{\langle t,t'\rangle} dc^{\langle t\rangle}
             + U^T\Big(\big(v\, de^{\langle t,t'\rangle}\big) \odot \big(1 - h_{t'}^2\big)\Big)
+
+    Parameters
+    ----------
+    dcontext : ndarray, shape (n_a, m)
+        Gradient with respect to the context :math:`c^{\langle t\rangle}`.
+    cache : tuple
+        What :func:`one_step_attention` returned with it.
 
     Returns
     -------

@@ -71,18 +71,24 @@ class DateTranslator(Layer):
         relu every energy died at 0 within the first epochs, leaving uniform attention
         (:math:`1/T_x`; the encoder alone still reached 95.5 % exact match after 19 epochs);
         the linear energies reached 98.1 % after 6 epochs, with a sharp attention map.
-    seed, rng : initialization.
-    dtype : float32 or float64.
+    seed : int, optional
+        Seed of a new generator for the initial weights (when ``rng`` is not given).
+    rng : numpy.random.Generator, optional
+        Source of the initial weights.
+    dtype : {numpy.float64, numpy.float32}, default numpy.float64
+        dtype of the parameters.
 
+    Notes
+    -----
     Children: ``"encoder"`` (:class:`~dlnotes.layers.recurrent.Bidirectional` LSTM),
     ``"post"`` (the post-attention :class:`~dlnotes.layers.recurrent.LSTM`, run one step at
     a time), ``"out"`` (:class:`~dlnotes.layers.recurrent.TimeDistributedDense`, logits).
-    Own parameters: the attention's ``W (n_e, n_s)``, ``U (n_e, 2 n_a)``, ``b (n_e, 1)``,
-    ``v (n_e, 1)``.
+    Own parameters: the attention's ``W`` (n_e, n_s), ``U`` (n_e, 2 n_a), ``b`` (n_e, 1),
+    ``v`` (n_e, 1).
 
-    ``forward(X)`` takes one-hot inputs ``(n_x, m, T_x)`` and returns the logits
-    ``(n_y, m, T_y)``; the attention weights of the last call are in :attr:`alphas`
-    ``(m, T_y, T_x)``.
+    ``forward(X)`` takes one-hot inputs (n_x, m, T_x) and returns the logits
+    (n_y, m, T_y); the attention weights of the last call are in :attr:`alphas`
+    (m, T_y, T_x).
     """
 
     def __init__(self, n_x=len(HUMAN_VOCAB), n_y=len(MACHINE_VOCAB), T_y=10, n_a=32, n_s=64,
@@ -121,7 +127,12 @@ class DateTranslator(Layer):
         return iter((("encoder", self.encoder), ("post", self.post), ("out", self.out)))
 
     def get_config(self):
-        """Constructor arguments (JSON-able)."""
+        """Constructor arguments (JSON-able).
+
+        Returns
+        -------
+        dict
+        """
         return {"n_x": self.n_x, "n_y": self.n_y, "T_y": self.T_y, "n_a": self.n_a,
                 "n_s": self.n_s, "n_e": self.n_e, "relu": self.relu, "dtype": self.dtype.name}
 
@@ -186,6 +197,11 @@ class DateTranslator(Layer):
             One-hot inputs.
         Y : ndarray of int, shape (m, T_y)
             Indices of the target characters.
+
+        Returns
+        -------
+        float
+            The cost :math:`J` (the gradients are in the layers).
         """
         cost, dZ = sequence_softmax_cross_entropy(self.forward(X), Y)
         self._last_dZ = dZ
@@ -193,7 +209,17 @@ class DateTranslator(Layer):
         return cost
 
     def predict(self, X):
-        """Indices of the most likely characters, shape ``(m, T_y)``."""
+        """Indices of the most likely characters, shape ``(m, T_y)``.
+
+        Parameters
+        ----------
+        X : ndarray, shape (n_x, m, T_x)
+            One-hot inputs.
+
+        Returns
+        -------
+        ndarray of int, shape (m, T_y)
+        """
         return np.argmax(self.forward(X, training=False), axis=0)
 
     def __repr__(self):
@@ -208,6 +234,22 @@ def exact_match_accuracy(model, X, Y, batch_size=1000):
 
         \text{acc} = \frac{1}{m} \sum_{i=1}^{m} \prod_{t=1}^{T_y}
             \mathbb{1}\big[\hat y^{(i)\langle t\rangle} = y^{(i)\langle t\rangle}\big]
+
+    Parameters
+    ----------
+    model : DateTranslator
+        A trained model.
+    X : ndarray, shape (n_x, m, T_x)
+        One-hot inputs.
+    Y : ndarray of int, shape (m, T_y)
+        Target indices.
+    batch_size : int, default 1000
+        Examples per forward pass.
+
+    Returns
+    -------
+    float
+        In [0, 1].
     """
     Y = np.asarray(Y)
     hits = 0
@@ -330,6 +372,15 @@ def attention_map(model, date, T_x=30):
         \alpha^{\langle t, t'\rangle} = \frac{\exp e^{\langle t, t'\rangle}}
             {\sum_{t''} \exp e^{\langle t, t''\rangle}}
 
+    Parameters
+    ----------
+    model : DateTranslator
+        A trained model.
+    date : str
+        A human-readable date.
+    T_x : int, default 30
+        Input length the model was trained with.
+
     Returns
     -------
     alphas : ndarray, shape (T_y, len(date))
@@ -348,6 +399,15 @@ def save_translator(model, path, dtype=None):
 
     ``dtype`` (e.g. ``np.float16``) stores the parameters rounded, for a smaller file; they
     are loaded back in the model's dtype.
+
+    Parameters
+    ----------
+    model : DateTranslator
+        The model.
+    path : str or path-like
+        The ``.npz`` file.
+    dtype : numpy dtype, optional
+        Storage dtype of the parameters (default: the model's).
     """
     arrays = {k: (v if dtype is None else v.astype(dtype)) for k, v in model.named_parameters()}
     arrays["__config__"] = np.array(json.dumps(model.get_config()))
@@ -355,7 +415,17 @@ def save_translator(model, path, dtype=None):
 
 
 def load_translator(path):
-    """Load what :func:`save_translator` wrote (no pickle)."""
+    """Load what :func:`save_translator` wrote (no pickle).
+
+    Parameters
+    ----------
+    path : str or path-like
+        A file written by :func:`save_translator`.
+
+    Returns
+    -------
+    DateTranslator
+    """
     with np.load(path, allow_pickle=False) as f:
         config = json.loads(str(f["__config__"]))
         model = DateTranslator(**config)

@@ -57,6 +57,18 @@ def format_date(date, fmt):
     'thursday may 3 1979'
     >>> format_date(datetime.date(1979, 5, 3), "dd.MM.YY")
     '03.05.79'
+
+    Parameters
+    ----------
+    date : datetime.date
+        The date.
+    fmt : str
+        One of :data:`DATE_FORMATS`.
+
+    Returns
+    -------
+    str
+        The formatted date.
     """
     if not isinstance(date, datetime.date):
         raise TypeError(f"date must be a datetime.date, got {type(date).__name__}")
@@ -108,7 +120,22 @@ def make_date_dataset(m, rng=None, seed=None, start=datetime.date(1970, 1, 1),
 
 def string_to_int(string, length, vocab):
     """Indices of the characters of ``string`` (``<unk>`` if unknown), cut or padded with
-    ``<pad>`` to ``length`` (the course's ``string_to_int``)."""
+    ``<pad>`` to ``length`` (the course's ``string_to_int``).
+
+    Parameters
+    ----------
+    string : str
+        The text (lower-cased and stripped of commas first).
+    length : int
+        Length of the result, :math:`T_x`.
+    vocab : dict of str -> int
+        Character indices, with ``"<pad>"`` and optionally ``"<unk>"``.
+
+    Returns
+    -------
+    list of int
+        ``length`` indices.
+    """
     length = check_scalar(length, "length", low=1, integer=True)
     s = string.lower().replace(",", "")[:length]
     unk = vocab.get("<unk>")
@@ -130,6 +157,19 @@ def preprocess_dates(dataset, T_x=30, T_y=10, human_vocab=None, machine_vocab=No
 
         X^{\langle t\rangle}_{:, i} = e_{\text{vocab}(x_i^{\langle t\rangle})}
         \in \{0, 1\}^{n_x}
+
+    Parameters
+    ----------
+    dataset : list of (str, str)
+        ``(human date, machine date)`` pairs, as :func:`make_date_dataset` returns.
+    T_x : int, default 30
+        Length of the inputs (cut or padded).
+    T_y : int, default 10
+        Length of the targets (``YYYY-MM-DD``).
+    human_vocab : dict of str -> int, optional
+        Input characters (default :data:`HUMAN_VOCAB`).
+    machine_vocab : dict of str -> int, optional
+        Output characters (default :data:`MACHINE_VOCAB`).
 
     Returns
     -------

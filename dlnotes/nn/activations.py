@@ -111,6 +111,16 @@ def tanh(Z):
     float64 uses NumPy's SIMD ``np.tanh``, measured 5-10x faster than a scalar
     C-library loop here.
 
+    Parameters
+    ----------
+    Z : ndarray of float32 or float64, any shape
+        The pre-activation :math:`Z`.
+
+    Returns
+    -------
+    A : ndarray, same shape and dtype as ``Z``
+        Values in :math:`(-1, 1)`.
+
     Examples
     --------
     >>> float(tanh(np.array(0.5)))
@@ -128,6 +138,18 @@ def tanh_backward(dA, Z):
     .. math::
 
         dZ = dA \odot (1 - \tanh^2 Z)
+
+    Parameters
+    ----------
+    dA : ndarray, shape of ``Z``
+        Gradient of the cost with respect to the activation's output :math:`A`.
+    Z : ndarray of float32 or float64, any shape
+        The pre-activation (the course's ``activation_cache``).
+
+    Returns
+    -------
+    dZ : ndarray, shape and dtype of ``Z``
+        Gradient of the cost with respect to :math:`Z`.
     """
     return _from_output(_k.tanh_backward, tanh, dA, Z)
 
@@ -138,6 +160,16 @@ def relu(Z):
     .. math::
 
         \operatorname{ReLU}(z) = \max(0, z)
+
+    Parameters
+    ----------
+    Z : ndarray of float32 or float64, any shape
+        The pre-activation :math:`Z`.
+
+    Returns
+    -------
+    A : ndarray, same shape and dtype as ``Z``
+        :math:`\max(0, Z)`, non-negative.
     """
     return _unary(_k.leaky_relu_forward, Z, "Z", 0.0)
 
@@ -151,6 +183,18 @@ def relu_backward(dA, Z):
 
     The derivative at :math:`z = 0` is taken as 0, as in the course's
     ``relu_backward`` and in PyTorch.
+
+    Parameters
+    ----------
+    dA : ndarray, shape of ``Z``
+        Gradient of the cost with respect to the activation's output :math:`A`.
+    Z : ndarray of float32 or float64, any shape
+        The pre-activation (the course's ``activation_cache``).
+
+    Returns
+    -------
+    dZ : ndarray, shape and dtype of ``Z``
+        Gradient of the cost with respect to :math:`Z`.
     """
     dA, Z = _pair(dA, Z)
     dZ = np.empty_like(Z)
@@ -171,6 +215,10 @@ def leaky_relu(Z, alpha=0.01):
     Z : ndarray
     alpha : float, default 0.01
         Slope for negative inputs (PyTorch's ``negative_slope``).
+
+    Returns
+    -------
+    A : ndarray, same shape and dtype as ``Z``
     """
     alpha = check_scalar(alpha, "alpha", low=0.0, high=1.0, high_inclusive=False)
     return _unary(_k.leaky_relu_forward, Z, "Z", alpha)
@@ -182,6 +230,20 @@ def leaky_relu_backward(dA, Z, alpha=0.01):
     .. math::
 
         dZ = dA \odot \begin{cases} 1 & z > 0 \\ \alpha & z \le 0 \end{cases}
+
+    Parameters
+    ----------
+    dA : ndarray, shape of ``Z``
+        Gradient of the cost with respect to the activation's output :math:`A`.
+    Z : ndarray of float32 or float64, any shape
+        The pre-activation (the course's ``activation_cache``).
+    alpha : float, default 0.01
+        Slope for negative inputs, as in the forward pass.
+
+    Returns
+    -------
+    dZ : ndarray, shape and dtype of ``Z``
+        Gradient of the cost with respect to :math:`Z`.
     """
     alpha = check_scalar(alpha, "alpha", low=0.0, high=1.0, high_inclusive=False)
     dA, Z = _pair(dA, Z)
@@ -214,6 +276,19 @@ def softmax(Z, axis=0):
     (``[1000, 1001, 1002]`` gives the same values as ``[1, 2, 3]``) and
     invariant to adding a constant.
 
+    Parameters
+    ----------
+    Z : ndarray of float32 or float64, 1 to 4 dimensions
+        Scores (logits).
+
+    axis : int, default 0
+        The axis that holds the classes (0: one example per column, the notes' layout).
+
+    Returns
+    -------
+    A : ndarray, shape and dtype of ``Z``
+        Positive, summing to 1 along ``axis``.
+
     Examples
     --------
     >>> softmax(np.array([[1.0], [2.0], [3.0]])).ravel().round(10)
@@ -241,6 +316,21 @@ def softmax_backward(dA, Z, axis=0):
     For the usual softmax-plus-cross-entropy output use
     :func:`dlnotes.nn.losses.softmax_cross_entropy_with_logits`, whose
     gradient simplifies to :math:`\hat Y - Y`.
+
+    Parameters
+    ----------
+    dA : ndarray, shape of ``Z``
+        Gradient of the cost with respect to the activation's output :math:`A`.
+    Z : ndarray of float32 or float64, 1 to 4 dimensions
+        The pre-activation (the course's ``activation_cache``).
+
+    axis : int, default 0
+        The axis that holds the classes (0: one example per column, the notes' layout).
+
+    Returns
+    -------
+    dZ : ndarray, shape and dtype of ``Z``
+        Gradient of the cost with respect to :math:`Z`.
     """
     dA, Z = _pair(dA, Z)
     axis = _check_axis(Z, axis)
@@ -255,6 +345,19 @@ def log_softmax(Z, axis=0):
 
         \log \operatorname{softmax}(z)_i = z_i - \max_k z_k
             - \log \sum_j e^{z_j - \max_k z_k}
+
+    Parameters
+    ----------
+    Z : ndarray of float32 or float64, 1 to 4 dimensions
+        Scores (logits).
+
+    axis : int, default 0
+        The axis that holds the classes (0: one example per column, the notes' layout).
+
+    Returns
+    -------
+    A : ndarray, shape and dtype of ``Z``
+        Log-probabilities (:math:`\le 0`) along ``axis``.
     """
     Z = check_float_array(Z, "Z", ndim=(1, 2, 3, 4))
     axis = _check_axis(Z, axis)
@@ -270,6 +373,21 @@ def log_softmax_backward(dA, Z, axis=0):
     .. math::
 
         dZ = dA - \operatorname{softmax}(Z) \sum_j dA_j
+
+    Parameters
+    ----------
+    dA : ndarray, shape of ``Z``
+        Gradient of the cost with respect to the activation's output :math:`A`.
+    Z : ndarray of float32 or float64, 1 to 4 dimensions
+        The pre-activation (the course's ``activation_cache``).
+
+    axis : int, default 0
+        The axis that holds the classes (0: one example per column, the notes' layout).
+
+    Returns
+    -------
+    dZ : ndarray, shape and dtype of ``Z``
+        Gradient of the cost with respect to :math:`Z`.
     """
     dA, Z = _pair(dA, Z)
     axis = _check_axis(Z, axis)
@@ -290,12 +408,40 @@ ACTIVATIONS = {
 
 
 def activation_forward(Z, activation):
-    """Apply the activation named ``activation`` (a key of :data:`ACTIVATIONS`)."""
+    """Apply the activation named ``activation`` (a key of :data:`ACTIVATIONS`).
+
+    Parameters
+    ----------
+    Z : ndarray of float32 or float64, any shape
+        The pre-activation :math:`Z`.
+    activation : str
+        A key of :data:`ACTIVATIONS` (``"sigmoid"``, ``"tanh"``, ``"relu"``, ``"leaky_relu"``,
+        ``"linear"``, ``"softmax"``).
+
+    Returns
+    -------
+    A : ndarray, shape and dtype of ``Z``
+    """
     check_choice(activation, "activation", tuple(ACTIVATIONS))
     return ACTIVATIONS[activation][0](Z)
 
 
 def activation_backward(dA, Z, activation):
-    """Backward pass of the activation named ``activation``."""
+    """Backward pass of the activation named ``activation``.
+
+    Parameters
+    ----------
+    dA : ndarray, shape of ``Z``
+        Gradient of the cost with respect to the activation's output :math:`A`.
+    Z : ndarray of float32 or float64, any shape
+        The pre-activation (the course's ``activation_cache``).
+    activation : str
+        A key of :data:`ACTIVATIONS`, the one used in the forward pass.
+
+    Returns
+    -------
+    dZ : ndarray, shape and dtype of ``Z``
+        Gradient of the cost with respect to :math:`Z`.
+    """
     check_choice(activation, "activation", tuple(ACTIVATIONS))
     return ACTIVATIONS[activation][1](dA, Z)

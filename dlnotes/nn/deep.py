@@ -50,6 +50,17 @@ class LayerCache(NamedTuple):
     ``linear_cache`` is ``(A_prev, W, b)``, ``activation_cache`` is ``Z``
     (the course's pair), plus the activation's name and the dropout mask
     applied to this layer's output (``None`` without dropout).
+
+    Parameters
+    ----------
+    linear_cache : tuple
+        ``(A_prev, W, b)``.
+    activation_cache : ndarray, shape (n_l, m)
+        ``Z``, the pre-activation.
+    activation : str, default "relu"
+        Name of the layer's activation.
+    dropout_mask : ndarray of bool, shape (n_l, m), optional
+        The dropout mask applied to the layer's output (``None`` without dropout).
     """
 
     linear_cache: tuple
@@ -80,6 +91,24 @@ def initialize_parameters_deep(layer_dims, seed=None, init="he", dtype=np.float6
     ``init`` selects ``"he"``, ``"xavier"``, ``"glorot"``, ``"random"``
     (:math:`0.01\,\mathcal{N}(0,1)`, the course's step-by-step version) or
     ``"zeros"``; see :func:`dlnotes.nn.initializers.initialize_weights`.
+
+    Parameters
+    ----------
+    layer_dims : list of int
+        Layer sizes ``[n_x, n_1, ..., n_L]``, each >= 1.
+    seed : int, optional
+        Seed of a new generator (ignored when ``rng`` is given).
+    init : {"he", "xavier", "glorot", "random", "zeros"}, default "he"
+        The weights' distribution.
+    dtype : {numpy.float64, numpy.float32}, default numpy.float64
+        dtype of the arrays.
+    rng : numpy.random.Generator, optional
+        Source of the random weights.
+
+    Returns
+    -------
+    parameters : dict
+        ``W1 ... WL`` of shape ``(n_l, n_{l-1})`` and ``b1 ... bL`` of shape ``(n_l, 1)``.
     """
     return initialize_parameters(layer_dims, init, rng=rng, seed=seed, dtype=dtype)
 
@@ -90,6 +119,15 @@ def linear_forward(A, W, b):
     .. math::
 
         Z = W A + b
+
+    Parameters
+    ----------
+    A : ndarray of float32 or float64, shape (n_{l-1}, m)
+        Activations of the previous layer (examples in columns).
+    W : ndarray, shape (n_l, n_{l-1})
+        Weights, of ``A``'s dtype.
+    b : ndarray, shape (n_l, 1)
+        Biases, of ``A``'s dtype.
 
     Returns
     -------
@@ -111,18 +149,23 @@ def linear_activation_forward(A_prev, W, b, activation):
 
         Z = W A_{prev} + b, \qquad A = g(Z)
 
-    .. math::
-
-        Z = W A_{prev} + b, \qquad A = g(Z)
-
     Parameters
     ----------
-    activation : {"relu", "tanh", "sigmoid", "leaky_relu", "softmax"}
+    A_prev : ndarray of float32 or float64, shape (n_{l-1}, m)
+        Activations of the previous layer.
+    W : ndarray, shape (n_l, n_{l-1})
+        Weights.
+    b : ndarray, shape (n_l, 1)
+        Biases.
+    activation : {"relu", "tanh", "sigmoid", "leaky_relu", "softmax", "linear"}
+        The layer's activation :math:`g`.
 
     Returns
     -------
-    A : ndarray
-    cache : tuple ``(linear_cache, activation_cache)``
+    A : ndarray, shape (n_l, m)
+        The layer's activations :math:`g(Z)`.
+    cache : tuple
+        ``(linear_cache, activation_cache)`` = ``((A_prev, W, b), Z)``, for the backward pass.
     """
     check_choice(activation, "activation", HIDDEN + ("softmax", "linear"))
     Z, linear_cache = linear_forward(A_prev, W, b)
@@ -203,6 +246,21 @@ def compute_cost(AL, Y, output_activation="sigmoid"):
         J = -\frac{1}{m}\sum_{i=1}^{m}\Big(y^{(i)}\log a^{[L](i)} + (1-y^{(i)})\log\big(1-a^{[L](i)}\big)\Big)
         \quad\text{(sigmoid)}, \qquad
         J = -\frac{1}{m}\sum_{i}\sum_j y_j^{(i)}\log a_j^{[L](i)} \quad\text{(softmax)}
+
+    Parameters
+    ----------
+    AL : ndarray, shape (n_L, m)
+        The network's output :math:`A^{[L]}`: probabilities in (0, 1) (sigmoid, ``n_L = 1``) or
+        columns of class probabilities (softmax).
+    Y : array_like, shape (n_L, m)
+        The labels: 0/1 (sigmoid) or one-hot columns (softmax).
+    output_activation : {"sigmoid", "softmax"}, default "sigmoid"
+        The output layer's activation, which picks the binary or the categorical cross-entropy.
+
+    Returns
+    -------
+    cost : float
+        :math:`J`, the mean cross-entropy over the ``m`` examples.
     """
     check_choice(output_activation, "output_activation", OUTPUT)
     if output_activation == "sigmoid":
@@ -217,6 +275,25 @@ def compute_cost_with_regularization(AL, Y, parameters, lambd, output_activation
 
         J_{\text{regularized}} = J
             + \frac{1}{m}\frac{\lambda}{2}\sum_l\sum_k\sum_j \big(W^{[l]}_{kj}\big)^2
+
+    Parameters
+    ----------
+    AL : ndarray, shape (n_L, m)
+        The network's output :math:`A^{[L]}`: probabilities in (0, 1) (sigmoid, ``n_L = 1``) or
+        columns of class probabilities (softmax).
+    Y : array_like, shape (n_L, m)
+        The labels: 0/1 (sigmoid) or one-hot columns (softmax).
+    parameters : dict
+        ``W1, b1, ..., WL, bL``; the penalty sums the squares of the ``W``.
+    lambd : float
+        :math:`\lambda \ge 0`, the L2 strength (``lambda`` is a Python keyword).
+    output_activation : {"sigmoid", "softmax"}, default "sigmoid"
+        The output layer's activation, which picks the binary or the categorical cross-entropy.
+
+    Returns
+    -------
+    cost : float
+        :math:`J_{\text{regularized}}`.
     """
     AL = check_float_array(AL, "AL", ndim=2)
     return (compute_cost(AL, Y, output_activation)
@@ -231,6 +308,13 @@ def linear_backward(dZ, cache):
         dW = \frac{1}{m} dZ\, A_{prev}^T, \qquad
         db = \frac{1}{m}\sum_{i=1}^{m} dZ^{(i)}, \qquad
         dA_{prev} = W^T dZ
+
+    Parameters
+    ----------
+    dZ : ndarray, shape (n_l, m)
+        Gradient of the cost with respect to the layer's :math:`Z`.
+    cache : tuple
+        ``(A_prev, W, b)`` from :func:`linear_forward`.
 
     Returns
     -------
@@ -261,6 +345,13 @@ def linear_activation_backward(dA, cache, activation):
     dA : ndarray, shape (n_l, m)
     cache : ``(linear_cache, activation_cache)`` or :class:`LayerCache`
     activation : {"relu", "tanh", "sigmoid", "leaky_relu", "softmax"}
+
+    Returns
+    -------
+    dA_prev : ndarray, shape (n_{l-1}, m)
+        Gradient with respect to the previous layer's activations.
+    dW : ndarray, shape of ``W``
+    db : ndarray, shape of ``b``
     """
     check_choice(activation, "activation", HIDDEN + ("softmax", "linear"))
     linear_cache, Z = cache[0], cache[1]
@@ -281,6 +372,20 @@ def L_model_backward(AL, Y, caches, lambd=0.0, keep_prob=1.0):
     :math:`dA^{[L]} = -(Y/A^{[L]} - (1-Y)/(1-A^{[L]}))` through the sigmoid
     (and the softmax Jacobian for the categorical case); it is computed
     directly here, which avoids dividing by a saturated :math:`A^{[L]}`.
+
+    Parameters
+    ----------
+    AL : ndarray, shape (n_L, m)
+        The network's output :math:`A^{[L]}`: probabilities in (0, 1) (sigmoid, ``n_L = 1``) or
+        columns of class probabilities (softmax).
+    Y : array_like, shape (n_L, m)
+        The labels: 0/1 (sigmoid) or one-hot columns (softmax).
+    caches : list
+        One cache per layer, from :func:`L_model_forward`.
+    lambd : float, default 0.0
+        L2 strength :math:`\lambda` (0: no regularisation).
+    keep_prob : float, default 1.0
+        Dropout keep probability used in the forward pass (1: no dropout).
 
     Returns
     -------
@@ -322,6 +427,20 @@ def update_parameters(parameters, grads, learning_rate):
         b^{[l]} \leftarrow b^{[l]} - \alpha\, db^{[l]}
 
     Returns a new dict (the input is not modified).
+
+    Parameters
+    ----------
+    parameters : dict
+        ``W1, b1, ..., WL, bL``.
+    grads : dict
+        ``dW1, db1, ..., dWL, dbL`` (from :func:`L_model_backward`), of the parameters' shapes.
+    learning_rate : float
+        :math:`\alpha > 0`.
+
+    Returns
+    -------
+    parameters : dict
+        The updated parameters (new arrays).
     """
     learning_rate = check_scalar(learning_rate, "learning_rate", low=0.0)
     L = n_layers(parameters)
@@ -346,6 +465,17 @@ def predict(X, parameters, hidden_activation="relu", output_activation="sigmoid"
         \hat y = \mathbb{1}\big[a^{[L]} > 0.5\big] \text{ (sigmoid)}, \qquad
         \hat y = \arg\max_j a^{[L]}_j \text{ (softmax)}
 
+    Parameters
+    ----------
+    X : ndarray, shape (n_x, m)
+        Inputs, examples in columns.
+    parameters : dict
+        ``W1, b1, ..., WL, bL`` of a trained network.
+    hidden_activation : str, default "relu"
+        Activation of the hidden layers.
+    output_activation : {"sigmoid", "softmax"}, default "sigmoid"
+        The output layer's activation, which picks the binary or the categorical cross-entropy.
+
     Returns
     -------
     ndarray, shape (1, m): 0/1 labels (sigmoid) or class indices (softmax).
@@ -367,18 +497,39 @@ def L_layer_model(X, Y, layers_dims, learning_rate=0.0075, num_iterations=3000,
 
     Parameters
     ----------
-    X : ndarray, shape (n_x, m)
+    X : ndarray of float32 or float64, shape (n_x, m)
+        Training inputs, examples in columns.
     Y : array_like, shape (n_L, m)
-    layers_dims : list of int, ``[n_x, ..., n_L]``
-    learning_rate, num_iterations : gradient-descent settings
-    lambd : float, L2 strength; keep_prob : float, dropout keep probability
-    seed : int, seeds the initialisation and the dropout masks
-    progress : bool, show a tqdm progress bar
+        Training labels (0/1 for a sigmoid output, one-hot columns for softmax).
+    layers_dims : list of int
+        Layer sizes ``[n_x, n_1, ..., n_L]``.
+    learning_rate : float, default 0.0075
+        :math:`\alpha`.
+    num_iterations : int, default 3000
+        Number of gradient-descent steps (full batch).
+    print_cost : bool, default False
+        Print the cost every 100 iterations.
+    hidden_activation : str, default "relu"
+        Activation of the hidden layers.
+    output_activation : {"sigmoid", "softmax"}, default "sigmoid"
+        The output layer's activation, which picks the binary or the categorical cross-entropy.
+    lambd : float, default 0.0
+        L2 strength :math:`\lambda` (0: no regularisation).
+    keep_prob : float, default 1.0
+        Dropout keep probability of the hidden layers (1: no dropout).
+    init : str, default "he"
+        Weight initialisation (see :func:`initialize_parameters_deep`).
+    seed : int, default 1
+        Seeds the initialisation and the dropout masks.
+    progress : bool, default False
+        Show a tqdm progress bar.
 
     Returns
     -------
     parameters : dict
-    costs : list of float, the cost every 100 iterations
+        The trained ``W1, b1, ..., WL, bL``.
+    costs : list of float
+        The cost every 100 iterations (and after the last one).
     """
     num_iterations = check_scalar(num_iterations, "num_iterations", low=0, integer=True)
     learning_rate = check_scalar(learning_rate, "learning_rate", low=0.0)

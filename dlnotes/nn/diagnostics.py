@@ -16,7 +16,26 @@ __all__ = ["BiasVariance", "diagnose_bias_variance"]
 
 @dataclass(frozen=True)
 class BiasVariance:
-    """Result of :func:`diagnose_bias_variance` (errors in percent)."""
+    r"""Result of :func:`diagnose_bias_variance` (errors in percent).
+
+    Parameters
+    ----------
+    train_error, dev_error, bayes_error : float
+        The three errors, in percent.
+    avoidable_bias : float
+        :math:`E_{\text{train}} - E_{\text{Bayes}}`, percentage points.
+    variance : float
+        :math:`E_{\text{dev}} - E_{\text{train}}`, percentage points.
+    high_bias, high_variance : bool
+        Whether each gap exceeds the tolerance.
+    diagnosis : str
+        "high bias", "high variance", "high bias and high variance" or "low bias and low
+        variance".
+    attack_first : {"bias", "variance", "nothing"}
+        The larger high gap, which the course says to work on first.
+    remedies : tuple of str
+        The course's remedies for that gap (empty for "nothing").
+    """
 
     train_error: float
     dev_error: float

@@ -34,6 +34,18 @@ def relative_difference(g, g_approx):
         \frac{\lVert g - g_{\text{approx}}\rVert_2}{\lVert g\rVert_2 + \lVert g_{\text{approx}}\rVert_2}
 
     Returns 0 when both are exactly zero.
+
+    Parameters
+    ----------
+    g : array_like
+        The analytic gradient, any shape (flattened).
+    g_approx : array_like
+        The numerical gradient, same number of elements as ``g``.
+
+    Returns
+    -------
+    float
+        The relative difference, in [0, 1].
     """
     g = np.asarray(g, dtype=np.float64).ravel()
     ga = np.asarray(g_approx, dtype=np.float64).ravel()
@@ -45,6 +57,13 @@ def relative_difference(g, g_approx):
 
 def dictionary_to_vector(parameters, keys=None):
     """Stack the parameter arrays into one column vector (course helper).
+
+    Parameters
+    ----------
+    parameters : dict of str -> ndarray
+        The parameter arrays (any shapes).
+    keys : sequence of str, optional
+        The names to stack, in order (default: the dict's order).
 
     Returns
     -------
@@ -64,7 +83,20 @@ def dictionary_to_vector(parameters, keys=None):
 
 
 def vector_to_dictionary(theta, layout):
-    """Inverse of :func:`dictionary_to_vector`."""
+    """Inverse of :func:`dictionary_to_vector`.
+
+    Parameters
+    ----------
+    theta : ndarray, shape (n, 1)
+        A stacked vector from :func:`dictionary_to_vector`.
+    layout : list of (name, shape)
+        The ``keys`` that :func:`dictionary_to_vector` returned with it.
+
+    Returns
+    -------
+    parameters : dict of str -> ndarray
+        One array per name, of the recorded shape (copies of the blocks of ``theta``).
+    """
     theta = np.asarray(theta).reshape(-1)
     out, pos = {}, 0
     for k, shape in layout:
@@ -77,7 +109,20 @@ def vector_to_dictionary(theta, layout):
 
 
 def gradients_to_vector(gradients, layout):
-    """Stack the gradients in the order of a parameter ``layout`` (``dW1`` for ``W1``)."""
+    """Stack the gradients in the order of a parameter ``layout`` (``dW1`` for ``W1``).
+
+    Parameters
+    ----------
+    gradients : dict of str -> ndarray
+        ``dW1, db1, ...``: the gradient of parameter ``name`` is under ``"d" + name``.
+    layout : list of (name, shape)
+        The parameter layout from :func:`dictionary_to_vector`.
+
+    Returns
+    -------
+    grad : ndarray, shape (n, 1), float64
+        The gradients stacked in the order of ``layout``.
+    """
     blocks = []
     for k, shape in layout:
         g = np.asarray(gradients[grad_key(gradients, k)], dtype=np.float64)
@@ -96,6 +141,20 @@ def numerical_gradient(f, x, epsilon=1e-7):
         \frac{f(x + \varepsilon e_i) - f(x - \varepsilon e_i)}{2\varepsilon}
 
     ``x`` is perturbed in place and restored, so ``f`` may close over it.
+
+    Parameters
+    ----------
+    f : callable
+        ``f() -> float``, evaluated with ``x`` perturbed in place.
+    x : ndarray, C-contiguous and writeable
+        The array to differentiate against (modified during the call, then restored).
+    epsilon : float, default 1e-7
+        The step :math:`\varepsilon`.
+
+    Returns
+    -------
+    grad : ndarray of float64, shape of ``x``
+        The centred-difference approximation of :math:`\partial f / \partial x`.
     """
     epsilon = check_scalar(epsilon, "epsilon", low=0.0, low_inclusive=False)
     grad = np.zeros(x.shape, dtype=np.float64)
@@ -118,7 +177,7 @@ def numerical_gradient(f, x, epsilon=1e-7):
 class GradCheckResult:
     """Outcome of :func:`gradient_check_n`.
 
-    Attributes
+    Parameters
     ----------
     difference : float
         The notes' relative difference over all parameters.
@@ -139,7 +198,18 @@ class GradCheckResult:
         return self.difference
 
     def passed(self, threshold=2e-7):
-        """True if ``difference`` is below ``threshold`` (the course's 2e-7)."""
+        """True if ``difference`` is below ``threshold`` (the course's 2e-7).
+
+        Parameters
+        ----------
+        threshold : float, default 2e-7
+            Largest relative difference that passes.
+
+        Returns
+        -------
+        bool
+            ``difference < threshold``.
+        """
         return self.difference < threshold
 
 

@@ -53,6 +53,10 @@ def initialize_weights(shape, method="he", *, fan_in=None, fan_out=None, scale=0
         Standard deviation of ``random`` (the course's 0.01).
     rng, seed : random generator or seed.
     dtype : float32 or float64.
+
+    Returns
+    -------
+    W : ndarray, shape ``shape``, dtype ``dtype``
     """
     check_choice(method, "method", INITIALIZERS)
     dtype = _check_dtype(dtype)
@@ -92,6 +96,19 @@ def initialize_parameters(layer_dims, method="he", *, scale=0.01, rng=None, seed
     layer_dims : sequence of int
         ``[n_x, n_1, ..., n_L]``.
     method : see :func:`initialize_weights`.
+    scale : float, default 0.01
+        Standard deviation of ``method="random"``.
+    rng : numpy.random.Generator, optional
+        Source of the random weights.
+    seed : int, optional
+        Seed of a new generator (when ``rng`` is not given).
+    dtype : {numpy.float64, numpy.float32}, default numpy.float64
+        dtype of the arrays.
+
+    Returns
+    -------
+    parameters : dict
+        ``W1 ... WL`` of shape ``(n_l, n_{l-1})`` and zero ``b1 ... bL`` of shape ``(n_l, 1)``.
 
     Examples
     --------

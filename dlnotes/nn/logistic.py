@@ -31,6 +31,13 @@ def initialize_with_zeros(dim, dtype=np.float64):
     (Zero initialisation is fine here: there is no hidden layer whose units
     a symmetric start would keep identical.)
 
+    Parameters
+    ----------
+    dim : int
+        :math:`n_x`, the number of features (>= 1).
+    dtype : {numpy.float64, numpy.float32}, default numpy.float64
+        dtype of ``w``.
+
     Returns
     -------
     w : ndarray, shape (dim, 1)
@@ -94,6 +101,23 @@ def optimize(w, b, X, Y, num_iterations=100, learning_rate=0.009, print_cost=Fal
 
         w \leftarrow w - \alpha\, dw, \qquad b \leftarrow b - \alpha\, db
 
+    Parameters
+    ----------
+    w : ndarray, shape (n_x, 1)
+        Initial weights.
+    b : float
+        Initial bias.
+    X : ndarray of float32 or float64, shape (n_x, m)
+        Inputs, examples in columns.
+    Y : array_like, shape (1, m)
+        0/1 labels.
+    num_iterations : int, default 100
+        Gradient-descent steps.
+    learning_rate : float, default 0.009
+        :math:`\alpha`.
+    print_cost : bool, default False
+        Print the cost every 100 iterations.
+
     Returns
     -------
     params : dict with ``"w"`` and ``"b"``
@@ -125,6 +149,22 @@ def predict(w, b, X, threshold=0.5):
     .. math::
 
         \hat y^{(i)} = \mathbb{1}\big[\sigma(w^T x^{(i)} + b) > \text{threshold}\big]
+
+    Parameters
+    ----------
+    w : ndarray, shape (n_x, 1)
+        Weights.
+    b : float
+        Bias.
+    X : ndarray of float32 or float64, shape (n_x, m)
+        Inputs, examples in columns.
+    threshold : float, default 0.5
+        Probability above which the label is 1.
+
+    Returns
+    -------
+    Y_prediction : ndarray, shape (1, m), dtype of ``X``
+        0/1 labels.
     """
     threshold = check_scalar(threshold, "threshold", low=0.0, high=1.0)
     w, b, X = _check_wbX(w, b, X)
@@ -138,6 +178,23 @@ def model(X_train, Y_train, X_test, Y_test, num_iterations=2000, learning_rate=0
     .. math::
 
         \text{accuracy} = 100 - 100\cdot\frac{1}{m}\sum_i \big|\hat y^{(i)} - y^{(i)}\big|
+
+    Parameters
+    ----------
+    X_train : ndarray, shape (n_x, m_train)
+        Training inputs, examples in columns.
+    Y_train : array_like, shape (1, m_train)
+        0/1 training labels.
+    X_test : ndarray, shape (n_x, m_test)
+        Test inputs.
+    Y_test : array_like, shape (1, m_test)
+        0/1 test labels.
+    num_iterations : int, default 2000
+        Gradient-descent steps.
+    learning_rate : float, default 0.5
+        :math:`\alpha`.
+    print_cost : bool, default False
+        Print the cost every 100 iterations.
 
     Returns
     -------

@@ -73,6 +73,20 @@ def binary_cross_entropy_backward(AL, Y, epsilon=1e-12):
 
         \frac{\partial J}{\partial a^{[L](i)}}
         = \frac{1}{m}\left(-\frac{y^{(i)}}{a^{(i)}} + \frac{1-y^{(i)}}{1-a^{(i)}}\right)
+
+    Parameters
+    ----------
+    AL : ndarray of float32 or float64, shape (1, m)
+        Probabilities :math:`a^{[L]} = \sigma(z^{[L]})`.
+    Y : array_like, shape (1, m)
+        0/1 labels.
+    epsilon : float, default 1e-12
+        ``AL`` is clipped to :math:`[\varepsilon, 1-\varepsilon]` before dividing.
+
+    Returns
+    -------
+    dAL : ndarray, shape and dtype of ``AL``
+        :math:`\partial J / \partial a^{[L]}` (the :math:`1/m` of the mean included).
     """
     epsilon = check_scalar(epsilon, "epsilon", low=0.0, high=0.5, low_inclusive=False)
     AL, Y = _prepare(AL, Y)
@@ -90,6 +104,13 @@ def sigmoid_cross_entropy_with_logits(Z, Y):
 
     which equals :func:`binary_cross_entropy` of :math:`\sigma(Z)` without
     ever evaluating :math:`\log \sigma(z)` for large :math:`|z|`.
+
+    Parameters
+    ----------
+    Z : ndarray of float32 or float64, shape (1, m)
+        Logits of the positive class.
+    Y : array_like, shape of ``Z``
+        The labels: 0/1 for the binary loss, one-hot (or soft) columns for the categorical one.
 
     Returns
     -------
@@ -118,6 +139,11 @@ def categorical_cross_entropy(AL, Y, epsilon=1e-12):
     Y : array_like, shape (n_y, m)
     epsilon : float
         Probabilities are clipped below at ``epsilon``.
+
+    Returns
+    -------
+    cost : float
+        :math:`J`, the mean over the ``m`` examples.
     """
     epsilon = check_scalar(epsilon, "epsilon", low=0.0, high=0.5, low_inclusive=False)
     AL, Y = _prepare(AL, Y)
@@ -135,6 +161,13 @@ def softmax_cross_entropy_with_logits(Z, Y):
     The log-probabilities come from :func:`~dlnotes.nn.activations.log_softmax`,
     so very confident wrong predictions give a large finite cost, not ``inf``.
     This is ``torch.nn.functional.cross_entropy`` in the column layout.
+
+    Parameters
+    ----------
+    Z : ndarray of float32 or float64, shape (n_y, m)
+        Logits, one example per column.
+    Y : array_like, shape of ``Z``
+        The labels: 0/1 for the binary loss, one-hot (or soft) columns for the categorical one.
 
     Returns
     -------
@@ -154,6 +187,13 @@ def mean_squared_error(A, Y):
 
         J = \frac{1}{2m}\sum_{i}\lVert a^{(i)} - y^{(i)}\rVert^2,
         \qquad \frac{\partial J}{\partial A} = \frac{A - Y}{m}
+
+    Parameters
+    ----------
+    A : ndarray of float32 or float64, shape (n_y, m)
+        Predictions, one example per column.
+    Y : array_like, shape of ``A``
+        Targets.
 
     Returns
     -------

@@ -130,6 +130,13 @@ def batchnorm_backward(dY, cache):
     In inference mode the statistics are constants and
     :math:`dx_i = \gamma\,dy_i / \sqrt{\sigma^2+\varepsilon}`.
 
+    Parameters
+    ----------
+    dY : ndarray, shape of ``X``
+        Gradient with respect to the output of :func:`batchnorm_forward`.
+    cache : tuple
+        The cache :func:`batchnorm_forward` returned.
+
     Returns
     -------
     dX : ndarray, shape of ``X``

@@ -28,6 +28,11 @@ def l2_regularization_cost(parameters, lambd, m):
         Every entry whose name starts with ``"W"`` is penalised.
     lambd : float >= 0
     m : int >= 1, number of examples.
+
+    Returns
+    -------
+    float
+        The penalty (0 for ``lambd == 0``).
     """
     lambd = check_scalar(lambd, "lambd", low=0.0)
     m = check_scalar(m, "m", low=1, integer=True)
@@ -44,6 +49,20 @@ def l2_regularization_gradient(W, lambd, m):
     .. math::
 
         dW^{[l]} \mathrel{+}= \frac{\lambda}{m} W^{[l]}
+
+    Parameters
+    ----------
+    W : ndarray, shape (n_l, n_{l-1})
+        The layer's weights.
+    lambd : float
+        :math:`\lambda \ge 0`.
+    m : int
+        Number of examples (>= 1).
+
+    Returns
+    -------
+    ndarray, shape and dtype of ``W``
+        :math:`\frac{\lambda}{m} W`.
     """
     lambd = check_scalar(lambd, "lambd", low=0.0)
     m = check_scalar(m, "m", low=1, integer=True)
@@ -88,6 +107,20 @@ def dropout_backward(dA, D, keep_prob):
     .. math::
 
         dA \leftarrow \frac{dA \odot D}{\text{keep\_prob}}
+
+    Parameters
+    ----------
+    dA : ndarray, shape (n_l, m)
+        Gradient with respect to the layer's dropped-out output.
+    D : ndarray of bool, shape of ``dA``
+        The mask of the forward pass.
+    keep_prob : float
+        The forward pass's keep probability, in (0, 1].
+
+    Returns
+    -------
+    dA : ndarray, shape and dtype of ``dA``
+        Gradient with respect to the activations before dropout.
     """
     keep_prob = check_scalar(keep_prob, "keep_prob", low=0.0, high=1.0, low_inclusive=False)
     dA = check_float_array(dA, "dA")

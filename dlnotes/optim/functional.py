@@ -150,6 +150,11 @@ def initialize_rmsprop(parameters):
     parameters : dict of arrays
         As for :func:`initialize_velocity`, whose zeros (keyed ``"dW1"``,
         ``"db1"``, ...) this returns as ``s``.
+
+    Returns
+    -------
+    s : dict of str -> ndarray
+        Zero arrays ``"dW1"``, ``"db1"``, ... of the parameters' shapes and dtypes.
     """
     return _zeros_like_params(parameters)
 

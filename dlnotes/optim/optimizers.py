@@ -148,6 +148,11 @@ class Optimizer:
         or by :meth:`dlnotes.models.model.Model.fit`.  Frozen layers
         (``trainable = False``) are neither updated nor given any state.  The
         arrays come from the layers, which built them, so they are not checked again.
+
+        Parameters
+        ----------
+        layer : dlnotes.layers.Layer
+            A layer or container whose gradients the backward pass has filled.
         """
         if not hasattr(layer, "named_parameters"):
             raise TypeError(f"layer must be a dlnotes Layer, got {type(layer).__name__}")
@@ -180,7 +185,13 @@ class Optimizer:
         return cfg
 
     def state_dict(self):
-        """Plain arrays: ``{"t": ..., "epoch": ..., "<slot>:<param>": array}``."""
+        """Plain arrays: ``{"t": ..., "epoch": ..., "<slot>:<param>": array}``.
+
+        Returns
+        -------
+        dict of str -> ndarray
+            The step count, the epoch and every state array, copies (for ``np.savez``).
+        """
         out = {"t": np.array(self.t, dtype=np.int64), "epoch": np.array(self.epoch, np.int64)}
         for name, st in self.state.items():
             for slot, arr in st.items():
@@ -188,7 +199,14 @@ class Optimizer:
         return out
 
     def load_state_dict(self, state):
-        """Restore :meth:`state_dict` output; validated fully before anything changes."""
+        """Restore :meth:`state_dict` output; validated fully before anything changes.
+
+        Parameters
+        ----------
+        state : dict of str -> ndarray
+            What :meth:`state_dict` returned (or an ``np.load`` of it); the slots must match this
+            optimizer's and the parameters' shapes.
+        """
         if not isinstance(state, dict) and not hasattr(state, "keys"):
             raise TypeError("state must be a dict of arrays")
         try:
@@ -356,7 +374,21 @@ _OPTIMIZERS = {"sgd": SGD, "gd": SGD, "momentum": Momentum, "rmsprop": RMSprop, 
 
 def get_optimizer(optimizer, **kwargs):
     """An optimizer object from a name (``"sgd"``, ``"gd"``, ``"momentum"``, ``"rmsprop"``,
-    ``"adam"``) or an existing :class:`Optimizer` (returned as is)."""
+    ``"adam"``) or an existing :class:`Optimizer` (returned as is).
+
+    Parameters
+    ----------
+    optimizer : str or Optimizer
+        ``"sgd"`` (or ``"gd"``), ``"momentum"``, ``"rmsprop"``, ``"adam"``, or an optimizer.
+    **kwargs
+        Constructor arguments of the named optimizer (e.g. ``learning_rate=0.01``); not
+        allowed with an :class:`Optimizer`.
+
+    Returns
+    -------
+    Optimizer
+        A new optimizer, or ``optimizer`` itself.
+    """
     if isinstance(optimizer, Optimizer):
         if kwargs:
             raise TypeError("keyword arguments are only used with an optimizer name")

@@ -75,6 +75,20 @@ def update_lr(learning_rate0, epoch_num, decay_rate):
     .. math::
 
         \alpha = \frac{\alpha_0}{1 + \text{decay\_rate}\cdot \text{epoch\_num}}
+
+    Parameters
+    ----------
+    learning_rate0 : float
+        :math:`\alpha_0 \ge 0`, the initial rate.
+    epoch_num : int
+        The epoch, ``>= 0``.
+    decay_rate : float
+        ``>= 0``.
+
+    Returns
+    -------
+    float
+        The learning rate :math:`\alpha` of epoch ``epoch_num``.
     """
     return inverse_time_decay(learning_rate0, epoch_num, decay_rate)
 
@@ -91,6 +105,11 @@ def exponential_decay(learning_rate0, epoch_num, base=0.95):
     learning_rate0 : float
     epoch_num : int, ``>= 0``
     base : float in (0, 1]
+
+    Returns
+    -------
+    float
+        The learning rate :math:`\alpha` of epoch ``epoch_num``.
     """
     lr0 = _lr0(learning_rate0)
     e = _epoch(epoch_num)
@@ -110,6 +129,11 @@ def inverse_sqrt_decay(learning_rate0, epoch_num, k=1.0):
     learning_rate0 : float
     epoch_num : int, ``>= 1`` (undefined at 0)
     k : float, ``> 0``
+
+    Returns
+    -------
+    float
+        The learning rate :math:`\alpha` of epoch ``epoch_num``.
     """
     lr0 = _lr0(learning_rate0)
     e = _epoch(epoch_num, low=1)
@@ -133,6 +157,11 @@ def schedule_lr_decay(learning_rate0, epoch_num, decay_rate, time_interval=1000)
     epoch_num : int, ``>= 0``
     decay_rate : float, ``>= 0``
     time_interval : int, ``>= 1``
+
+    Returns
+    -------
+    float
+        The learning rate :math:`\alpha` of epoch ``epoch_num``.
     """
     lr0 = _lr0(learning_rate0)
     e = _epoch(epoch_num)
@@ -149,6 +178,11 @@ class Schedule:
         \alpha_{\text{epoch}} = f(\text{epoch} + \text{epoch\_offset})
 
     where :math:`f` is the subclass's formula.
+
+    Parameters
+    ----------
+    epoch_offset : int, default 0
+        Added to the epoch before the formula (to resume a schedule), ``>= 0``.
     """
 
     def __init__(self, epoch_offset=0):
@@ -174,6 +208,11 @@ class ConstantLR(Schedule):
     .. math::
 
         \alpha_{\text{epoch}} = \alpha
+
+    Parameters
+    ----------
+    learning_rate : float
+        :math:`\alpha \ge 0`.
     """
 
     def __init__(self, learning_rate):
@@ -193,6 +232,15 @@ class InverseTimeDecay(Schedule):
     .. math::
 
         \alpha_{\text{epoch}} = \frac{\alpha_0}{1 + \text{decay\_rate}\cdot\text{epoch}}
+
+    Parameters
+    ----------
+    learning_rate0 : float
+        :math:`\alpha_0 \ge 0`, the initial rate.
+    decay_rate : float
+        ``>= 0``.
+    epoch_offset : int, default 0
+        Added to the epoch before the formula (to resume a schedule), ``>= 0``.
     """
 
     def __init__(self, learning_rate0, decay_rate, epoch_offset=0):
@@ -214,6 +262,15 @@ class ExponentialDecay(Schedule):
     .. math::
 
         \alpha_{\text{epoch}} = \text{base}^{\,\text{epoch}}\,\alpha_0
+
+    Parameters
+    ----------
+    learning_rate0 : float
+        :math:`\alpha_0 \ge 0`, the initial rate.
+    base : float, default 0.95
+        In (0, 1].
+    epoch_offset : int, default 0
+        Added to the epoch before the formula (to resume a schedule), ``>= 0``.
     """
 
     def __init__(self, learning_rate0, base=0.95, epoch_offset=0):
@@ -235,6 +292,15 @@ class InverseSqrtDecay(Schedule):
     .. math::
 
         \alpha_{\text{epoch}} = \frac{k}{\sqrt{\text{epoch}}}\,\alpha_0
+
+    Parameters
+    ----------
+    learning_rate0 : float
+        :math:`\alpha_0 \ge 0`, the initial rate.
+    k : float, default 1.0
+        ``> 0``.
+    epoch_offset : int, default 0
+        Added to the epoch before the formula (to resume a schedule), ``>= 0``.
     """
 
     def __init__(self, learning_rate0, k=1.0, epoch_offset=0):
@@ -256,6 +322,17 @@ class ScheduledDecay(Schedule):
 
         \alpha_{\text{epoch}} = \frac{\alpha_0}{1 + \text{decay\_rate}\,
             \lfloor \text{epoch}/\text{time\_interval} \rfloor}
+
+    Parameters
+    ----------
+    learning_rate0 : float
+        :math:`\alpha_0 \ge 0`, the initial rate.
+    decay_rate : float
+        ``>= 0``.
+    time_interval : int, default 1000
+        Epochs between two changes of the rate, ``>= 1``.
+    epoch_offset : int, default 0
+        Added to the epoch before the formula (to resume a schedule), ``>= 0``.
     """
 
     def __init__(self, learning_rate0, decay_rate, time_interval=1000, epoch_offset=0):
@@ -280,6 +357,13 @@ class ManualSchedule(Schedule):
     .. math::
 
         \alpha_{e} = \text{rates}[\min(e, n) - 1] \quad\text{or}\quad \alpha_e = f(e)
+
+    Parameters
+    ----------
+    rates : sequence of float or callable
+        The rates of epochs 1, 2, ... (non-negative), or ``f(epoch) -> rate``.
+    epoch_offset : int, default 0
+        Added to the epoch before the formula (to resume a schedule), ``>= 0``.
     """
 
     def __init__(self, rates, epoch_offset=0):
@@ -303,7 +387,20 @@ class ManualSchedule(Schedule):
 
 
 def as_schedule(learning_rate, name="learning_rate"):
-    """A float (``>= 0``) becomes :class:`ConstantLR`; schedules and callables pass through."""
+    """A float (``>= 0``) becomes :class:`ConstantLR`; schedules and callables pass through.
+
+    Parameters
+    ----------
+    learning_rate : float, Schedule or callable
+        A constant rate, a schedule, or ``f(epoch) -> rate``.
+    name : str, default "learning_rate"
+        The argument's name in error messages.
+
+    Returns
+    -------
+    Schedule
+        ``learning_rate`` itself, a :class:`ConstantLR` or a :class:`ManualSchedule`.
+    """
     if isinstance(learning_rate, Schedule):
         return learning_rate
     if isinstance(learning_rate, numbers.Real) and not isinstance(learning_rate, bool):

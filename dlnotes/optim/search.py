@@ -93,6 +93,11 @@ class OneMinusLogUniform(Distribution):
 
     ``OneMinusLogUniform(-3, -1)`` spans :math:`\beta` = 0.9 ... 0.999.  ``b`` must
     be ``< 0`` so that :math:`\beta \in [0, 1)`.
+
+    Parameters
+    ----------
+    a, b : float
+        Bounds of the exponent :math:`r`, ``a <= b < 0``.
     """
 
     def __init__(self, a, b):
@@ -105,7 +110,13 @@ class OneMinusLogUniform(Distribution):
 
 
 class Uniform(Distribution):
-    """:math:`U[low, high]` (for quantities that are fine on a linear scale)."""
+    """:math:`U[low, high]` (for quantities that are fine on a linear scale).
+
+    Parameters
+    ----------
+    low, high : float
+        The bounds, ``low <= high``.
+    """
 
     def __init__(self, low, high):
         self.low, self.high = _bounds(low, high)
@@ -115,7 +126,13 @@ class Uniform(Distribution):
 
 
 class IntUniform(Distribution):
-    """A uniform integer in ``[low, high]`` (inclusive), e.g. the number of layers."""
+    """A uniform integer in ``[low, high]`` (inclusive), e.g. the number of layers.
+
+    Parameters
+    ----------
+    low, high : int
+        The bounds (both included), ``low <= high``.
+    """
 
     def __init__(self, low, high):
         self.low = check_scalar(low, "low", integer=True)
@@ -128,7 +145,13 @@ class IntUniform(Distribution):
 
 
 class Choice(Distribution):
-    """One of a list of options (e.g. mini-batch sizes 64, 128, 256, 512)."""
+    """One of a list of options (e.g. mini-batch sizes 64, 128, 256, 512).
+
+    Parameters
+    ----------
+    options : sequence
+        The values to choose from (at least one), each equally likely.
+    """
 
     def __init__(self, options):
         self.options = list(options)
@@ -160,6 +183,22 @@ def sample_hyperparameters(space, n_trials, seed=None, rng=None):
 
     Parameters are drawn name by name in sorted order (so adding a name later
     does not change the others' draws more than necessary).
+
+    Parameters
+    ----------
+    space : dict
+        ``{name: distribution}`` (:class:`Uniform`, :class:`LogUniform`, ...).
+    n_trials : int
+        Number of configurations, ``>= 1``.
+    seed : int, optional
+        Seed of a new generator (when ``rng`` is not given).
+    rng : numpy.random.Generator, optional
+        Source of the draws.
+
+    Returns
+    -------
+    list of dict
+        ``n_trials`` configurations ``{name: value}``.
 
     Examples
     --------
@@ -198,6 +237,15 @@ class SearchResults:
 
     Iterate, index (``results[0]`` is the best), ``results.best``, ``results.rows``,
     and render with :meth:`to_markdown` or ``str(results)`` (plain text).
+
+    Parameters
+    ----------
+    rows : list of dict
+        One dict per trial, with a ``"dev_score"``.
+    maximize : bool, default True
+        Whether a higher dev score is better.
+    columns : list of str, optional
+        Column order of the tables (default: every key, in order of first appearance).
     """
 
     def __init__(self, rows, maximize=True, columns=None):
@@ -239,7 +287,18 @@ class SearchResults:
         return [[fmt(r.get(c, "")) for c in self.columns] for r in self.rows]
 
     def to_markdown(self, floatfmt=".4g"):
-        """A GitHub/Sphinx-compatible markdown table."""
+        """A GitHub/Sphinx-compatible markdown table.
+
+        Parameters
+        ----------
+        floatfmt : str, default ".4g"
+            Format of the float cells.
+
+        Returns
+        -------
+        str
+            The table, one row per trial.
+        """
         cells = self._cells(floatfmt)
         lines = ["| " + " | ".join(self.columns) + " |",
                  "|" + "|".join("---:" for _ in self.columns) + "|"]
@@ -247,7 +306,18 @@ class SearchResults:
         return "\n".join(lines)
 
     def to_text(self, floatfmt=".4g"):
-        """An aligned plain-text table."""
+        """An aligned plain-text table.
+
+        Parameters
+        ----------
+        floatfmt : str, default ".4g"
+            Format of the float cells.
+
+        Returns
+        -------
+        str
+            The table, one row per trial.
+        """
         cells = self._cells(floatfmt)
         w = [max([len(c)] + [len(row[j]) for row in cells]) for j, c in enumerate(self.columns)]
         lines = ["  ".join(c.rjust(w[j]) for j, c in enumerate(self.columns))]
@@ -290,6 +360,8 @@ def random_search(objective, space, n_trials=20, seed=0, n_jobs=-1, backend=None
         context, or local processes (``"loky"``) outside one.
     maximize : bool
         True for scores such as accuracy; False for losses.
+    verbose : int, default 0
+        joblib's verbosity.
 
     Returns
     -------
@@ -328,6 +400,20 @@ def coarse_to_fine(results, space, top=5):
     Log-scale distributions shrink in exponent space; :class:`Uniform` and
     :class:`IntUniform` to the range of the best values; :class:`Choice` to the
     options seen among them.
+
+    Parameters
+    ----------
+    results : SearchResults
+        A finished search.
+    space : dict
+        The space it sampled, ``{name: distribution}``.
+    top : int, default 5
+        How many of the best trials define the new ranges.
+
+    Returns
+    -------
+    dict
+        The narrower space, ``{name: distribution}`` of the same kinds.
     """
     top = check_scalar(top, "top", low=1, integer=True)
     best = results.rows[:top]
