@@ -53,7 +53,7 @@ class Conv2D(Layer):
 
     Notes
     -----
-    A frozen layer (``trainable = False``, see :meth:`Layer.freeze`) skips
+    A frozen layer (``trainable = False``, see ``Layer.freeze()``) skips
     :math:`dW` and :math:`db` in ``backward`` (``conv_backward(...,
     need_dW=False)``: no im2col, one GEMM fewer); its ``grads`` keep their
     last values.
