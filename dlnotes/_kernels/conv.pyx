@@ -265,7 +265,7 @@ def conv2d_backward(const real[:, :, :, ::1] dZ, const real[:, :, :, ::1] A,
     Threads take chunks of ``chunk`` output rows; each accumulates dW and db
     in private buffers (db in double precision), summed at the end.  The
     input rows that two chunks scatter into overlap only for neighbouring
-    chunks when ``chunk >= ceil(fh / sh)`` (the caller guarantees it), so the
+    chunks when ``chunk >= ceil(fh / sh)`` (raised to that if smaller), so the
     even chunks run first and the odd chunks after a barrier: ``dA`` needs
     no reduction and no lock.
     """
@@ -294,6 +294,8 @@ def conv2d_backward(const real[:, :, :, ::1] dZ, const real[:, :, :, ::1] A,
         memset(&dW[0, 0, 0, 0], 0, K * F * sizeof(real))
     if m == 0 or Ho * Wo == 0 or F == 0 or not (need_dA or need_dW):
         return
+    if need_dA:  # the even/odd schedule needs chunks of at least ceil(fh / sh) rows
+        chunk = max(chunk, (fh + sh - 1) // sh)
     n_threads = _team(n_threads, rows, &chunk, &n_chunks)
     zp = &dZ[0, 0, 0, 0]
     ap0 = &A[0, 0, 0, 0]
