@@ -278,3 +278,46 @@ def test_numpydoc_validation(name):
               and not (code in VALIDATION_OVERRIDES
                        and VALIDATION_OVERRIDES[code].search(report["docstring"]))]
     assert not errors, f"{name} ({report['file']}:{report['file_line']}):\n" + "\n".join(errors)
+
+
+def test_fill_doc_indents_pieces_and_rejects_unknown_names():
+    """Shared docstring pieces (dlnotes._docstrings) land indented like the line they replace,
+    on functions and classmethods alike; a piece the docstring names but nobody gave is an error."""
+    from dlnotes._docstrings import fill_doc
+
+    piece = "\nx : int\n    The value.\n"
+
+    class Holder:
+        @fill_doc(X=piece)
+        @classmethod
+        def build(cls, x):
+            """Build.
+
+            Parameters
+            ----------
+            %(X)s
+            """
+
+    @fill_doc(X=piece)
+    def f(x):
+        """F.
+
+        Parameters
+        ----------
+        %(X)s
+        """
+
+    for doc in (f.__doc__, Holder.build.__doc__):
+        lines = doc.splitlines()
+        i = next(k for k, line in enumerate(lines) if line.strip() == "x : int")
+        assert lines[i + 1] == lines[i].replace("x : int", "    The value.")
+        assert "%(" not in doc
+
+    def g():
+        """G.
+
+        %(X)s
+        """
+
+    with pytest.raises(KeyError):
+        fill_doc(Y=piece)(g)

@@ -5,7 +5,8 @@ functions alike: a deferred import is still a dependency), resolved to the
 dlnotes module it names, and checked against the floors of ``docs/conventions.rst``::
 
     0  dlnotes._kernels.*                                   compiled loops
-    1  dlnotes._validation, _threads, _config, datasets     private helpers, data
+    1  dlnotes._validation, _threads, _config, _docstrings,   private helpers, data
+       datasets
     2  nn, cnn, rnn, vision, nlp; optim's functional side   the notes' functions
     3  layers; optim.optimizers (and the optim package)     stateful objects
     4  models                                               architectures, training
@@ -25,6 +26,7 @@ PKG = pathlib.Path(__file__).resolve().parents[1] / "dlnotes"
 FLOORS = [  # (module prefix, floor); the longest matching prefix wins
     ("dlnotes._kernels", 0),
     ("dlnotes._validation", 1), ("dlnotes._threads", 1), ("dlnotes._config", 1),
+    ("dlnotes._docstrings", 1),
     ("dlnotes._version", 1),
     ("dlnotes.datasets", 1),
     ("dlnotes.nn", 2), ("dlnotes.cnn", 2), ("dlnotes.rnn", 2), ("dlnotes.vision", 2),

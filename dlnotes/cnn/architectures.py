@@ -30,6 +30,7 @@ from __future__ import annotations
 import numbers
 import warnings
 
+from dlnotes._docstrings import fill_doc
 from dlnotes._validation import check_float_array
 from dlnotes.cnn.conv import conv_output_size, resolve_padding, same_padding  # noqa: F401
 from dlnotes.cnn.shapes import (Architecture, ShapeTracker,  # noqa: F401
@@ -96,6 +97,24 @@ def _check_input(input_shape):
     return tuple(int(v) for v in input_shape)
 
 
+
+def _table_sections(input_shape, include_top=True):
+    """The Parameters and Returns sections of the deprecated architecture tables."""
+    top = ["include_top : bool, default True", "    Include the fully connected classifier."]
+    return "\n".join(["Parameters", "----------",
+                      f"input_shape : tuple of int, default {input_shape}",
+                      "    ``(n_H, n_W, n_C)`` of the input images."]
+                     + (top if include_top else [])
+                     + ["num_classes : int, default 1000", "    Units of the final classifier.", "",
+                        "Returns", "-------", "Architecture",
+                        "    The layer table: output shape and parameter count of every layer."])
+
+
+_TABLE_227 = _table_sections("(227, 227, 3)", include_top=False)
+_TABLE_224 = _table_sections("(224, 224, 3)")
+_TABLE_299 = _table_sections("(299, 299, 3)")
+
+
 def lenet5(input_shape=(32, 32, 1), pooling="average", num_classes=10):
     """Deprecated: the layer table of LeNet-5; use :func:`dlnotes.models.lenet.lenet5`.
 
@@ -126,6 +145,7 @@ def lenet5(input_shape=(32, 32, 1), pooling="average", num_classes=10):
     return Architecture("LeNet-5", input_shape, t.layers)
 
 
+@fill_doc(TABLE_227=_TABLE_227)
 def alexnet(input_shape=(227, 227, 3), num_classes=1000):
     r"""AlexNet as in the course, one stream (errata 2.8).
 
@@ -143,17 +163,7 @@ def alexnet(input_shape=(227, 227, 3), num_classes=1000):
     62,378,344 parameters (LRN, the 2-GPU split and dropout are left out, as in
     the course).
 
-    Parameters
-    ----------
-    input_shape : tuple of int, default (227, 227, 3)
-        ``(n_H, n_W, n_C)`` of the input images.
-    num_classes : int, default 1000
-        Units of the final classifier.
-
-    Returns
-    -------
-    Architecture
-        The layer table: output shape and parameter count of every layer.
+    %(TABLE_227)s
     """
     _deprecated("alexnet")
     input_shape = _check_input(input_shape)
@@ -164,6 +174,7 @@ def alexnet(input_shape=(227, 227, 3), num_classes=1000):
     return Architecture("AlexNet", input_shape, t.layers)
 
 
+@fill_doc(TABLE_224=_TABLE_224)
 def vgg16(input_shape=(224, 224, 3), include_top=True, num_classes=1000):
     r"""VGG-16 (Simonyan & Zisserman 2015, configuration D; errata 2.9).
 
@@ -180,19 +191,7 @@ def vgg16(input_shape=(224, 224, 3), include_top=True, num_classes=1000):
 
     **138,357,544** parameters with the top (Keras ``VGG16(include_top=True)``), 14,714,688 without.
 
-    Parameters
-    ----------
-    input_shape : tuple of int, default (224, 224, 3)
-        ``(n_H, n_W, n_C)`` of the input images.
-    include_top : bool, default True
-        Include the fully connected classifier.
-    num_classes : int, default 1000
-        Units of the final classifier.
-
-    Returns
-    -------
-    Architecture
-        The layer table: output shape and parameter count of every layer.
+    %(TABLE_224)s
     """
     _deprecated("vgg16")
     input_shape = _check_input(input_shape)
@@ -218,6 +217,7 @@ def _resnet_block(t, filters, stride, conv_shortcut):
     t.shape = main.shape
 
 
+@fill_doc(TABLE_224=_TABLE_224)
 def resnet50(input_shape=(224, 224, 3), include_top=True, num_classes=1000):
     r"""ResNet-50 (He et al. 2016) as built by Keras ``applications.ResNet50``.
 
@@ -236,19 +236,7 @@ def resnet50(input_shape=(224, 224, 3), include_top=True, num_classes=1000):
     **25,636,712** parameters (Keras' total, batch-norm statistics included;
     23,587,712 without the top).
 
-    Parameters
-    ----------
-    input_shape : tuple of int, default (224, 224, 3)
-        ``(n_H, n_W, n_C)`` of the input images.
-    include_top : bool, default True
-        Include the fully connected classifier.
-    num_classes : int, default 1000
-        Units of the final classifier.
-
-    Returns
-    -------
-    Architecture
-        The layer table: output shape and parameter count of every layer.
+    %(TABLE_224)s
     """
     _deprecated("resnet50")
     input_shape = _check_input(input_shape)
@@ -269,6 +257,7 @@ def _cbn(t, n_C, fh, fw, stride=1, pad="same"):
     return t.batch_norm(3)
 
 
+@fill_doc(TABLE_299=_TABLE_299)
 def inception_v3(input_shape=(299, 299, 3), include_top=True, num_classes=1000):
     r"""Inception v3 (Szegedy et al. 2016) as built by Keras ``applications.InceptionV3``.
 
@@ -287,19 +276,7 @@ def inception_v3(input_shape=(299, 299, 3), include_top=True, num_classes=1000):
 
     **23,851,784** parameters (Keras' total; 21,802,784 without the top).
 
-    Parameters
-    ----------
-    input_shape : tuple of int, default (299, 299, 3)
-        ``(n_H, n_W, n_C)`` of the input images.
-    include_top : bool, default True
-        Include the fully connected classifier.
-    num_classes : int, default 1000
-        Units of the final classifier.
-
-    Returns
-    -------
-    Architecture
-        The layer table: output shape and parameter count of every layer.
+    %(TABLE_299)s
     """
     _deprecated("inception_v3")
     input_shape = _check_input(input_shape)

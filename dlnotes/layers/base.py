@@ -46,12 +46,36 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlnotes._docstrings import fill_doc
 from dlnotes._threads import matmul
 from dlnotes._validation import as_rng, check_float_array, check_scalar
 from dlnotes.nn import activations as _act
 from dlnotes.layers.serialization import (MAX_DEPTH, config_dim, deserialize_layer,  # noqa: F401
                                           layer_class, register_layer, serialize_layer)
 from dlnotes.nn.initializers import initialize_weights
+
+# Parameter descriptions shared by several docstrings below (see dlnotes._docstrings).
+_CONFIG = """
+Parameters
+----------
+config : dict
+    What :meth:`get_config` returned.
+
+Returns
+-------
+"""
+_NAMED = """
+Parameters
+----------
+prefix : str
+    Prepended to every name.
+trainable_only : bool
+    Skip layers (and whole sub-trees) with ``trainable = False``.
+
+Yields
+------
+name : str
+"""
 
 __all__ = ["Layer", "Dense", "Activation", "Dropout", "Sequential"]
 
@@ -104,19 +128,11 @@ class Layer:
         """
         return iter(())
 
+    @fill_doc(NAMED=_NAMED)
     def named_parameters(self, prefix="", trainable_only=False):
         """``(dotted name, array)`` of every parameter: own ones first, then each child's.
 
-        Parameters
-        ----------
-        prefix : str
-            Prepended to every name.
-        trainable_only : bool
-            Skip layers (and whole sub-trees) with ``trainable = False``.
-
-        Yields
-        ------
-        name : str
+        %(NAMED)s
             The dotted name, e.g. ``"0.W"``.
         array : ndarray
             The parameter itself (not a copy).
@@ -127,19 +143,11 @@ class Layer:
         for name, child in self.named_children():
             yield from child.named_parameters(f"{prefix}{name}.", trainable_only)
 
+    @fill_doc(NAMED=_NAMED)
     def named_gradients(self, prefix="", trainable_only=False):
         """``(dotted name, gradient)`` with the names of :meth:`named_parameters`.
 
-        Parameters
-        ----------
-        prefix : str
-            Prepended to every name.
-        trainable_only : bool
-            Skip layers (and whole sub-trees) with ``trainable = False``.
-
-        Yields
-        ------
-        name : str
+        %(NAMED)s
             The dotted name of the parameter.
         gradient : ndarray
             Its gradient, of the parameter's shape.
@@ -297,21 +305,17 @@ class Layer:
         raise NotImplementedError(f"{type(self).__name__} has no get_config(); define it to "
                                   "save this layer")
 
+    @fill_doc(CONFIG=_CONFIG)
     @classmethod
     def from_config(cls, config):
         """A new layer from :meth:`get_config` output (freshly initialised parameters).
 
-        Parameters
-        ----------
-        config : dict
-            What :meth:`get_config` returned.
-
-        Returns
-        -------
+        %(CONFIG)s
         Layer
         """
         return cls(**config)
 
+    @fill_doc(CONFIG=_CONFIG)
     @classmethod
     def declared_size(cls, config):
         """Number of parameters a layer built from ``config`` holds, without building it.
@@ -321,13 +325,7 @@ class Layer:
         :func:`~dlnotes.layers.serialization.deserialize_layer` checks it against
         the parameters a file stores before allocating anything.
 
-        Parameters
-        ----------
-        config : dict
-            What :meth:`get_config` returned.
-
-        Returns
-        -------
+        %(CONFIG)s
         int
         """
         return 0

@@ -145,7 +145,7 @@ def call_layer(layer, X):
     Parameters
     ----------
     layer : Layer
-        A layer with :meth:`~dlnotes.layers.base.Layer.compute_output_shape`.
+        A layer with :meth:`~dlnotes.layers.Layer.compute_output_shape`.
     X : SymbolicTensor or list of SymbolicTensor
         The input tensor(s).
 

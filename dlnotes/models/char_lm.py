@@ -31,10 +31,26 @@ import pathlib
 import numpy as np
 
 from dlnotes import rnn as F
+from dlnotes._docstrings import fill_doc
 from dlnotes._validation import as_rng, check_choice, check_scalar
 from dlnotes.layers.recurrent import GRU, LSTM, RNN, TimeDistributedDense
 from dlnotes.nn.activations import log_softmax, softmax
 from dlnotes.optim import Adam
+
+# Parameter descriptions shared by several docstrings below (see dlnotes._docstrings).
+_BATCH_COST = """
+Parameters
+----------
+X_ids : ndarray of int, shape (m, T_x)
+    Input character ids.
+Y_ids : ndarray of int, shape (m, T_x)
+    The next character's id at each step.
+
+Returns
+-------
+float
+    The mean cross-entropy per character.
+"""
 
 __all__ = ["synthetic_names", "CharLanguageModel", "train_char_lm",
            "sequence_softmax_cross_entropy"]
@@ -188,43 +204,25 @@ class CharLanguageModel:
         """
         ids = np.asarray(ids)
         X = np.zeros((self.vocab_size,) + ids.shape, self.dtype)
-        X[ids, *np.indices(ids.shape)] = 1
+        X[(ids,) + tuple(np.indices(ids.shape))] = 1  # (no starred index: Python 3.10)
         return X
 
+    @fill_doc(BATCH_COST=_BATCH_COST)
     def loss_and_grads(self, X_ids, Y_ids):
         """Forward and backward on a batch; fills the layers' ``grads``; returns the cost.
 
-        Parameters
-        ----------
-        X_ids : ndarray of int, shape (m, T_x)
-            Input character ids.
-        Y_ids : ndarray of int, shape (m, T_x)
-            The next character's id at each step.
-
-        Returns
-        -------
-        float
-            The mean cross-entropy per character.
+        %(BATCH_COST)s
         """
         Z = self.output.forward(self.recurrent.forward(self.one_hot(X_ids)))
         cost, dZ = sequence_softmax_cross_entropy(Z, Y_ids)
         self.recurrent.backward(self.output.backward(dZ))
         return cost
 
+    @fill_doc(BATCH_COST=_BATCH_COST)
     def loss(self, X_ids, Y_ids):
         """Cost of a batch without gradients.
 
-        Parameters
-        ----------
-        X_ids : ndarray of int, shape (m, T_x)
-            Input character ids.
-        Y_ids : ndarray of int, shape (m, T_x)
-            The next character's id at each step.
-
-        Returns
-        -------
-        float
-            The mean cross-entropy per character.
+        %(BATCH_COST)s
         """
         Z = self.output.forward(self.recurrent.forward(self.one_hot(X_ids), training=False),
                                 training=False)

@@ -27,6 +27,7 @@ import os
 
 import numpy as np
 
+from dlnotes._docstrings import fill_doc
 from dlnotes._validation import (as_rng, check_choice, check_float_array, check_nonempty_list,
                                  check_scalar)
 from dlnotes.layers.base import (Layer, Sequential, deserialize_layer, register_layer,
@@ -40,6 +41,24 @@ from dlnotes.models.training import n_correct, output_activation, train
 from dlnotes.nn.losses import LOSSES as _LOSS_FUNCTIONS
 from dlnotes.optim.minibatch import mini_batch_indices
 from dlnotes.optim.optimizers import get_optimizer
+
+# Parameter descriptions shared by several docstrings below (see dlnotes._docstrings).
+_X_Y = """
+Parameters
+----------
+X : ndarray
+    Inputs, examples along the model's ``batch_axis``.
+Y : ndarray, shape (n_y, m)
+    Targets.
+"""
+_X_BATCH = """
+Parameters
+----------
+X : ndarray
+    Inputs, examples along the model's ``batch_axis``.
+batch_size : int, optional
+    Examples per forward pass (default: all at once).
+"""
 
 __all__ = ["Model", "History", "EarlyStopping", "ModelFileError", "plot_learning_curves",
            "register_layer", "serialize_layer", "deserialize_layer"]
@@ -188,15 +207,11 @@ class Model:
         return Xv, Yv
 
     # -- training -------------------------------------------------------------------------
+    @fill_doc(X_Y=_X_Y)
     def train_on_batch(self, X, Y, optimizer):
         """Forward, loss, backward and one optimizer step; returns ``(cost, Z)``.
 
-        Parameters
-        ----------
-        X : ndarray
-            Inputs, examples along the model's ``batch_axis``.
-        Y : ndarray, shape (n_y, m)
-            Targets.
+        %(X_Y)s
         optimizer : Optimizer
             Takes the step.
 
@@ -339,15 +354,11 @@ class Model:
             out["accuracy"] = ok / npred
         return out
 
+    @fill_doc(X_BATCH=_X_BATCH)
     def predict(self, X, batch_size=None):
         """Outputs with the loss's output activation, ``training=False`` (no dropout).
 
-        Parameters
-        ----------
-        X : ndarray
-            Inputs, examples along the model's ``batch_axis``.
-        batch_size : int, optional
-            Examples per forward pass (default: all at once).
+        %(X_BATCH)s
 
         Returns
         -------
@@ -357,16 +368,12 @@ class Model:
         X, _, _ = self._check_xy(X, None)
         return output_activation(self.loss, self._logits(X, self._check_batch_size(batch_size)))
 
+    @fill_doc(X_BATCH=_X_BATCH)
     def predict_classes(self, X, batch_size=None):
         """Class predictions: argmax over axis 0 (softmax, shape ``(m,)``) or
         :math:`\\hat y > 0.5` (sigmoid, shape ``(n_y, m)``, int).
 
-        Parameters
-        ----------
-        X : ndarray
-            Inputs, examples along the model's ``batch_axis``.
-        batch_size : int, optional
-            Examples per forward pass (default: all at once).
+        %(X_BATCH)s
 
         Returns
         -------
@@ -381,15 +388,11 @@ class Model:
             return np.argmax(Z, axis=0)
         return (Z > 0).astype(np.int64)
 
+    @fill_doc(X_Y=_X_Y)
     def evaluate(self, X, Y, batch_size=None):
         """Cost (and accuracy) with ``training=False``: ``{"loss": .., "accuracy": ..}``.
 
-        Parameters
-        ----------
-        X : ndarray
-            Inputs, examples along the model's ``batch_axis``.
-        Y : ndarray, shape (n_y, m)
-            Targets.
+        %(X_Y)s
         batch_size : int, optional
             Examples per forward pass (default: all at once).
 

@@ -14,7 +14,22 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlnotes._docstrings import fill_doc
 from dlnotes._validation import check_float_array
+
+# Parameter descriptions shared by several docstrings below (see dlnotes._docstrings).
+_SCORE_WEIGHTS = """
+W : ndarray, shape (n_e, n_s)
+    Weights of the decoder state.
+U : ndarray, shape (n_e, n_a)
+    Weights of the encoder activations.
+v : ndarray, shape (n_e, 1)
+    Weights of the energy.
+b : ndarray, shape (n_e, 1), optional
+    Bias of the first dense layer.
+relu : bool, default False
+    A ReLU on the energies (the course's ``Dense(1, relu)``).
+"""
 
 __all__ = ["attention_weights", "attention_weights_backward", "context_vector",
            "context_vector_backward", "bahdanau_score", "bahdanau_score_backward",
@@ -228,6 +243,7 @@ def _score_backward(de, s_prev, a, W, U, v, b, e, h, relu):
     return ds_prev, da, grads
 
 
+@fill_doc(SCORE_WEIGHTS=_SCORE_WEIGHTS)
 def bahdanau_score_backward(de, s_prev, a, W, U, v, b=None, relu=False):
     r"""Backward of :func:`bahdanau_score`.
 
@@ -250,16 +266,7 @@ def bahdanau_score_backward(de, s_prev, a, W, U, v, b=None, relu=False):
         The previous decoder state.
     a : ndarray, shape (n_a, m, T_x)
         The encoder activations.
-    W : ndarray, shape (n_e, n_s)
-        Weights of the decoder state.
-    U : ndarray, shape (n_e, n_a)
-        Weights of the encoder activations.
-    v : ndarray, shape (n_e, 1)
-        Weights of the energy.
-    b : ndarray, shape (n_e, 1), optional
-        Bias of the first dense layer.
-    relu : bool, default False
-        A ReLU on the energies (the course's ``Dense(1, relu)``).
+    %(SCORE_WEIGHTS)s
 
     Returns
     -------
@@ -274,6 +281,7 @@ def bahdanau_score_backward(de, s_prev, a, W, U, v, b=None, relu=False):
     return _score_backward(de, s_prev, a, W, U, v, b, e, h, relu)
 
 
+@fill_doc(SCORE_WEIGHTS=_SCORE_WEIGHTS)
 def one_step_attention(a, s_prev, W, U, v, b=None, relu=False):
     r"""One decoder step of attention (the course's ``one_step_attention``).
 
@@ -289,16 +297,7 @@ def one_step_attention(a, s_prev, W, U, v, b=None, relu=False):
         The encoder activations.
     s_prev : ndarray, shape (n_s, m)
         The previous decoder state :math:`s^{\langle t-1\rangle}`.
-    W : ndarray, shape (n_e, n_s)
-        Weights of the decoder state.
-    U : ndarray, shape (n_e, n_a)
-        Weights of the encoder activations.
-    v : ndarray, shape (n_e, 1)
-        Weights of the energy.
-    b : ndarray, shape (n_e, 1), optional
-        Bias of the first dense layer.
-    relu : bool, default False
-        A ReLU on the energies (the course's ``Dense(1, relu)``).
+    %(SCORE_WEIGHTS)s
 
     Returns
     -------

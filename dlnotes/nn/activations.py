@@ -13,8 +13,38 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlnotes._docstrings import fill_doc
 from dlnotes._kernels import activations as _k
 from dlnotes._validation import check_choice, check_float_array, check_scalar
+
+# Parameter descriptions shared by several docstrings below (see dlnotes._docstrings).
+_DA = """
+dA : ndarray, shape of ``Z``
+    Gradient of the cost with respect to the activation's output :math:`A`.
+"""
+_Z = """
+Z : ndarray of float32 or float64, any shape
+    The pre-activation :math:`Z` (the course's ``activation_cache``).
+"""
+_Z_AXIS = """
+Z : ndarray of float32 or float64, 1 to 4 dimensions
+    The scores (logits), the pre-activation.
+axis : int, default 0
+    The axis that holds the classes (0: one example per column, the notes' layout).
+"""
+_DZ = """
+dZ : ndarray, shape and dtype of ``Z``
+    Gradient of the cost with respect to :math:`Z`.
+"""
+# the Parameters and Returns of an element-wise activation A = g(Z) (each adds its description)
+_UNARY = "\n".join(["Parameters", "----------", _Z.strip(), "", "Returns", "-------",
+                    "A : ndarray, same shape and dtype as ``Z``"])
+_SOFTMAX_FORWARD = _UNARY.replace(_Z.strip(), _Z_AXIS.strip()).replace("same shape and dtype as",
+                                                                      "shape and dtype of")
+# the Parameters and Returns of a backward pass dZ = backward(dA, Z)
+_BACKWARD = "\n".join(["Parameters", "----------", _DA.strip(), _Z.strip(), "",
+                        "Returns", "-------", _DZ.strip()])
+_SOFTMAX_BACKWARD = _BACKWARD.replace(_Z.strip(), _Z_AXIS.strip())
 
 __all__ = [
     "sigmoid", "sigmoid_backward", "tanh", "tanh_backward", "relu", "relu_backward",
@@ -98,6 +128,7 @@ def sigmoid_backward(dA, Z):
     return _from_output(_k.sigmoid_backward, sigmoid, dA, Z)
 
 
+@fill_doc(UNARY=_UNARY)
 def tanh(Z):
     r"""Hyperbolic tangent, element-wise.
 
@@ -111,14 +142,7 @@ def tanh(Z):
     float64 uses NumPy's SIMD ``np.tanh``, measured 5-10x faster than a scalar
     C-library loop here.
 
-    Parameters
-    ----------
-    Z : ndarray of float32 or float64, any shape
-        The pre-activation :math:`Z`.
-
-    Returns
-    -------
-    A : ndarray, same shape and dtype as ``Z``
+    %(UNARY)s
         Values in :math:`(-1, 1)`.
 
     Examples
@@ -132,6 +156,7 @@ def tanh(Z):
     return _unary(_k.tanh_forward, Z, "Z")
 
 
+@fill_doc(BACKWARD=_BACKWARD)
 def tanh_backward(dA, Z):
     r"""Backward pass of :func:`tanh`.
 
@@ -139,21 +164,12 @@ def tanh_backward(dA, Z):
 
         dZ = dA \odot (1 - \tanh^2 Z)
 
-    Parameters
-    ----------
-    dA : ndarray, shape of ``Z``
-        Gradient of the cost with respect to the activation's output :math:`A`.
-    Z : ndarray of float32 or float64, any shape
-        The pre-activation (the course's ``activation_cache``).
-
-    Returns
-    -------
-    dZ : ndarray, shape and dtype of ``Z``
-        Gradient of the cost with respect to :math:`Z`.
+    %(BACKWARD)s
     """
     return _from_output(_k.tanh_backward, tanh, dA, Z)
 
 
+@fill_doc(UNARY=_UNARY)
 def relu(Z):
     r"""Rectified linear unit, element-wise.
 
@@ -161,19 +177,13 @@ def relu(Z):
 
         \operatorname{ReLU}(z) = \max(0, z)
 
-    Parameters
-    ----------
-    Z : ndarray of float32 or float64, any shape
-        The pre-activation :math:`Z`.
-
-    Returns
-    -------
-    A : ndarray, same shape and dtype as ``Z``
+    %(UNARY)s
         :math:`\max(0, Z)`, non-negative.
     """
     return _unary(_k.leaky_relu_forward, Z, "Z", 0.0)
 
 
+@fill_doc(BACKWARD=_BACKWARD)
 def relu_backward(dA, Z):
     r"""Backward pass of :func:`relu`.
 
@@ -184,17 +194,7 @@ def relu_backward(dA, Z):
     The derivative at :math:`z = 0` is taken as 0, as in the course's
     ``relu_backward`` and in PyTorch.
 
-    Parameters
-    ----------
-    dA : ndarray, shape of ``Z``
-        Gradient of the cost with respect to the activation's output :math:`A`.
-    Z : ndarray of float32 or float64, any shape
-        The pre-activation (the course's ``activation_cache``).
-
-    Returns
-    -------
-    dZ : ndarray, shape and dtype of ``Z``
-        Gradient of the cost with respect to :math:`Z`.
+    %(BACKWARD)s
     """
     dA, Z = _pair(dA, Z)
     dZ = np.empty_like(Z)
@@ -224,6 +224,7 @@ def leaky_relu(Z, alpha=0.01):
     return _unary(_k.leaky_relu_forward, Z, "Z", alpha)
 
 
+@fill_doc(DA=_DA, Z=_Z, DZ=_DZ)
 def leaky_relu_backward(dA, Z, alpha=0.01):
     r"""Backward pass of :func:`leaky_relu`.
 
@@ -233,17 +234,14 @@ def leaky_relu_backward(dA, Z, alpha=0.01):
 
     Parameters
     ----------
-    dA : ndarray, shape of ``Z``
-        Gradient of the cost with respect to the activation's output :math:`A`.
-    Z : ndarray of float32 or float64, any shape
-        The pre-activation (the course's ``activation_cache``).
+    %(DA)s
+    %(Z)s
     alpha : float, default 0.01
         Slope for negative inputs, as in the forward pass.
 
     Returns
     -------
-    dZ : ndarray, shape and dtype of ``Z``
-        Gradient of the cost with respect to :math:`Z`.
+    %(DZ)s
     """
     alpha = check_scalar(alpha, "alpha", low=0.0, high=1.0, high_inclusive=False)
     dA, Z = _pair(dA, Z)
@@ -261,6 +259,7 @@ def _check_axis(Z, axis):
     return int(axis)
 
 
+@fill_doc(SOFTMAX_FORWARD=_SOFTMAX_FORWARD)
 def softmax(Z, axis=0):
     r"""Softmax along ``axis`` (default 0: one example per column, the notes' layout).
 
@@ -276,17 +275,7 @@ def softmax(Z, axis=0):
     (``[1000, 1001, 1002]`` gives the same values as ``[1, 2, 3]``) and
     invariant to adding a constant.
 
-    Parameters
-    ----------
-    Z : ndarray of float32 or float64, 1 to 4 dimensions
-        Scores (logits).
-
-    axis : int, default 0
-        The axis that holds the classes (0: one example per column, the notes' layout).
-
-    Returns
-    -------
-    A : ndarray, shape and dtype of ``Z``
+    %(SOFTMAX_FORWARD)s
         Positive, summing to 1 along ``axis``.
 
     Examples
@@ -298,11 +287,16 @@ def softmax(Z, axis=0):
     axis = _check_axis(Z, axis)
     if Z.size == 0:
         return np.empty_like(Z)
-    E = np.exp(Z - Z.max(axis=axis, keepdims=True))
+    # Shifting by the maximum can overflow to -inf when the finite inputs span
+    # more than the float range (-1.8e308 next to 1e292): exp(-inf) = 0 is then
+    # the exact limit, so the overflow is expected and silenced.
+    with np.errstate(over="ignore"):
+        E = np.exp(Z - Z.max(axis=axis, keepdims=True))
     E /= E.sum(axis=axis, keepdims=True)
     return E
 
 
+@fill_doc(SOFTMAX_BACKWARD=_SOFTMAX_BACKWARD)
 def softmax_backward(dA, Z, axis=0):
     r"""Backward pass of :func:`softmax` (Jacobian-vector product).
 
@@ -317,20 +311,7 @@ def softmax_backward(dA, Z, axis=0):
     :func:`dlnotes.nn.losses.softmax_cross_entropy_with_logits`, whose
     gradient simplifies to :math:`\hat Y - Y`.
 
-    Parameters
-    ----------
-    dA : ndarray, shape of ``Z``
-        Gradient of the cost with respect to the activation's output :math:`A`.
-    Z : ndarray of float32 or float64, 1 to 4 dimensions
-        The pre-activation (the course's ``activation_cache``).
-
-    axis : int, default 0
-        The axis that holds the classes (0: one example per column, the notes' layout).
-
-    Returns
-    -------
-    dZ : ndarray, shape and dtype of ``Z``
-        Gradient of the cost with respect to :math:`Z`.
+    %(SOFTMAX_BACKWARD)s
     """
     dA, Z = _pair(dA, Z)
     axis = _check_axis(Z, axis)
@@ -338,6 +319,7 @@ def softmax_backward(dA, Z, axis=0):
     return S * (dA - (dA * S).sum(axis=axis, keepdims=True))
 
 
+@fill_doc(SOFTMAX_FORWARD=_SOFTMAX_FORWARD)
 def log_softmax(Z, axis=0):
     r"""Logarithm of :func:`softmax`, computed without forming the softmax.
 
@@ -346,27 +328,19 @@ def log_softmax(Z, axis=0):
         \log \operatorname{softmax}(z)_i = z_i - \max_k z_k
             - \log \sum_j e^{z_j - \max_k z_k}
 
-    Parameters
-    ----------
-    Z : ndarray of float32 or float64, 1 to 4 dimensions
-        Scores (logits).
-
-    axis : int, default 0
-        The axis that holds the classes (0: one example per column, the notes' layout).
-
-    Returns
-    -------
-    A : ndarray, shape and dtype of ``Z``
+    %(SOFTMAX_FORWARD)s
         Log-probabilities (:math:`\le 0`) along ``axis``.
     """
     Z = check_float_array(Z, "Z", ndim=(1, 2, 3, 4))
     axis = _check_axis(Z, axis)
     if Z.size == 0:
         return np.empty_like(Z)
-    shifted = Z - Z.max(axis=axis, keepdims=True)
+    with np.errstate(over="ignore"):   # -inf is the exact limit, as in softmax
+        shifted = Z - Z.max(axis=axis, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
+@fill_doc(SOFTMAX_BACKWARD=_SOFTMAX_BACKWARD)
 def log_softmax_backward(dA, Z, axis=0):
     r"""Backward pass of :func:`log_softmax`.
 
@@ -374,20 +348,7 @@ def log_softmax_backward(dA, Z, axis=0):
 
         dZ = dA - \operatorname{softmax}(Z) \sum_j dA_j
 
-    Parameters
-    ----------
-    dA : ndarray, shape of ``Z``
-        Gradient of the cost with respect to the activation's output :math:`A`.
-    Z : ndarray of float32 or float64, 1 to 4 dimensions
-        The pre-activation (the course's ``activation_cache``).
-
-    axis : int, default 0
-        The axis that holds the classes (0: one example per column, the notes' layout).
-
-    Returns
-    -------
-    dZ : ndarray, shape and dtype of ``Z``
-        Gradient of the cost with respect to :math:`Z`.
+    %(SOFTMAX_BACKWARD)s
     """
     dA, Z = _pair(dA, Z)
     axis = _check_axis(Z, axis)
@@ -407,13 +368,13 @@ ACTIVATIONS = {
 }
 
 
+@fill_doc(Z=_Z)
 def activation_forward(Z, activation):
     """Apply the activation named ``activation`` (a key of :data:`ACTIVATIONS`).
 
     Parameters
     ----------
-    Z : ndarray of float32 or float64, any shape
-        The pre-activation :math:`Z`.
+    %(Z)s
     activation : str
         A key of :data:`ACTIVATIONS` (``"sigmoid"``, ``"tanh"``, ``"relu"``, ``"leaky_relu"``,
         ``"linear"``, ``"softmax"``).
@@ -426,22 +387,20 @@ def activation_forward(Z, activation):
     return ACTIVATIONS[activation][0](Z)
 
 
+@fill_doc(DA=_DA, Z=_Z, DZ=_DZ)
 def activation_backward(dA, Z, activation):
     """Backward pass of the activation named ``activation``.
 
     Parameters
     ----------
-    dA : ndarray, shape of ``Z``
-        Gradient of the cost with respect to the activation's output :math:`A`.
-    Z : ndarray of float32 or float64, any shape
-        The pre-activation (the course's ``activation_cache``).
+    %(DA)s
+    %(Z)s
     activation : str
         A key of :data:`ACTIVATIONS`, the one used in the forward pass.
 
     Returns
     -------
-    dZ : ndarray, shape and dtype of ``Z``
-        Gradient of the cost with respect to :math:`Z`.
+    %(DZ)s
     """
     check_choice(activation, "activation", tuple(ACTIVATIONS))
     return ACTIVATIONS[activation][1](dA, Z)

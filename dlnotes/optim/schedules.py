@@ -21,7 +21,24 @@ from __future__ import annotations
 import math
 import numbers
 
+from dlnotes._docstrings import fill_doc
 from dlnotes._validation import check_nonempty_list, check_scalar
+
+# Parameter descriptions shared by several docstrings below (see dlnotes._docstrings).
+_LR0_DECAY = r"""
+Parameters
+----------
+learning_rate0 : float
+    :math:`\alpha_0 \ge 0`, the initial rate.
+decay_rate : float
+    ``>= 0``.
+"""
+_RATE = r"""
+Returns
+-------
+float
+    The learning rate :math:`\alpha` of epoch ``epoch_num``.
+"""
 
 __all__ = [
     "as_schedule", "update_lr", "inverse_time_decay", "exponential_decay", "inverse_sqrt_decay",
@@ -69,6 +86,7 @@ def inverse_time_decay(learning_rate0, epoch_num, decay_rate):
     return lr0 / (1.0 + r * e)
 
 
+@fill_doc(RATE=_RATE)
 def update_lr(learning_rate0, epoch_num, decay_rate):
     r"""The course's name for :func:`inverse_time_decay`.
 
@@ -85,14 +103,12 @@ def update_lr(learning_rate0, epoch_num, decay_rate):
     decay_rate : float
         ``>= 0``.
 
-    Returns
-    -------
-    float
-        The learning rate :math:`\alpha` of epoch ``epoch_num``.
+    %(RATE)s
     """
     return inverse_time_decay(learning_rate0, epoch_num, decay_rate)
 
 
+@fill_doc(RATE=_RATE)
 def exponential_decay(learning_rate0, epoch_num, base=0.95):
     r"""Exponential decay with any base (the notes use 0.95).
 
@@ -106,10 +122,7 @@ def exponential_decay(learning_rate0, epoch_num, base=0.95):
     epoch_num : int, ``>= 0``
     base : float in (0, 1]
 
-    Returns
-    -------
-    float
-        The learning rate :math:`\alpha` of epoch ``epoch_num``.
+    %(RATE)s
     """
     lr0 = _lr0(learning_rate0)
     e = _epoch(epoch_num)
@@ -117,6 +130,7 @@ def exponential_decay(learning_rate0, epoch_num, base=0.95):
     return base ** e * lr0
 
 
+@fill_doc(RATE=_RATE)
 def inverse_sqrt_decay(learning_rate0, epoch_num, k=1.0):
     r"""Inverse square-root decay.
 
@@ -130,10 +144,7 @@ def inverse_sqrt_decay(learning_rate0, epoch_num, k=1.0):
     epoch_num : int, ``>= 1`` (undefined at 0)
     k : float, ``> 0``
 
-    Returns
-    -------
-    float
-        The learning rate :math:`\alpha` of epoch ``epoch_num``.
+    %(RATE)s
     """
     lr0 = _lr0(learning_rate0)
     e = _epoch(epoch_num, low=1)
@@ -141,6 +152,7 @@ def inverse_sqrt_decay(learning_rate0, epoch_num, k=1.0):
     return k / math.sqrt(e) * lr0
 
 
+@fill_doc(RATE=_RATE)
 def schedule_lr_decay(learning_rate0, epoch_num, decay_rate, time_interval=1000):
     r"""Scheduled (step-wise) inverse-time decay, the course assignment's form.
 
@@ -158,10 +170,7 @@ def schedule_lr_decay(learning_rate0, epoch_num, decay_rate, time_interval=1000)
     decay_rate : float, ``>= 0``
     time_interval : int, ``>= 1``
 
-    Returns
-    -------
-    float
-        The learning rate :math:`\alpha` of epoch ``epoch_num``.
+    %(RATE)s
     """
     lr0 = _lr0(learning_rate0)
     e = _epoch(epoch_num)
@@ -226,6 +235,7 @@ class ConstantLR(Schedule):
         return {"learning_rate": self.learning_rate}
 
 
+@fill_doc(LR0_DECAY=_LR0_DECAY)
 class InverseTimeDecay(Schedule):
     r"""Inverse-time decay as a schedule object; see :func:`inverse_time_decay`.
 
@@ -233,12 +243,7 @@ class InverseTimeDecay(Schedule):
 
         \alpha_{\text{epoch}} = \frac{\alpha_0}{1 + \text{decay\_rate}\cdot\text{epoch}}
 
-    Parameters
-    ----------
-    learning_rate0 : float
-        :math:`\alpha_0 \ge 0`, the initial rate.
-    decay_rate : float
-        ``>= 0``.
+    %(LR0_DECAY)s
     epoch_offset : int, default 0
         Added to the epoch before the formula (to resume a schedule), ``>= 0``.
     """
@@ -315,6 +320,7 @@ class InverseSqrtDecay(Schedule):
         return {"learning_rate0": self.learning_rate0, "k": self.k, **super().get_config()}
 
 
+@fill_doc(LR0_DECAY=_LR0_DECAY)
 class ScheduledDecay(Schedule):
     r"""Scheduled (step-wise) decay as a schedule object; see :func:`schedule_lr_decay`.
 
@@ -323,12 +329,7 @@ class ScheduledDecay(Schedule):
         \alpha_{\text{epoch}} = \frac{\alpha_0}{1 + \text{decay\_rate}\,
             \lfloor \text{epoch}/\text{time\_interval} \rfloor}
 
-    Parameters
-    ----------
-    learning_rate0 : float
-        :math:`\alpha_0 \ge 0`, the initial rate.
-    decay_rate : float
-        ``>= 0``.
+    %(LR0_DECAY)s
     time_interval : int, default 1000
         Epochs between two changes of the rate, ``>= 1``.
     epoch_offset : int, default 0

@@ -32,7 +32,21 @@ import numbers
 
 import numpy as np
 
+from dlnotes._docstrings import fill_doc
 from dlnotes._validation import as_rng, check_scalar
+
+# Parameter descriptions shared by several docstrings below (see dlnotes._docstrings).
+_TABLE = """
+Parameters
+----------
+floatfmt : str, default ".4g"
+    Format of the float cells.
+
+Returns
+-------
+str
+    The table, one row per trial.
+"""
 
 __all__ = ["Distribution", "LogUniform", "OneMinusLogUniform", "Uniform", "IntUniform", "Choice",
            "sample_hyperparameters", "random_search", "SearchResults", "coarse_to_fine"]
@@ -286,18 +300,11 @@ class SearchResults:
             return str(v)
         return [[fmt(r.get(c, "")) for c in self.columns] for r in self.rows]
 
+    @fill_doc(TABLE=_TABLE)
     def to_markdown(self, floatfmt=".4g"):
         """A GitHub/Sphinx-compatible markdown table.
 
-        Parameters
-        ----------
-        floatfmt : str, default ".4g"
-            Format of the float cells.
-
-        Returns
-        -------
-        str
-            The table, one row per trial.
+        %(TABLE)s
         """
         cells = self._cells(floatfmt)
         lines = ["| " + " | ".join(self.columns) + " |",
@@ -305,18 +312,11 @@ class SearchResults:
         lines += ["| " + " | ".join(row) + " |" for row in cells]
         return "\n".join(lines)
 
+    @fill_doc(TABLE=_TABLE)
     def to_text(self, floatfmt=".4g"):
         """An aligned plain-text table.
 
-        Parameters
-        ----------
-        floatfmt : str, default ".4g"
-            Format of the float cells.
-
-        Returns
-        -------
-        str
-            The table, one row per trial.
+        %(TABLE)s
         """
         cells = self._cells(floatfmt)
         w = [max([len(c)] + [len(row[j]) for row in cells]) for j, c in enumerate(self.columns)]
