@@ -90,15 +90,31 @@ cdef inline int _team(int n_threads, Py_ssize_t m, Py_ssize_t *chunk,
     return <int>max(1, min(<Py_ssize_t>n_threads, n_chunks[0]))
 
 
-cdef void _im2col(const real *A, real *cols, Py_ssize_t r0, Py_ssize_t nr, Py_ssize_t H,
-                  Py_ssize_t Wd, Py_ssize_t C, Py_ssize_t Ho, Py_ssize_t Wo, Py_ssize_t fh,
-                  Py_ssize_t fw, Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t ph,
-                  Py_ssize_t pw) noexcept nogil:
-    """Output rows ``r0 .. r0+nr`` (row ``r = i*Ho + h`` of the whole batch):
-    cols[((r-r0)*Wo + w), (u*fw + v)*C + k] = A_pad[i, h*sh+u, w*sw+v, k]."""
+cdef inline void _run(real *img, real *col, Py_ssize_t n, bint back) noexcept nogil:
+    """One contiguous run of a window row: gathered into ``col``, or added back to ``img``."""
+    if back:
+        _add(img, col, n)
+    else:
+        memcpy(col, img, n * sizeof(real))
+
+
+cdef void _cols(real *img, real *cols, Py_ssize_t r0, Py_ssize_t nr, Py_ssize_t H,
+                Py_ssize_t Wd, Py_ssize_t C, Py_ssize_t Ho, Py_ssize_t Wo, Py_ssize_t fh,
+                Py_ssize_t fw, Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t ph, Py_ssize_t pw,
+                bint back) noexcept nogil:
+    """im2col (``back`` False) or col2im (``back`` True) of the output rows ``r0 .. r0+nr``
+    (row ``r = i*Ho + h`` of the whole batch; ``img`` is the batch's image 0).
+
+    im2col:  cols[((r-r0)*Wo + w), (u*fw + v)*C + k] = A_pad[i, h*sh+u, w*sw+v, k]
+             (the padding written as zeros);
+    col2im:  dA[i, h*sh+u-ph, w*sw+v-pw, k] += cols[(r-r0, w), (u, v, k)] inside the image
+             (the padding's share dropped; ``dA`` zeroed by the caller).
+
+    Serial: the callers' threads own chunks of rows (see ``conv2d_backward`` for why the
+    scatter needs no lock).
+    """
     cdef Py_ssize_t r, i, h, w, u, v, y, x, x0, K = fh * fw * C
     cdef Py_ssize_t run = fw * C
-    cdef const real *src
     cdef real *dst
     for r in range(r0, r0 + nr):
         i = r // Ho
@@ -109,51 +125,19 @@ cdef void _im2col(const real *A, real *cols, Py_ssize_t r0, Py_ssize_t nr, Py_ss
             for u in range(fh):
                 y = h * sh + u - ph
                 if y < 0 or y >= H:
-                    memset(dst + u * run, 0, run * sizeof(real))
+                    if not back:
+                        memset(dst + u * run, 0, run * sizeof(real))
                 elif x0 >= 0 and x0 + fw <= Wd:
-                    src = A + ((i * H + y) * Wd + x0) * C
-                    memcpy(dst + u * run, src, run * sizeof(real))
+                    _run(img + ((i * H + y) * Wd + x0) * C, dst + u * run, run, back)
                 else:
                     for v in range(fw):
                         x = x0 + v
                         if x < 0 or x >= Wd:
-                            memset(dst + u * run + v * C, 0, C * sizeof(real))
+                            if not back:
+                                memset(dst + u * run + v * C, 0, C * sizeof(real))
                         else:
-                            memcpy(dst + u * run + v * C, A + ((i * H + y) * Wd + x) * C,
-                                   C * sizeof(real))
-
-
-cdef void _col2im(const real *cols, real *dA, Py_ssize_t r0, Py_ssize_t nr, Py_ssize_t H,
-                  Py_ssize_t Wd, Py_ssize_t C, Py_ssize_t Ho, Py_ssize_t Wo, Py_ssize_t fh,
-                  Py_ssize_t fw, Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t ph,
-                  Py_ssize_t pw) noexcept nogil:
-    """dA[i, h*sh+u-ph, w*sw+v-pw, k] += cols[(r-r0, w), (u, v, k)] inside the image,
-    for the output rows ``r = i*Ho + h`` in ``r0 .. r0+nr``.
-
-    ``dA`` (the whole batch) must be zeroed by the caller.  Serial: the
-    callers' threads run chunks whose input rows do not overlap (see
-    ``conv2d_backward``).
-    """
-    cdef Py_ssize_t r, i, h, w, u, v, y, x, x0, K = fh * fw * C
-    cdef Py_ssize_t run = fw * C
-    cdef const real *src
-    for r in range(r0, r0 + nr):
-        i = r // Ho
-        h = r - i * Ho
-        for w in range(Wo):
-            src = cols + ((r - r0) * Wo + w) * K
-            x0 = w * sw - pw
-            for u in range(fh):
-                y = h * sh + u - ph
-                if y < 0 or y >= H:
-                    continue
-                if x0 >= 0 and x0 + fw <= Wd:
-                    _add(dA + ((i * H + y) * Wd + x0) * C, src + u * run, run)
-                else:
-                    for v in range(fw):
-                        x = x0 + v
-                        if x >= 0 and x < Wd:
-                            _add(dA + ((i * H + y) * Wd + x) * C, src + u * run + v * C, C)
+                            _run(img + ((i * H + y) * Wd + x) * C, dst + u * run + v * C, C,
+                                 back)
 
 
 def conv2d_forward(const real[:, :, :, ::1] A, const real[:, :, :, ::1] Wt,
@@ -201,8 +185,8 @@ def conv2d_forward(const real[:, :, :, ::1] A, const real[:, :, :, ::1] Wt,
                 if direct:
                     ap = &A[0, 0, 0, 0] + r0 * Wo * C
                 else:
-                    _im2col(&A[0, 0, 0, 0], cols, r0, nr, H, Wd, C, Ho, Wo, fh, fw, sh, sw,
-                            ph, pw)
+                    _cols(<real *>&A[0, 0, 0, 0], cols, r0, nr, H, Wd, C, Ho, Wo, fh, fw, sh,
+                          sw, ph, pw, False)
                     ap = cols
                 gemm_rm(c'N', c'N', <int>(nr * Wo), <int>F, <int>K, <real>1, ap, <int>K,
                       wp, <int>F, <real>1, zp + r0 * Wo * F, <int>F)
@@ -230,7 +214,7 @@ cdef void _backward_chunk(const real *zp, const real *ap0, const real *wp, real 
         if direct:
             ap = ap0 + r0 * Wo * C
         else:
-            _im2col(ap0, cols, r0, nr, H, Wd, C, Ho, Wo, fh, fw, sh, sw, ph, pw)
+            _cols(<real *>ap0, cols, r0, nr, H, Wd, C, Ho, Wo, fh, fw, sh, sw, ph, pw, False)
             ap = cols
         # dW_t (K, F) += cols^T (K, nr*Wo) @ dZ_chunk (nr*Wo, F)
         gemm_rm(c'T', c'N', <int>K, <int>F, <int>(nr * Wo), <real>1, ap, <int>K,
@@ -244,7 +228,7 @@ cdef void _backward_chunk(const real *zp, const real *ap0, const real *wp, real 
             # dcols (nr*Wo, K) = dZ_chunk @ W_mat^T, reusing the cols buffer
             gemm_rm(c'N', c'T', <int>(nr * Wo), <int>K, <int>F, <real>1,
                   zp + r0 * Wo * F, <int>F, wp, <int>F, <real>0, cols, <int>K)
-            _col2im(cols, dap, r0, nr, H, Wd, C, Ho, Wo, fh, fw, sh, sw, ph, pw)
+            _cols(dap, cols, r0, nr, H, Wd, C, Ho, Wo, fh, fw, sh, sw, ph, pw, True)
 
 
 def conv2d_backward(const real[:, :, :, ::1] dZ, const real[:, :, :, ::1] A,
