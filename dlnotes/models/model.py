@@ -28,17 +28,16 @@ import os
 import numpy as np
 
 from dlnotes._docstrings import fill_doc
-from dlnotes._validation import (as_rng, check_choice, check_float_array, check_nonempty_list,
-                                 check_scalar)
+from dlnotes._validation import as_rng, check_float_array, check_nonempty_list, check_scalar
 from dlnotes.layers.base import (Layer, Sequential, deserialize_layer, register_layer,
                                  serialize_layer)
 from dlnotes.models import fileformat as _file
 from dlnotes.models._select import layer_index, top_layers
 from dlnotes.models.callbacks import EarlyStopping, History, as_early_stopping
-from dlnotes.models.fileformat import FORMAT_NAME, FORMAT_VERSION, LOSSES, ModelFileError
+from dlnotes.models.fileformat import FORMAT_NAME, FORMAT_VERSION, ModelFileError
 from dlnotes.models.plotting import plot_learning_curves
 from dlnotes.models.training import n_correct, output_activation, train
-from dlnotes.nn.losses import LOSSES as _LOSS_FUNCTIONS
+from dlnotes.nn.losses import get_loss
 from dlnotes.optim.minibatch import mini_batch_indices
 from dlnotes.optim.optimizers import get_optimizer
 
@@ -79,7 +78,9 @@ class Model:
         A layer or container (used as is) or a list (wrapped in a
         :class:`~dlnotes.layers.base.Sequential`).  The network outputs logits of
         shape ``(n_y, m)``.
-    loss : {"softmax_cross_entropy", "sigmoid_cross_entropy", "mse"}
+    loss : {"softmax_cross_entropy", "sigmoid_cross_entropy", "mse"} or loss object
+        A name, or an instance of a loss class of :data:`dlnotes.nn.losses.LOSSES`
+        (``YoloLoss(n_classes=4)``: the detector's loss).
     batch_axis : int, default -1
         The examples' axis of ``X``: -1 for ``(n_x, m)``, 0 for ``(m, n_H, n_W, n_C)``.
         For a graph the default is taken from its input (0 for images).
@@ -87,6 +88,10 @@ class Model:
         Keras' functional style, ``Model(inputs=X_input, outputs=X)`` (or
         ``Model(X_input, X)``): the layers between them become a
         :class:`~dlnotes.layers.graph.Graph`.
+    loss_config : dict, keyword-only
+        The constructor's arguments of a loss class named by ``loss`` (``loss="yolo",
+        loss_config={"n_classes": 4}``); this is how :meth:`load` rebuilds a saved loss
+        object.
 
     Examples
     --------
@@ -111,7 +116,7 @@ class Model:
     """
 
     def __init__(self, layers=None, loss="softmax_cross_entropy", batch_axis=None, *,
-                 inputs=None, outputs=None):
+                 inputs=None, outputs=None, loss_config=None):
         if _symbolic(layers):  # Model(X_input, X), Keras' positional form
             if inputs is not None:
                 raise TypeError("inputs given twice (positionally and as a keyword)")
@@ -135,7 +140,7 @@ class Model:
         else:
             self.network = Sequential(check_nonempty_list(layers, "layers",
                                                           "a Layer or a list of Layers"))
-        self.loss = check_choice(loss, "loss", LOSSES)
+        self.loss, self._loss_fn, self.loss_config = get_loss(loss, loss_config)
         if batch_axis is None:
             shapes = [t.shape for t in getattr(self.network, "inputs", ())]
             batch_axis = shapes[0].index(None) if shapes and None in shapes[0] else -1
@@ -226,7 +231,7 @@ class Model:
         if Z.ndim != 2 or Z.shape != Y.shape:
             raise ValueError(f"the network's output must have the labels' shape (n_y, m) = "
                              f"{Y.shape}, got {Z.shape}")
-        cost, dZ = _LOSS_FUNCTIONS[self.loss](Z, Y)
+        cost, dZ = self._loss_fn(Z, Y)
         self.network.backward(dZ)
         optimizer.step_layers(self.network)
         return cost, Z
@@ -348,7 +353,7 @@ class Model:
         Z = self._logits(X, batch_size)
         if Z.shape != Y.shape:
             raise ValueError(f"the network's output has shape {Z.shape}, labels {Y.shape}")
-        out = {"loss": _LOSS_FUNCTIONS[self.loss](Z, Y)[0]}
+        out = {"loss": self._loss_fn(Z, Y)[0]}
         ok, npred = n_correct(self.loss, Z, Y)
         if ok is not None:
             out["accuracy"] = ok / npred
@@ -406,7 +411,8 @@ class Model:
 
     # -- persistence ----------------------------------------------------------------------
     def get_config(self):
-        return {"format": FORMAT_NAME, "version": FORMAT_VERSION, "loss": self.loss,
+        extra = {} if self.loss_config is None else {"loss_config": self.loss_config}
+        return {"format": FORMAT_NAME, "version": FORMAT_VERSION, "loss": self.loss, **extra,
                 "batch_axis": self.batch_axis, "network": serialize_layer(self.network),
                 "epochs_trained": self.epochs_trained,
                 "optimizer": self.optimizer.get_config() if self.optimizer else None}
@@ -460,7 +466,8 @@ class Model:
         f = _file.parse_model_file(path)
         net = _file.build_network(f)
         try:
-            model = cls(net, loss=f.loss, batch_axis=f.batch_axis)
+            model = cls(net, loss=f.loss, batch_axis=f.batch_axis,
+                        loss_config=f.arch.get("loss_config"))
         except (TypeError, ValueError) as exc:
             raise ModelFileError(f"{path}: cannot rebuild the model ({exc})") from None
         return model._restore(f)
