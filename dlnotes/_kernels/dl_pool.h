@@ -109,4 +109,11 @@ DL_POOL_CLONES static void NAME(T *restrict d, const T *restrict gr,            
 DL_BACK_ROW(dl_back_row_f32, float)
 DL_BACK_ROW(dl_back_row_f64, double)
 
+/* One name for both precisions, chosen by the element type of the first array (C11
+ * _Generic), so that the fused Cython code in pool.pyx calls one name. */
+#define DL_POOL_FUSED(name, p) _Generic(*(p) + 0, float: name##_f32, double: name##_f64)
+#define dl_max_row(o, ...) DL_POOL_FUSED(dl_max_row, o)(o, __VA_ARGS__)
+#define dl_avg_row(o, ...) DL_POOL_FUSED(dl_avg_row, o)(o, __VA_ARGS__)
+#define dl_back_row(d, ...) DL_POOL_FUSED(dl_back_row, d)(d, __VA_ARGS__)
+
 #endif  /* DL_POOL_H */

@@ -30,24 +30,18 @@ from dlnotes._kernels._types cimport real
 
 
 cdef extern from "dl_pool.h" nogil:
-    void dl_max_row_f32(float *o, int *g, const float *a, Py_ssize_t Wo, Py_ssize_t C,
-                        Py_ssize_t f, Py_ssize_t s, Py_ssize_t Wd, Py_ssize_t y0) noexcept nogil
-    void dl_max_row_f64(double *o, int *g, const double *a, Py_ssize_t Wo, Py_ssize_t C,
-                        Py_ssize_t f, Py_ssize_t s, Py_ssize_t Wd, Py_ssize_t y0) noexcept nogil
-    void dl_avg_row_f32(float *o, const float *a, Py_ssize_t Wo, Py_ssize_t C, Py_ssize_t f,
-                        Py_ssize_t s, Py_ssize_t Wd, float scale) noexcept nogil
-    void dl_avg_row_f64(double *o, const double *a, Py_ssize_t Wo, Py_ssize_t C, Py_ssize_t f,
-                        Py_ssize_t s, Py_ssize_t Wd, double scale) noexcept nogil
+    # type-generic names (float or double by the first array's element type)
+    void dl_max_row(void *o, int *g, const void *a, Py_ssize_t Wo, Py_ssize_t C,
+                    Py_ssize_t f, Py_ssize_t s, Py_ssize_t Wd, Py_ssize_t y0) noexcept nogil
+    void dl_avg_row(void *o, const void *a, Py_ssize_t Wo, Py_ssize_t C, Py_ssize_t f,
+                    Py_ssize_t s, Py_ssize_t Wd, double scale) noexcept nogil
     enum:
         DL_AVG_ADD
         DL_AVG_SET
         DL_MAX_SET
-    void dl_back_row_f32(float *d, const float *g, const int *ix, Py_ssize_t Wo, Py_ssize_t C,
-                         Py_ssize_t f, Py_ssize_t s, Py_ssize_t Wd, Py_ssize_t y0,
-                         float scale, int how) noexcept nogil
-    void dl_back_row_f64(double *d, const double *g, const int *ix, Py_ssize_t Wo,
-                         Py_ssize_t C, Py_ssize_t f, Py_ssize_t s, Py_ssize_t Wd,
-                         Py_ssize_t y0, double scale, int how) noexcept nogil
+    void dl_back_row(void *d, const void *g, const int *ix, Py_ssize_t Wo, Py_ssize_t C,
+                     Py_ssize_t f, Py_ssize_t s, Py_ssize_t Wd, Py_ssize_t y0,
+                     double scale, int how) noexcept nogil
 
 
 def max_pool_forward(const real[:, :, :, ::1] A, real[:, :, :, ::1] out,
@@ -61,12 +55,8 @@ def max_pool_forward(const real[:, :, :, ::1] A, real[:, :, :, ::1] out,
     for r in prange(m * Ho, nogil=True, schedule="static", num_threads=nt):
         i = r // Ho
         h = r - i * Ho
-        if real is float:
-            dl_max_row_f32(&out[i, h, 0, 0], &arg[i, h, 0, 0], &A[i, h * s, 0, 0], Wo, C, f,
-                           s, Wd, h * s)
-        else:
-            dl_max_row_f64(&out[i, h, 0, 0], &arg[i, h, 0, 0], &A[i, h * s, 0, 0], Wo, C, f,
-                           s, Wd, h * s)
+        dl_max_row(&out[i, h, 0, 0], &arg[i, h, 0, 0], &A[i, h * s, 0, 0], Wo, C, f, s, Wd,
+                   h * s)
 
 
 def avg_pool_forward(const real[:, :, :, ::1] A, real[:, :, :, ::1] out,
@@ -81,10 +71,7 @@ def avg_pool_forward(const real[:, :, :, ::1] A, real[:, :, :, ::1] out,
     for r in prange(m * Ho, nogil=True, schedule="static", num_threads=nt):
         i = r // Ho
         h = r - i * Ho
-        if real is float:
-            dl_avg_row_f32(&out[i, h, 0, 0], &A[i, h * s, 0, 0], Wo, C, f, s, Wd, scale)
-        else:
-            dl_avg_row_f64(&out[i, h, 0, 0], &A[i, h * s, 0, 0], Wo, C, f, s, Wd, scale)
+        dl_avg_row(&out[i, h, 0, 0], &A[i, h * s, 0, 0], Wo, C, f, s, Wd, scale)
 
 
 def pool_backward(const real[:, :, :, ::1] dout, const int[:, :, :, ::1] arg,
@@ -145,8 +132,5 @@ def pool_backward(const real[:, :, :, ::1] dout, const int[:, :, :, ::1] arg,
                 continue
             how = DL_MAX_SET if is_max else (DL_AVG_SET if tiled else DL_AVG_ADD)
             ix = &arg[i, h, 0, 0] if is_max else NULL
-            if real is float:
-                dl_back_row_f32(d + h * s * Wd * C, g, ix, Wo, C, f, s, Wd, h * s, scale, how)
-            else:
-                dl_back_row_f64(d + h * s * Wd * C, g, ix, Wo, C, f, s, Wd, h * s, scale, how)
+            dl_back_row(d + h * s * Wd * C, g, ix, Wo, C, f, s, Wd, h * s, scale, how)
     return nbad
