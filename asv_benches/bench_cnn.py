@@ -40,6 +40,10 @@ class Conv2D:
     def time_backward(self, dtype, size):
         self.cnn.conv_backward(self.dZ, self.cache)
 
+    def time_backward_input_only(self, dtype, size):
+        # a fixed filter bank (frozen layer, style-transfer extractor): dA_prev only
+        self.cnn.conv_backward(self.dZ, self.cache, need_dW=False)
+
     def time_forward_backward(self, dtype, size):
         _, cache = self.cnn.conv_forward(self.A, self.W, self.b, self.hp)
         self.cnn.conv_backward(self.dZ, cache)

@@ -10,8 +10,8 @@ ReLU, float32) and the same costs; PyTorch runs the convolutions in its fast
 channels-last layout with autograd, weights frozen (no weight gradient).  The
 Adam update itself (a few element-wise passes over the image) is not timed.
 
-dlnotes computes the weight gradients of its frozen convolutions too
-(``conv_backward`` always does), so its step does one GEMM per layer more.
+dlnotes' extractor freezes its layers, so its backward pass computes only the
+input gradients too (``conv_backward(..., need_dW=False)``).
 
 Usage::
 

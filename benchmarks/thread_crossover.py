@@ -9,7 +9,7 @@ pay).  The thresholds in the package are read off this table:
 
 * NumPy GEMM (Dense layers): ``dlnotes._threads.GEMM_PARALLEL_MIN_MACS``;
 * convolution forward + backward: ``dlnotes.cnn.conv.PARALLEL_MIN_MACS``;
-* pooling forward + backward: ``POOL_PARALLEL_MIN`` in ``_kernels/pool.pyx``.
+* pooling forward + backward: ``POOL_PARALLEL_MIN`` in ``dlnotes/cnn/pool.py``.
 
 Usage::
 
@@ -71,10 +71,12 @@ def conv_cases(dtype):
         Z = np.empty((m, Ho, Ho, F), dtype)
         dZ = rng.standard_normal(Z.shape).astype(dtype)
         dA, dW, db = np.zeros_like(A), np.empty_like(W), np.empty(F, dtype)
-        per = Ho * Ho * f * f * C * A.itemsize
+        per = Ho * f * f * C * A.itemsize  # one output row's columns
 
-        def run(threads, A=A, W=W, b=b, Z=Z, dZ=dZ, dA=dA, dW=dW, db=db, per=per, p=p, m=m):
-            chunk = max(1, min(-(-m // threads), conv_mod.WORKSPACE_BYTES // per))
+        def run(threads, A=A, W=W, b=b, Z=Z, dZ=dZ, dA=dA, dW=dW, db=db, per=per, p=p, m=m,
+                Ho=Ho, f=f):
+            # chunks of output rows, as dlnotes.cnn.conv._plan cuts them
+            chunk = max(f, min(-(-m * Ho // (2 * threads)), conv_mod.WORKSPACE_BYTES // per))
             with single_threaded_blas():
                 _k.conv2d_forward(A, W, b, Z, 1, 1, p, p, chunk, threads)
                 _k.conv2d_backward(dZ, A, W, dA, dW, db, 1, 1, p, p, chunk, threads, True)
@@ -83,8 +85,7 @@ def conv_cases(dtype):
 
 
 def pool_cases(dtype):
-    from threadpoolctl import threadpool_limits
-
+    from dlnotes.cnn import pool as pool_mod
     from dlnotes.cnn import pool_backward, pool_forward
 
     rng = np.random.default_rng(0)
@@ -95,9 +96,15 @@ def pool_cases(dtype):
             hp = {"f": 2, "stride": 2}
 
             def run(threads, A=A, dO=dO, mode=mode, hp=hp):
-                with threadpool_limits(threads, user_api="openmp"):
+                # the thread count the pool kernels get (a threadpoolctl context per call
+                # cost ~1-2 ms, more than the small pools themselves)
+                saved = pool_mod.POOL_PARALLEL_MIN, pool_mod.kernel_threads
+                pool_mod.POOL_PARALLEL_MIN, pool_mod.kernel_threads = 0, lambda: threads
+                try:
                     out, cache = pool_forward(A, hp, mode=mode)
                     pool_backward(dO, cache, mode=mode)
+                finally:
+                    pool_mod.POOL_PARALLEL_MIN, pool_mod.kernel_threads = saved
             yield f"{mode} pool fwd+bwd m={m} {H}x{H}x{C} f=2", A.size, run
 
 

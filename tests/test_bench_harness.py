@@ -50,6 +50,33 @@ def test_compare_outputs_shape_count_and_nan(compare):
     n[0, 0] = np.nan
     assert compare.compare_outputs((n,), (n.copy(),), 1e-3)[0]
     assert not compare.compare_outputs((n,), (a,), 1e-3)[0]
+    wrong = n.copy()
+    wrong[1, 2] = 5.0                     # same NaN, a wrong finite value
+    assert not compare.compare_outputs((n,), (wrong,), 1e-3)[0]
+    nan = np.full(3, np.nan)              # both diverged: nothing to agree on
+    ok, _, why = compare.compare_outputs((nan,), (nan.copy(),), 1e-3)
+    assert not ok and "no finite" in why
+
+
+@pytest.mark.parametrize("which", ["dense", "char_lm"])
+def test_epoch_cases_train_two_independent_networks(which, torch):
+    """The agreement check of cases_epochs compares two separately trained networks from
+    the same initial weights: after three dlnotes epochs, PyTorch's first epoch still gives
+    dlnotes' first-epoch loss (shared or aliased weights would give the fourth)."""
+    import sys
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import cases_epochs
+    finally:
+        sys.path.pop(0)
+    case = getattr(cases_epochs, f"_{which}_case")(torch)
+    dl, th = case["impls"]["dlnotes"], case["impls"]["torch"]
+    first = dl()
+    later = [dl() for _ in range(3)]
+    peer = th()
+    assert np.allclose(peer, first, rtol=case["rtol"], atol=0)
+    assert not np.allclose(peer, later[-1], rtol=case["rtol"] / 10, atol=0)
+    assert abs(float(later[-1][0]) - float(first[0])) > 1e-3 * abs(float(first[0]))
 
 
 def test_time_impls_times_every_impl_in_alternating_blocks(compare):

@@ -132,6 +132,25 @@ def test_random_pool_shapes_match_torch(mode, dtype, rng, torch):
         np.testing.assert_allclose(dA, torch_pool(torch, A, hp, mode, G), rtol=1e-6, atol=1e-6)
 
 
+@pytest.mark.parametrize("mode", ["max", "average"])
+@pytest.mark.parametrize("shape,f,s", [((8, 64, 64, 64), 2, 2), ((4, 66, 65, 64), 3, 2)],
+                         ids=["tiled-rows", "overlapping-images"])
+def test_pools_above_the_thread_threshold_match_torch(mode, shape, f, s, rng, torch,
+                                                     monkeypatch):
+    """Above POOL_PARALLEL_MIN window reads the kernels run on two OpenMP threads (forced
+    here: on a busy machine the thread policy would keep them on one): row units with
+    disjoint windows, image units with overlapping ones."""
+    import dlnotes.cnn.pool as cnn_pool
+    monkeypatch.setattr(cnn_pool, "kernel_threads", lambda: 2)
+    A = rng.standard_normal(shape).astype(np.float32)
+    hp = {"f": f, "stride": s}
+    out, cache = pool_forward(A, hp, mode=mode)
+    G = rng.standard_normal(out.shape).astype(np.float32)
+    np.testing.assert_allclose(out, torch_pool(torch, A, hp, mode), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(pool_backward(G, cache, mode=mode), torch_pool(torch, A, hp, mode, G),
+                               rtol=1e-6, atol=1e-6)
+
+
 # ----------------------------------------------------------------- chunking and views
 def test_chunked_batch_gives_the_same_result(rng, monkeypatch):
     A = rng.standard_normal((7, 9, 8, 3))
@@ -147,6 +166,62 @@ def test_chunked_batch_gives_the_same_result(rng, monkeypatch):
     for x, y in zip(full, chunked):
         np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(Z, notes_conv_forward(A, W, b, hp), rtol=1e-10)
+
+
+@pytest.mark.parametrize("hp,f", [({"stride": 1, "pad": 1}, 3), ({"stride": 2, "pad": 0}, 2),
+                                   ({"stride": 1, "pad": 0}, 1)], ids=["same3", "s2f2", "1x1"])
+def test_conv_backward_without_dW_gives_the_same_input_gradient(hp, f, rng):
+    A = rng.standard_normal((5, 7, 6, 3))
+    W = rng.standard_normal((f, f, 3, 4))
+    b = rng.standard_normal((1, 1, 1, 4))
+    Z, cache = conv_forward(A, W, b, hp)
+    G = rng.standard_normal(Z.shape)
+    dA, dW, db = conv_backward(G, cache, need_dW=False)
+    assert dW is None and db is None
+    want = canonical_conv_backward(G, A, W, hp)[0]
+    np.testing.assert_allclose(dA, want, rtol=1e-10, atol=1e-12)
+    assert conv_backward(G, cache, need_dA_prev=False, need_dW=False) == (None, None, None)
+
+
+def test_frozen_conv_layer_skips_its_weight_gradient(rng):
+    from dlnotes.layers import Conv2D
+    layer = Conv2D(3, 4, 3, pad="same", seed=0)
+    X = rng.standard_normal((2, 5, 5, 3))
+    G = rng.standard_normal((2, 5, 5, 4))
+    layer.forward(X)
+    dX = layer.backward(G)
+    dW = layer.grads["W"].copy()
+    layer.freeze()
+    layer.grads["W"][...] = 0.0
+    layer.forward(X)
+    np.testing.assert_allclose(layer.backward(G), dX, rtol=1e-12)
+    assert not layer.grads["W"].any()          # not computed while frozen
+    layer.unfreeze()
+    layer.forward(X)
+    layer.backward(G)
+    np.testing.assert_allclose(layer.grads["W"], dW, rtol=1e-12)
+
+
+@pytest.mark.parametrize("shape,f,hp", [((3, 9, 8, 3), 3, {"stride": 1, "pad": 1}),
+                                         ((2, 11, 7, 2), 5, {"stride": 2, "pad": 2}),
+                                         ((1, 13, 6, 2), 4, {"stride": 3, "pad": 0}),
+                                         ((2, 6, 5, 3), 1, {"stride": 1, "pad": 0})],
+                         ids=["same3", "f5s2", "f4s3-one-image", "1x1"])
+def test_row_chunks_on_two_threads_match_the_reference(shape, f, hp, rng, monkeypatch):
+    """Chunks of output rows split images across two OpenMP threads; the backward pass
+    scatters even chunks, then odd ones: same values as the errata's loops."""
+    monkeypatch.setattr(cnn_conv, "kernel_threads", lambda: 2)
+    monkeypatch.setattr(cnn_conv, "PARALLEL_MIN_MACS", 0)
+    for budget in (1, 2**20):                  # minimum-height chunks, then whole images
+        monkeypatch.setattr(cnn_conv, "WORKSPACE_BYTES", budget)
+        A = rng.standard_normal(shape)
+        W = rng.standard_normal((f, f, shape[-1], 4))
+        b = rng.standard_normal((1, 1, 1, 4))
+        Z, cache = conv_forward(A, W, b, hp)
+        np.testing.assert_allclose(Z, notes_conv_forward(A, W, b, hp), rtol=1e-10, atol=1e-12)
+        G = rng.standard_normal(Z.shape)
+        for x, y in zip(conv_backward(G, cache), canonical_conv_backward(G, A, W, hp)):
+            np.testing.assert_allclose(x, y, rtol=1e-10, atol=1e-12)
 
 
 def test_negative_stride_and_sliced_views_work(rng):

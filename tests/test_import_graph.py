@@ -33,6 +33,7 @@ FLOORS = [  # (module prefix, floor); the longest matching prefix wins
     ("dlnotes.nlp", 2),
     ("dlnotes.nlp.date_translation", 4),  # the attention model: layers + optimizer, like models
     ("dlnotes.vision.style_transfer", 4),  # feature extractor of layers + optimiser, like models
+    ("dlnotes.vision.extractors", 4),  # style transfer's feature extractors, built of layers
     ("dlnotes.optim", 3),  # the package re-exports the optimizer objects
     ("dlnotes.optim._rules", 2), ("dlnotes.optim.functional", 2),
     ("dlnotes.optim.minibatch", 2), ("dlnotes.optim.schedules", 2), ("dlnotes.optim.search", 2),

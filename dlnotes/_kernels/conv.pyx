@@ -8,9 +8,12 @@ viewed as a ``(K, F)`` matrix with ``K = f_h * f_w * C`` (C order, so the
 row index is ``(u * f_w + v) * C + k``), output ``Z (m, H_o, W_o, F)``
 viewed as ``(m * H_o * W_o, F)``.
 
-Method: im2col + GEMM, in chunks of the batch.
+Method: im2col + GEMM, in chunks of output rows (row ``r = i * H_o + h``
+of the whole batch, so a chunk may span images and one large image is
+split into several chunks; the caller sizes them from a byte budget so
+that ``cols`` stays cache-sized).
 
-* forward, per chunk of ``nb`` images:
+* forward, per chunk of ``nr`` output rows:
   ``cols[(i, h, w), (u, v, k)] = A_pad[i, h s_h + u, w s_w + v, k]``
   (a compiled gather; with channels last each ``(u, v..v+f_w)`` run is one
   contiguous ``f_w * C`` copy, the padding is written as zeros and never
@@ -25,18 +28,20 @@ Method: im2col + GEMM, in chunks of the batch.
 
 A 1x1 filter with stride 1 and no padding skips im2col (``cols`` is ``A``).
 
-Threads: one OpenMP region per call; threads take chunks of images
+Threads: one OpenMP region per call; threads take chunks of rows
 (dynamic schedule), each with its own ``cols`` buffer, its own im2col,
-single-threaded BLAS calls and its own col2im (chunks own disjoint images,
-so ``dA`` needs no reduction); ``dW`` and ``db`` go to per-thread
-accumulators summed at the end.  The caller pins SciPy's OpenBLAS to one
+single-threaded BLAS calls and its own col2im.  In the backward pass the
+even chunks run first, then (after the loop's barrier) the odd ones: with
+chunks of at least ``ceil(f_h / s_h)`` rows only neighbouring chunks
+scatter into the same rows of ``dA``, so ``dA`` needs no reduction and no
+lock; ``dW`` and ``db`` go to per-thread accumulators summed at the end.  The caller pins SciPy's OpenBLAS to one
 thread for the duration (a threaded BLAS inside these threads
 oversubscribes the cores).  OpenBLAS picks its AVX-512 / AVX2 GEMM kernels
 at run time.  The vector adds of col2im are a C helper compiled for
 AVX-512, AVX2 and baseline x86-64 with GCC's ``target_clones`` (chosen at
 load time), plain C elsewhere.
 
-Peak extra memory: ``n_threads`` buffers of ``chunk * H_o * W_o * K``
+Peak extra memory: ``n_threads`` buffers of ``chunk * W_o * K``
 elements (``chunk`` chosen by the caller from a byte budget), plus
 ``n_threads * K * F`` for the ``dW`` accumulators.
 """
@@ -85,64 +90,54 @@ cdef inline int _team(int n_threads, Py_ssize_t m, Py_ssize_t *chunk,
     return <int>max(1, min(<Py_ssize_t>n_threads, n_chunks[0]))
 
 
-cdef void _im2col(const real *A, real *cols, Py_ssize_t nb, Py_ssize_t H, Py_ssize_t Wd,
-                  Py_ssize_t C, Py_ssize_t Ho, Py_ssize_t Wo, Py_ssize_t fh, Py_ssize_t fw,
-                  Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t ph, Py_ssize_t pw) noexcept nogil:
-    """cols[((i*Ho + h)*Wo + w), (u*fw + v)*C + k] = A_pad[i, h*sh+u, w*sw+v, k]."""
+cdef inline void _run(real *img, real *col, Py_ssize_t n, bint back) noexcept nogil:
+    """One contiguous run of a window row: gathered into ``col``, or added back to ``img``."""
+    if back:
+        _add(img, col, n)
+    else:
+        memcpy(col, img, n * sizeof(real))
+
+
+cdef void _cols(real *img, real *cols, Py_ssize_t r0, Py_ssize_t nr, Py_ssize_t H,
+                Py_ssize_t Wd, Py_ssize_t C, Py_ssize_t Ho, Py_ssize_t Wo, Py_ssize_t fh,
+                Py_ssize_t fw, Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t ph, Py_ssize_t pw,
+                bint back) noexcept nogil:
+    """im2col (``back`` False) or col2im (``back`` True) of the output rows ``r0 .. r0+nr``
+    (row ``r = i*Ho + h`` of the whole batch; ``img`` is the batch's image 0).
+
+    im2col:  cols[((r-r0)*Wo + w), (u*fw + v)*C + k] = A_pad[i, h*sh+u, w*sw+v, k]
+             (the padding written as zeros);
+    col2im:  dA[i, h*sh+u-ph, w*sw+v-pw, k] += cols[(r-r0, w), (u, v, k)] inside the image
+             (the padding's share dropped; ``dA`` zeroed by the caller).
+
+    Serial: the callers' threads own chunks of rows (see ``conv2d_backward`` for why the
+    scatter needs no lock).
+    """
     cdef Py_ssize_t r, i, h, w, u, v, y, x, x0, K = fh * fw * C
     cdef Py_ssize_t run = fw * C
-    cdef const real *src
     cdef real *dst
-    for r in range(nb * Ho):
+    for r in range(r0, r0 + nr):
         i = r // Ho
         h = r - i * Ho
         for w in range(Wo):
-            dst = cols + (r * Wo + w) * K
+            dst = cols + ((r - r0) * Wo + w) * K
             x0 = w * sw - pw
             for u in range(fh):
                 y = h * sh + u - ph
                 if y < 0 or y >= H:
-                    memset(dst + u * run, 0, run * sizeof(real))
+                    if not back:
+                        memset(dst + u * run, 0, run * sizeof(real))
                 elif x0 >= 0 and x0 + fw <= Wd:
-                    src = A + ((i * H + y) * Wd + x0) * C
-                    memcpy(dst + u * run, src, run * sizeof(real))
+                    _run(img + ((i * H + y) * Wd + x0) * C, dst + u * run, run, back)
                 else:
                     for v in range(fw):
                         x = x0 + v
                         if x < 0 or x >= Wd:
-                            memset(dst + u * run + v * C, 0, C * sizeof(real))
+                            if not back:
+                                memset(dst + u * run + v * C, 0, C * sizeof(real))
                         else:
-                            memcpy(dst + u * run + v * C, A + ((i * H + y) * Wd + x) * C,
-                                   C * sizeof(real))
-
-
-cdef void _col2im(const real *cols, real *dA, Py_ssize_t nb, Py_ssize_t H, Py_ssize_t Wd,
-                  Py_ssize_t C, Py_ssize_t Ho, Py_ssize_t Wo, Py_ssize_t fh, Py_ssize_t fw,
-                  Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t ph, Py_ssize_t pw) noexcept nogil:
-    """dA[i, h*sh+u-ph, w*sw+v-pw, k] += cols[(i, h, w), (u, v, k)] inside the image.
-
-    ``dA`` (nb images) must be zeroed by the caller.  Serial: the callers'
-    threads own disjoint chunks of images.
-    """
-    cdef Py_ssize_t i, h, w, u, v, y, x, x0, K = fh * fw * C
-    cdef Py_ssize_t run = fw * C
-    cdef const real *src
-    for i in range(nb):
-        for h in range(Ho):
-            for w in range(Wo):
-                src = cols + ((i * Ho + h) * Wo + w) * K
-                x0 = w * sw - pw
-                for u in range(fh):
-                    y = h * sh + u - ph
-                    if y < 0 or y >= H:
-                        continue
-                    if x0 >= 0 and x0 + fw <= Wd:
-                        _add(dA + ((i * H + y) * Wd + x0) * C, src + u * run, run)
-                    else:
-                        for v in range(fw):
-                            x = x0 + v
-                            if x >= 0 and x < Wd:
-                                _add(dA + ((i * H + y) * Wd + x) * C, src + u * run + v * C, C)
+                            _run(img + ((i * H + y) * Wd + x) * C, dst + u * run + v * C, C,
+                                 back)
 
 
 def conv2d_forward(const real[:, :, :, ::1] A, const real[:, :, :, ::1] Wt,
@@ -151,15 +146,15 @@ def conv2d_forward(const real[:, :, :, ::1] A, const real[:, :, :, ::1] Wt,
                    Py_ssize_t chunk, int n_threads):
     """Z[i,h,w,c] = sum_{u,v,k} A_pad[i, h*sh+u, w*sw+v, k] W[u,v,k,c] + b[c].
 
-    The batch is cut into chunks of ``chunk`` images; ``n_threads`` OpenMP
-    threads take chunks (dynamic schedule), each with its own workspace, its
-    own im2col and its own GEMM.  The caller makes BLAS single-threaded for
-    the duration when ``n_threads > 1``.
+    The ``m * Ho`` output rows of the batch are cut into chunks of ``chunk``
+    rows; ``n_threads`` OpenMP threads take chunks (dynamic schedule), each
+    with its own workspace, its own im2col and its own GEMM.  The caller makes
+    BLAS single-threaded for the duration when ``n_threads > 1``.
     """
     cdef Py_ssize_t m = A.shape[0], H = A.shape[1], Wd = A.shape[2], C = A.shape[3]
     cdef Py_ssize_t fh = Wt.shape[0], fw = Wt.shape[1], F = Wt.shape[3]
-    cdef Py_ssize_t Ho = Z.shape[1], Wo = Z.shape[2], P = Ho * Wo, K = fh * fw * C
-    cdef Py_ssize_t n_chunks, ci, i0, nb, r, c
+    cdef Py_ssize_t Ho = Z.shape[1], Wo = Z.shape[2], K = fh * fw * C
+    cdef Py_ssize_t n_chunks, ci, r0, nr, q, c
     cdef bint direct = fh == 1 and fw == 1 and sh == 1 and sw == 1 and ph == 0 and pw == 0
     cdef real *ws = NULL
     cdef real *cols
@@ -167,57 +162,103 @@ def conv2d_forward(const real[:, :, :, ::1] A, const real[:, :, :, ::1] Wt,
     cdef const real *ap
     cdef const real *wp
     cdef int tid
-    if m == 0 or P == 0 or F == 0:
+    if m == 0 or Ho * Wo == 0 or F == 0:
         return
-    n_threads = _team(n_threads, m, &chunk, &n_chunks)
+    n_threads = _team(n_threads, m * Ho, &chunk, &n_chunks)
     zp = &Z[0, 0, 0, 0]
     wp = &Wt[0, 0, 0, 0] if K > 0 else NULL
     if K > 0 and not direct:
-        ws = <real *>malloc(n_threads * chunk * P * K * sizeof(real))
+        ws = <real *>malloc(n_threads * chunk * Wo * K * sizeof(real))
         if ws == NULL:
             raise MemoryError("conv2d_forward: cannot allocate the im2col workspace")
     with nogil, parallel(num_threads=n_threads):
         tid = threadid()
-        cols = ws + tid * chunk * P * K if ws != NULL else NULL
+        cols = ws + tid * chunk * Wo * K if ws != NULL else NULL
         for ci in prange(n_chunks, schedule="dynamic"):
-            i0 = ci * chunk
-            nb = min(chunk, m - i0)
+            r0 = ci * chunk
+            nr = min(chunk, m * Ho - r0)
             # bias first, then GEMM accumulates on top (beta = 1)
-            for r in range(i0 * P, (i0 + nb) * P):
+            for q in range(r0 * Wo, (r0 + nr) * Wo):
                 for c in range(F):
-                    zp[r * F + c] = b[c]
+                    zp[q * F + c] = b[c]
             if K > 0:
                 if direct:
-                    ap = &A[i0, 0, 0, 0]
+                    ap = &A[0, 0, 0, 0] + r0 * Wo * C
                 else:
-                    _im2col(&A[i0, 0, 0, 0], cols, nb, H, Wd, C, Ho, Wo, fh, fw, sh, sw,
-                            ph, pw)
+                    _cols(<real *>&A[0, 0, 0, 0], cols, r0, nr, H, Wd, C, Ho, Wo, fh, fw, sh,
+                          sw, ph, pw, False)
                     ap = cols
-                gemm_rm(c'N', c'N', <int>(nb * P), <int>F, <int>K, <real>1, ap, <int>K,
-                      wp, <int>F, <real>1, zp + i0 * P * F, <int>F)
+                gemm_rm(c'N', c'N', <int>(nr * Wo), <int>F, <int>K, <real>1, ap, <int>K,
+                      wp, <int>F, <real>1, zp + r0 * Wo * F, <int>F)
     free(ws)
+
+
+cdef void _backward_chunk(const real *zp, const real *ap0, const real *wp, real *dap,
+                          real *cols, real *dwt, double *dbt, Py_ssize_t ci, Py_ssize_t chunk,
+                          Py_ssize_t rows, Py_ssize_t H, Py_ssize_t Wd, Py_ssize_t C,
+                          Py_ssize_t Ho, Py_ssize_t Wo, Py_ssize_t fh, Py_ssize_t fw,
+                          Py_ssize_t F, Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t ph,
+                          Py_ssize_t pw, bint direct, bint need_dA,
+                          bint need_dW) noexcept nogil:
+    """One chunk of output rows of :func:`conv2d_backward`."""
+    cdef Py_ssize_t r0 = ci * chunk, nr = min(chunk, rows - ci * chunk), K = fh * fw * C
+    cdef Py_ssize_t q, c
+    cdef const real *ap
+    if need_dW:
+        for q in range(r0 * Wo, (r0 + nr) * Wo):
+            for c in range(F):
+                dbt[c] += zp[q * F + c]
+    if K == 0:
+        return
+    if need_dW:
+        if direct:
+            ap = ap0 + r0 * Wo * C
+        else:
+            _cols(<real *>ap0, cols, r0, nr, H, Wd, C, Ho, Wo, fh, fw, sh, sw, ph, pw, False)
+            ap = cols
+        # dW_t (K, F) += cols^T (K, nr*Wo) @ dZ_chunk (nr*Wo, F)
+        gemm_rm(c'T', c'N', <int>K, <int>F, <int>(nr * Wo), <real>1, ap, <int>K,
+              zp + r0 * Wo * F, <int>F, <real>1, dwt, <int>F)
+    if need_dA:
+        if direct:
+            # dA_chunk (nr*Wo, C) = dZ_chunk @ W^T, written straight into dA
+            gemm_rm(c'N', c'T', <int>(nr * Wo), <int>K, <int>F, <real>1,
+                  zp + r0 * Wo * F, <int>F, wp, <int>F, <real>0, dap + r0 * Wo * C, <int>K)
+        else:
+            # dcols (nr*Wo, K) = dZ_chunk @ W_mat^T, reusing the cols buffer
+            gemm_rm(c'N', c'T', <int>(nr * Wo), <int>K, <int>F, <real>1,
+                  zp + r0 * Wo * F, <int>F, wp, <int>F, <real>0, cols, <int>K)
+            _cols(dap, cols, r0, nr, H, Wd, C, Ho, Wo, fh, fw, sh, sw, ph, pw, True)
 
 
 def conv2d_backward(const real[:, :, :, ::1] dZ, const real[:, :, :, ::1] A,
                     const real[:, :, :, ::1] Wt, real[:, :, :, ::1] dA,
                     real[:, :, :, ::1] dW, real[::1] db,
                     Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t ph, Py_ssize_t pw,
-                    Py_ssize_t chunk, int n_threads, bint need_dA=True):
+                    Py_ssize_t chunk, int n_threads, bint need_dA=True, bint need_dW=True):
     """Gradients of conv2d_forward.  ``dA`` must be zero-filled by the caller.
 
     dW[u,v,k,c] = sum_{i,h,w} A_pad[i,h*sh+u,w*sw+v,k] dZ[i,h,w,c]
     db[c]       = sum_{i,h,w} dZ[i,h,w,c]
     dA_pad[i,h*sh+u,w*sw+v,k] += sum_c W[u,v,k,c] dZ[i,h,w,c]  (padding cropped)
 
-    Threads take chunks of images; each accumulates dW and db in private
-    buffers (db in double precision), summed at the end.  dA needs no
-    reduction: chunks own disjoint images.
+    ``need_dW=False`` (a fixed filter bank, e.g. a style-transfer extractor)
+    leaves ``dW`` and ``db`` zero and skips their work: no im2col of ``A``
+    and no ``cols^T dZ`` GEMM, only ``dZ W^T`` and the col2im.
+
+    Threads take chunks of ``chunk`` output rows; each accumulates dW and db
+    in private buffers (db in double precision), summed at the end.  The
+    input rows that two chunks scatter into overlap only for neighbouring
+    chunks when ``chunk >= ceil(fh / sh)`` (raised to that if smaller), so the
+    even chunks run first and the odd chunks after a barrier: ``dA`` needs
+    no reduction and no lock.
     """
     cdef Py_ssize_t m = A.shape[0], H = A.shape[1], Wd = A.shape[2], C = A.shape[3]
     cdef Py_ssize_t fh = Wt.shape[0], fw = Wt.shape[1], F = Wt.shape[3]
-    cdef Py_ssize_t Ho = dZ.shape[1], Wo = dZ.shape[2], P = Ho * Wo, K = fh * fw * C
-    cdef Py_ssize_t n_chunks, ci, i0, nb, r, c, j, t
+    cdef Py_ssize_t Ho = dZ.shape[1], Wo = dZ.shape[2], K = fh * fw * C
+    cdef Py_ssize_t n_chunks, ci, c, j, t, rows = m * Ho
     cdef bint direct = fh == 1 and fw == 1 and sh == 1 and sw == 1 and ph == 0 and pw == 0
+    cdef bint need_cols = K > 0 and not direct and (need_dW or need_dA)
     cdef real *ws = NULL
     cdef real *dws = NULL
     cdef double *dbs = NULL
@@ -226,70 +267,55 @@ def conv2d_backward(const real[:, :, :, ::1] dZ, const real[:, :, :, ::1] A,
     cdef double *dbt
     cdef double acc
     cdef const real *zp
-    cdef const real *ap
+    cdef const real *ap0
     cdef const real *wp
     cdef real *dwp
+    cdef real *dap
     cdef int tid
     for c in range(F):
         db[c] = 0
     if K * F > 0:
         memset(&dW[0, 0, 0, 0], 0, K * F * sizeof(real))
-    if m == 0 or P == 0 or F == 0:
+    if m == 0 or Ho * Wo == 0 or F == 0 or not (need_dA or need_dW):
         return
-    n_threads = _team(n_threads, m, &chunk, &n_chunks)
+    if need_dA:  # the even/odd schedule needs chunks of at least ceil(fh / sh) rows
+        chunk = max(chunk, (fh + sh - 1) // sh)
+    n_threads = _team(n_threads, rows, &chunk, &n_chunks)
     zp = &dZ[0, 0, 0, 0]
+    ap0 = &A[0, 0, 0, 0]
     wp = &Wt[0, 0, 0, 0] if K > 0 else NULL
     dwp = &dW[0, 0, 0, 0] if K > 0 else NULL
+    dap = &dA[0, 0, 0, 0]
     dws = <real *>calloc(n_threads * K * F + 1, sizeof(real))
     dbs = <double *>calloc(n_threads * F, sizeof(double))
-    if K > 0 and not direct:
-        ws = <real *>malloc(n_threads * chunk * P * K * sizeof(real))
-    if dws == NULL or dbs == NULL or (K > 0 and not direct and ws == NULL):
+    if need_cols:
+        ws = <real *>malloc(n_threads * chunk * Wo * K * sizeof(real))
+    if dws == NULL or dbs == NULL or (need_cols and ws == NULL):
         free(dws)
         free(dbs)
         free(ws)
         raise MemoryError("conv2d_backward: cannot allocate the workspace")
     with nogil, parallel(num_threads=n_threads):
         tid = threadid()
-        cols = ws + tid * chunk * P * K if ws != NULL else NULL
+        cols = ws + tid * chunk * Wo * K if ws != NULL else NULL
         dwt = dws + tid * K * F
         dbt = dbs + tid * F
-        for ci in prange(n_chunks, schedule="dynamic"):
-            i0 = ci * chunk
-            nb = min(chunk, m - i0)
-            for r in range(i0 * P, (i0 + nb) * P):
-                for c in range(F):
-                    dbt[c] += zp[r * F + c]
-            if K == 0:
-                continue
-            if direct:
-                ap = &A[i0, 0, 0, 0]
-            else:
-                _im2col(&A[i0, 0, 0, 0], cols, nb, H, Wd, C, Ho, Wo, fh, fw, sh, sw, ph, pw)
-                ap = cols
-            # dW_t (K, F) += cols^T (K, nb*P) @ dZ_chunk (nb*P, F)
-            gemm_rm(c'T', c'N', <int>K, <int>F, <int>(nb * P), <real>1, ap, <int>K,
-                  zp + i0 * P * F, <int>F, <real>1, dwt, <int>F)
-            if need_dA:
-                if direct:
-                    # dA_chunk (nb*P, C) = dZ_chunk @ W^T, written straight into dA
-                    gemm_rm(c'N', c'T', <int>(nb * P), <int>K, <int>F, <real>1,
-                          zp + i0 * P * F, <int>F, wp, <int>F, <real>0,
-                          &dA[i0, 0, 0, 0], <int>K)
-                else:
-                    # dcols (nb*P, K) = dZ_chunk @ W_mat^T, reusing the cols buffer
-                    gemm_rm(c'N', c'T', <int>(nb * P), <int>K, <int>F, <real>1,
-                          zp + i0 * P * F, <int>F, wp, <int>F, <real>0, cols, <int>K)
-                    _col2im(cols, &dA[i0, 0, 0, 0], nb, H, Wd, C, Ho, Wo, fh, fw,
-                            sh, sw, ph, pw)
-    for t in range(n_threads):
-        for j in range(K * F):
-            dwp[j] += dws[t * K * F + j]
-    for c in range(F):
-        acc = 0
+        # even chunks, barrier (end of the first prange), odd chunks
+        for ci in prange(0, n_chunks, 2, schedule="dynamic"):
+            _backward_chunk(zp, ap0, wp, dap, cols, dwt, dbt, ci, chunk, rows, H, Wd, C, Ho,
+                            Wo, fh, fw, F, sh, sw, ph, pw, direct, need_dA, need_dW)
+        for ci in prange(1, n_chunks, 2, schedule="dynamic"):
+            _backward_chunk(zp, ap0, wp, dap, cols, dwt, dbt, ci, chunk, rows, H, Wd, C, Ho,
+                            Wo, fh, fw, F, sh, sw, ph, pw, direct, need_dA, need_dW)
+    if need_dW:
         for t in range(n_threads):
-            acc += dbs[t * F + c]
-        db[c] = <real>acc
+            for j in range(K * F):
+                dwp[j] += dws[t * K * F + j]
+        for c in range(F):
+            acc = 0
+            for t in range(n_threads):
+                acc += dbs[t * F + c]
+            db[c] = <real>acc
     free(dws)
     free(dbs)
     free(ws)

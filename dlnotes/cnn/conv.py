@@ -6,7 +6,7 @@ Layouts follow the notes and the course: images ``(m, n_H, n_W, n_C)``
 same operation as :func:`torch.nn.functional.conv2d`.
 
 The arithmetic runs in the compiled kernels of ``dlnotes._kernels.conv``
-(im2col + BLAS GEMM over chunks of the batch, compiled col2im for the input
+(im2col + BLAS GEMM over chunks of output rows, compiled col2im for the input
 gradient); this module validates the arguments once and builds the cache.
 """
 from __future__ import annotations
@@ -22,13 +22,17 @@ from dlnotes._validation import check_float_array, check_keys, check_scalar
 __all__ = ["zero_pad", "conv_single_step", "conv_forward", "conv_backward",
            "conv_output_size", "same_padding", "resolve_padding", "WORKSPACE_BYTES"]
 
-#: Byte budget of the im2col workspace of one thread.  The batch is processed
-#: in chunks of ``min(ceil(m / threads), max(1, WORKSPACE_BYTES // bytes_per_image))``
-#: images (``bytes_per_image = n_H * n_W * f_h * f_w * n_C_prev * itemsize``),
-#: one chunk per thread at a time, so the extra memory of a call is at most
-#: ``threads * WORKSPACE_BYTES`` (or ``threads`` images' columns if a single
-#: image needs more), plus ``threads * (f_h f_w n_C_prev n_C)`` for the
-#: private ``dW`` accumulators of the backward pass.
+#: Byte budget of the im2col workspace of one thread.  The ``m * n_H`` output
+#: rows of the batch are processed in chunks of
+#: ``min(ceil(m n_H / (2 threads)), max(1, WORKSPACE_BYTES // bytes_per_row))``
+#: rows (``bytes_per_row = n_W * f_h * f_w * n_C_prev * itemsize``; the backward
+#: pass takes at least ``ceil(f_h / stride)`` rows so that only neighbouring
+#: chunks overlap in ``dA_prev``), one chunk per thread at a time, so the column
+#: buffer stays cache-sized and a single large image is split across threads.
+#: The extra memory of a call is at most ``threads * WORKSPACE_BYTES`` (or
+#: ``threads`` chunks of the minimum height if larger), plus
+#: ``threads * (f_h f_w n_C_prev n_C)`` for the private ``dW`` accumulators of
+#: the backward pass.
 WORKSPACE_BYTES = 1 * 2**20
 
 
@@ -260,14 +264,16 @@ def _checked_geometry(A_prev, W, b, hparameters):
 PARALLEL_MIN_MACS = 16_000_000
 
 
-def _plan(m, n_H, n_W, f_h, f_w, n_C_prev, n_C, itemsize):
-    """(chunk, threads): images per chunk and OpenMP threads for one call."""
+def _plan(m, n_H, n_W, f_h, f_w, n_C_prev, n_C, itemsize, min_rows=1):
+    """(chunk, threads): output rows per chunk and OpenMP threads for one call."""
     threads = kernel_threads()
     if m * n_H * n_W * f_h * f_w * n_C_prev * n_C < PARALLEL_MIN_MACS:
         threads = 1
-    per_image = max(1, n_H * n_W * f_h * f_w * n_C_prev * itemsize)
-    chunk = max(1, min(-(-max(m, 1) // threads), WORKSPACE_BYTES // per_image))
-    n_chunks = -(-max(m, 1) // chunk)
+    rows = max(1, m * n_H)
+    per_row = max(1, n_W * f_h * f_w * n_C_prev * itemsize)
+    # two chunks per thread at least: the backward pass runs its even and odd chunks apart
+    chunk = max(min_rows, 1, min(-(-rows // (2 * threads)), WORKSPACE_BYTES // per_row))
+    n_chunks = -(-rows // chunk)
     return chunk, max(1, min(threads, n_chunks))
 
 
@@ -314,10 +320,10 @@ def conv_forward(A_prev, W, b, hparameters):
 
     Notes
     -----
-    im2col + GEMM in compiled code over chunks of the batch, one chunk per
+    im2col + GEMM in compiled code over chunks of output rows, one chunk per
     OpenMP thread at a time; the extra memory is at most
-    ``threads *`` :data:`WORKSPACE_BYTES` (or one image's columns per thread
-    if larger).
+    ``threads *`` :data:`WORKSPACE_BYTES` (or one output row's columns per
+    thread if larger).
     The padding is never materialised.
 
     Examples
@@ -343,7 +349,7 @@ def conv_forward(A_prev, W, b, hparameters):
     return Z, cache
 
 
-def conv_backward(dZ, cache, need_dA_prev=True):
+def conv_backward(dZ, cache, need_dA_prev=True, need_dW=True):
     r"""Backward pass of a convolution layer (the course's ``conv_backward``).
 
     With :math:`dZ = \partial J/\partial Z` (for all :math:`h < n_H`, :math:`w < n_W`):
@@ -367,12 +373,17 @@ def conv_backward(dZ, cache, need_dA_prev=True):
     need_dA_prev : bool
         If False, ``dA_prev`` is not computed (returned as None): saves the
         second GEMM and the col2im for a first layer.
+    need_dW : bool
+        If False, ``dW`` and ``db`` are not computed (returned as None): for a
+        fixed filter bank (a style-transfer feature extractor, a frozen layer)
+        only :math:`dA_{prev}` is needed, which saves the im2col of ``A_prev``
+        and the :math:`\mathrm{cols}^T dZ` GEMM, about half the backward pass.
 
     Returns
     -------
-    dA_prev : ndarray, shape (m, n_H_prev, n_W_prev, n_C_prev)
-    dW : ndarray, shape (f, f, n_C_prev, n_C)
-    db : ndarray, shape (1, 1, 1, n_C)
+    dA_prev : ndarray, shape (m, n_H_prev, n_W_prev, n_C_prev), or None
+    dW : ndarray, shape (f, f, n_C_prev, n_C), or None
+    db : ndarray, shape (1, 1, 1, n_C), or None
     """
     if not isinstance(cache, tuple) or len(cache) != 4:
         raise TypeError("cache must be the (A_prev, W, b, hparameters) tuple returned by "
@@ -387,8 +398,11 @@ def conv_backward(dZ, cache, need_dA_prev=True):
     dW = np.empty(W.shape, dtype=A_prev.dtype)
     db = np.empty(n_C, dtype=A_prev.dtype)
     dA_arg = dA_prev if need_dA_prev else np.zeros((1, 1, 1, 1), dtype=A_prev.dtype)
-    chunk, threads = _plan(m, n_H, n_W, f_h, f_w, n_C_prev, n_C, A_prev.itemsize)
+    chunk, threads = _plan(m, n_H, n_W, f_h, f_w, n_C_prev, n_C, A_prev.itemsize,
+                           min_rows=-(-f_h // s))
     with _blas_pinned(threads, m, n_H, n_W, f_h, f_w, n_C_prev, n_C):
         _k.conv2d_backward(dZ, A_prev, W, dA_arg, dW, db, s, s, p_h, p_w, chunk, threads,
-                           bool(need_dA_prev))
+                           bool(need_dA_prev), bool(need_dW))
+    if not need_dW:
+        return dA_prev, None, None
     return dA_prev, dW, db.reshape(1, 1, 1, n_C)

@@ -30,12 +30,25 @@ from __future__ import annotations
 import numpy as np
 
 from dlnotes._kernels import pool as _k
+from dlnotes._threads import kernel_threads
 from dlnotes._validation import check_choice, check_float_array, check_keys, check_scalar
 from dlnotes.cnn.conv import MAX_SIDE, _output_size, check_image_size, resolve_padding
 
 __all__ = ["pool_forward", "pool_backward"]
 
 _MODES = ("max", "average")
+
+#: A pooling call runs on more than one OpenMP thread only from this many window reads
+#: (``m n_H n_W n_C f^2`` forward, ``m n_H n_W n_C`` for the max-pool backward), and only
+#: when the package's thread policy allows it (:func:`dlnotes._threads.kernel_threads`:
+#: one thread on an oversubscribed machine, where a descheduled second thread stalls the
+#: loop's barrier: measured 10 ms stalls of a 0.2 ms pool at load 12 on 2 cores).
+#: ``benchmarks/thread_crossover.py`` measures the crossover.
+POOL_PARALLEL_MIN = 262_144
+
+
+def _threads(work):
+    return 1 if work < POOL_PARALLEL_MIN else kernel_threads()
 
 
 def _pool_hparameters(hparameters):
@@ -81,6 +94,12 @@ class _Argmax(np.ndarray):
         self.geometry = None
 
 
+def _check_argmax_range(bad, n_H_prev, n_W_prev):
+    if bad:
+        raise ValueError(f"cache[2] (argmax) holds indices outside the {n_H_prev}x{n_W_prev} "
+                         "image: the cache does not belong to this A_prev")
+
+
 def _check_argmax(argmax, dA, n_H_prev, n_W_prev, f, s):
     """Validate a max-pool argmax before the kernel scatters through it.
 
@@ -100,10 +119,10 @@ def _check_argmax(argmax, dA, n_H_prev, n_W_prev, f, s):
     argmax = np.ascontiguousarray(argmax).view(np.ndarray)
     if argmax.size == 0:
         return argmax
-    if argmax.min() < 0 or argmax.max() >= n_H_prev * n_W_prev:
-        raise ValueError(f"cache[2] (argmax) holds indices outside the {n_H_prev}x{n_W_prev} "
-                         "image: the cache does not belong to this A_prev")
+    # the range check (indices inside the image) is the kernel's, during the scatter
     if not trusted:
+        _check_argmax_range(argmax.min() < 0 or argmax.max() >= n_H_prev * n_W_prev,
+                            n_H_prev, n_W_prev)
         _, n_H, n_W, _ = argmax.shape
         start = ((np.arange(n_H) * s)[:, None] * n_W_prev + np.arange(n_W) * s)[..., None]
         dy, dx = np.divmod(argmax - start, n_W_prev)
@@ -164,14 +183,17 @@ def pool_forward(A_prev, hparameters, mode="max"):
     A_pad = _padded(A_prev, p, mode)
     if mode == "max":
         argmax = np.empty((m, n_H, n_W, n_C), dtype=np.int32)
-        _k.max_pool_forward(A_pad, A, argmax, f, s)
+        _k.max_pool_forward(A_pad, A, argmax, f, s, _threads(A.size * f * f))
         argmax = argmax.view(_Argmax)
         argmax.geometry = (n_H_prev + 2 * p, n_W_prev + 2 * p, f, s)
         argmax.flags.writeable = False
     else:
         argmax = None
-        _k.avg_pool_forward(A_pad, A, f, s)
+        _k.avg_pool_forward(A_pad, A, f, s, _threads(A.size * f * f))
     return A, (A_prev, hparameters, argmax)
+
+
+_NO_ARGMAX = np.zeros((1, 1, 1, 1), dtype=np.int32)  # average pooling has no argmax
 
 
 def pool_backward(dA, cache, mode="max"):
@@ -221,14 +243,17 @@ def pool_backward(dA, cache, mode="max"):
     dA = check_float_array(dA, "dA", ndim=4, shape=(m, n_H, n_W, n_C),
                            shape_names=("m", "n_H", "n_W", "n_C"), dtype=A_prev.dtype)
     n_H_pad, n_W_pad = n_H_prev + 2 * p, n_W_prev + 2 * p
-    dA_prev = np.zeros((m, n_H_pad, n_W_pad, n_C), dtype=A_prev.dtype)
+    # the kernel writes every element (each unit zeroes its own rows, in cache)
+    dA_prev = np.empty((m, n_H_pad, n_W_pad, n_C), dtype=A_prev.dtype)
     if mode == "max":
         if argmax is None:
             _, (_, _, argmax) = pool_forward(A_prev, hparameters, mode="max")
         argmax = _check_argmax(argmax, dA, n_H_pad, n_W_pad, f, s)
-        _k.max_pool_backward(dA, argmax, dA_prev, f, s)
     else:
-        _k.avg_pool_backward(dA, dA_prev, f, s)
+        argmax = _NO_ARGMAX
+    work = dA.size * (1 if mode == "max" else f * f)
+    _check_argmax_range(_k.pool_backward(dA, argmax, dA_prev, f, s, mode == "max",
+                                         _threads(work)), n_H_pad, n_W_pad)
     if p:
         dA_prev = np.ascontiguousarray(dA_prev[:, p:p + n_H_prev, p:p + n_W_prev, :])
     return dA_prev

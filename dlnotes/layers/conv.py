@@ -50,6 +50,13 @@ class Conv2D(Layer):
     input_grad : bool, default True
         False on a first layer: ``backward`` then skips :math:`dA_{prev}` (saves
         a GEMM and the col2im) and returns None.
+
+    Notes
+    -----
+    A frozen layer (``trainable = False``, see ``Layer.freeze()``) skips
+    :math:`dW` and :math:`db` in ``backward`` (``conv_backward(...,
+    need_dW=False)``: no im2col, one GEMM fewer); its ``grads`` keep their
+    last values.
     """
 
     def __init__(self, n_C_prev, n_C, f, stride=1, pad=0, init="he", rng=None, seed=None,
@@ -88,7 +95,10 @@ class Conv2D(Layer):
     def backward(self, dY):
         if self._cache is None:
             raise RuntimeError("Conv2D.backward called before forward")
-        dA, dW, db = conv_backward(dY, self._cache, need_dA_prev=self.input_grad)
+        dA, dW, db = conv_backward(dY, self._cache, need_dA_prev=self.input_grad,
+                                   need_dW=self.trainable)
+        if dW is None:
+            return dA
         # write in place: optimizers and containers share these arrays
         self.grads["W"][...] = dW
         if self.use_bias:
