@@ -46,3 +46,21 @@ def test_recurrent_and_activation_kernels_share_one_float32_tanh():
     assert a.dtype == np.float32
     z = np.linspace(-100, 30, 1001, dtype=np.float32)
     assert sigmoid(z)[z < -87].max() == 0 and np.isfinite(sigmoid(z)).all()
+
+
+def test_c_helpers_of_any_length_live_in_header_files():
+    """A few lines of C may sit in a ``cdef extern from *`` string next to the Cython that
+    uses them; longer C goes in a ``.h`` beside the kernels (it reads, diffs and compiles
+    with warnings like C), and every such header is used by some kernel."""
+    limit = 40
+    long_blocks = {}
+    for src in sorted(KERNELS.glob("*.p*")):
+        for block in re.findall(r'cdef extern from \*:\n\s*"""(.*?)"""', src.read_text(), re.S):
+            if block.count("\n") > limit:
+                long_blocks[src.name] = block.count("\n")
+    assert not long_blocks, f"verbatim C over {limit} lines: {long_blocks}"
+    sources = "\n".join(p.read_text() for p in KERNELS.iterdir()
+                        if p.suffix in (".pyx", ".pxd", ".h"))
+    orphans = [h.name for h in KERNELS.glob("*.h")
+               if f'"{h.name}"' not in sources]
+    assert not orphans, f"headers no kernel includes: {orphans}"
