@@ -123,3 +123,15 @@ def test_optimizer_steps_do_not_depend_on_the_parameter_layout(data, make, shape
         opt_ref.step({"W": ref}, {"W": g})
         opt.step({"W": p}, {"W": data.draw(any_layout(g))})
     np.testing.assert_allclose(p, ref, rtol=1e-13, atol=1e-15)
+
+
+def test_softmax_of_inputs_spanning_the_float_range():
+    """Regression (found by hypothesis): -1.8e308 beside 1e292 made ``Z - max`` overflow.
+
+    The shifted value is -inf, whose exponential 0 is the exact limit: no warning, a
+    distribution comes out.
+    """
+    z = np.array([-1.79769313e308, 9.97920155e291])
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        p = softmax(z, axis=0)
+    np.testing.assert_array_equal(p, [0.0, 1.0])

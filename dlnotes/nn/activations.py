@@ -287,7 +287,11 @@ def softmax(Z, axis=0):
     axis = _check_axis(Z, axis)
     if Z.size == 0:
         return np.empty_like(Z)
-    E = np.exp(Z - Z.max(axis=axis, keepdims=True))
+    # Shifting by the maximum can overflow to -inf when the finite inputs span
+    # more than the float range (-1.8e308 next to 1e292): exp(-inf) = 0 is then
+    # the exact limit, so the overflow is expected and silenced.
+    with np.errstate(over="ignore"):
+        E = np.exp(Z - Z.max(axis=axis, keepdims=True))
     E /= E.sum(axis=axis, keepdims=True)
     return E
 
@@ -331,7 +335,8 @@ def log_softmax(Z, axis=0):
     axis = _check_axis(Z, axis)
     if Z.size == 0:
         return np.empty_like(Z)
-    shifted = Z - Z.max(axis=axis, keepdims=True)
+    with np.errstate(over="ignore"):   # -inf is the exact limit, as in softmax
+        shifted = Z - Z.max(axis=axis, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
