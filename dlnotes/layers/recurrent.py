@@ -17,10 +17,25 @@ import numpy as np
 
 from dlnotes import rnn as F
 from dlnotes._threads import matmul
+from dlnotes._docstrings import fill_doc
 from dlnotes._validation import as_rng, check_choice, check_float_array, check_scalar
 from dlnotes.layers.base import Layer
 from dlnotes.layers.serialization import config_dim, deserialize_layer, serialize_layer
 from dlnotes.nn.activations import softmax, softmax_backward
+
+# Parameter descriptions shared by several docstrings below (see dlnotes._docstrings).
+_RECURRENT_PARAMS = """
+n_x, n_a : int
+    Input features and hidden units.
+return_sequences : bool, default True
+    Output every state ``(n_a, m, T_x)`` or only the last ``(n_a, m)``.
+rng : numpy.random.Generator, optional
+    Source of the initial weights.
+seed : int, optional
+    Seed of a new generator (when ``rng`` is not given).
+dtype : {numpy.float64, numpy.float32}, default numpy.float64
+    dtype of the parameters and the states.
+"""
 
 __all__ = ["Recurrent", "RNN", "GRU", "LSTM", "Bidirectional", "TimeDistributedDense"]
 
@@ -29,6 +44,7 @@ def _uniform(rng, shape, bound, dtype):
     return rng.uniform(-bound, bound, size=shape).astype(dtype)
 
 
+@fill_doc(RECURRENT_PARAMS=_RECURRENT_PARAMS)
 class Recurrent(Layer):
     """Base class of the recurrent layers: parameters, output selection, initial states.
 
@@ -36,6 +52,10 @@ class Recurrent(Layer):
     ``reset_parameters`` and the functional calls ``_run`` / ``_run_backward``;
     ``forward`` and ``backward`` (checks, initial states, output selection,
     gradients) are shared.
+
+    Parameters
+    ----------
+    %(RECURRENT_PARAMS)s
     """
 
     _gates = 1  # weight blocks (n_a, n_a + n_x) + bias (n_a, 1): 3 for the GRU, 4 for the LSTM
@@ -58,7 +78,13 @@ class Recurrent(Layer):
         self.d_initial_state = None
 
     def reset_parameters(self, rng):
-        """Draw new weights, :math:`U(-1/\\sqrt{n_a}, 1/\\sqrt{n_a})` (PyTorch's default)."""
+        """Draw new weights, :math:`U(-1/\\sqrt{n_a}, 1/\\sqrt{n_a})` (PyTorch's default).
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator
+            Source of the weights.
+        """
         raise NotImplementedError
 
     def _initial(self, initial_state, m):
@@ -115,7 +141,12 @@ class Recurrent(Layer):
 
     def get_config(self):
         """Constructor arguments (JSON-able), for
-        :func:`~dlnotes.layers.serialization.serialize_layer`."""
+        :func:`~dlnotes.layers.serialization.serialize_layer`.
+
+        Returns
+        -------
+        dict
+        """
         return {"n_x": self.n_x, "n_a": self.n_a, "return_sequences": self.return_sequences,
                 "dtype": self.dtype.name}
 
@@ -129,20 +160,18 @@ class Recurrent(Layer):
         return f"{type(self).__name__}({self.n_x}, {self.n_a}{extra})"
 
 
+@fill_doc(RECURRENT_PARAMS=_RECURRENT_PARAMS)
 class RNN(Recurrent):
     r"""Basic RNN layer: :math:`a^{\langle t \rangle} = \tanh(W_{aa} a^{\langle t-1 \rangle}
     + W_{ax} x^{\langle t \rangle} + b_a)`.
 
     Parameters
     ----------
-    n_x, n_a : int
-        Input features and hidden units.
-    return_sequences : bool, default True
-        Output every state ``(n_a, m, T_x)`` or only the last ``(n_a, m)``.
-    rng, seed : reproducible initialization.
-    dtype : float32 or float64.
+    %(RECURRENT_PARAMS)s
 
-    Parameters are ``Wax (n_a, n_x)``, ``Waa (n_a, n_a)``, ``ba (n_a, 1)``
+    Notes
+    -----
+    Parameters are ``Wax`` (n_a, n_x), ``Waa`` (n_a, n_a), ``ba`` (n_a, 1)
     (see :func:`dlnotes.rnn.basic.rnn_forward`).
     """
 
@@ -169,10 +198,12 @@ class GRU(Recurrent):
     reset : {"after", "before"}, default "after"
         ``"after"`` is the PyTorch/cuDNN/Keras form (one BLAS call per step, the
         faster one); ``"before"`` the course's and Cho et al.'s.
-    return_sequences, rng, seed, dtype : as for :class:`RNN`.
+    return_sequences, rng, seed, dtype : as for :class:`RNN`
 
-    Parameters are ``Wu, Wr, Wc (n_a, n_a+n_x)``, ``bu, br, bc (n_a, 1)`` and,
-    for ``reset="after"``, ``bhc (n_a, 1)``.
+    Notes
+    -----
+    Parameters are ``Wu``, ``Wr``, ``Wc`` (n_a, n_a + n_x), ``bu``, ``br``, ``bc`` (n_a, 1)
+    and, for ``reset="after"``, ``bhc`` (n_a, 1).
     """
 
     _gates = 3
@@ -214,10 +245,12 @@ class LSTM(Recurrent):
     n_x, n_a : int
     forget_bias : float, default 1.0
         Initial value of :math:`b_f` (Gers et al. 2000; Keras' ``unit_forget_bias``).
-    return_sequences, rng, seed, dtype : as for :class:`RNN`.
+    return_sequences, rng, seed, dtype : as for :class:`RNN`
 
+    Notes
+    -----
     The initial state is the pair ``(a0, c0)``.  Parameters are
-    ``Wf, Wi, Wc, Wo (n_a, n_a+n_x)`` and ``bf, bi, bc, bo (n_a, 1)``.
+    ``Wf``, ``Wi``, ``Wc``, ``Wo`` (n_a, n_a + n_x) and ``bf``, ``bi``, ``bc``, ``bo`` (n_a, 1).
     """
 
     _state_names = ("a0", "c0")
@@ -265,8 +298,13 @@ class Bidirectional(Layer):
     backward_layer : same type, optional
         The backward-direction layer; by default a copy of ``layer`` with
         freshly drawn weights.
-    rng, seed : for the copy's weights.
+    rng : numpy.random.Generator, optional
+        Source of the copy's weights.
+    seed : int, optional
+        Seed of a new generator for them (when ``rng`` is not given).
 
+    Notes
+    -----
     The two layers are the children ``"fwd"`` and ``"bwd"``: parameters are
     named ``"fwd.<name>"`` and ``"bwd.<name>"``.
     """
@@ -312,12 +350,28 @@ class Bidirectional(Layer):
         return dX
 
     def get_config(self):
-        """The two wrapped layers' descriptions (JSON-able)."""
+        """The two wrapped layers' descriptions (JSON-able).
+
+        Returns
+        -------
+        dict
+            ``layer`` and ``backward_layer``, each a :func:`~dlnotes.layers.serialization.serialize_layer` description.
+        """
         return {"layer": serialize_layer(self.fwd), "backward_layer": serialize_layer(self.bwd)}
 
     @classmethod
     def from_config(cls, config):
-        """Rebuild from :meth:`get_config` output."""
+        """Rebuild from :meth:`get_config` output.
+
+        Parameters
+        ----------
+        config : dict
+            The ``layer`` and ``backward_layer`` descriptions that :meth:`get_config` wrote.
+
+        Returns
+        -------
+        Bidirectional
+        """
         return cls(deserialize_layer(config["layer"]),
                    deserialize_layer(config["backward_layer"]))
 
