@@ -15,7 +15,8 @@ import warnings
 
 import numpy as np
 
-MODELS = ("dense", "logistic", "lenet", "resnet", "plain-cnn", "char-lm", "date-attention")
+MODELS = ("dense", "logistic", "lenet", "resnet", "plain-cnn", "char-lm", "date-attention",
+          "yolo-shapes")
 
 
 # Upper bounds of the options: generous for what the embedded data sets need, small enough that
@@ -113,8 +114,8 @@ def build_parser():
                         "(batch norm, 3 residual blocks, 78,426 parameters) trained with Adam on "
                         "MNIST-5k; plain-cnn: the same network without its shortcuts; char-lm: a "
                         "character-level language model (LSTM/GRU/RNN) trained on --text, then "
-                        "sampled; date-attention: the course's attention model translating "
-                        "generated human-readable dates to YYYY-MM-DD")
+                        "sampled; date-attention: the course's attention model translating human-"
+                        "readable dates to YYYY-MM-DD; yolo-shapes: a YOLOv2 shapes detector")
     t.add_argument("--text", default=None, metavar="FILE",
                    help="char-lm only: UTF-8 text file to learn (default: 1,500 generated "
                         "dinosaur-like names, one per line, as in the course's exercise)")
@@ -132,13 +133,13 @@ def build_parser():
                         "'digits' is scikit-learn's 8x8 digits upsampled to 32x32")
     t.add_argument("--epochs", type=_int_in(1, MAX_EPOCHS), default=None,
                    help="lenet: training epochs (default 12 on mnist, 20 on digits); resnet, "
-                        "plain-cnn, date-attention: default 10")
+                        "plain-cnn, date-attention: default 10; yolo-shapes: default 12")
     t.add_argument("--batch-size", type=_int_in(1, 1_000_000), default=None,
                    help="mini-batch size: lenet (default 32), resnet and plain-cnn (default 64), "
-                        "date-attention (default 100, as in the course)")
+                        "date-attention (default 100, as in the course), yolo-shapes (32)")
     t.add_argument("--train-size", type=_int_in(1, 4000), default=None,
                    help="resnet, plain-cnn: train on the first N training digits only (quick "
-                        "runs)")
+                        "runs); yolo-shapes: generated training scenes (default 3000)")
     t.add_argument("--dates", type=_int_in(1, MAX_DATES), default=10_000,
                    help="date-attention only: generated training dates (the held-out 1,000 "
                         "come from seed + 1)")
@@ -203,7 +204,10 @@ def _train(args):
     with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore",
                                                 divide="ignore", under="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
-        return _train_model(args)
+        try:
+            return _train_model(args)
+        except FloatingPointError as exc:  # the training loops' divergence signal
+            raise CLIError(f"training diverged: {exc}") from None
 
 
 def _diverged(what, value):
@@ -232,6 +236,8 @@ def _train_model(args):
         return _train_char_lm(args, dtype, t0)
     if args.model == "date-attention":
         return _train_date_attention(args, dtype, t0)
+    if args.model == "yolo-shapes":
+        return _train_yolo_shapes(args, np.dtype(args.dtype or "float32"), t0)
     if convnet:
         from dlnotes.datasets.mnist import mnist_5k_path
         from dlnotes.models.classic import train_resnet
@@ -246,8 +252,6 @@ def _train_model(args):
                              lr=args.learning_rate or 2e-3, n_train=args.train_size,
                              test_size=args.test_size, seed=args.seed, dtype=dtype,
                              progress=args.progress)
-        except FloatingPointError as exc:
-            raise CLIError(f"training diverged: {exc}") from None
         except ValueError as exc:  # --train-size beyond what --test-size leaves
             raise CLIError(str(exc)) from None
         h = r["history"]
@@ -267,13 +271,10 @@ def _train_model(args):
                 mnist_5k_path()
             except ImportError as exc:
                 raise CLIError(f"{exc} (or use --dataset digits)") from None
-        try:
-            r = train_lenet(dataset, epochs=args.epochs, batch_size=args.batch_size or 32,
-                            lr=args.learning_rate or 2e-3, pooling=args.pooling,
-                            test_size=args.test_size, seed=args.seed, dtype=dtype,
-                            progress=args.progress, verbose=False)
-        except FloatingPointError as exc:  # train_lenet's divergence signal
-            raise CLIError(f"training diverged: {exc}") from None
+        r = train_lenet(dataset, epochs=args.epochs, batch_size=args.batch_size or 32,
+                        lr=args.learning_rate or 2e-3, pooling=args.pooling,
+                        test_size=args.test_size, seed=args.seed, dtype=dtype,
+                        progress=args.progress, verbose=False)
         train_acc, test_acc = r["train_accuracy"], r["test_accuracy"]
         cost = r["history"][-1]["cost"]
         _check_finite_run("cost", cost, r["model"].params.values(), n_classes=10)
@@ -384,8 +385,6 @@ def _train_date_attention(args, dtype, t0):
         r = train_date_translator(m=args.dates, epochs=epochs, batch_size=args.batch_size or 100,
                                   learning_rate=args.learning_rate or 0.005, seed=args.seed,
                                   test_seed=args.seed + 1, dtype=dtype, callback=callback)
-    except FloatingPointError as exc:
-        raise CLIError(f"training diverged: {exc}") from None
     finally:
         if bar is not None:
             bar.close()
@@ -399,6 +398,20 @@ def _train_date_attention(args, dtype, t0):
     for text in ("3 may 1979", "tuesday april 2 2024", "21.07.99")[:args.samples]:
         print(f"translate: {text!r} -> {translate_date(model, text)}")
     print(f"time: {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+def _train_yolo_shapes(args, dtype, t0):
+    from dlnotes.models.yolo import report_lines, train_yolo_shapes
+
+    try:
+        r = train_yolo_shapes(n_train=args.train_size or 3000, epochs=args.epochs or 12,
+                              batch_size=args.batch_size or 32, lr=args.learning_rate or 4e-3,
+                              seed=args.seed, dtype=dtype, progress=args.progress)
+    except ImportError as exc:  # scikit-image draws the scenes
+        raise CLIError(str(exc)) from None
+    _check_finite_run("cost", r["history"][-1]["loss"], r["detector"].model.params.values())
+    print("\n".join(report_lines(r) + [f"time: {time.perf_counter() - t0:.1f} s"]))
     return 0
 
 

@@ -100,6 +100,18 @@ def test_char_lm_job_learns_and_samples(tmp_path, capsys):
         assert msg in err and err.count("\n") == 1, err
 
 
+def test_yolo_shapes_job_reports_map_per_class(capsys):
+    pytest.importorskip("skimage")
+    # shortened: 48 scenes, one epoch; the reported run is benchmarks/yolo_shapes_train.py
+    assert main(["train", "--model", "yolo-shapes", "--train-size", "48", "--epochs", "1",
+                 "--batch-size", "16", "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "YOLOv2-style detector" in out and "held-out mAP@0.5 (500 scenes)" in out
+    for name in ("circle", "rectangle", "triangle", "ellipse"):
+        assert f"AP@0.5 {name}:" in out
+    assert 0.0 <= float(out.split("held-out mAP@0.5 (500 scenes):")[1].split()[0]) <= 1.0
+
+
 def test_date_attention_job_trains_and_translates(capsys):
     # shortened: 200 dates, one epoch, a smaller batch; the full run is
     # benchmarks/date_attention_train.py

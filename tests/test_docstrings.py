@@ -92,6 +92,10 @@ NO_FORMULA = {
     "dlnotes.vision.boxes.non_max_suppression": "greedy algorithm (stated in prose)",
     "dlnotes.vision.boxes.yolo_non_max_suppression": "greedy algorithm (stated in prose)",
     "dlnotes.vision.boxes.yolo_eval": "pipeline",
+    "dlnotes.vision.nms.non_max_suppression": "greedy algorithm (stated in prose)",
+    "dlnotes.vision.nms.yolo_non_max_suppression": "greedy algorithm (stated in prose)",
+    "dlnotes.vision.nms.yolo_eval": "pipeline",
+    "dlnotes.nn.losses.get_loss": "dispatcher (name or loss object -> function)",
     "dlnotes.vision.style.unroll": "reshaping helper",
     "dlnotes.vision.style_transfer.neural_style_transfer": "optimisation driver",
 }

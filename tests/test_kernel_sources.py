@@ -64,3 +64,16 @@ def test_c_helpers_of_any_length_live_in_header_files():
     orphans = [h.name for h in KERNELS.glob("*.h")
                if f'"{h.name}"' not in sources]
     assert not orphans, f"headers no kernel includes: {orphans}"
+
+
+def test_kernels_call_their_header_c_through_one_type_generic_name():
+    """The C of dl_recurrent.h and dl_activations.h exists for float and double under one
+    name each (dl_instantiate.h: _Generic on the element type), so the fused Cython that
+    calls it has no `if real is float` branch left."""
+    users = [p for p in sorted(KERNELS.glob("*.pyx"))
+             if re.search(r'cdef extern from "dl_\w+\.h"', p.read_text())]
+    assert {p.name for p in users} >= {"recurrent.pyx", "activations.pyx"}
+    branching = [p.name for p in users if re.search(r"if real is (float|double)", p.read_text())]
+    assert not branching, f"kernels that branch on the precision around header C: {branching}"
+    for h in ("dl_recurrent.h", "dl_activations.h"):
+        assert '#include "dl_instantiate.h"' in (KERNELS / h).read_text()

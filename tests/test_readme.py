@@ -59,6 +59,10 @@ COMMANDS = {
                                                       "--dates", "200", "--epochs", "1",
                                                       "--batch-size", "50", "--samples", "2",
                                                       "--dtype", "float32", *FAST]),
+    # 32 generated scenes, one epoch (the 500 held-out scenes are still generated and scored)
+    "dlnotes train --model yolo-shapes": ("main", ["train", "--model", "yolo-shapes",
+                                                   "--train-size", "32", "--epochs", "1",
+                                                   *FAST]),
     "dlnotes info": ("main", ["info"]),
     # Develop
     "python setup.py build_ext --inplace": ("run", "python setup.py build_ext --inplace"),

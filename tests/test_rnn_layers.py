@@ -186,3 +186,39 @@ def test_layers_serialize_and_rebuild(rng):
             np.copyto(clone.params[k], layer.params[k])
         X = rng.standard_normal((3 if layer is not head else 4, 2, 5))
         np.testing.assert_array_equal(clone.forward(X), layer.forward(X))
+
+
+def test_recurrent_layers_check_once_then_run_the_unchecked_internals(monkeypatch, rng):
+    """Issue 11: a recurrent layer checks X, its initial states and dY itself and owns its
+    parameters, so it runs dlnotes.rnn's unchecked internals, never the public functions
+    (whose checks would repeat its own); a Bidirectional checks X and dY once for both
+    directions.  Bad input still gets a clear error naming the argument."""
+    from dlnotes.rnn import basic, gru, lstm
+
+    def public(*args, **kwargs):
+        raise AssertionError("a layer called a public (checking) dlnotes.rnn function")
+
+    for mod, names in ((basic, ("rnn_forward", "rnn_backward")),
+                       (gru, ("gru_forward", "gru_backward")),
+                       (lstm, ("lstm_forward", "lstm_backward"))):
+        for name in names:
+            monkeypatch.setattr(mod, name, public)
+    X = rng.standard_normal((3, 5, 4))
+    layers = [RNN(3, 4, seed=0), GRU(3, 4, seed=0), GRU(3, 4, reset="before", seed=0),
+              LSTM(3, 4, seed=0), LSTM(3, 4, return_sequences=False, seed=0),
+              Bidirectional(GRU(3, 4, seed=0), seed=1)]
+    for layer in layers:
+        Y = layer.forward(X)
+        assert layer.backward(np.ones_like(Y)).shape == X.shape
+
+    with pytest.raises(RuntimeError, match="LSTM.backward called before forward"):
+        LSTM(3, 4, seed=0).backward(np.ones((4, 5, 4)))
+    with pytest.raises(RuntimeError, match="backward called before forward"):
+        Bidirectional(RNN(3, 4, seed=0), seed=1).backward(np.ones((8, 5, 4)))
+    bi = layers[-1]
+    with pytest.raises(ValueError, match=r"dY.*2 n_a"):
+        bi.backward(np.ones((4, 5, 4)))
+    with pytest.raises(ValueError, match="X"):
+        bi.forward(np.ones((2, 5, 4)))
+    with pytest.raises(ValueError, match="T_x >= 1"):
+        layers[0].forward(np.ones((3, 5, 0)))

@@ -21,6 +21,11 @@ cdef extern from *:
 cdef enum:
     ELEMENTWISE_PARALLEL_MIN = 262144
 
+# Loops that do more per output value than an element-wise op (bilinear sampling,
+# box IoU) pay for the team from about 64k output values.
+cdef enum:
+    GATHER_PARALLEL_MIN = 65536
+
 
 cdef inline int n_threads_for(Py_ssize_t n, Py_ssize_t threshold) noexcept nogil:
     if n < threshold:

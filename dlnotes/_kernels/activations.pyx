@@ -25,7 +25,7 @@ Numerical forms
   the negative side is an exact 0 (``0 * -inf`` would be NaN), and the backward
   pass sends an exact 0 there (``0 * inf`` would be NaN), as PyTorch does.
 
-The loops are C functions over restrict pointers (the verbatim block below),
+The loops are C functions over restrict pointers (``dl_activations.h``),
 cloned for AVX-512 / AVX2 / baseline; one dispatcher (``_split``) gives each
 OpenMP thread one contiguous share of the array.
 """
@@ -36,41 +36,7 @@ from dlnotes._kernels._parallel cimport ELEMENTWISE_PARALLEL_MIN, n_threads_for
 from dlnotes._kernels._types cimport real
 
 
-cdef extern from *:
-    """
-    #if defined(__GNUC__) && !defined(__clang__)
-    #pragma GCC push_options
-    #pragma GCC optimize ("no-trapping-math")
-    #endif
-    #include "dl_vecmath.h"
-    enum { DL_SIG, DL_SIG_BWD, DL_TANH, DL_TANH_BWD, DL_LEAKY, DL_LEAKY_BWD };
-    /* One contiguous share of an element-wise op: x is z (forward) or dA
-     * (backward), y is the saved a = f(z) or z (backward only). */
-    #define DL_ACT_LOOPS(T, SFX, SIG, TANH)                                                 \
-    DL_CLONES static void dl_act_##SFX(int op, Py_ssize_t n, const T* DL_RESTRICT x,      \
-                                       const T* DL_RESTRICT y, T al, T* DL_RESTRICT o) {  \
-        Py_ssize_t i;                                                                     \
-        switch (op) {                                                                     \
-        case DL_SIG: for (i = 0; i < n; i++) o[i] = SIG(x[i]); break;                     \
-        case DL_SIG_BWD: for (i = 0; i < n; i++) o[i] = x[i] * y[i] * (1 - y[i]); break;  \
-        case DL_TANH: for (i = 0; i < n; i++) o[i] = TANH(x[i]); break;                   \
-        case DL_TANH_BWD: for (i = 0; i < n; i++) o[i] = x[i] * (1 - y[i] * y[i]); break; \
-        case DL_LEAKY: /* relu(-inf) = 0 exactly (0 * -inf would be NaN) */              \
-            for (i = 0; i < n; i++) {                                                     \
-                T v = x[i], w = al != 0 ? al * v : (v == v ? (T)0 : v);                   \
-                o[i] = v > 0 ? v : w;                                                     \
-            } break;                                                                      \
-        case DL_LEAKY_BWD: /* exact 0 where alpha = 0 (0 * inf would be NaN) */          \
-            for (i = 0; i < n; i++)                                                       \
-                o[i] = y[i] > 0 ? x[i] : (al != 0 ? al * x[i] : (T)0); break;             \
-        }                                                                                 \
-    }
-    DL_ACT_LOOPS(float, f, dl_sigf, dl_tanhf)
-    DL_ACT_LOOPS(double, d, dl_sigd, dl_tanhd)
-    #if defined(__GNUC__) && !defined(__clang__)
-    #pragma GCC pop_options
-    #endif
-    """
+cdef extern from "dl_activations.h" nogil:
     enum:
         DL_SIG
         DL_SIG_BWD
@@ -78,10 +44,8 @@ cdef extern from *:
         DL_TANH_BWD
         DL_LEAKY
         DL_LEAKY_BWD
-    void dl_act_f(int op, Py_ssize_t n, const float* x, const float* y, float al,
-                  float* o) noexcept nogil
-    void dl_act_d(int op, Py_ssize_t n, const double* x, const double* y, double al,
-                  double* o) noexcept nogil
+    # type-generic: float* or double* arrays (C11 _Generic, see dl_instantiate.h)
+    void dl_act(int op, Py_ssize_t n, const void* x, const void* y, double al, void* o)
 
 
 cdef void _split(int op, const real[::1] x, const real[::1] y, double alpha,
@@ -93,10 +57,7 @@ cdef void _split(int op, const real[::1] x, const real[::1] y, double alpha,
     for k in prange(nt, nogil=True, schedule="static", num_threads=nt):
         lo = k * c
         if lo < n:
-            if real is float:
-                dl_act_f(op, min(c, n - lo), &x[lo], &y[lo], <float>alpha, &out[lo])
-            else:
-                dl_act_d(op, min(c, n - lo), &x[lo], &y[lo], alpha, &out[lo])
+            dl_act(op, min(c, n - lo), &x[lo], &y[lo], alpha, &out[lo])
 
 
 def sigmoid_forward(const real[::1] z, real[::1] out):

@@ -18,7 +18,7 @@ take an exact copy path.  Optionally each output value then goes through a
 per-image, per-channel gain and offset and a clip, so a colour augmentation
 that follows the geometry costs no second pass.
 
-Threads split the ``m * n_H_out`` output rows (every row is independent),
+Threads split the ``m * n_H_out`` output rows (every row is independent; ``_split_row``),
 so a batch of a few large images uses all the cores as well as a batch of
 many small ones.  No validation here: the public functions check shapes,
 dtypes and contiguity.
@@ -27,7 +27,7 @@ from cython.parallel cimport prange
 from libc.math cimport floor
 from libc.string cimport memcpy
 
-from dlnotes._kernels._parallel cimport dl_omp_max_threads
+from dlnotes._kernels._parallel cimport GATHER_PARALLEL_MIN, n_threads_for
 from dlnotes._kernels._types cimport real
 
 
@@ -40,11 +40,12 @@ cdef enum:
     MODE_WRAP = 4
 
 
-cdef inline int _threads(Py_ssize_t work) noexcept nogil:
-    # below ~64k output values the fork/join of the OpenMP team costs more than it saves
-    if work < 65536:
-        return 1
-    return dl_omp_max_threads()
+cdef inline Py_ssize_t _split_row(Py_ssize_t row, Py_ssize_t H, Py_ssize_t *r) noexcept nogil:
+    """Image of output row ``row`` of a batch of ``H``-row images (the unit the threads
+    share); the row within that image goes to ``r``."""
+    cdef Py_ssize_t i = row // H
+    r[0] = row - i * H
+    return i
 
 
 cdef inline Py_ssize_t _map(Py_ssize_t k, Py_ssize_t n, int mode) noexcept nogil:
@@ -178,12 +179,11 @@ def warp(const real[:, :, :, ::1] X, real[:, :, :, ::1] out, const double[:, :, 
     cdef const real *q
     cdef real *o
     cdef bint exact, inside
-    cdef int nt = _threads(m * Ho * Wo * C)
+    cdef int nt = n_threads_for(m * Ho * Wo * C, GATHER_PARALLEL_MIN)
     if m * Ho * Wo * C == 0:
         return
     for row in prange(m * Ho, nogil=True, schedule="static", num_threads=nt):
-        i = row // Ho
-        r = row - i * Ho
+        i = _split_row(row, Ho, &r)
         exact = (not use_disp) and _integral(T, i)
         a00 = T[i, 0, 0]
         a01 = T[i, 0, 1]
@@ -251,12 +251,11 @@ def colour(const real[:, :, :, ::1] X, real[:, :, :, ::1] out,
     """out[i, r, c, ch] = clip(gain[i, ch] * X[i, r, c, ch] + offset[i, ch]).  out may be X."""
     cdef Py_ssize_t m = X.shape[0], H = X.shape[1], W = X.shape[2], C = X.shape[3]
     cdef Py_ssize_t row, i, r
-    cdef int nt = _threads(m * H * W * C)
+    cdef int nt = n_threads_for(m * H * W * C, GATHER_PARALLEL_MIN)
     if m * H * W * C == 0:
         return
     for row in prange(m * H, nogil=True, schedule="static", num_threads=nt):
-        i = row // H
-        r = row - i * H
+        i = _split_row(row, H, &r)
         if &out[i, r, 0, 0] != &X[i, r, 0, 0]:
             memcpy(&out[i, r, 0, 0], &X[i, r, 0, 0], W * C * sizeof(real))
         _colour_row(out, i, r, gain, offset, True, clip, <real>lo, <real>hi)

@@ -19,11 +19,8 @@ finite, shapes consistent.  The validation lives in dlnotes/vision/boxes.py.
 """
 from cython.parallel cimport prange
 
-from dlnotes._kernels._parallel cimport dl_omp_max_threads
-
-ctypedef fused real:
-    float
-    double
+from dlnotes._kernels._parallel cimport GATHER_PARALLEL_MIN, n_threads_for
+from dlnotes._kernels._types cimport real
 
 ctypedef long long int64
 
@@ -58,9 +55,7 @@ cdef inline double _iou(double ax1, double ay1, double ax2, double ay2,
 def box_iou(const real[:, ::1] b1, const real[:, ::1] b2, real[:, ::1] out):
     """out[i, j] = IoU(b1[i], b2[j]); b1 (N, 4), b2 (M, 4), out (N, M). Threads over rows."""
     cdef Py_ssize_t N = b1.shape[0], M = b2.shape[0], i, j
-    cdef int nt = 1
-    if N * M >= 65536:
-        nt = dl_omp_max_threads()
+    cdef int nt = n_threads_for(N * M, GATHER_PARALLEL_MIN)
     with nogil:
         for i in prange(N, num_threads=nt, schedule="static"):
             for j in range(M):

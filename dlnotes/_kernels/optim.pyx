@@ -17,7 +17,6 @@ from dlnotes._kernels._parallel cimport ELEMENTWISE_PARALLEL_MIN, n_threads_for
 from dlnotes._kernels._types cimport real
 
 
-
 cdef inline real _sqrt(real x) noexcept nogil:
     if real is float:
         return sqrtf(x)

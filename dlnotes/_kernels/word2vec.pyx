@@ -25,7 +25,6 @@ from scipy.linalg.cython_blas cimport daxpy, ddot, saxpy, sdot
 from dlnotes._kernels._types cimport real
 
 
-
 cdef inline double _dot(int n, real *x, real *y) noexcept nogil:
     cdef int one = 1
     if real is float:

@@ -39,9 +39,14 @@ class ZeroPadding2D(Layer):
         self._shape = None
 
     def forward(self, X, training=True):
-        X = check_float_array(X, "X", ndim=4)
-        self._shape = X.shape
-        return zero_pad(X, self.pad) if self.pad else X
+        if not self.pad:
+            X = check_float_array(X, "X", ndim=4)
+            self._shape = X.shape
+            return X
+        Y = zero_pad(X, self.pad)  # checks X (and the padded size) once
+        m, h, w, c = Y.shape
+        self._shape = (m, h - 2 * self.pad, w - 2 * self.pad, c)
+        return Y
 
     def backward(self, dY):
         if self._shape is None:

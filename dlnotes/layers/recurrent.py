@@ -15,27 +15,13 @@ import copy
 
 import numpy as np
 
-from dlnotes import rnn as F
+from dlnotes.rnn import basic as _rnn, gru as _gru, lstm as _lstm
+from dlnotes.rnn._common import check_sequence
 from dlnotes._threads import matmul
-from dlnotes._docstrings import fill_doc
 from dlnotes._validation import as_rng, check_choice, check_float_array, check_scalar
 from dlnotes.layers.base import Layer
 from dlnotes.layers.serialization import config_dim, deserialize_layer, serialize_layer
 from dlnotes.nn.activations import softmax, softmax_backward
-
-# Parameter descriptions shared by several docstrings below (see dlnotes._docstrings).
-_RECURRENT_PARAMS = """
-n_x, n_a : int
-    Input features and hidden units.
-return_sequences : bool, default True
-    Output every state ``(n_a, m, T_x)`` or only the last ``(n_a, m)``.
-rng : numpy.random.Generator, optional
-    Source of the initial weights.
-seed : int, optional
-    Seed of a new generator (when ``rng`` is not given).
-dtype : {numpy.float64, numpy.float32}, default numpy.float64
-    dtype of the parameters and the states.
-"""
 
 __all__ = ["Recurrent", "RNN", "GRU", "LSTM", "Bidirectional", "TimeDistributedDense"]
 
@@ -44,7 +30,6 @@ def _uniform(rng, shape, bound, dtype):
     return rng.uniform(-bound, bound, size=shape).astype(dtype)
 
 
-@fill_doc(RECURRENT_PARAMS=_RECURRENT_PARAMS)
 class Recurrent(Layer):
     """Base class of the recurrent layers: parameters, output selection, initial states.
 
@@ -55,7 +40,7 @@ class Recurrent(Layer):
 
     Parameters
     ----------
-    %(RECURRENT_PARAMS)s
+    n_x, n_a, return_sequences, rng, seed, dtype : as for :class:`RNN`
     """
 
     _gates = 1  # weight blocks (n_a, n_a + n_x) + bias (n_a, 1): 3 for the GRU, 4 for the LSTM
@@ -99,40 +84,57 @@ class Recurrent(Layer):
                                   dtype=self.dtype) for s, n in zip(states, names)]
 
     def _check_input(self, X):
-        return check_float_array(X, "X", ndim=3, shape=(self.n_x, None, None),
-                                 shape_names=("n_x", "m", "T_x"), dtype=self.dtype)
+        return check_sequence(X, "X", n_x=self.n_x, dtype=self.dtype)
 
     def _select(self, a):
         self._T = a.shape[2]
         return a if self.return_sequences else np.ascontiguousarray(a[:, :, -1])
 
-    def _upstream(self, dY):
-        m, T = self._m, self._T
-        if self.return_sequences:
-            return check_float_array(dY, "dY", ndim=3, shape=(self.n_a, m, T),
-                                     shape_names=("n_a", "m", "T_x"), dtype=self.dtype)
-        dY = check_float_array(dY, "dY", ndim=2, shape=(self.n_a, m), shape_names=("n_a", "m"),
-                               dtype=self.dtype)
-        da = np.zeros((self.n_a, m, T), self.dtype)
-        da[:, :, -1] = dY
-        return da
+    def _check_upstream(self, dY, rows=None, rows_name="n_a"):
+        """``dY`` of shape ``(rows, m, T_x)``, or ``(rows, m)`` without ``return_sequences``
+        (``rows`` is ``n_a``; a :class:`Bidirectional` checks its ``2 n_a`` rows at once)."""
+        if self._caches is None:
+            raise RuntimeError(f"{type(self).__name__}.backward called before forward")
+        rows = self.n_a if rows is None else rows
+        shape, names = (rows, self._m, self._T), (rows_name, "m", "T_x")
+        if not self.return_sequences:
+            shape, names = shape[:2], names[:2]
+        return check_float_array(dY, "dY", ndim=len(shape), shape=shape, shape_names=names,
+                                 dtype=self.dtype)
+
+    # The layer checks its input, initial states and upstream gradient once, here, and owns
+    # its parameters; it then calls the unchecked internals of dlnotes.rnn (which its public
+    # functions call after their own checks).
 
     def _run(self, X, states):
-        """The functional forward: ``(a, caches)`` (subclasses)."""
+        """The unchecked functional forward: ``(a, cache)`` (subclasses)."""
         raise NotImplementedError
 
-    def _run_backward(self, da, caches):
-        """The functional backward: its gradients dict (subclasses)."""
+    def _run_backward(self, da, cache):
+        """The unchecked functional backward: its gradients dict (subclasses)."""
         raise NotImplementedError
 
     def forward(self, X, training=True, initial_state=None):
         X = self._check_input(X)
+        return self._forward(X, self._initial(initial_state, X.shape[1]))
+
+    def _forward(self, X, states):
+        """:meth:`forward` for a checked input and initial states."""
         self._m = X.shape[1]
-        a, self._caches = self._run(X, self._initial(initial_state, self._m))
+        a, self._caches = self._run(X, states)
         return self._select(a)
 
     def backward(self, dY):
-        g = self._run_backward(self._upstream(dY), self._caches)
+        return self._backward(self._check_upstream(dY))
+
+    def _backward(self, dY):
+        """:meth:`backward` for a checked ``dY``."""
+        if self.return_sequences:
+            da = dY
+        else:
+            da = np.zeros((self.n_a, self._m, self._T), self.dtype)
+            da[:, :, -1] = dY
+        g = self._run_backward(da, self._caches)
         for k in self.params:
             self.grads[k] = g["d" + k]
         states = tuple(g["d" + n] for n in self._state_names)
@@ -160,19 +162,23 @@ class Recurrent(Layer):
         return f"{type(self).__name__}({self.n_x}, {self.n_a}{extra})"
 
 
-@fill_doc(RECURRENT_PARAMS=_RECURRENT_PARAMS)
 class RNN(Recurrent):
     r"""Basic RNN layer: :math:`a^{\langle t \rangle} = \tanh(W_{aa} a^{\langle t-1 \rangle}
     + W_{ax} x^{\langle t \rangle} + b_a)`.
 
-    Parameters
-    ----------
-    %(RECURRENT_PARAMS)s
-
-    Notes
-    -----
     Parameters are ``Wax`` (n_a, n_x), ``Waa`` (n_a, n_a), ``ba`` (n_a, 1)
     (see :func:`dlnotes.rnn.basic.rnn_forward`).
+
+    Parameters
+    ----------
+    n_x, n_a : int
+        Input features and hidden units.
+    return_sequences : bool, default True
+        Output every state ``(n_a, m, T_x)`` or only the last ``(n_a, m)``.
+    rng, seed : numpy.random.Generator or int, optional
+        Source of the initial weights, or the seed of a new generator.
+    dtype : {numpy.float64, numpy.float32}, default numpy.float64
+        dtype of the parameters and the states.
     """
 
     def reset_parameters(self, rng):
@@ -182,15 +188,18 @@ class RNN(Recurrent):
         self.params["ba"] = np.zeros((self.n_a, 1), self.dtype)
 
     def _run(self, X, states):
-        a, _, caches = F.rnn_forward(X, states[0], self.params)
-        return a, caches
+        a, _, (cache, _) = _rnn._rnn_forward(X, states[0], self.params)
+        return a, cache
 
-    def _run_backward(self, da, caches):
-        return F.rnn_backward(da, caches)
+    def _run_backward(self, da, cache):
+        return _rnn._rnn_backward(da, cache)
 
 
 class GRU(Recurrent):
     r"""GRU layer (:func:`dlnotes.rnn.gru.gru_forward`), reset before or after the recurrent product.
+
+    Parameters are ``Wu``, ``Wr``, ``Wc`` (n_a, n_a + n_x), ``bu``, ``br``, ``bc`` (n_a, 1)
+    and, for ``reset="after"``, ``bhc`` (n_a, 1).
 
     Parameters
     ----------
@@ -199,11 +208,6 @@ class GRU(Recurrent):
         ``"after"`` is the PyTorch/cuDNN/Keras form (one BLAS call per step, the
         faster one); ``"before"`` the course's and Cho et al.'s.
     return_sequences, rng, seed, dtype : as for :class:`RNN`
-
-    Notes
-    -----
-    Parameters are ``Wu``, ``Wr``, ``Wc`` (n_a, n_a + n_x), ``bu``, ``br``, ``bc`` (n_a, 1)
-    and, for ``reset="after"``, ``bhc`` (n_a, 1).
     """
 
     _gates = 3
@@ -230,15 +234,18 @@ class GRU(Recurrent):
             self.params["bhc"] = np.zeros((self.n_a, 1), self.dtype)
 
     def _run(self, X, states):
-        a, _, caches = F.gru_forward(X, states[0], self.params, reset=self.reset)
-        return a, caches
+        a, _, (cache, _) = _gru._gru_forward(X, states[0], self.params, self.reset)
+        return a, cache
 
-    def _run_backward(self, da, caches):
-        return F.gru_backward(da, caches)
+    def _run_backward(self, da, cache):
+        return _gru._gru_backward(da, cache)
 
 
 class LSTM(Recurrent):
     r"""LSTM layer (:func:`dlnotes.rnn.lstm.lstm_forward`).
+
+    The initial state is the pair ``(a0, c0)``.  Parameters are
+    ``Wf``, ``Wi``, ``Wc``, ``Wo`` (n_a, n_a + n_x) and ``bf``, ``bi``, ``bc``, ``bo`` (n_a, 1).
 
     Parameters
     ----------
@@ -246,11 +253,6 @@ class LSTM(Recurrent):
     forget_bias : float, default 1.0
         Initial value of :math:`b_f` (Gers et al. 2000; Keras' ``unit_forget_bias``).
     return_sequences, rng, seed, dtype : as for :class:`RNN`
-
-    Notes
-    -----
-    The initial state is the pair ``(a0, c0)``.  Parameters are
-    ``Wf``, ``Wi``, ``Wc``, ``Wo`` (n_a, n_a + n_x) and ``bf``, ``bi``, ``bc``, ``bo`` (n_a, 1).
     """
 
     _state_names = ("a0", "c0")
@@ -272,11 +274,11 @@ class LSTM(Recurrent):
         self.params["bf"][:] = self.forget_bias
 
     def _run(self, X, states):
-        a, _, c, caches = F.lstm_forward(X, states[0], self.params, c0=states[1])
-        return a, caches
+        a, _, _, (cache, _) = _lstm._lstm_forward(X, states[0], states[1], self.params)
+        return a, cache
 
-    def _run_backward(self, da, caches):
-        return F.lstm_backward(da, caches)
+    def _run_backward(self, da, cache):
+        return _lstm._lstm_backward(da, cache)
 
 
 class Bidirectional(Layer):
@@ -291,6 +293,9 @@ class Bidirectional(Layer):
     stacked on the backward layer's last state (which has read the whole
     sequence from the end).
 
+    The two layers are the children ``"fwd"`` and ``"bwd"``: parameters are
+    named ``"fwd.<name>"`` and ``"bwd.<name>"``.
+
     Parameters
     ----------
     layer : RNN, GRU or LSTM
@@ -298,15 +303,8 @@ class Bidirectional(Layer):
     backward_layer : same type, optional
         The backward-direction layer; by default a copy of ``layer`` with
         freshly drawn weights.
-    rng : numpy.random.Generator, optional
-        Source of the copy's weights.
-    seed : int, optional
-        Seed of a new generator for them (when ``rng`` is not given).
-
-    Notes
-    -----
-    The two layers are the children ``"fwd"`` and ``"bwd"``: parameters are
-    named ``"fwd.<name>"`` and ``"bwd.<name>"``.
+    rng, seed : numpy.random.Generator or int, optional
+        Source of the copy's weights, or the seed of a new generator.
     """
 
     def __init__(self, layer, backward_layer=None, rng=None, seed=None):
@@ -328,25 +326,25 @@ class Bidirectional(Layer):
     def named_children(self):
         return iter((("fwd", self.fwd), ("bwd", self.bwd)))
 
+    # X and dY are checked once, here, for both directions (same n_x, n_a and dtype).
+
     def forward(self, X, training=True):
-        X = check_float_array(X, "X", ndim=3, shape_names=("n_x", "m", "T_x"),
-                              dtype=self.fwd.dtype)
-        a_f = self.fwd.forward(X, training)
-        a_b = self.bwd.forward(X[:, :, ::-1], training)
+        X = self.fwd._check_input(X)
+        m = X.shape[1]
+        a_f = self.fwd._forward(X, self.fwd._initial(None, m))
+        a_b = self.bwd._forward(X[:, :, ::-1], self.bwd._initial(None, m))
         if self.return_sequences:
             a_b = a_b[:, :, ::-1]
         return np.concatenate([a_f, a_b], axis=0)
 
     def backward(self, dY):
         n_a = self.fwd.n_a
-        dY = check_float_array(dY, "dY", dtype=self.fwd.dtype)
-        if dY.shape[0] != 2 * n_a:
-            raise ValueError(f"dY must have 2*n_a = {2 * n_a} rows, got {dY.shape[0]}")
-        dX = self.fwd.backward(dY[:n_a])
+        dY = self.fwd._check_upstream(dY, rows=2 * n_a, rows_name="2 n_a")
+        dX = self.fwd._backward(dY[:n_a])
         d_b = dY[n_a:]
         if self.return_sequences:
             d_b = d_b[:, :, ::-1]
-        dX = dX + self.bwd.backward(d_b)[:, :, ::-1]
+        dX = dX + self.bwd._backward(d_b)[:, :, ::-1]
         return dX
 
     def get_config(self):

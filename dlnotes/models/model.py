@@ -26,18 +26,17 @@ from __future__ import annotations
 import numpy as np
 
 from dlnotes._docstrings import fill_doc
-from dlnotes._validation import as_rng, check_choice, check_nonempty_list, check_scalar
+from dlnotes._validation import as_rng, check_nonempty_list, check_scalar
 from dlnotes.layers.base import (Layer, Sequential, deserialize_layer, register_layer,
                                  serialize_layer)
 from dlnotes.models import _checks
 from dlnotes.models import fileformat as _file
 from dlnotes.models._select import layer_index, top_layers
 from dlnotes.models.callbacks import EarlyStopping, History
-from dlnotes.models.fileformat import FORMAT_NAME, FORMAT_VERSION, LOSSES, ModelFileError
+from dlnotes.models.fileformat import FORMAT_NAME, FORMAT_VERSION, ModelFileError
 from dlnotes.models.plotting import plot_learning_curves
 from dlnotes.models.training import evaluate, logits, output_activation, train
-from dlnotes.nn.losses import LOSSES as _LOSS_FUNCTIONS
-from dlnotes.optim.minibatch import mini_batch_indices
+from dlnotes.nn.losses import get_loss
 
 # Parameter descriptions shared by several docstrings below (see dlnotes._docstrings).
 _X_Y = """
@@ -76,7 +75,9 @@ class Model:
         A layer or container (used as is) or a list (wrapped in a
         :class:`~dlnotes.layers.base.Sequential`).  The network outputs logits of
         shape ``(n_y, m)``.
-    loss : {"softmax_cross_entropy", "sigmoid_cross_entropy", "mse"}
+    loss : {"softmax_cross_entropy", "sigmoid_cross_entropy", "mse"} or loss object
+        A name, or an instance of a loss class of :data:`dlnotes.nn.losses.LOSSES`
+        (``YoloLoss(n_classes=4)``: the detector's loss).
     batch_axis : int, default -1
         The examples' axis of ``X``: -1 for ``(n_x, m)``, 0 for ``(m, n_H, n_W, n_C)``.
         For a graph the default is taken from its input (0 for images).
@@ -84,6 +85,10 @@ class Model:
         Keras' functional style, ``Model(inputs=X_input, outputs=X)`` (or
         ``Model(X_input, X)``): the layers between them become a
         :class:`~dlnotes.layers.graph.Graph`.
+    loss_config : dict, keyword-only
+        The constructor's arguments of a loss class named by ``loss`` (``loss="yolo",
+        loss_config={"n_classes": 4}``); this is how :meth:`load` rebuilds a saved loss
+        object.
 
     Examples
     --------
@@ -108,7 +113,7 @@ class Model:
     """
 
     def __init__(self, layers=None, loss="softmax_cross_entropy", batch_axis=None, *,
-                 inputs=None, outputs=None):
+                 inputs=None, outputs=None, loss_config=None):
         if _symbolic(layers):  # Model(X_input, X), Keras' positional form
             if inputs is not None:
                 raise TypeError("inputs given twice (positionally and as a keyword)")
@@ -132,7 +137,7 @@ class Model:
         else:
             self.network = Sequential(check_nonempty_list(layers, "layers",
                                                           "a Layer or a list of Layers"))
-        self.loss = check_choice(loss, "loss", LOSSES)
+        self.loss, self._loss_fn, self.loss_config = get_loss(loss, loss_config)
         if batch_axis is None:
             shapes = [t.shape for t in getattr(self.network, "inputs", ())]
             batch_axis = shapes[0].index(None) if shapes and None in shapes[0] else -1
@@ -160,11 +165,6 @@ class Model:
     def _take(self, X, idx):
         return np.take(X, idx, axis=self.batch_axis)
 
-    def _batches(self, m, batch_size):
-        if batch_size is None:
-            return [np.arange(m)]
-        return mini_batch_indices(m, batch_size, shuffle=False)
-
     _check_batch_size = staticmethod(_checks.check_batch_size)
 
     # -- training -------------------------------------------------------------------------
@@ -187,7 +187,7 @@ class Model:
         if Z.ndim != 2 or Z.shape != Y.shape:
             raise ValueError(f"the network's output must have the labels' shape (n_y, m) = "
                              f"{Y.shape}, got {Z.shape}")
-        cost, dZ = _LOSS_FUNCTIONS[self.loss](Z, Y)
+        cost, dZ = self._loss_fn(Z, Y)
         self.network.backward(dZ)
         optimizer.step_layers(self.network)
         return cost, Z
@@ -254,7 +254,7 @@ class Model:
 
         ``upto`` is an index or a name (see :func:`dlnotes.models.transfer.layer_index`).
         Frozen parameters are neither updated nor given optimizer state; the
-        flags are saved with the model.  Returns ``self``.
+        flags are saved with the model.
 
         Parameters
         ----------
@@ -337,7 +337,8 @@ class Model:
 
     # -- persistence ----------------------------------------------------------------------
     def get_config(self):
-        return {"format": FORMAT_NAME, "version": FORMAT_VERSION, "loss": self.loss,
+        extra = {} if self.loss_config is None else {"loss_config": self.loss_config}
+        return {"format": FORMAT_NAME, "version": FORMAT_VERSION, "loss": self.loss, **extra,
                 "batch_axis": self.batch_axis, "network": serialize_layer(self.network),
                 "epochs_trained": self.epochs_trained,
                 "optimizer": self.optimizer.get_config() if self.optimizer else None}
@@ -350,8 +351,7 @@ class Model:
         :meth:`~dlnotes.layers.Layer.named_parameters` name), the optimizer
         state is ``optim/<slot>:<name>`` (see :mod:`dlnotes.models.fileformat`).
         The file is written to a temporary name and renamed, so an existing file
-        is never left half-written.  ``".npz"`` is appended if missing.  Returns
-        the path written.
+        is never left half-written.
 
         Parameters
         ----------
@@ -386,7 +386,8 @@ class Model:
         f = _file.parse_model_file(path)
         net = _file.build_network(f)
         try:
-            model = cls(net, loss=f.loss, batch_axis=f.batch_axis)
+            model = cls(net, loss=f.loss, batch_axis=f.batch_axis,
+                        loss_config=f.arch.get("loss_config"))
         except (TypeError, ValueError) as exc:
             raise ModelFileError(f"{path}: cannot rebuild the model ({exc})") from None
         return _file.restore_model(model, f)

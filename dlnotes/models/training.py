@@ -10,7 +10,6 @@ import math
 import numpy as np
 
 from dlnotes.nn.activations import sigmoid, softmax
-from dlnotes.nn.losses import LOSSES as _LOSS_FUNCTIONS
 from dlnotes.optim.minibatch import mini_batch_indices
 
 __all__ = ["output_activation", "n_correct", "train"]
@@ -61,8 +60,10 @@ def logits(model, X, batch_size):
     """The network's raw outputs ``(n_y, m)`` on checked ``X``, ``training=False``, in
     batches of ``batch_size`` (``None``: all at once)."""
     m = X.shape[model.batch_axis]
+    batches = [np.arange(m)] if batch_size is None else mini_batch_indices(m, batch_size,
+                                                                            shuffle=False)
     outs = [model.network.forward(model._take(X, i) if batch_size else X, training=False)
-            for i in model._batches(m, batch_size)]
+            for i in batches]
     return np.concatenate(outs, axis=1) if len(outs) > 1 else outs[0]
 
 
@@ -72,7 +73,7 @@ def evaluate(model, X, Y, batch_size):
     Z = logits(model, X, batch_size)
     if Z.shape != Y.shape:
         raise ValueError(f"the network's output has shape {Z.shape}, labels {Y.shape}")
-    out = {"loss": _LOSS_FUNCTIONS[model.loss](Z, Y)[0]}
+    out = {"loss": model._loss_fn(Z, Y)[0]}
     ok, npred = n_correct(model.loss, Z, Y)
     if ok is not None:
         out["accuracy"] = ok / npred

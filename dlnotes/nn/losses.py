@@ -16,7 +16,8 @@ from dlnotes.nn.activations import log_softmax, softmax
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_backward",
            "sigmoid_cross_entropy_with_logits", "categorical_cross_entropy",
-           "softmax_cross_entropy_with_logits", "mean_squared_error", "LOSSES"]
+           "softmax_cross_entropy_with_logits", "mean_squared_error", "YoloLoss", "LOSSES",
+           "get_loss"]
 
 
 def _prepare(A, Y, name="AL"):
@@ -206,9 +207,121 @@ def mean_squared_error(A, Y):
     return float(np.sum(D * D) / (2 * m)), D / m
 
 
-#: Name -> loss function returning ``(cost, dZ)`` from the last layer's output.
+#: Name -> loss function returning ``(cost, dZ)`` from the last layer's output, or (for a
+#: loss with hyperparameters, ``"yolo"``) the class whose instances are such functions.
 LOSSES = {
     "softmax_cross_entropy": softmax_cross_entropy_with_logits,
     "sigmoid_cross_entropy": sigmoid_cross_entropy_with_logits,
     "mse": mean_squared_error,
 }
+
+
+class YoloLoss:
+    r"""The YOLOv2 loss as a :class:`~dlnotes.models.Model` loss (``loss="yolo"``).
+
+    Called as ``loss(Z, Y) -> (cost, dZ)`` like every entry of :data:`LOSSES`,
+    on the network's flattened output ``Z`` of shape ``(S_H S_W A (5 + K), m)``
+    (a :class:`~dlnotes.layers.Flatten` of the ``(m, S_H, S_W, A (5 + K))``
+    feature map, C order) and targets ``Y`` of the same shape (the
+    :func:`~dlnotes.vision.yolo.yolo_targets` of each image, flattened the same
+    way).  The cost and gradient are :func:`dlnotes.vision.yolo.yolo_loss` on the
+    ``(m, S_H S_W A, 5 + K)`` views of ``Z^T`` and ``Y^T``:
+
+    .. math::
+
+        J = \frac{1}{m}\sum_{\text{slots}} \Big[\lambda_{coord}\,\mathbb 1^{obj}
+            \lVert \text{box} - \widehat{\text{box}}\rVert^2
+            + \mathrm{BCE}_{obj} + \mathbb 1^{obj}\,\mathrm{CE}_{class}\Big],
+        \qquad \frac{\partial J}{\partial Z} = \Big(\frac{\partial J}{\partial
+        \text{feats}}\Big)^T
+
+    Parameters
+    ----------
+    n_classes : int >= 1
+        ``K``; the last axis of a slot has ``5 + K`` entries.
+    lambda_coord, lambda_noobj : float >= 0
+        The weights of the box terms and of the empty slots' objectness.
+    """
+
+    name = "yolo"
+
+    def __init__(self, n_classes, lambda_coord=5.0, lambda_noobj=0.5):
+        self.n_classes = check_scalar(n_classes, "n_classes", low=1, integer=True)
+        self.lambda_coord = check_scalar(lambda_coord, "lambda_coord", low=0.0)
+        self.lambda_noobj = check_scalar(lambda_noobj, "lambda_noobj", low=0.0)
+
+    def get_config(self):
+        """The constructor's arguments (saved with a model).
+
+        Returns
+        -------
+        dict
+            ``n_classes``, ``lambda_coord``, ``lambda_noobj``.
+        """
+        return {"n_classes": self.n_classes, "lambda_coord": self.lambda_coord,
+                "lambda_noobj": self.lambda_noobj}
+
+    def __call__(self, Z, Y):
+        from dlnotes.vision.yolo import yolo_loss
+
+        Z, Y = _prepare(Z, Y, "Z")
+        D = 5 + self.n_classes
+        if Z.shape[0] % D:
+            raise ValueError(f"Z must have S_H S_W A (5 + K) = S_H S_W A * {D} rows, got "
+                             f"{Z.shape[0]}")
+        m = Z.shape[1]
+        cost, d = yolo_loss(Z.T.reshape(m, -1, D), Y.T.reshape(m, -1, D), self.lambda_coord,
+                            self.lambda_noobj)
+        return cost, np.ascontiguousarray(d.reshape(m, -1).T)
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other.get_config() == self.get_config()
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"YoloLoss({args})"
+
+
+# A loss with hyperparameters: Model(loss=YoloLoss(4)), or the name and loss_config, resolve
+# through get_loss.
+LOSSES["yolo"] = YoloLoss
+
+
+def get_loss(loss, config=None):
+    """Resolve a loss: a name of :data:`LOSSES` or a loss object -> ``(name, fn, config)``.
+
+    Parameters
+    ----------
+    loss : str or loss object
+        A name (``"mse"``) or an instance of a class of :data:`LOSSES` (``YoloLoss(4)``).
+    config : dict, optional
+        The constructor's arguments of a loss class named by ``loss`` (as saved in a
+        model file).
+
+    Returns
+    -------
+    name : str
+    fn : callable ``fn(Z, Y) -> (cost, dZ)``
+    config : dict or None
+        The loss object's :meth:`get_config`, ``None`` for a plain function.
+    """
+    if isinstance(loss, str):
+        if loss not in LOSSES:
+            opts = ", ".join(repr(c) for c in LOSSES)
+            raise ValueError(f"loss must be one of {opts}, got {loss!r}")
+        entry = LOSSES[loss]
+        if not isinstance(entry, type):
+            if config:
+                raise ValueError(f"loss {loss!r} takes no options, got {config!r}")
+            return loss, entry, None
+        if config is None:
+            raise ValueError(f"loss {loss!r} needs its options: pass an instance, e.g. "
+                             f"{entry.__name__}(...), or loss_config")
+        if not isinstance(config, dict):
+            raise TypeError(f"the config of loss {loss!r} must be a dict, got {config!r}")
+        loss = entry(**config)
+    cls = LOSSES.get(getattr(loss, "name", None))
+    if not isinstance(cls, type) or not isinstance(loss, cls):
+        raise TypeError(f"loss must be a name of LOSSES or an instance of one of its loss "
+                        f"classes, got {type(loss).__name__}")
+    return loss.name, loss, loss.get_config()

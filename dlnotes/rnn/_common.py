@@ -52,9 +52,11 @@ def run_loop(kernel, *args, size):
         kernel(*args, n_threads=n)
 
 
-def check_sequence(x, name="x"):
-    """``x`` of shape ``(n_x, m, T_x)`` with every dimension at least 1."""
-    x = check_float_array(x, name, ndim=3, shape_names=("n_x", "m", "T_x"))
+def check_sequence(x, name="x", n_x=None, dtype=None):
+    """``x`` of shape ``(n_x, m, T_x)`` with every dimension at least 1 (``n_x`` and the
+    dtype fixed when given, as a layer does)."""
+    x = check_float_array(x, name, ndim=3, shape=(n_x, None, None),
+                          shape_names=("n_x", "m", "T_x"), dtype=dtype)
     n_x, m, T = x.shape
     if T == 0:
         raise ValueError(f"{name} must have at least one time step: shape (n_x, m, T_x) with "
@@ -207,17 +209,26 @@ def unpack_states(buf):
     return out
 
 
-def to_time_major(da, name, shape, dtype):
-    """Validate an upstream gradient ``(n_a, m, T)`` and return a fresh ``(T, m, n_a)`` copy."""
-    da = check_float_array(da, name, ndim=3, shape=shape, shape_names=("n_a", "m", "T_x"),
-                           dtype=dtype)
-    out = np.empty((shape[2], shape[1], shape[0]), dtype=dtype)
+def check_upstream(da, cache, name="da"):
+    """The gradient ``(n_a, m, T_x)`` arriving at the states of the forward pass that left
+    ``cache``, in its dtype."""
+    return check_float_array(da, name, ndim=3, shape=(cache.n_a, cache.m, cache.T),
+                             shape_names=("n_a", "m", "T_x"), dtype=cache.W.dtype)
+
+
+def to_time_major(da):
+    """A fresh ``(T, m, n_a)`` copy of ``da`` ``(n_a, m, T)`` (any strides), for the kernels."""
+    n_a, m, T = da.shape
+    out = np.empty((T, m, n_a), dtype=da.dtype)
     _k.swap_axes02(da, out)
     return out
 
 
 class SequenceCache:
     """What a ``*_forward`` over a whole sequence keeps for its ``*_backward``.
+
+    Only the forward functions build one, so a backward function that receives one
+    (:func:`check_caches`) trusts its buffers.
 
     The functions return ``caches = (SequenceCache, x)``, mirroring the
     course's ``(list_of_step_caches, x)``; the buffers are time-major.

@@ -18,8 +18,9 @@ import numpy as np
 from dlnotes._kernels import recurrent as _k
 from dlnotes.nn.activations import softmax
 from dlnotes.rnn._common import (SequenceCache, check_caches, check_cell_cache, check_sequence,
-                                 check_state, check_step, get_params, output_spec, pack_sequence,
-                                 run_loop, softmax_outputs, to_time_major, unpack_states)
+                                 check_state, check_step, check_upstream, get_params, output_spec,
+                                 pack_sequence, run_loop, softmax_outputs, to_time_major,
+                                 unpack_states)
 
 __all__ = ["rnn_cell_forward", "rnn_cell_backward", "rnn_forward", "rnn_backward"]
 
@@ -136,15 +137,20 @@ def rnn_forward(x, a0, parameters):
         ``(cache, x)`` for :func:`rnn_backward`.
     """
     x = check_sequence(x)
+    a0 = check_state(a0, "a0", x.shape[1], x.dtype)
+    return _rnn_forward(x, a0, _params(parameters, a0.shape[0], x.shape[0], x.dtype))
+
+
+def _rnn_forward(x, a0, P):
+    """:func:`rnn_forward` without the checks, for callers that made them once (the layers):
+    ``x (n_x, m, T_x)`` and ``a0 (n_a, m)`` non-empty, ``P`` arrays of their dtype and shapes."""
     n_x, m, T = x.shape
-    a0 = check_state(a0, "a0", m, x.dtype)
     n_a = a0.shape[0]
-    P = _params(parameters, n_a, n_x, x.dtype)
     W = np.concatenate([P["Waa"], P["Wax"]], axis=1)
     HX, Z = pack_sequence(x, a0, W, P["ba"])
     run_loop(_k.rnn_forward_loop, W, Z, HX, size=(m, T, n_a, n_a))
     a = unpack_states(HX[1:, :, :n_a])
-    y_pred = softmax_outputs(P["Wya"], P["by"], a)
+    y_pred = softmax_outputs(P.get("Wya"), P.get("by"), a)
     cache = SequenceCache("rnn", W=W, HX=HX, n_a=n_a, n_x=n_x, m=m, T=T, parameters=P)
     return a, y_pred, (cache, x)
 
@@ -179,8 +185,14 @@ def rnn_backward(da, caches):
         ``dWaa (n_a, n_a)``, ``dba (n_a, 1)``.
     """
     c = check_caches(caches, "rnn", "rnn_forward")
+    return _rnn_backward(check_upstream(da, c), c)
+
+
+def _rnn_backward(da, c):
+    """:func:`rnn_backward` without the checks: ``da (n_a, m, T_x)`` in the dtype of the
+    :class:`SequenceCache` ``c`` that :func:`_rnn_forward` returned."""
     n_a, n_x, m, T = c.n_a, c.n_x, c.m, c.T
-    dH = to_time_major(da, "da", (n_a, m, T), c.W.dtype)
+    dH = to_time_major(da)
     da0 = np.empty((m, n_a), dtype=c.W.dtype)
     run_loop(_k.rnn_backward_loop, c.W, dH, c.HX, da0, size=(m, T, n_a, n_a))
     dZ = dH.reshape(T * m, n_a)

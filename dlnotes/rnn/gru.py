@@ -32,8 +32,9 @@ from dlnotes._kernels import recurrent as _k
 from dlnotes._validation import check_choice, check_float_array
 from dlnotes.nn.activations import sigmoid, softmax
 from dlnotes.rnn._common import (SequenceCache, check_caches, check_cell_cache, check_sequence,
-                                 check_state, check_step, get_params, output_spec, pack_sequence,
-                                 run_loop, softmax_outputs, to_time_major, unpack_states)
+                                 check_state, check_step, check_upstream, get_params, output_spec,
+                                 pack_sequence, run_loop, softmax_outputs, to_time_major,
+                                 unpack_states)
 
 __all__ = ["gru_cell_forward", "gru_cell_backward", "gru_forward", "gru_backward"]
 
@@ -218,10 +219,16 @@ def gru_forward(x, a0, parameters, reset="before"):
     """
     check_choice(reset, "reset", RESETS)
     x = check_sequence(x)
+    a0 = check_state(a0, "a0", x.shape[1], x.dtype)
+    return _gru_forward(x, a0, _params(parameters, a0.shape[0], x.shape[0], x.dtype, reset), reset)
+
+
+def _gru_forward(x, a0, P, reset):
+    """:func:`gru_forward` without the checks, for callers that made them once (the layers):
+    ``x (n_x, m, T_x)`` and ``a0 (n_a, m)`` non-empty, ``P`` arrays of their dtype and shapes
+    (``bhc`` required for ``reset="after"``)."""
     n_x, m, T = x.shape
-    a0 = check_state(a0, "a0", m, x.dtype)
     n_a = a0.shape[0]
-    P = _params(parameters, n_a, n_x, x.dtype, reset)
     W = np.concatenate([P["W" + k] for k in GATES], axis=0)
     b = np.concatenate([P["b" + k] for k in GATES], axis=0)
     HX, Z = pack_sequence(x, a0, W, b)
@@ -238,7 +245,7 @@ def gru_forward(x, a0, parameters, reset="before"):
         run_loop(_k.gru_before_forward_loop, W, Z, HX, RH, size=(m, T, 3 * n_a, n_a))
         extra["RH"] = RH
     a = unpack_states(HX[1:, :, :n_a])
-    y_pred = softmax_outputs(P["Wy"], P["by"], a)
+    y_pred = softmax_outputs(P.get("Wy"), P.get("by"), a)
     cache = SequenceCache("gru", reset=reset, W=W, HX=HX, Z=Z, n_a=n_a, n_x=n_x, m=m, T=T,
                           parameters=P, **extra)
     return a, y_pred, (cache, x)
@@ -272,9 +279,15 @@ def gru_backward(da, caches):
         and, for ``reset="after"``, ``dbhc (n_a, 1)``.
     """
     c = check_caches(caches, "gru", "gru_forward")
+    return _gru_backward(check_upstream(da, c), c)
+
+
+def _gru_backward(da, c):
+    """:func:`gru_backward` without the checks: ``da (n_a, m, T_x)`` in the dtype of the
+    :class:`SequenceCache` ``c`` that :func:`_gru_forward` returned."""
     n_a, n_x, m, T = c.n_a, c.n_x, c.m, c.T
     dtype = c.W.dtype
-    dH = to_time_major(da, "da", (n_a, m, T), dtype)
+    dH = to_time_major(da)
     da0 = np.zeros((m, n_a), dtype)  # the kernels accumulate into it
     G = 3 * n_a
     g = {}

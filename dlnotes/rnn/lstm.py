@@ -22,8 +22,9 @@ import numpy as np
 from dlnotes._kernels import recurrent as _k
 from dlnotes.nn.activations import sigmoid, softmax
 from dlnotes.rnn._common import (SequenceCache, check_caches, check_cell_cache, check_sequence,
-                                 check_state, check_step, get_params, output_spec, pack_sequence,
-                                 run_loop, softmax_outputs, to_time_major, unpack_states)
+                                 check_state, check_step, check_upstream, get_params, output_spec,
+                                 pack_sequence, run_loop, softmax_outputs, to_time_major,
+                                 unpack_states)
 
 __all__ = ["lstm_cell_forward", "lstm_cell_backward", "lstm_forward", "lstm_backward"]
 
@@ -173,12 +174,20 @@ def lstm_forward(x, a0, parameters, c0=None):
     caches : tuple for :func:`lstm_backward`
     """
     x = check_sequence(x)
-    n_x, m, T = x.shape
+    n_x, m, _ = x.shape
     a0 = check_state(a0, "a0", m, x.dtype)
     n_a = a0.shape[0]
     c0 = (np.zeros((n_a, m), x.dtype) if c0 is None
           else check_state(c0, "c0", m, x.dtype, n_a))
-    P = _params(parameters, n_a, n_x, x.dtype)
+    return _lstm_forward(x, a0, c0, _params(parameters, n_a, n_x, x.dtype))
+
+
+def _lstm_forward(x, a0, c0, P):
+    """:func:`lstm_forward` without the checks, for callers that made them once (the layers):
+    ``x (n_x, m, T_x)``, ``a0`` and ``c0 (n_a, m)`` non-empty, ``P`` arrays of their dtype
+    and shapes."""
+    n_x, m, T = x.shape
+    n_a = a0.shape[0]
     W = np.concatenate([P["W" + k] for k in GATES], axis=0)
     b = np.concatenate([P["b" + k] for k in GATES], axis=0)
     HX, Z = pack_sequence(x, a0, W, b)
@@ -188,7 +197,7 @@ def lstm_forward(x, a0, parameters, c0=None):
     run_loop(_k.lstm_forward_loop, W, Z, HX, C, TC, size=(m, T, 4 * n_a, n_a))
     a = unpack_states(HX[1:, :, :n_a])
     c = unpack_states(C[1:])
-    y = softmax_outputs(P["Wy"], P["by"], a)
+    y = softmax_outputs(P.get("Wy"), P.get("by"), a)
     cache = SequenceCache("lstm", W=W, HX=HX, Z=Z, C=C, TC=TC, n_a=n_a, n_x=n_x, m=m, T=T,
                           parameters=P)
     return a, y, c, (cache, x)
@@ -225,13 +234,22 @@ def lstm_backward(da, caches, dc=None):
         ``dWf, dWi, dWc, dWo (n_a, n_a+n_x)``, ``dbf, dbi, dbc, dbo (n_a, 1)``.
     """
     c = check_caches(caches, "lstm", "lstm_forward")
+    if dc is not None:
+        dc = check_state(dc, "dc", c.m, c.W.dtype, c.n_a)
+    return _lstm_backward(check_upstream(da, c), c, dc)
+
+
+def _lstm_backward(da, c, dc=None):
+    """:func:`lstm_backward` without the checks: ``da (n_a, m, T_x)`` and ``dc (n_a, m)``
+    (or None) in the dtype of the :class:`SequenceCache` ``c`` that :func:`_lstm_forward`
+    returned."""
     n_a, n_x, m, T = c.n_a, c.n_x, c.m, c.T
     dtype = c.W.dtype
-    dH = to_time_major(da, "da", (n_a, m, T), dtype)
+    dH = to_time_major(da)
     if dc is None:
         dcarry = np.zeros((m, n_a), dtype)
     else:
-        dcarry = np.array(check_state(dc, "dc", m, dtype, n_a).T, order="C", copy=True)
+        dcarry = np.array(dc.T, order="C", copy=True)
     dZ = np.empty((T, m, 4 * n_a), dtype)
     da0 = np.empty((m, n_a), dtype)
     run_loop(_k.lstm_backward_loop, c.W, dH, c.Z, c.C, c.TC, dZ, dcarry, da0,

@@ -3,6 +3,8 @@ face recognition (triplet loss, verification) and neural style transfer.
 
 The course's function names are re-exported here; each is documented in its module
 (:mod:`dlnotes.vision.boxes`, :mod:`dlnotes.vision.face`, :mod:`dlnotes.vision.style`).
+The detector's training pieces (anchors, targets, the YOLO loss) are in
+:mod:`dlnotes.vision.yolo`, its metric (VOC mAP) in :mod:`dlnotes.vision.detection_metrics`.
 """
 from dlnotes.vision.boxes import (box_iou, iou, non_max_suppression, scale_boxes,
                                   yolo_boxes_to_corners, yolo_eval, yolo_filter_boxes,
