@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlnotes._docstrings import fill_doc
 from dlnotes._validation import as_rng, check_float_array, check_scalar
 from dlnotes.cnn.conv import (MAX_SIDE, conv_backward, conv_forward, conv_output_size,
                               resolve_padding)
@@ -19,6 +20,16 @@ from dlnotes.cnn.pool import _pool_hparameters, pool_backward, pool_forward
 from dlnotes.layers.base import Layer
 from dlnotes.layers.serialization import config_dim
 from dlnotes.nn.initializers import initialize_weights
+
+# Parameter descriptions shared by several docstrings below (see dlnotes._docstrings).
+_WINDOW = """
+Parameters
+----------
+f : int
+    Window size.
+stride : int, optional
+    Defaults to ``f``.
+"""
 
 __all__ = ["Conv2D", "MaxPool2D", "AvgPool2D", "Flatten"]
 
@@ -38,18 +49,24 @@ class Conv2D(Layer):
         Filter size (``W.shape == (f, f, n_C_prev, n_C)``), or ``(f_h, f_w)``
         for a rectangular filter (Inception v3's 1x7 and 7x1).
     stride : int, default 1
+        :math:`s`.
     pad : int or {"same", "valid"}, default 0
-    use_bias : bool, default True
-        False for a convolution followed by batch norm, whose :math:`\beta`
-        makes ``b`` redundant (Inception v3); ``b`` is then not a parameter.
+        Zero padding :math:`p` on each side.
     init : {"he", "xavier", "glorot", "random", "zeros"}
         Weight initialization; the fan-in of a conv layer is
         :math:`f \cdot f \cdot n_{C,prev}` (He et al. 2015).
-    rng, seed : reproducible initialization.
-    dtype : float32 or float64.
+    rng : numpy.random.Generator, optional
+        Source of the initial weights (see :func:`~dlnotes.nn.initializers.initialize_weights`).
+    seed : int, optional
+        Seed of a new generator (when ``rng`` is not given).
+    dtype : {numpy.float64, numpy.float32}, default numpy.float64
+        dtype of the parameters.
     input_grad : bool, default True
         False on a first layer: ``backward`` then skips :math:`dA_{prev}` (saves
         a GEMM and the col2im) and returns None.
+    use_bias : bool, default True
+        False for a convolution followed by batch norm, whose :math:`\beta`
+        makes ``b`` redundant (Inception v3); ``b`` is then not a parameter.
 
     Notes
     -----
@@ -208,21 +225,31 @@ class _Pool2D(Layer):
         return f"{type(self).__name__}(f={self.f}, stride={self.stride}{pad})"
 
 
+@fill_doc(WINDOW=_WINDOW)
 class MaxPool2D(_Pool2D):
     r"""Max pooling, :math:`A[i,h,w,c] = \max_{u,v<f} A_{prev}[i, hs+u, ws+v, c]`.
 
     The backward pass sends each gradient to the first maximum of its window
     (the argmax recorded in the forward pass), as PyTorch does; see
     :func:`dlnotes.cnn.pool.pool_backward`.  ``stride`` defaults to ``f``.
+
+    %(WINDOW)s
+    pad : int or {"same", "valid"}, default 0
+        Padding (with :math:`-\infty`, so a padded position never wins).
     """
 
     mode = "max"
 
 
+@fill_doc(WINDOW=_WINDOW)
 class AvgPool2D(_Pool2D):
     r"""Average pooling, :math:`A[i,h,w,c] = \frac{1}{f^2}\sum_{u,v<f} A_{prev}[i, hs+u, ws+v, c]`.
 
     ``stride`` defaults to ``f``.
+
+    %(WINDOW)s
+    pad : int or {"same", "valid"}, default 0
+        Zero padding, counted in the average.
     """
 
     mode = "average"

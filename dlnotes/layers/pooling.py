@@ -24,6 +24,11 @@ class ZeroPadding2D(Layer):
         n_H \to n_H + 2p,\qquad n_W \to n_W + 2p
 
     Forward is :func:`dlnotes.cnn.conv.zero_pad`; backward crops the border.
+
+    Parameters
+    ----------
+    pad : int, default 1
+        Zeros added on each side of both spatial axes, ``>= 0``.
     """
 
     def __init__(self, pad=1):

@@ -37,6 +37,10 @@ class Recurrent(Layer):
     ``reset_parameters`` and the functional calls ``_run`` / ``_run_backward``;
     ``forward`` and ``backward`` (checks, initial states, output selection,
     gradients) are shared.
+
+    Parameters
+    ----------
+    n_x, n_a, return_sequences, rng, seed, dtype : as for :class:`RNN`
     """
 
     _gates = 1  # weight blocks (n_a, n_a + n_x) + bias (n_a, 1): 3 for the GRU, 4 for the LSTM
@@ -59,7 +63,13 @@ class Recurrent(Layer):
         self.d_initial_state = None
 
     def reset_parameters(self, rng):
-        """Draw new weights, :math:`U(-1/\\sqrt{n_a}, 1/\\sqrt{n_a})` (PyTorch's default)."""
+        """Draw new weights, :math:`U(-1/\\sqrt{n_a}, 1/\\sqrt{n_a})` (PyTorch's default).
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator
+            Source of the weights.
+        """
         raise NotImplementedError
 
     def _initial(self, initial_state, m):
@@ -133,7 +143,12 @@ class Recurrent(Layer):
 
     def get_config(self):
         """Constructor arguments (JSON-able), for
-        :func:`~dlnotes.layers.serialization.serialize_layer`."""
+        :func:`~dlnotes.layers.serialization.serialize_layer`.
+
+        Returns
+        -------
+        dict
+        """
         return {"n_x": self.n_x, "n_a": self.n_a, "return_sequences": self.return_sequences,
                 "dtype": self.dtype.name}
 
@@ -151,17 +166,19 @@ class RNN(Recurrent):
     r"""Basic RNN layer: :math:`a^{\langle t \rangle} = \tanh(W_{aa} a^{\langle t-1 \rangle}
     + W_{ax} x^{\langle t \rangle} + b_a)`.
 
+    Parameters are ``Wax`` (n_a, n_x), ``Waa`` (n_a, n_a), ``ba`` (n_a, 1)
+    (see :func:`dlnotes.rnn.basic.rnn_forward`).
+
     Parameters
     ----------
     n_x, n_a : int
         Input features and hidden units.
     return_sequences : bool, default True
         Output every state ``(n_a, m, T_x)`` or only the last ``(n_a, m)``.
-    rng, seed : reproducible initialization.
-    dtype : float32 or float64.
-
-    Parameters are ``Wax (n_a, n_x)``, ``Waa (n_a, n_a)``, ``ba (n_a, 1)``
-    (see :func:`dlnotes.rnn.basic.rnn_forward`).
+    rng, seed : numpy.random.Generator or int, optional
+        Source of the initial weights, or the seed of a new generator.
+    dtype : {numpy.float64, numpy.float32}, default numpy.float64
+        dtype of the parameters and the states.
     """
 
     def reset_parameters(self, rng):
@@ -181,16 +198,16 @@ class RNN(Recurrent):
 class GRU(Recurrent):
     r"""GRU layer (:func:`dlnotes.rnn.gru.gru_forward`), reset before or after the recurrent product.
 
+    Parameters are ``Wu``, ``Wr``, ``Wc`` (n_a, n_a + n_x), ``bu``, ``br``, ``bc`` (n_a, 1)
+    and, for ``reset="after"``, ``bhc`` (n_a, 1).
+
     Parameters
     ----------
     n_x, n_a : int
     reset : {"after", "before"}, default "after"
         ``"after"`` is the PyTorch/cuDNN/Keras form (one BLAS call per step, the
         faster one); ``"before"`` the course's and Cho et al.'s.
-    return_sequences, rng, seed, dtype : as for :class:`RNN`.
-
-    Parameters are ``Wu, Wr, Wc (n_a, n_a+n_x)``, ``bu, br, bc (n_a, 1)`` and,
-    for ``reset="after"``, ``bhc (n_a, 1)``.
+    return_sequences, rng, seed, dtype : as for :class:`RNN`
     """
 
     _gates = 3
@@ -227,15 +244,15 @@ class GRU(Recurrent):
 class LSTM(Recurrent):
     r"""LSTM layer (:func:`dlnotes.rnn.lstm.lstm_forward`).
 
+    The initial state is the pair ``(a0, c0)``.  Parameters are
+    ``Wf``, ``Wi``, ``Wc``, ``Wo`` (n_a, n_a + n_x) and ``bf``, ``bi``, ``bc``, ``bo`` (n_a, 1).
+
     Parameters
     ----------
     n_x, n_a : int
     forget_bias : float, default 1.0
         Initial value of :math:`b_f` (Gers et al. 2000; Keras' ``unit_forget_bias``).
-    return_sequences, rng, seed, dtype : as for :class:`RNN`.
-
-    The initial state is the pair ``(a0, c0)``.  Parameters are
-    ``Wf, Wi, Wc, Wo (n_a, n_a+n_x)`` and ``bf, bi, bc, bo (n_a, 1)``.
+    return_sequences, rng, seed, dtype : as for :class:`RNN`
     """
 
     _state_names = ("a0", "c0")
@@ -276,6 +293,9 @@ class Bidirectional(Layer):
     stacked on the backward layer's last state (which has read the whole
     sequence from the end).
 
+    The two layers are the children ``"fwd"`` and ``"bwd"``: parameters are
+    named ``"fwd.<name>"`` and ``"bwd.<name>"``.
+
     Parameters
     ----------
     layer : RNN, GRU or LSTM
@@ -283,10 +303,8 @@ class Bidirectional(Layer):
     backward_layer : same type, optional
         The backward-direction layer; by default a copy of ``layer`` with
         freshly drawn weights.
-    rng, seed : for the copy's weights.
-
-    The two layers are the children ``"fwd"`` and ``"bwd"``: parameters are
-    named ``"fwd.<name>"`` and ``"bwd.<name>"``.
+    rng, seed : numpy.random.Generator or int, optional
+        Source of the copy's weights, or the seed of a new generator.
     """
 
     def __init__(self, layer, backward_layer=None, rng=None, seed=None):
@@ -330,12 +348,28 @@ class Bidirectional(Layer):
         return dX
 
     def get_config(self):
-        """The two wrapped layers' descriptions (JSON-able)."""
+        """The two wrapped layers' descriptions (JSON-able).
+
+        Returns
+        -------
+        dict
+            ``layer`` and ``backward_layer``, each a :func:`~dlnotes.layers.serialization.serialize_layer` description.
+        """
         return {"layer": serialize_layer(self.fwd), "backward_layer": serialize_layer(self.bwd)}
 
     @classmethod
     def from_config(cls, config):
-        """Rebuild from :meth:`get_config` output."""
+        """Rebuild from :meth:`get_config` output.
+
+        Parameters
+        ----------
+        config : dict
+            The ``layer`` and ``backward_layer`` descriptions that :meth:`get_config` wrote.
+
+        Returns
+        -------
+        Bidirectional
+        """
         return cls(deserialize_layer(config["layer"]),
                    deserialize_layer(config["backward_layer"]))
 

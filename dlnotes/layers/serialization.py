@@ -2,7 +2,7 @@ r"""Saving and rebuilding layers: the registry of layer classes and the JSON des
 
 A layer is described by ``{"class": "<module>.<qualname>", "config": {...}}``
 (plus ``"trainable": false`` for a frozen one), ``config`` being its
-:meth:`~dlnotes.layers.base.Layer.get_config`.  Every subclass of
+:meth:`~dlnotes.layers.Layer.get_config`.  Every subclass of
 :class:`~dlnotes.layers.base.Layer` registers itself here when it is defined;
 :func:`deserialize_layer` looks the class up and calls its ``from_config``.
 Descriptions may come from untrusted files, so they are checked before
@@ -110,7 +110,7 @@ _LIMITS = contextvars.ContextVar("dlnotes_layer_limits", default=None)
 def config_dim(config, key):
     """``config[key]`` checked to be a non-negative integer.
 
-    For :meth:`~dlnotes.layers.base.Layer.declared_size`, on configs read from files.
+    For :meth:`~dlnotes.layers.Layer.declared_size`, on configs read from files.
 
     Parameters
     ----------
@@ -134,7 +134,7 @@ def deserialize_layer(desc, *, max_parameters=None):
     Descriptions may come from untrusted files, so they are checked before
     anything is allocated: containers nest at most :data:`MAX_DEPTH` deep, and
     with ``max_parameters`` the parameters the layers declare
-    (:meth:`~dlnotes.layers.base.Layer.declared_size`) may not exceed it (a forged 10^10-wide layer
+    (:meth:`~dlnotes.layers.Layer.declared_size`) may not exceed it (a forged 10^10-wide layer
     is refused, not allocated).  Also reads the first file format's container
     form ``{"class": ..., "layers": [...]}``.
 

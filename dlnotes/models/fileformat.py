@@ -297,3 +297,41 @@ def restore_optimizer(path, cfg, state, params):
                                      f"NaN or infinity (in {p.dtype})")
             slots[slot] = arr.astype(p.dtype, copy=False)
     return opt
+
+
+def save_model(model, path, include_optimizer=True):
+    """:meth:`~dlnotes.models.model.Model.save`: ``model``'s configuration, parameters,
+    buffers (and optimizer state) to ``path`` (``".npz"`` appended if missing); returns the
+    path written."""
+    path = os.fspath(path)
+    if not path.endswith(".npz"):
+        path += ".npz"
+    state = model.optimizer.state_dict() if include_optimizer and model.optimizer else None
+    return write_model_file(path, model.get_config(), model.params, state,
+                            buffers=dict(model.network.named_buffers()))
+
+
+def restore_model(model, f):
+    """Copy a parsed file's parameters, buffers, optimizer and epoch count into ``model``,
+    all checked before anything is copied; returns ``model``."""
+    params = model.params
+    buffers = dict(model.network.named_buffers())
+    opt = restore_optimizer(f.path, f.arch.get("optimizer"), f.optim, params)
+    check_and_copy_params(f.path, buffers, f.buffers, "buffer", copy=False)
+    check_and_copy_params(f.path, params, f.params)
+    check_and_copy_params(f.path, buffers, f.buffers, "buffer")
+    model.epochs_trained = f.arch.get("epochs_trained", 0)
+    if opt is not None:
+        model.optimizer = opt
+    return model
+
+
+def load_weights_into(model, path):
+    """:meth:`~dlnotes.models.model.Model.load_weights`: the file's architecture must equal
+    ``model``'s; returns ``model``."""
+    f = parse_model_file(path)
+    if f.version != FORMAT_VERSION:
+        build_network(f)  # renames a former version's entries
+    if f.network != serialize_layer(model.network):
+        raise ModelFileError(f"{path}: the stored architecture differs from this model's")
+    return restore_model(model, f)

@@ -27,23 +27,20 @@ and run on checked data.
 """
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
 from dlnotes._docstrings import fill_doc
-from dlnotes._validation import as_rng, check_float_array, check_nonempty_list, check_scalar
+from dlnotes._validation import as_rng, check_nonempty_list, check_scalar
 from dlnotes.layers.base import (Layer, Sequential, deserialize_layer, register_layer,
                                  serialize_layer)
+from dlnotes.models import _checks
 from dlnotes.models import fileformat as _file
 from dlnotes.models._select import layer_index, top_layers
-from dlnotes.models.callbacks import EarlyStopping, History, as_early_stopping
+from dlnotes.models.callbacks import EarlyStopping, History
 from dlnotes.models.fileformat import FORMAT_NAME, FORMAT_VERSION, ModelFileError
 from dlnotes.models.plotting import plot_learning_curves
-from dlnotes.models.training import n_correct, output_activation, train
+from dlnotes.models.training import evaluate, logits, output_activation, train
 from dlnotes.nn.losses import IDENTITY_LABEL_LOSSES, get_loss
-from dlnotes.optim.minibatch import mini_batch_indices
-from dlnotes.optim.optimizers import get_optimizer
 
 # Parameter descriptions shared by several docstrings below (see dlnotes._docstrings).
 _X_Y = """
@@ -166,65 +163,13 @@ class Model:
         return np.dtype(np.float64)
 
     def _check_xy(self, X, Y, name_x="X", name_y="Y", need_examples=True):
-        X = check_float_array(X, name_x, dtype=self._dtype(), finite=True)
-        if X.ndim == 0:
-            raise ValueError(f"{name_x} must have a batch axis, got a scalar")
-        axis = self.batch_axis
-        if not -X.ndim <= axis < X.ndim:
-            raise ValueError(f"batch_axis={axis} is out of range for {name_x} with shape "
-                             f"{X.shape}")
-        m = X.shape[axis]
-        if need_examples and m == 0:
-            raise ValueError(f"{name_x} holds no examples (m = 0)")
-        if Y is None:
-            return X, None, m
-        Y = np.asarray(Y)
-        if Y.dtype.kind not in "fiub":
-            raise TypeError(f"{name_y} must hold numbers, got dtype {Y.dtype}")
-        if Y.ndim == 1:
-            Y = Y.reshape(1, -1)
-        if Y.ndim != 2 or Y.shape[1] != m:
-            raise ValueError(f"{name_y} must have shape (n_y, m) with m = {m} examples "
-                             f"(the size of {name_x} along batch_axis={axis}), got {Y.shape}")
-        if Y.size and not np.isfinite(Y).all():
-            raise ValueError(f"{name_y} contains NaN or infinity")
-        return X, np.ascontiguousarray(Y, dtype=X.dtype), m
+        return _checks.check_xy(X, Y, self._dtype(), self.batch_axis, name_x, name_y,
+                                need_examples)
 
     def _take(self, X, idx):
         return np.take(X, idx, axis=self.batch_axis)
 
-    def _batches(self, m, batch_size):
-        if batch_size is None:
-            return [np.arange(m)]
-        return mini_batch_indices(m, batch_size, shuffle=False)
-
-    @staticmethod
-    def _check_batch_size(batch_size):
-        if batch_size is None:
-            return None
-        return check_scalar(batch_size, "batch_size", low=1, integer=True)
-
-    def _check_validation(self, validation_data):
-        if validation_data is None:
-            return None
-        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-            raise TypeError("validation_data must be a tuple (X_dev, Y_dev)")
-        Xv, Yv, mv = self._check_xy(*validation_data, name_x="X_dev", name_y="Y_dev",
-                                    need_examples=False)
-        if mv == 0:
-            raise ValueError("validation_data holds no examples")
-        return Xv, Yv
-
-    def _check_output(self, Z, Y):
-        """The network's output must match the labels: their shape, or one column per
-        identity for the losses whose labels are identities ``(1, m)``."""
-        if self.loss in IDENTITY_LABEL_LOSSES:
-            if Z.ndim != 2 or Z.shape[1] != Y.shape[1]:
-                raise ValueError(f"the network's output must be embeddings (n_e, m) with "
-                                 f"m = {Y.shape[1]} (the labels' columns), got {Z.shape}")
-        elif Z.ndim != 2 or Z.shape != Y.shape:
-            raise ValueError(f"the network's output must have the labels' shape (n_y, m) = "
-                             f"{Y.shape}, got {Z.shape}")
+    _check_batch_size = staticmethod(_checks.check_batch_size)
 
     # -- training -------------------------------------------------------------------------
     @fill_doc(X_Y=_X_Y)
@@ -243,7 +188,7 @@ class Model:
             The network's raw outputs (logits).
         """
         Z = self.network.forward(X, training=True)
-        self._check_output(Z, Y)
+        _checks.check_output(self.loss, Z, Y)
         cost, dZ = self._loss_fn(Z, Y)
         self.network.backward(dZ)
         optimizer.step_layers(self.network)
@@ -297,26 +242,13 @@ class Model:
         -------
         History
         """
-        X, Y, _ = self._check_xy(X, Y)
-        epochs = check_scalar(epochs, "epochs", low=0, integer=True)
-        batch_size = self._check_batch_size(batch_size)
-        opt = get_optimizer(optimizer)
-        validation = self._check_validation(validation_data)
-        stopper = as_early_stopping(early_stopping)
-        if stopper is not None:
-            stopper.start(validation is not None)
-        callbacks = list(callbacks or [])
-        for cb in callbacks:
-            if not callable(cb):
-                raise TypeError(f"callbacks must be callables, got {cb!r}")
-        if augment is not None and not callable(augment):
-            raise TypeError(f"augment must be a callable augment(X_batch, rng), got "
-                            f"{type(augment).__name__}")
-        rng = as_rng(seed=seed)
+        X, Y, epochs, batch_size, opt, validation, stopper, callbacks = _checks.check_fit(
+            self, X, Y, epochs, batch_size, optimizer, validation_data, early_stopping, callbacks,
+            augment)
         self.optimizer = opt
         self.history = History()
-        return train(self, X, Y, opt, epochs, batch_size, shuffle, rng, validation, stopper,
-                     callbacks, progress, augment=augment)
+        return train(self, X, Y, opt, epochs, batch_size, shuffle, as_rng(seed=seed), validation,
+                     stopper, callbacks, progress, augment=augment)
 
     # -- transfer learning ----------------------------------------------------------------
     def freeze(self, upto=None):
@@ -324,7 +256,7 @@ class Model:
 
         ``upto`` is an index or a name (see :func:`dlnotes.models.transfer.layer_index`).
         Frozen parameters are neither updated nor given optimizer state; the
-        flags are saved with the model.  Returns ``self``.
+        flags are saved with the model.
 
         Parameters
         ----------
@@ -355,22 +287,6 @@ class Model:
         return self
 
     # -- inference ------------------------------------------------------------------------
-    def _logits(self, X, batch_size):
-        m = X.shape[self.batch_axis]
-        outs = [self.network.forward(self._take(X, i) if batch_size else X, training=False)
-                for i in self._batches(m, batch_size)]
-        return np.concatenate(outs, axis=1) if len(outs) > 1 else outs[0]
-
-    def _evaluate(self, X, Y, batch_size):
-        """:meth:`evaluate` on checked arguments."""
-        Z = self._logits(X, batch_size)
-        self._check_output(Z, Y)
-        out = {"loss": self._loss_fn(Z, Y)[0]}
-        ok, npred = n_correct(self.loss, Z, Y)
-        if ok is not None:
-            out["accuracy"] = ok / npred
-        return out
-
     @fill_doc(X_BATCH=_X_BATCH)
     def predict(self, X, batch_size=None):
         """Outputs with the loss's output activation, ``training=False`` (no dropout).
@@ -383,7 +299,7 @@ class Model:
             Softmax / sigmoid probabilities, or raw outputs for ``"mse"``.
         """
         X, _, _ = self._check_xy(X, None)
-        return output_activation(self.loss, self._logits(X, self._check_batch_size(batch_size)))
+        return output_activation(self.loss, logits(self, X, self._check_batch_size(batch_size)))
 
     @fill_doc(X_BATCH=_X_BATCH)
     def predict_classes(self, X, batch_size=None):
@@ -400,7 +316,7 @@ class Model:
         if self.loss == "mse" or self.loss in IDENTITY_LABEL_LOSSES:
             raise ValueError(f"predict_classes needs a classification loss, not {self.loss!r}")
         X, _, _ = self._check_xy(X, None)
-        Z = self._logits(X, self._check_batch_size(batch_size))
+        Z = logits(self, X, self._check_batch_size(batch_size))
         if self.loss == "softmax_cross_entropy":
             return np.argmax(Z, axis=0)
         return (Z > 0).astype(np.int64)
@@ -419,7 +335,7 @@ class Model:
             ``loss``, and ``accuracy`` for classification losses.
         """
         X, Y, _ = self._check_xy(X, Y)
-        return self._evaluate(X, Y, self._check_batch_size(batch_size))
+        return evaluate(self, X, Y, self._check_batch_size(batch_size))
 
     # -- persistence ----------------------------------------------------------------------
     def get_config(self):
@@ -437,8 +353,7 @@ class Model:
         :meth:`~dlnotes.layers.Layer.named_parameters` name), the optimizer
         state is ``optim/<slot>:<name>`` (see :mod:`dlnotes.models.fileformat`).
         The file is written to a temporary name and renamed, so an existing file
-        is never left half-written.  ``".npz"`` is appended if missing.  Returns
-        the path written.
+        is never left half-written.
 
         Parameters
         ----------
@@ -452,12 +367,7 @@ class Model:
         str
             The path written.
         """
-        path = os.fspath(path)
-        if not path.endswith(".npz"):
-            path += ".npz"
-        state = self.optimizer.state_dict() if include_optimizer and self.optimizer else None
-        return _file.write_model_file(path, self.get_config(), self.params, state,
-                                      buffers=dict(self.network.named_buffers()))
+        return _file.save_model(self, path, include_optimizer)
 
     @classmethod
     def load(cls, path):
@@ -482,7 +392,7 @@ class Model:
                         loss_config=f.arch.get("loss_config"))
         except (TypeError, ValueError) as exc:
             raise ModelFileError(f"{path}: cannot rebuild the model ({exc})") from None
-        return model._restore(f)
+        return _file.restore_model(model, f)
 
     def load_weights(self, path):
         """Load parameters (and optimizer state) from :meth:`save` into THIS model.
@@ -500,25 +410,7 @@ class Model:
         Model
             ``self``.
         """
-        f = _file.parse_model_file(path)
-        if f.version != FORMAT_VERSION:
-            _file.build_network(f)  # renames a former version's entries
-        if f.network != serialize_layer(self.network):
-            raise ModelFileError(f"{path}: the stored architecture differs from this model's")
-        return self._restore(f)
-
-    def _restore(self, f):
-        """Copy a parsed file's parameters, optimizer and counters in, all checked first."""
-        params = self.params
-        buffers = dict(self.network.named_buffers())
-        opt = _file.restore_optimizer(f.path, f.arch.get("optimizer"), f.optim, params)
-        _file.check_and_copy_params(f.path, buffers, f.buffers, "buffer", copy=False)
-        _file.check_and_copy_params(f.path, params, f.params)
-        _file.check_and_copy_params(f.path, buffers, f.buffers, "buffer")
-        self.epochs_trained = f.arch.get("epochs_trained", 0)
-        if opt is not None:
-            self.optimizer = opt
-        return self
+        return _file.load_weights_into(self, path)
 
     # -- display --------------------------------------------------------------------------
     def count_params(self):

@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 
+from dlnotes.models._checks import check_output
 from dlnotes.nn.activations import sigmoid, softmax
 from dlnotes.optim.minibatch import mini_batch_indices
 
@@ -54,6 +55,29 @@ def n_correct(loss, Z, Y):
     if loss == "sigmoid_cross_entropy":
         return int(np.sum((Z > 0) == (Y > 0.5))), Z.size
     return None, None
+
+
+def logits(model, X, batch_size):
+    """The network's raw outputs ``(n_y, m)`` on checked ``X``, ``training=False``, in
+    batches of ``batch_size`` (``None``: all at once)."""
+    m = X.shape[model.batch_axis]
+    batches = [np.arange(m)] if batch_size is None else mini_batch_indices(m, batch_size,
+                                                                            shuffle=False)
+    outs = [model.network.forward(model._take(X, i) if batch_size else X, training=False)
+            for i in batches]
+    return np.concatenate(outs, axis=1) if len(outs) > 1 else outs[0]
+
+
+def evaluate(model, X, Y, batch_size):
+    """:meth:`~dlnotes.models.model.Model.evaluate` on checked arguments: ``{"loss": ..}``
+    and, for the classification losses, ``"accuracy"``."""
+    Z = logits(model, X, batch_size)
+    check_output(model.loss, Z, Y)
+    out = {"loss": model._loss_fn(Z, Y)[0]}
+    ok, npred = n_correct(model.loss, Z, Y)
+    if ok is not None:
+        out["accuracy"] = ok / npred
+    return out
 
 
 class _Progress:
@@ -185,7 +209,7 @@ def train(model, X, Y, opt, epochs, batch_size, shuffle, rng, validation, stoppe
         logs = _epoch(model, X, Y, opt, epoch, batch_size, shuffle, rng, bar, augment, aug_rng)
         if validation is not None:
             logs.update({"val_" + k: v for k, v in
-                         model._evaluate(*validation, batch_size).items()})
+                         evaluate(model, *validation, batch_size).items()})
         logs["lr"] = opt.lr
         bar.close(logs)
         model.history.append(logs)

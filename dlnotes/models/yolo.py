@@ -22,6 +22,7 @@ from dlnotes.layers.base import Activation, Sequential
 from dlnotes.layers.conv import Conv2D, Flatten, MaxPool2D
 from dlnotes.layers.normalization import BatchNorm
 from dlnotes.models.model import Model
+from dlnotes.models.training import logits
 from dlnotes.nn.losses import YoloLoss
 from dlnotes.vision.boxes import yolo_decode, yolo_eval
 from dlnotes.vision.detection_metrics import mean_average_precision
@@ -151,7 +152,7 @@ class YoloDetector:
             Last axis ``(t_x, t_y, t_w, t_h, t_o, t_c...)``.
         """
         X = self._check_images(X)
-        Z = self.model._logits(X, batch_size)
+        Z = logits(self.model, X, batch_size)
         return Z.T.reshape(X.shape[0], self.grid, self.grid, len(self.anchors),
                            5 + self.n_classes)
 

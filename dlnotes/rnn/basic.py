@@ -86,6 +86,13 @@ def rnn_cell_backward(da_next, cache):
         db_a = \textstyle\sum_{\text{batch}} dz \\
         dx^{\langle t \rangle} &= W_{ax}^T dz, \quad da_{prev} = W_{aa}^T dz
 
+    Parameters
+    ----------
+    da_next : ndarray, shape (n_a, m)
+        Total gradient at :math:`a^{\langle t \rangle}` (from the output and the next step).
+    cache : tuple
+        What :func:`rnn_cell_forward` returned with :math:`a^{\langle t \rangle}`.
+
     Returns
     -------
     gradients : dict

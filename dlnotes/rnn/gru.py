@@ -136,6 +136,13 @@ def gru_cell_backward(da_next, cache):
     :math:`db_{hc} = \sum dh_n`, and :math:`W_c[:, {:}n_a]^T dh_n` joins
     :math:`dc_{prev}` (no :math:`d\,rc` term).
 
+    Parameters
+    ----------
+    da_next : ndarray, shape (n_a, m)
+        Total gradient at :math:`c^{\langle t \rangle}` (from the output and the next step).
+    cache : tuple
+        The forward step's cache (from :func:`gru_cell_forward`).
+
     Returns
     -------
     gradients : dict

@@ -104,6 +104,15 @@ def lstm_cell_backward(da_next, dc_next, cache):
         dx_t = \textstyle\sum_k W_k[:, n_a{:}]^T d\gamma_k, \quad
         dc_{prev} = dc \odot \Gamma_f
 
+    Parameters
+    ----------
+    da_next : ndarray, shape (n_a, m)
+        Total gradient arriving at :math:`a^{\langle t \rangle}`.
+    dc_next : ndarray, shape (n_a, m)
+        Gradient arriving at the cell state :math:`c^{\langle t \rangle}` from the next step.
+    cache : tuple
+        What :func:`lstm_cell_forward` returned with the states.
+
     Returns
     -------
     gradients : dict

@@ -288,6 +288,18 @@ def embedding_distance(e1, e2):
     .. math::
 
         d(e_1, e_2) = \lVert e_1 - e_2\rVert_2 = \sqrt{\textstyle\sum_k (e_{1k} - e_{2k})^2}
+
+    Parameters
+    ----------
+    e1 : array_like of float
+        An embedding (any shape, flattened), e.g. ``(128,)`` from :func:`img_to_encoding`.
+    e2 : array_like of float
+        Another embedding with as many values.
+
+    Returns
+    -------
+    float
+        :math:`d(e_1, e_2) \ge 0`.
     """
     a = check_float_array(e1, "e1", finite=True)
     b = check_float_array(e2, "e2", dtype=a.dtype, finite=True)

@@ -19,12 +19,21 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlnotes._docstrings import fill_doc
 from dlnotes._validation import check_choice, check_float_array, check_scalar
 
 try:  # compiled GEMM-based Gram kernel (dlnotes/_kernels/gram.pyx)
     from dlnotes._kernels import gram as _kgram
 except ImportError:  # pragma: no cover - source checkout without a build
     _kgram = None
+
+# Parameter descriptions shared by several docstrings below (see dlnotes._docstrings).
+_A_S_G = """
+a_S : ndarray, shape (1, n_H, n_W, n_C) or (n_H, n_W, n_C)
+    Activations of the style image.
+a_G : ndarray, shape of ``a_S``
+    Activations of the generated image.
+"""
 
 __all__ = ["unroll", "gram_matrix", "gram_matrix_backward", "gram_from_activations",
            "compute_content_cost", "compute_content_cost_backward", "compute_layer_style_cost",
@@ -232,6 +241,13 @@ def compute_content_cost_backward(a_C, a_G):
         \frac{\partial J_{\text{content}}}{\partial a^{(G)}} =
             \frac{a^{(G)} - a^{(C)}}{2 n_H n_W n_C}
 
+    Parameters
+    ----------
+    a_C : ndarray, shape (1, n_H, n_W, n_C) or (n_H, n_W, n_C)
+        Activations of the content image.
+    a_G : ndarray, shape of ``a_C``
+        Activations of the generated image.
+
     Returns
     -------
     da_G : ndarray, the shape of ``a_G``
@@ -284,6 +300,7 @@ def compute_layer_style_cost(a_S, a_G):
     return _layer_style_checked(a_S, a_G, s, g)[0]
 
 
+@fill_doc(A_S_G=_A_S_G)
 def compute_layer_style_cost_backward(a_S, a_G):
     r"""Gradient of :func:`compute_layer_style_cost` with respect to :math:`a^{(G)}`.
 
@@ -296,6 +313,10 @@ def compute_layer_style_cost_backward(a_S, a_G):
 
     returned in the activation layout.
 
+    Parameters
+    ----------
+    %(A_S_G)s
+
     Returns
     -------
     da_G : ndarray, the shape of ``a_G``
@@ -304,6 +325,7 @@ def compute_layer_style_cost_backward(a_S, a_G):
     return layer_style_cost_and_grad(a_S, a_G)[1]
 
 
+@fill_doc(A_S_G=_A_S_G)
 def layer_style_cost_and_grad(a_S, a_G):
     r""":func:`compute_layer_style_cost` and its gradient in one pass (each Gram matrix once).
 
@@ -311,6 +333,10 @@ def layer_style_cost_and_grad(a_S, a_G):
 
         J = \frac{\lVert G^{(S)} - G^{(G)}\rVert_F^2}{4 n_C^2 (n_H n_W)^2},\qquad
         \frac{\partial J}{\partial A^{(G)}} = \frac{(G^{(G)} - G^{(S)}) A^{(G)}}{n_C^2 (n_H n_W)^2}
+
+    Parameters
+    ----------
+    %(A_S_G)s
 
     Returns
     -------
@@ -378,6 +404,13 @@ def compute_style_cost_backward(a_S_list, a_G_list, weights=None):
 
         \frac{\partial J_{\text{style}}}{\partial a^{(G)[l]}} =
             \lambda^{[l]}\,\frac{\partial J^{[l]}_{\text{style}}}{\partial a^{(G)[l]}}
+
+    Parameters
+    ----------
+    a_S_list, a_G_list : list of ndarray
+        Activations of the style and the generated image, one per layer.
+    weights : sequence of float, optional
+        :math:`\lambda^{[l]}`, as for :func:`compute_style_cost`.
 
     Returns
     -------

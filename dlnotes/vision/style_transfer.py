@@ -110,7 +110,7 @@ def neural_style_cost(generated, content, style, extractor=None, content_layer=0
     Parameters
     ----------
     generated, content, style : ndarray, shape (n_H, n_W, n_C)
-    extractor, content_layer, style_layers, style_weights, alpha, beta
+    extractor, content_layer, style_layers, style_weights, alpha, beta : see below
         As in :func:`neural_style_transfer` (the default extractor is
         ``random_multiscale_features(n_C, seed=0)``).
 

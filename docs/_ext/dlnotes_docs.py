@@ -173,12 +173,12 @@ def documented_in_pages(srcdir):
             if kind in ("currentmodule", "module", "py:currentmodule", "py:module"):
                 current = None if target == "None" else target
                 continue
-            opts = []  # the directive's options follow on indented lines
-            for nxt in lines[i + 1:]:
+            opts = []  # the options: indented lines up to the first blank one (an option's
+            for nxt in lines[i + 1:]:  # value may continue on further indented lines)
+                if not nxt.strip() or not nxt[:1].isspace():
+                    break
                 if nxt.strip().startswith(":"):
                     opts.append(nxt.strip())
-                elif nxt.strip():
-                    break
             if any(o.startswith((":no-index:", ":noindex:")) for o in opts):
                 continue
             full = target if (target.startswith("dlnotes") or current is None) else f"{current}.{target}"
