@@ -95,7 +95,7 @@ numpydoc_validation_checks = {"PR01", "PR02", "PR03", "PR04", "PR06", "PR10", "R
 numpydoc_validation_overrides = {"PR02": [r"Register a layer class under"]}
 # models/classic.py is being split into models/blocks.py and models/small_resnet.py on another
 # branch (arch2): its docstrings wait for that merge (no conflicting edits), then this goes.
-numpydoc_validation_exclude = {r"^dlnotes\.models\.classic\."}
+numpydoc_validation_exclude = set()
 
 # -- Math: MathJax 3, served from _static/mathjax (sphinx-mathjax-offline) ---
 mathjax3_config = {

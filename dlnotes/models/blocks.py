@@ -207,14 +207,28 @@ def _head(b, Y, include_top, num_classes):
     return Y
 
 
-_BUILD_DOC = """
+def _build_doc(include_top=False):
+    """The Parameters and Returns sections shared by the ImageNet model builders."""
+    top = ("    include_top : bool, default True\n"
+           "        False ends the network at its last convolutional stage (no classifier head),\n"
+           "        the feature extractor of transfer learning.\n") if include_top else ""
+    return ("""
     Parameters
     ----------
     input_shape : (n_H, n_W, n_C)
+        Shape of one image (batch axis first in the model's input).
     num_classes : int
         Size of the output layer (logits; the loss adds the softmax).
-    rng, seed : reproducible initialization.
-    dtype : float32 or float64.
-    init : initialization of the weights ("he", ..., or "zeros" to count or
-        load parameters without drawing random numbers).
-"""
+""" + top + """    rng, seed : numpy.random.Generator or int, optional
+        Source of the random initial weights.
+    dtype : float32 or float64
+        Element type of the parameters.
+    init : str
+        Initialization of the weights ("he", ..., or "zeros" to count or load
+        parameters without drawing random numbers).
+
+    Returns
+    -------
+    Model
+        A graph model (batch axis 0) with the softmax cross-entropy loss.
+""")

@@ -29,7 +29,7 @@ from dlnotes.layers.conv import AvgPool2D, Flatten, MaxPool2D
 from dlnotes.layers.graph import Input
 from dlnotes.layers.merge import Concatenate
 from dlnotes.layers.pooling import ZeroPadding2D
-from dlnotes.models.blocks import (_BUILD_DOC, _Builder, _check_shape, _head, _model, _relu,
+from dlnotes.models.blocks import (_build_doc, _Builder, _check_shape, _head, _model, _relu,
                                    convolutional_block, identity_block, inception_module)
 from dlnotes.models.small_resnet import (plain_cnn, random_shifts, small_resnet,
                                          train_resnet)
@@ -63,7 +63,7 @@ def alexnet(input_shape=(227, 227, 3), num_classes=1000, rng=None, seed=None,
                   "AlexNet")
 
 
-alexnet.__doc__ += _BUILD_DOC
+alexnet.__doc__ += _build_doc()
 
 
 def vgg16(input_shape=(224, 224, 3), num_classes=1000, include_top=True, rng=None, seed=None,
@@ -91,8 +91,7 @@ def vgg16(input_shape=(224, 224, 3), num_classes=1000, include_top=True, rng=Non
     return _model(X, Y, "VGG-16")
 
 
-vgg16.__doc__ += _BUILD_DOC + """    include_top : bool
-"""
+vgg16.__doc__ += _build_doc(include_top=True)
 
 
 def resnet50(input_shape=(224, 224, 3), num_classes=1000, include_top=True, rng=None,
@@ -121,8 +120,7 @@ def resnet50(input_shape=(224, 224, 3), num_classes=1000, include_top=True, rng=
     return _model(X, _head(b, Y, include_top, num_classes), "ResNet-50")
 
 
-resnet50.__doc__ += _BUILD_DOC + """    include_top : bool
-"""
+resnet50.__doc__ += _build_doc(include_top=True)
 
 
 def _cbn(b, X, n, fh, fw, stride=1, pad="same"):
@@ -193,5 +191,4 @@ def inception_v3(input_shape=(299, 299, 3), num_classes=1000, include_top=True, 
     return _model(X, _head(b, Y, include_top, num_classes), "Inception-v3")
 
 
-inception_v3.__doc__ += _BUILD_DOC + """    include_top : bool
-"""
+inception_v3.__doc__ += _build_doc(include_top=True)
