@@ -35,7 +35,7 @@ FLOORS = [  # (module prefix, floor); the longest matching prefix wins
     ("dlnotes.vision.style_transfer", 4),  # feature extractor of layers + optimiser, like models
     ("dlnotes.vision.extractors", 4),  # style transfer's feature extractors, built of layers
     ("dlnotes.optim", 3),  # the package re-exports the optimizer objects
-    ("dlnotes.optim._rules", 2), ("dlnotes.optim.functional", 2),
+    ("dlnotes.optim._rules", 2), ("dlnotes.optim._decay", 2), ("dlnotes.optim.functional", 2),
     ("dlnotes.optim.minibatch", 2), ("dlnotes.optim.schedules", 2), ("dlnotes.optim.search", 2),
     ("dlnotes.layers", 3), ("dlnotes.optim.optimizers", 3),
     ("dlnotes.models", 4),

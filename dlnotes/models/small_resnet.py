@@ -9,6 +9,7 @@ import time
 
 import numpy as np
 
+from dlnotes._docstrings import fill_doc
 from dlnotes._validation import as_rng, check_choice, check_float_array, check_scalar
 from dlnotes.layers.conv import MaxPool2D
 from dlnotes.layers.graph import Input
@@ -46,6 +47,30 @@ def _small(shortcut, input_shape, num_classes, widths, blocks, rng, seed, dtype)
                   "small ResNet" if shortcut else "plain CNN")
 
 
+_SMALL_NET = """
+Parameters
+----------
+input_shape : (n_H, n_W, n_C)
+    Shape of one image.
+num_classes : int
+    Outputs of the final fully connected layer (softmax logits).
+widths : tuple of int
+    Channels of each stage; every stage after the first halves the size.
+blocks : int
+    Basic blocks per stage.
+rng, seed : numpy.random.Generator or int, optional
+    Source of the random initial weights.
+dtype : float32 or float64
+    Element type of the parameters.
+
+Returns
+-------
+Model
+    A graph model with the softmax cross-entropy loss, batch axis 0.
+"""
+
+
+@fill_doc(SMALL_NET=_SMALL_NET)
 def small_resnet(input_shape=(28, 28, 1), num_classes=10, widths=(16, 32, 64), blocks=1,
                  rng=None, seed=None, dtype=np.float32):
     r"""A small ResNet for 28x28 digits (He et al.'s CIFAR design, scaled down).
@@ -65,53 +90,18 @@ def small_resnet(input_shape=(28, 28, 1), num_classes=10, widths=(16, 32, 64), b
     0.9 here: a short training run must not leave them at their initial values).
     :func:`plain_cnn` is the same network without the shortcuts.
 
-    Parameters
-    ----------
-    input_shape : (n_H, n_W, n_C)
-        Shape of one image.
-    num_classes : int
-        Outputs of the final fully connected layer (softmax logits).
-    widths : tuple of int
-        Channels of each stage; every stage after the first halves the size.
-    blocks : int
-        Basic blocks per stage.
-    rng, seed : numpy.random.Generator or int, optional
-        Source of the random initial weights.
-    dtype : float32 or float64
-        Element type of the parameters.
-
-    Returns
-    -------
-    Model
-        A graph model with the softmax cross-entropy loss, batch axis 0.
+    %(SMALL_NET)s
     """
     return _small(True, input_shape, num_classes, widths, blocks, rng, seed, dtype)
 
 
+@fill_doc(SMALL_NET=_SMALL_NET)
 def plain_cnn(input_shape=(28, 28, 1), num_classes=10, widths=(16, 32, 64), blocks=1,
               rng=None, seed=None, dtype=np.float32):
     """:func:`small_resnet` without its shortcuts (and without the 1x1 projections):
     the "plain network" the notes compare a ResNet with.
 
-    Parameters
-    ----------
-    input_shape : (n_H, n_W, n_C)
-        Shape of one image.
-    num_classes : int
-        Outputs of the final fully connected layer (softmax logits).
-    widths : tuple of int
-        Channels of each stage; every stage after the first halves the size.
-    blocks : int
-        Basic blocks per stage.
-    rng, seed : numpy.random.Generator or int, optional
-        Source of the random initial weights.
-    dtype : float32 or float64
-        Element type of the parameters.
-
-    Returns
-    -------
-    Model
-        A graph model with the softmax cross-entropy loss, batch axis 0.
+    %(SMALL_NET)s
     """
     return _small(False, input_shape, num_classes, widths, blocks, rng, seed, dtype)
 
