@@ -201,12 +201,17 @@ def _visible_text_outside_math(text: str) -> str:
     return html.unescape(text)
 
 
+# A formula's opening delimiter: \( or \[ that is not the second half of a TeX line
+# break with spacing, ``\\[2pt]`` (a backslash preceded by another backslash).
+OPEN_DELIM = re.compile(r"(?<!\\)\\[(\[]")
+
+
 def count_math(text: str) -> int:
     """Formulas in Sphinx's output: one per \\( \\) or \\[ \\] inside the math nodes."""
     n = 0
     for _, inner in MATH_NODE.findall(text):
         inner = html.unescape(inner)
-        n += max(1, inner.count("\\(") + inner.count("\\["))
+        n += max(1, len(OPEN_DELIM.findall(inner)))
     return n
 
 
