@@ -284,7 +284,12 @@ def softmax(Z, axis=0):
     array([0.0900305732, 0.2447284711, 0.6652409558])
     """
     Z = check_float_array(Z, "Z", ndim=(1, 2, 3, 4))
-    axis = _check_axis(Z, axis)
+    return _softmax(Z, _check_axis(Z, axis))
+
+
+def _softmax(Z, axis):
+    """:func:`softmax` without the checks, for callers that made them (attention, YOLO's
+    decoding): ``Z`` a float array (any layout), ``axis`` a valid axis."""
     if Z.size == 0:
         return np.empty_like(Z)
     # Shifting by the maximum can overflow to -inf when the finite inputs span
