@@ -17,7 +17,7 @@ the column-major ``(c, r)`` matrix).
 ``G`` is symmetric, so its row-/column-major interpretations coincide.
 ``method="syrk"`` computes one triangle with ``?syrk`` (half the flops) and
 mirrors it; on this machine's OpenBLAS it measured no faster than GEMM, so
-GEMM is the default (see docs/performance/style.rst).
+GEMM is the default (see docs/performance/vision.rst).
 Inputs are trusted: C-contiguous, float32/float64, non-empty.
 """
 from dlnotes._kernels._blas cimport gemm_rm, syrk
