@@ -4,6 +4,7 @@ import pathlib
 import re
 
 import numpy as np
+import pytest
 
 KERNELS = pathlib.Path(__file__).resolve().parents[1] / "dlnotes" / "_kernels"
 SETUP = pathlib.Path(__file__).resolve().parents[1] / "setup.py"
@@ -46,6 +47,35 @@ def test_recurrent_and_activation_kernels_share_one_float32_tanh():
     assert a.dtype == np.float32
     z = np.linspace(-100, 30, 1001, dtype=np.float32)
     assert sigmoid(z)[z < -87].max() == 0 and np.isfinite(sigmoid(z)).all()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_lstm_kernel_lstm_cell_and_activations_share_one_tanh(dtype):
+    """Issue 11: one tanh per precision.  With saturated gates (i = o = 1 exactly, f = 0 on
+    a zero c_prev) one LSTM step is a = tanh(tanh(x)): the compiled sequence kernel, the
+    course's lstm_cell_forward and dlnotes.nn.activations.tanh twice give the same bits,
+    float32 and float64; so do the basic RNN cell and the GRU's candidate."""
+    from dlnotes.nn.activations import tanh
+    from dlnotes.rnn import gru_cell_forward, lstm_cell_forward, lstm_forward, rnn_cell_forward
+
+    m = 4001
+    x = np.linspace(-7, 7, m, dtype=dtype).reshape(1, m)
+    zero, one = np.zeros((1, 2), dtype), np.array([[0.0, 1.0]], dtype)
+    big = np.full((1, 1), 40, dtype)
+    P = {"Wf": zero, "bf": -big, "Wi": zero, "bi": big, "Wc": one, "bc": 0 * big,
+         "Wo": zero, "bo": big}
+    expected = tanh(tanh(x))
+    a_seq = lstm_forward(x[:, :, None], np.zeros((1, m), dtype), P)[0][:, :, 0]
+    a_cell = lstm_cell_forward(x, np.zeros((1, m), dtype), np.zeros((1, m), dtype), P)[0]
+    assert a_seq.dtype == a_cell.dtype == dtype
+    np.testing.assert_array_equal(a_seq, expected)
+    np.testing.assert_array_equal(a_cell, expected)
+    a_rnn = rnn_cell_forward(x, np.zeros((1, m), dtype),
+                             {"Wax": one[:, 1:], "Waa": zero[:, 1:], "ba": 0 * big})[0]
+    np.testing.assert_array_equal(a_rnn, tanh(x))
+    # GRU with the update gate closed on the old state (Gamma_u = 1): a = c~ = tanh(x)
+    G = {"Wr": zero, "br": big, "Wu": zero, "bu": big, "Wc": one, "bc": 0 * big}
+    np.testing.assert_array_equal(gru_cell_forward(x, np.zeros((1, m), dtype), G)[0], tanh(x))
 
 
 def test_c_helpers_of_any_length_live_in_header_files():

@@ -16,7 +16,7 @@ import numpy as np
 
 from dlnotes._docstrings import fill_doc
 from dlnotes._validation import check_float_array
-from dlnotes.nn.activations import _softmax
+from dlnotes.nn.activations import _softmax, _tanh
 
 # Parameter descriptions shared by several docstrings below (see dlnotes._docstrings).
 _SCORE_WEIGHTS = """
@@ -180,7 +180,7 @@ def _score(s_prev, a, W, U, v, b, relu):
     pre = (W @ s_prev)[:, :, None] + (U @ a.reshape(n_a, -1)).reshape(-1, m, T_x)
     if b is not None:
         pre = pre + b[:, :, None]
-    h = np.tanh(pre)
+    h = _tanh(pre)
     e = (v[:, 0] @ h.reshape(h.shape[0], -1)).reshape(m, T_x)
     if relu:
         e = np.maximum(e, 0)
