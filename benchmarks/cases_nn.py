@@ -24,8 +24,6 @@ the mean cross-entropy.  Flops count the GEMMs a minimal implementation needs:
 the forward products, ``dW`` of every layer and ``dA`` of layers 2..L
 (``L_model_backward`` also returns ``dA0``, which costs one more product).
 """
-import sys
-
 import numpy as np
 
 SHAPES = [(256, 512), (2048, 2048)]
@@ -188,11 +186,8 @@ def _dense_torch(torch, X, Y, params):
 
 
 def _dense_cases(dtype, torch):
-    try:
-        from dlnotes.nn import deep
-    except ImportError as exc:  # the dense network has not landed in this checkout
-        print(f"cases_nn: dense network skipped, dlnotes.nn.deep is not available ({exc})", file=sys.stderr)
-        return []
+    from dlnotes.nn import deep
+
     out = []
     for label, dims, m in NETWORKS:
         X, Y = _digits(dtype) if m is None else _synthetic(dims[0], dims[-1], m, dtype)
