@@ -9,7 +9,7 @@ markdown table of median times, time ratios to PyTorch (PyTorch = 1.0; above
 Usage::
 
     python benchmarks/compare.py                         # everything, both dtypes
-    python benchmarks/compare.py --only activations --dtype float32
+    python benchmarks/compare.py --only nn --dtype float32
     python benchmarks/compare.py --quick                 # CI smoke: few repeats
     python benchmarks/compare.py --markdown report.md --plot ratios.png
 
