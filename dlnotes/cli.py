@@ -237,11 +237,12 @@ def _train_model(args):
         except ImportError as exc:
             raise CLIError(str(exc)) from None
         try:
+            # train_resnet's defaults are the recipe; only what the user gave overrides it
+            given = {k: v for k, v in (("epochs", args.epochs), ("batch_size", args.batch_size),
+                                       ("lr", args.learning_rate)) if v is not None}
             r = train_resnet("resnet" if args.model == "resnet" else "plain",
-                             epochs=args.epochs or 30, batch_size=args.batch_size or 64,
-                             lr=args.learning_rate or 3e-3, n_train=args.train_size,
-                             test_size=args.test_size, seed=args.seed, dtype=dtype,
-                             progress=args.progress)
+                             n_train=args.train_size, test_size=args.test_size, seed=args.seed,
+                             dtype=dtype, progress=args.progress, **given)
         except ValueError as exc:  # --train-size beyond what --test-size leaves
             raise CLIError(str(exc)) from None
         h = r["history"]
