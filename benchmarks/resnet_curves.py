@@ -75,23 +75,45 @@ def _run(model, epochs, queue):
                r["seconds"], r["model"].network.count_params()))
 
 
-def plot(results, path, title):
+def loss_floor(label_smoothing, n_classes=10):
+    """The smallest training loss: the entropy of the smoothed targets (0 without smoothing)."""
+    import math
+
+    eps = label_smoothing
+    if not eps:
+        return 0.0
+    hi, lo = 1 - eps + eps / n_classes, eps / n_classes
+    return -(hi * math.log(hi) + (n_classes - 1) * lo * math.log(lo))
+
+
+def plot(results, path, title, floor=0.0):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4.0))
+    low = 100.0
     for name, label in (("resnet", "small ResNet (shortcuts)"), ("plain", "plain CNN, same depth")):
         h = results[name]["history"]
         ep = range(1, len(h["loss"]) + 1)
         a1.plot(ep, h["loss"], marker="o", label=label)
-        a2.plot(ep, [100 * v for v in h["val_accuracy"]], marker="o", label=label)
-    a1.set_xlabel("epoch"), a1.set_ylabel("training loss"), a1.set_yscale("log")
+        acc = [100 * v for v in h["val_accuracy"]]
+        a2.plot(ep, acc, marker="o", label=label)
+        low = min(low, min(acc[1:] or acc))
+    if floor:
+        a1.axhline(floor, color="gray", lw=0.8, ls="--")
+        a1.annotate(f"floor {floor:.3f} (entropy of the smoothed targets)", (1, floor),
+                    xytext=(0, 4), textcoords="offset points", fontsize=8, color="gray")
+        a1.set_ylim(floor - 0.05, None)
+    a1.set_xlabel("epoch"), a1.set_ylabel("training loss")
     a2.set_xlabel("epoch"), a2.set_ylabel("test accuracy (%)")
+    a2.set_ylim(max(0.0, min(low, 98.5) - 1.0), 100.0)   # epoch 1 may fall below the axis
     a2.axhline(98.5, color="gray", lw=0.8, ls="--")
     for a in (a1, a2):
         a.grid(alpha=0.3), a.legend()
+        a.xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -131,7 +153,9 @@ def main(argv=None):
     if args.from_json:
         with open(os.path.join(args.out, "resnet_curves.json")) as f:
             data = json.load(f)
-        plot(data, os.path.join(args.out, "resnet_curves.png"), describe(data["meta"]["recipe"]))
+        rec = data["meta"]["recipe"]
+        plot(data, os.path.join(args.out, "resnet_curves.png"), describe(rec),
+             loss_floor(rec["label_smoothing"]))
         write_inc(data, os.path.join(args.out, "resnet_curves_results.inc"))
         return
     load_before = os.getloadavg()
@@ -150,7 +174,8 @@ def main(argv=None):
             "load_average_after": os.getloadavg(), "epochs": rec["epochs"], "recipe": rec}
     with open(os.path.join(args.out, "resnet_curves.json"), "w") as f:
         json.dump({"meta": meta, **results}, f, indent=1)
-    plot(results, os.path.join(args.out, "resnet_curves.png"), describe(rec))
+    plot(results, os.path.join(args.out, "resnet_curves.png"), describe(rec),
+         loss_floor(rec["label_smoothing"]))
     write_inc({"meta": meta, **results}, os.path.join(args.out, "resnet_curves_results.inc"))
     for name in ("resnet", "plain"):
         h = results[name]["history"]
