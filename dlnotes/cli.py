@@ -113,7 +113,8 @@ def build_parser():
                         "on the 10 digit classes; logistic: logistic regression on the binary "
                         "task 'digit 0 versus digit 1'; lenet: LeNet-5 (conv-pool-conv-pool-"
                         "120-84-10) trained with Adam on --dataset; resnet: a small ResNet "
-                        "(batch norm, 3 residual blocks, 78,426 parameters) trained with Adam on "
+                        "(batch norm, 3 residual blocks of 24/48/96 channels, 174,850 parameters) "
+                        "trained with Adam, label smoothing and random affine maps on "
                         "MNIST-5k; plain-cnn: the same network without its shortcuts; char-lm: a "
                         "character-level language model (LSTM/GRU/RNN) trained on --text, then "
                         "sampled; date-attention: the course's attention model translating human-"
@@ -137,7 +138,7 @@ def build_parser():
                         "'digits' is scikit-learn's 8x8 digits upsampled to 32x32")
     t.add_argument("--epochs", type=_int_in(1, MAX_EPOCHS), default=None,
                    help="lenet: training epochs (default 12 on mnist, 20 on digits); resnet, "
-                        "plain-cnn: default 30; date-attention: default 10; yolo-shapes: "
+                        "plain-cnn: default 20; date-attention: default 10; yolo-shapes: "
                         "default 12")
     t.add_argument("--batch-size", type=_int_in(1, 1_000_000), default=None,
                    help="mini-batch size: lenet (default 32), resnet and plain-cnn (default 64), "
@@ -237,11 +238,12 @@ def _train_model(args):
         except ImportError as exc:
             raise CLIError(str(exc)) from None
         try:
+            # train_resnet's defaults are the recipe; only what the user gave overrides it
+            given = {k: v for k, v in (("epochs", args.epochs), ("batch_size", args.batch_size),
+                                       ("lr", args.learning_rate)) if v is not None}
             r = train_resnet("resnet" if args.model == "resnet" else "plain",
-                             epochs=args.epochs or 30, batch_size=args.batch_size or 64,
-                             lr=args.learning_rate or 3e-3, n_train=args.train_size,
-                             test_size=args.test_size, seed=args.seed, dtype=dtype,
-                             progress=args.progress)
+                             n_train=args.train_size, test_size=args.test_size, seed=args.seed,
+                             dtype=dtype, progress=args.progress, **given)
         except ValueError as exc:  # --train-size beyond what --test-size leaves
             raise CLIError(str(exc)) from None
         h = r["history"]

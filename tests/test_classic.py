@@ -302,6 +302,60 @@ def test_train_resnet_validation_split_leaves_the_test_digits_alone():
         C.train_resnet(epochs=1, validation=4000)
 
 
+def test_small_resnet_dropout_before_the_classifier():
+    from dlnotes.models import small_resnet as S
+
+    net = C.small_resnet(dropout=0.5, seed=0)
+    drops = [n.layer for n in net.network._nodes if isinstance(n.layer, L.Dropout)]
+    assert len(drops) == 1 and drops[0].keep_prob == 0.5
+    assert net.count_params() == C.small_resnet(seed=0).count_params()   # no parameters
+    assert not any(isinstance(n.layer, L.Dropout) for n in C.plain_cnn(seed=0).network._nodes)
+    X = np.random.default_rng(1).random((3, 28, 28, 1), dtype=np.float32)
+    np.testing.assert_array_equal(net.predict(X), net.predict(X))    # inference: no dropout
+    Z1, Z2 = (net.network.forward(X, training=True) for _ in range(2))
+    assert not np.allclose(Z1, Z2)                                    # training: random masks
+    with pytest.raises(ValueError, match="dropout"):
+        C.plain_cnn(dropout=1.0)
+    # the recipe's pieces: smoothed one-hot targets and the affine augmentation's ranges
+    y = np.array([2, 0, 1, 2])
+    eps = 0.1
+    ref = np.full((3, 4), eps / 3)
+    ref[y, np.arange(4)] += 1 - eps
+    T = S._targets(y, 3, eps, np.float32)
+    np.testing.assert_allclose(T, ref, rtol=1e-6)
+    np.testing.assert_allclose(T.sum(axis=0), 1, rtol=1e-6)
+    aug = S._augmentation((28, 28), 10, 3, 0.1, 8)
+    cfg = aug.transforms[0]._config()
+    assert cfg["scale"] == (0.9, 1.1) and cfg["shear"] == (-8.0, 8.0)
+    assert cfg["rotation"] == (-10.0, 10.0) and cfg["translate"] == (3 / 28, 3 / 28)
+    assert S._augmentation((28, 28), 0, 0, 0, 0) is None
+    for bad in ({"label_smoothing": 1.0}, {"scale": -0.1}, {"shear": 90}, {"dropout": -0.5}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            C.train_resnet(epochs=1, n_train=8, **bad)
+
+
+def test_train_resnet_label_smoothing_is_the_loss_against_smoothed_targets():
+    """One epoch of one batch without augmentation: the reported training loss is the initial
+    network's cross-entropy on those 32 digits against the smoothed targets (a NumPy
+    reference)."""
+    from dlnotes.datasets.digits import train_test_split
+    from dlnotes.datasets.mnist import load_mnist_5k
+
+    kw = dict(epochs=1, n_train=32, batch_size=32, validation=40, max_shift=0, rotation=0,
+              scale=0, shear=0, widths=(8, 8, 8))
+    r0, r1 = C.train_resnet(label_smoothing=0, **kw), C.train_resnet(label_smoothing=0.2, **kw)
+    X, y = load_mnist_5k(pad_to=28, dtype=np.float32)
+    Xtr, _, ytr, _ = train_test_split(X, y, 0.2, seed=0, batch_axis=0)
+    Z = C.small_resnet(widths=(8, 8, 8), seed=0).network.forward(Xtr[:32], training=True)
+    Z = Z.astype(np.float64)
+    logp = Z - Z.max(axis=0) - np.log(np.exp(Z - Z.max(axis=0)).sum(axis=0))
+    onehot = np.eye(10)[:, ytr[:32]]
+    ref = {eps: -np.sum(((1 - eps) * onehot + eps / 10) * logp) / 32 for eps in (0.0, 0.2)}
+    assert abs(ref[0.2] - ref[0.0]) > 1e-3 * ref[0.0]     # the check below can tell them apart
+    for r, eps in ((r0, 0.0), (r1, 0.2)):
+        assert abs(r["history"]["loss"][0] - ref[eps]) < 1e-4 * ref[eps]
+
+
 # ------------------------------------------------------------------------ PyTorch (float32)
 def rel_err(a, b):
     """Relative error of a whole tensor, ||a - b|| / ||b||."""
