@@ -21,7 +21,14 @@ NAMES = ("alexnet", "vgg16", "resnet50", "inception_v3", "small_resnet", "plain_
 def summary(name):
     from dlnotes.models import classic
 
-    kw = {"init": "zeros"} if name not in ("small_resnet", "plain_cnn") else {"seed": 0}
+    if name in ("small_resnet", "plain_cnn"):
+        # the networks `dlnotes train --model resnet/plain-cnn` trains: train_resnet's widths
+        import inspect
+
+        widths = inspect.signature(classic.train_resnet).parameters["widths"].default
+        kw = {"seed": 0, "widths": widths}
+    else:
+        kw = {"init": "zeros"}
     return getattr(classic, name)(**kw).network.summary() + "\n"
 
 
