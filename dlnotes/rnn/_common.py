@@ -1,8 +1,11 @@
 """Shared argument checking and data layout of the recurrent functions (private)."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
+from dlnotes._kernels import _pool
 from dlnotes._kernels import recurrent as _k
 from dlnotes._threads import kernel_threads, single_threaded_blas
 from dlnotes._validation import check_float_array, check_params
@@ -50,6 +53,20 @@ def run_loop(kernel, *args, size):
     n = loop_threads(m, T, G, n_a)
     with single_threaded_blas(n > 1 or m * G * n_a >= BLAS_THREADING_MIN_MACS):
         kernel(*args, n_threads=n)
+
+
+def pooled_buffers(fn):
+    """Decorator: the arrays ``fn`` creates take their buffers from :mod:`dlnotes._kernels._pool`.
+
+    A sequence's forward + backward pass allocates and frees a dozen buffers of 0.1-3 MB;
+    from the system allocator each one is page-faulted in again on every call (see the
+    pool's docstring for the measurement).
+    """
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with _pool.pooled():
+            return fn(*args, **kwargs)
+    return wrapper
 
 
 def check_sequence(x, name="x", n_x=None, dtype=None):
