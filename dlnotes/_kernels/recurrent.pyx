@@ -15,14 +15,15 @@ The public functions in :mod:`dlnotes.rnn` validate, then lay the sequence out
         ``W[:, :n_a]`` acts on the state, ``W[:, n_a:]`` on the input.
 ``Z``   shape ``(T, m, G)``: the input projections ``x W_x^T + b`` of all time
         steps, computed by ONE GEMM before the loop.  Each step adds its
-        recurrent product ``a^{<t-1>} W_h^T`` with one BLAS call
-        (``scipy.linalg.cython_blas``), then one fused pass applies the gate
-        nonlinearities and the state update, overwriting ``Z[t]`` with the gate
-        activations that the backward pass needs.
+        recurrent product ``a^{<t-1>} W_h^T`` against the weights packed once
+        before the loop (``dl_recurrent_gemm_impl.h``: OpenBLAS re-packed them
+        on every call), then one fused pass applies the gate nonlinearities and
+        the state update, overwriting ``Z[t]`` with the gate activations that
+        the backward pass needs.
 
 Backward loops receive ``dH`` (shape ``(T, m, n_a)``, the gradient arriving at
 each state from the outputs) and accumulate the recurrent gradient into
-``dH[t-1]`` with one BLAS call per step.  They leave the gate pre-activation
+``dH[t-1]`` with one packed product per step.  They leave the gate pre-activation
 gradients in a ``(T, m, G)`` buffer so that the caller obtains all weight
 gradients with one GEMM after the loop.
 
@@ -31,15 +32,16 @@ libm for float64, one type-generic name per pass.
 
 Threads: the examples of a batch are independent in the recurrence, so a loop
 given ``n_threads > 1`` splits the batch into row blocks, one per OpenMP
-thread, each running the whole time loop with its own BLAS calls (no
-synchronisation inside the loop).  The caller holds BLAS single-threaded
-meanwhile (``dlnotes.rnn._common.run_loop``).
+thread, each running the whole time loop on its rows against the shared
+packed weights (no synchronisation inside the loop; the caller picks the
+threads, ``dlnotes.rnn._common.run_loop``).
 
 Every kernel trusts its inputs (C-contiguous, consistent shapes, one dtype)
 and runs without the GIL.
 """
 from cython.parallel cimport prange
-from libc.stdlib cimport free, malloc
+
+import numpy as np
 
 from dlnotes._kernels._parallel cimport dl_omp_max_threads
 from dlnotes._kernels._types cimport real
@@ -91,17 +93,19 @@ cdef inline int _row(int c, int m, int nch) noexcept nogil:
     return c * m // nch
 
 
-cdef real* _pack(int K, int N, const real* W, int ldw, bint transpose) except NULL:
+cdef real[::1] _pack(int K, int N, const real* W, int ldw, bint transpose):
     """The recurrent weights packed for ``dl_pk_gemm``: ``B = W^T`` (``W`` is N x K) when
-    ``transpose``, else ``B = W`` (K x N); rows of ``W`` ``ldw`` apart.  Free with ``free``."""
-    cdef real* bp = <real*>malloc(dl_pk_size(K, N) * sizeof(real))
-    if bp == NULL:
-        raise MemoryError("no memory for the packed recurrent weights")
+    ``transpose``, else ``B = W`` (K x N); rows of ``W`` ``ldw`` apart."""
+    cdef real[::1] bp
+    if real is float:
+        bp = np.empty(dl_pk_size(K, N), dtype=np.float32)
+    else:
+        bp = np.empty(dl_pk_size(K, N), dtype=np.float64)
     with nogil:
         if transpose:
-            dl_pk_pack_bt(K, N, W, ldw, bp)
+            dl_pk_pack_bt(K, N, W, ldw, &bp[0])
         else:
-            dl_pk_pack_b(K, N, W, ldw, bp)
+            dl_pk_pack_b(K, N, W, ldw, &bp[0])
     return bp
 
 
@@ -111,7 +115,7 @@ cdef real* _pack(int K, int N, const real* W, int ldw, bint transpose) except NU
 # that is 1 (without an OpenMP region: entering one costs ~1-2 us, measured,
 # against ~6 us for a one-step LSTM call).
 # Examples are independent in the recurrence, so there is no synchronisation
-# inside the time loop; each thread runs single-threaded BLAS on its rows.
+# inside the time loop; each thread runs the packed products on its rows.
 
 # --------------------------------------------------------------------------
 # Basic RNN:  a<t> = tanh(W_aa a<t-1> + W_ax x<t> + b_a)
@@ -130,16 +134,13 @@ def rnn_forward_loop(const real[:, ::1] W, real[:, :, ::1] Z, real[:, :, ::1] HX
                      int n_threads=1):
     """Z[t] += a<t-1> W_aa^T; a<t> = tanh(Z[t]) -> HX[t+1, :, :n_a] and Z[t]."""
     cdef int c, m = Z.shape[1], nch = _n_chunks(m, n_threads), n_a = Z.shape[2]
-    cdef real* Bp = _pack(n_a, n_a, &W[0, 0], W.shape[1], True)
-    try:
-        if nch == 1:
-            with nogil:
-                _rnn_fwd_rows(Bp, Z, HX, 0, m)
-        else:
-            for c in prange(nch, nogil=True, schedule="static", num_threads=nch):
-                _rnn_fwd_rows(Bp, Z, HX, _row(c, m, nch), _row(c + 1, m, nch))
-    finally:
-        free(Bp)
+    cdef real[::1] Bp = _pack(n_a, n_a, &W[0, 0], W.shape[1], True)
+    if nch == 1:
+        with nogil:
+            _rnn_fwd_rows(&Bp[0], Z, HX, 0, m)
+    else:
+        for c in prange(nch, nogil=True, schedule="static", num_threads=nch):
+            _rnn_fwd_rows(&Bp[0], Z, HX, _row(c, m, nch), _row(c + 1, m, nch))
 
 
 cdef void _rnn_bwd_rows(const real* Bp, real[:, :, ::1] dH, const real[:, :, ::1] HX,
@@ -161,16 +162,13 @@ def rnn_backward_loop(const real[:, ::1] W, real[:, :, ::1] dH, const real[:, :,
     The recurrent part ``dz<t> W_aa`` is added into ``dH[t-1]`` (``da0`` at t=0).
     """
     cdef int c, m = dH.shape[1], nch = _n_chunks(m, n_threads), n_a = dH.shape[2]
-    cdef real* Bp = _pack(n_a, n_a, &W[0, 0], W.shape[1], False)
-    try:
-        if nch == 1:
-            with nogil:
-                _rnn_bwd_rows(Bp, dH, HX, da0, 0, m)
-        else:
-            for c in prange(nch, nogil=True, schedule="static", num_threads=nch):
-                _rnn_bwd_rows(Bp, dH, HX, da0, _row(c, m, nch), _row(c + 1, m, nch))
-    finally:
-        free(Bp)
+    cdef real[::1] Bp = _pack(n_a, n_a, &W[0, 0], W.shape[1], False)
+    if nch == 1:
+        with nogil:
+            _rnn_bwd_rows(&Bp[0], dH, HX, da0, 0, m)
+    else:
+        for c in prange(nch, nogil=True, schedule="static", num_threads=nch):
+            _rnn_bwd_rows(&Bp[0], dH, HX, da0, _row(c, m, nch), _row(c + 1, m, nch))
 
 
 # --------------------------------------------------------------------------
@@ -192,16 +190,13 @@ def lstm_forward_loop(const real[:, ::1] W, real[:, :, ::1] Z, real[:, :, ::1] H
                       real[:, :, ::1] C, real[:, :, ::1] TC, int n_threads=1):
     """One step per t: gates -> Z[t], c<t> -> C[t+1], tanh(c<t>) -> TC[t], a<t> -> HX[t+1]."""
     cdef int c, m = Z.shape[1], nch = _n_chunks(m, n_threads), G = Z.shape[2]
-    cdef real* Bp = _pack(G // 4, G, &W[0, 0], W.shape[1], True)
-    try:
-        if nch == 1:
-            with nogil:
-                _lstm_fwd_rows(Bp, Z, HX, C, TC, 0, m)
-        else:
-            for c in prange(nch, nogil=True, schedule="static", num_threads=nch):
-                _lstm_fwd_rows(Bp, Z, HX, C, TC, _row(c, m, nch), _row(c + 1, m, nch))
-    finally:
-        free(Bp)
+    cdef real[::1] Bp = _pack(G // 4, G, &W[0, 0], W.shape[1], True)
+    if nch == 1:
+        with nogil:
+            _lstm_fwd_rows(&Bp[0], Z, HX, C, TC, 0, m)
+    else:
+        for c in prange(nch, nogil=True, schedule="static", num_threads=nch):
+            _lstm_fwd_rows(&Bp[0], Z, HX, C, TC, _row(c, m, nch), _row(c + 1, m, nch))
 
 
 cdef void _lstm_bwd_rows(const real* Bp, real[:, :, ::1] dH, const real[:, :, ::1] Z,
@@ -225,17 +220,14 @@ def lstm_backward_loop(const real[:, ::1] W, real[:, :, ::1] dH, const real[:, :
                        real[:, :, ::1] dZ, real[:, ::1] dc, real[:, ::1] da0, int n_threads=1):
     """Gate pre-activation gradients -> dZ[t]; ``dc`` carries dc_next in and dc0 out."""
     cdef int c, m = dH.shape[1], nch = _n_chunks(m, n_threads), n_a = dH.shape[2]
-    cdef real* Bp = _pack(4 * n_a, n_a, &W[0, 0], W.shape[1], False)
-    try:
-        if nch == 1:
-            with nogil:
-                _lstm_bwd_rows(Bp, dH, Z, C, TC, dZ, dc, da0, 0, m)
-        else:
-            for c in prange(nch, nogil=True, schedule="static", num_threads=nch):
-                _lstm_bwd_rows(Bp, dH, Z, C, TC, dZ, dc, da0, _row(c, m, nch),
-                               _row(c + 1, m, nch))
-    finally:
-        free(Bp)
+    cdef real[::1] Bp = _pack(4 * n_a, n_a, &W[0, 0], W.shape[1], False)
+    if nch == 1:
+        with nogil:
+            _lstm_bwd_rows(&Bp[0], dH, Z, C, TC, dZ, dc, da0, 0, m)
+    else:
+        for c in prange(nch, nogil=True, schedule="static", num_threads=nch):
+            _lstm_bwd_rows(&Bp[0], dH, Z, C, TC, dZ, dc, da0, _row(c, m, nch),
+                           _row(c + 1, m, nch))
 
 
 # --------------------------------------------------------------------------
@@ -264,17 +256,14 @@ def gru_after_forward_loop(const real[:, ::1] W, real[:, :, ::1] Z, real[:, :, :
     ``W_ch c<t-1> + bhc``.  ``scratch`` has shape (m, G).
     """
     cdef int c, m = Z.shape[1], nch = _n_chunks(m, n_threads), G = Z.shape[2]
-    cdef real* Bp = _pack(G // 3, G, &W[0, 0], W.shape[1], True)
-    try:
-        if nch == 1:
-            with nogil:
-                _gru_after_fwd_rows(Bp, Z, HX, HN, bhc, scratch, 0, m)
-        else:
-            for c in prange(nch, nogil=True, schedule="static", num_threads=nch):
-                _gru_after_fwd_rows(Bp, Z, HX, HN, bhc, scratch, _row(c, m, nch),
-                                    _row(c + 1, m, nch))
-    finally:
-        free(Bp)
+    cdef real[::1] Bp = _pack(G // 3, G, &W[0, 0], W.shape[1], True)
+    if nch == 1:
+        with nogil:
+            _gru_after_fwd_rows(&Bp[0], Z, HX, HN, bhc, scratch, 0, m)
+    else:
+        for c in prange(nch, nogil=True, schedule="static", num_threads=nch):
+            _gru_after_fwd_rows(&Bp[0], Z, HX, HN, bhc, scratch, _row(c, m, nch),
+                                _row(c + 1, m, nch))
 
 
 cdef void _gru_after_bwd_rows(const real* Bp, real[:, :, ::1] dH, const real[:, :, ::1] Z,
@@ -298,17 +287,14 @@ def gru_after_backward_loop(const real[:, ::1] W, real[:, :, ::1] dH, const real
                             int n_threads=1):
     """dZx: gradients of the input-side pre-activations; dZh: of the state side."""
     cdef int c, m = dH.shape[1], nch = _n_chunks(m, n_threads), n_a = dH.shape[2]
-    cdef real* Bp = _pack(3 * n_a, n_a, &W[0, 0], W.shape[1], False)
-    try:
-        if nch == 1:
-            with nogil:
-                _gru_after_bwd_rows(Bp, dH, Z, HX, HN, dZx, dZh, da0, 0, m)
-        else:
-            for c in prange(nch, nogil=True, schedule="static", num_threads=nch):
-                _gru_after_bwd_rows(Bp, dH, Z, HX, HN, dZx, dZh, da0, _row(c, m, nch),
-                                    _row(c + 1, m, nch))
-    finally:
-        free(Bp)
+    cdef real[::1] Bp = _pack(3 * n_a, n_a, &W[0, 0], W.shape[1], False)
+    if nch == 1:
+        with nogil:
+            _gru_after_bwd_rows(&Bp[0], dH, Z, HX, HN, dZx, dZh, da0, 0, m)
+    else:
+        for c in prange(nch, nogil=True, schedule="static", num_threads=nch):
+            _gru_after_bwd_rows(&Bp[0], dH, Z, HX, HN, dZx, dZh, da0, _row(c, m, nch),
+                                _row(c + 1, m, nch))
 
 
 cdef void _gru_before_fwd_rows(const real* Bru, const real* Bc, real[:, :, ::1] Z,
@@ -334,19 +320,14 @@ def gru_before_forward_loop(const real[:, ::1] W, real[:, :, ::1] Z, real[:, :, 
     ``c~ = tanh(W_c [r * c<t-1>; x<t>] + b_c)``; ``RH[t]`` keeps ``r * c<t-1>``.
     """
     cdef int c, m = Z.shape[1], nch = _n_chunks(m, n_threads), n_a = Z.shape[2] // 3
-    cdef real* Bru = _pack(n_a, 2 * n_a, &W[0, 0], W.shape[1], True)
-    cdef real* Bc = NULL
-    try:
-        Bc = _pack(n_a, n_a, &W[2 * n_a, 0], W.shape[1], True)
-        if nch == 1:
-            with nogil:
-                _gru_before_fwd_rows(Bru, Bc, Z, HX, RH, 0, m)
-        else:
-            for c in prange(nch, nogil=True, schedule="static", num_threads=nch):
-                _gru_before_fwd_rows(Bru, Bc, Z, HX, RH, _row(c, m, nch), _row(c + 1, m, nch))
-    finally:
-        free(Bru)
-        free(Bc)
+    cdef real[::1] Bru = _pack(n_a, 2 * n_a, &W[0, 0], W.shape[1], True)
+    cdef real[::1] Bc = _pack(n_a, n_a, &W[2 * n_a, 0], W.shape[1], True)
+    if nch == 1:
+        with nogil:
+            _gru_before_fwd_rows(&Bru[0], &Bc[0], Z, HX, RH, 0, m)
+    else:
+        for c in prange(nch, nogil=True, schedule="static", num_threads=nch):
+            _gru_before_fwd_rows(&Bru[0], &Bc[0], Z, HX, RH, _row(c, m, nch), _row(c + 1, m, nch))
 
 
 cdef void _gru_before_bwd_rows(const real* Bru, const real* Bc, real[:, :, ::1] dH,
@@ -373,20 +354,15 @@ def gru_before_backward_loop(const real[:, ::1] W, real[:, :, ::1] dH, const rea
                              real[:, ::1] drh, real[:, ::1] da0, int n_threads=1):
     """dZ: pre-activation gradients [dr, du, dc~]; ``drh`` is (m, n_a) scratch."""
     cdef int c, m = dH.shape[1], nch = _n_chunks(m, n_threads), n_a = dH.shape[2]
-    cdef real* Bru = _pack(2 * n_a, n_a, &W[0, 0], W.shape[1], False)
-    cdef real* Bc = NULL
-    try:
-        Bc = _pack(n_a, n_a, &W[2 * n_a, 0], W.shape[1], False)
-        if nch == 1:
-            with nogil:
-                _gru_before_bwd_rows(Bru, Bc, dH, Z, HX, dZ, drh, da0, 0, m)
-        else:
-            for c in prange(nch, nogil=True, schedule="static", num_threads=nch):
-                _gru_before_bwd_rows(Bru, Bc, dH, Z, HX, dZ, drh, da0, _row(c, m, nch),
-                                     _row(c + 1, m, nch))
-    finally:
-        free(Bru)
-        free(Bc)
+    cdef real[::1] Bru = _pack(2 * n_a, n_a, &W[0, 0], W.shape[1], False)
+    cdef real[::1] Bc = _pack(n_a, n_a, &W[2 * n_a, 0], W.shape[1], False)
+    if nch == 1:
+        with nogil:
+            _gru_before_bwd_rows(&Bru[0], &Bc[0], dH, Z, HX, dZ, drh, da0, 0, m)
+    else:
+        for c in prange(nch, nogil=True, schedule="static", num_threads=nch):
+            _gru_before_bwd_rows(&Bru[0], &Bc[0], dH, Z, HX, dZ, drh, da0, _row(c, m, nch),
+                                 _row(c + 1, m, nch))
 
 
 # --------------------------------------------------------------------------
@@ -394,7 +370,6 @@ def gru_before_backward_loop(const real[:, ::1] W, real[:, :, ::1] dH, const rea
 # --------------------------------------------------------------------------
 
 cdef enum:
-    TILE = 16
     # 8 x 8 tiles when both inner axes are contiguous: each row of a tile is one 32-byte
     # run on both sides, and the 8 rows of a side fit one L1 set even when they lie a
     # multiple of 4 KiB apart (HX's state rows: m (n_a + n_x) floats, often 24 KiB).
@@ -436,16 +411,17 @@ cdef void _swap_rows(const real* src, Py_ssize_t s0, Py_ssize_t s1, real* dst, P
 
 
 def swap_axes02(const real[:, :, :] src, real[:, :, :] dst):
-    """``dst[a, i, b] = src[b, i, a]`` (any strides), in tiles per example.
+    """``dst[a, i, b] = src[b, i, a]`` (any strides).
 
     NumPy's strided copy of this permutation walks one side with a stride of
-    ``m * n`` elements; tiling keeps both sides in cache.  With unit inner
-    strides on both sides (every call from :mod:`dlnotes.rnn`) the copy runs on
-    raw pointers in 8 x 8 tiles (profiled: 5 ns per element through the
-    generic strided indexing below, LSTM ``n_a=128, m=32, T=50``).
+    ``m * n`` elements.  With unit inner strides on both sides (every call from
+    :mod:`dlnotes.rnn`) the copy runs on raw pointers in 8 x 8 tiles per
+    example, which keeps both sides in cache (profiled, LSTM ``n_a=128, m=32,
+    T=50``: the earlier tiled loop through strided memoryview indexing took
+    5 ns per element, 0.46 ms to unpack the states; this one 0.14 ms); other
+    layouts go through NumPy.
     """
     cdef Py_ssize_t B = src.shape[0], m = src.shape[1], A = src.shape[2]
-    cdef Py_ssize_t i, a0, b0, a, b, a1, b1
     cdef Py_ssize_t it = sizeof(real)
     if B == 0 or m == 0 or A == 0:
         return
@@ -455,17 +431,5 @@ def swap_axes02(const real[:, :, :] src, real[:, :, :] dst):
         with nogil:
             _swap_rows(&src[0, 0, 0], src.strides[0] // it, src.strides[1] // it, &dst[0, 0, 0],
                        dst.strides[0] // it, dst.strides[1] // it, B, m, A)
-        return
-    with nogil:
-        for i in range(m):
-            b0 = 0
-            while b0 < B:
-                b1 = b0 + TILE if b0 + TILE < B else B
-                a0 = 0
-                while a0 < A:
-                    a1 = a0 + TILE if a0 + TILE < A else A
-                    for a in range(a0, a1):
-                        for b in range(b0, b1):
-                            dst[a, i, b] = src[b, i, a]
-                    a0 = a1
-                b0 = b1
+    else:
+        np.copyto(np.asarray(dst), np.transpose(np.asarray(src), (2, 1, 0)))

@@ -117,9 +117,9 @@ def rnn_forward(x, a0, parameters):
         \hat y^{\langle t \rangle} = \operatorname{softmax}(W_{ya} a^{\langle t \rangle} + b_y)
 
     The input projections :math:`W_{ax} x^{\langle t \rangle} + b_a` of all
-    steps are one GEMM; the loop then runs in Cython without the GIL, one BLAS
-    call per step for :math:`W_{aa} a^{\langle t-1 \rangle}` and one fused
-    pass for the ``tanh``.
+    steps are one GEMM; the loop then runs in Cython without the GIL, one product
+    per step for :math:`W_{aa} a^{\langle t-1 \rangle}` (against :math:`W_{aa}`
+    packed once per sequence) and one fused pass for the ``tanh``.
 
     Parameters
     ----------

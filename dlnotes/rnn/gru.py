@@ -199,8 +199,8 @@ def gru_forward(x, a0, parameters, reset="before"):
 
     with the gates and candidate of :func:`gru_cell_forward`.
 
-    ``reset="after"`` runs one BLAS call per step for the three recurrent
-    products; ``reset="before"`` needs two (the candidate's product uses
+    ``reset="after"`` computes the three recurrent products of a step in one
+    product; ``reset="before"`` needs two (the candidate's product uses
     :math:`\Gamma_r \odot c^{\langle t-1 \rangle}`, known only after the gates).
 
     Parameters

@@ -155,7 +155,8 @@ def lstm_forward(x, a0, parameters, c0=None):
 
     The four gates' input projections of all steps are one GEMM; each step
     adds the recurrent product :math:`W_{[i,f,c,o]}[:, {:}n_a]\, a^{\langle t-1 \rangle}`
-    with one BLAS call and computes gates, cell and state in one fused pass.
+    against weights packed once per sequence and computes gates, cell and state in one
+    fused pass.
 
     Parameters
     ----------
