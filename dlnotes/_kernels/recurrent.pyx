@@ -93,19 +93,15 @@ cdef inline int _row(int c, int m, int nch) noexcept nogil:
     return c * m // nch
 
 
-cdef real[::1] _pack(int K, int N, const real* W, int ldw, bint transpose):
-    """The recurrent weights packed for ``dl_pk_gemm``: ``B = W^T`` (``W`` is N x K) when
-    ``transpose``, else ``B = W`` (K x N); rows of ``W`` ``ldw`` apart."""
-    cdef real[::1] bp
-    if real is float:
-        bp = np.empty(dl_pk_size(K, N), dtype=np.float32)
-    else:
-        bp = np.empty(dl_pk_size(K, N), dtype=np.float64)
+cdef real[::1] _pack(const real[:, ::1] W, int row0, int K, int N, bint transpose):
+    """The recurrent weights ``W[row0:, :]`` packed for ``dl_pk_gemm``: ``B = W^T`` (N x K
+    of ``W``) when ``transpose``, else ``B = W`` (K x N of ``W``)."""
+    cdef real[::1] bp = np.empty(dl_pk_size(K, N), dtype=np.asarray(W).dtype)
     with nogil:
         if transpose:
-            dl_pk_pack_bt(K, N, W, ldw, &bp[0])
+            dl_pk_pack_bt(K, N, &W[row0, 0], W.shape[1], &bp[0])
         else:
-            dl_pk_pack_b(K, N, W, ldw, &bp[0])
+            dl_pk_pack_b(K, N, &W[row0, 0], W.shape[1], &bp[0])
     return bp
 
 
@@ -134,7 +130,7 @@ def rnn_forward_loop(const real[:, ::1] W, real[:, :, ::1] Z, real[:, :, ::1] HX
                      int n_threads=1):
     """Z[t] += a<t-1> W_aa^T; a<t> = tanh(Z[t]) -> HX[t+1, :, :n_a] and Z[t]."""
     cdef int c, m = Z.shape[1], nch = _n_chunks(m, n_threads), n_a = Z.shape[2]
-    cdef real[::1] Bp = _pack(n_a, n_a, &W[0, 0], W.shape[1], True)
+    cdef real[::1] Bp = _pack(W, 0, n_a, n_a, True)
     if nch == 1:
         with nogil:
             _rnn_fwd_rows(&Bp[0], Z, HX, 0, m)
@@ -162,7 +158,7 @@ def rnn_backward_loop(const real[:, ::1] W, real[:, :, ::1] dH, const real[:, :,
     The recurrent part ``dz<t> W_aa`` is added into ``dH[t-1]`` (``da0`` at t=0).
     """
     cdef int c, m = dH.shape[1], nch = _n_chunks(m, n_threads), n_a = dH.shape[2]
-    cdef real[::1] Bp = _pack(n_a, n_a, &W[0, 0], W.shape[1], False)
+    cdef real[::1] Bp = _pack(W, 0, n_a, n_a, False)
     if nch == 1:
         with nogil:
             _rnn_bwd_rows(&Bp[0], dH, HX, da0, 0, m)
@@ -190,7 +186,7 @@ def lstm_forward_loop(const real[:, ::1] W, real[:, :, ::1] Z, real[:, :, ::1] H
                       real[:, :, ::1] C, real[:, :, ::1] TC, int n_threads=1):
     """One step per t: gates -> Z[t], c<t> -> C[t+1], tanh(c<t>) -> TC[t], a<t> -> HX[t+1]."""
     cdef int c, m = Z.shape[1], nch = _n_chunks(m, n_threads), G = Z.shape[2]
-    cdef real[::1] Bp = _pack(G // 4, G, &W[0, 0], W.shape[1], True)
+    cdef real[::1] Bp = _pack(W, 0, G // 4, G, True)
     if nch == 1:
         with nogil:
             _lstm_fwd_rows(&Bp[0], Z, HX, C, TC, 0, m)
@@ -220,7 +216,7 @@ def lstm_backward_loop(const real[:, ::1] W, real[:, :, ::1] dH, const real[:, :
                        real[:, :, ::1] dZ, real[:, ::1] dc, real[:, ::1] da0, int n_threads=1):
     """Gate pre-activation gradients -> dZ[t]; ``dc`` carries dc_next in and dc0 out."""
     cdef int c, m = dH.shape[1], nch = _n_chunks(m, n_threads), n_a = dH.shape[2]
-    cdef real[::1] Bp = _pack(4 * n_a, n_a, &W[0, 0], W.shape[1], False)
+    cdef real[::1] Bp = _pack(W, 0, 4 * n_a, n_a, False)
     if nch == 1:
         with nogil:
             _lstm_bwd_rows(&Bp[0], dH, Z, C, TC, dZ, dc, da0, 0, m)
@@ -256,7 +252,7 @@ def gru_after_forward_loop(const real[:, ::1] W, real[:, :, ::1] Z, real[:, :, :
     ``W_ch c<t-1> + bhc``.  ``scratch`` has shape (m, G).
     """
     cdef int c, m = Z.shape[1], nch = _n_chunks(m, n_threads), G = Z.shape[2]
-    cdef real[::1] Bp = _pack(G // 3, G, &W[0, 0], W.shape[1], True)
+    cdef real[::1] Bp = _pack(W, 0, G // 3, G, True)
     if nch == 1:
         with nogil:
             _gru_after_fwd_rows(&Bp[0], Z, HX, HN, bhc, scratch, 0, m)
@@ -287,7 +283,7 @@ def gru_after_backward_loop(const real[:, ::1] W, real[:, :, ::1] dH, const real
                             int n_threads=1):
     """dZx: gradients of the input-side pre-activations; dZh: of the state side."""
     cdef int c, m = dH.shape[1], nch = _n_chunks(m, n_threads), n_a = dH.shape[2]
-    cdef real[::1] Bp = _pack(3 * n_a, n_a, &W[0, 0], W.shape[1], False)
+    cdef real[::1] Bp = _pack(W, 0, 3 * n_a, n_a, False)
     if nch == 1:
         with nogil:
             _gru_after_bwd_rows(&Bp[0], dH, Z, HX, HN, dZx, dZh, da0, 0, m)
@@ -320,8 +316,8 @@ def gru_before_forward_loop(const real[:, ::1] W, real[:, :, ::1] Z, real[:, :, 
     ``c~ = tanh(W_c [r * c<t-1>; x<t>] + b_c)``; ``RH[t]`` keeps ``r * c<t-1>``.
     """
     cdef int c, m = Z.shape[1], nch = _n_chunks(m, n_threads), n_a = Z.shape[2] // 3
-    cdef real[::1] Bru = _pack(n_a, 2 * n_a, &W[0, 0], W.shape[1], True)
-    cdef real[::1] Bc = _pack(n_a, n_a, &W[2 * n_a, 0], W.shape[1], True)
+    cdef real[::1] Bru = _pack(W, 0, n_a, 2 * n_a, True)
+    cdef real[::1] Bc = _pack(W, 2 * n_a, n_a, n_a, True)
     if nch == 1:
         with nogil:
             _gru_before_fwd_rows(&Bru[0], &Bc[0], Z, HX, RH, 0, m)
@@ -354,8 +350,8 @@ def gru_before_backward_loop(const real[:, ::1] W, real[:, :, ::1] dH, const rea
                              real[:, ::1] drh, real[:, ::1] da0, int n_threads=1):
     """dZ: pre-activation gradients [dr, du, dc~]; ``drh`` is (m, n_a) scratch."""
     cdef int c, m = dH.shape[1], nch = _n_chunks(m, n_threads), n_a = dH.shape[2]
-    cdef real[::1] Bru = _pack(2 * n_a, n_a, &W[0, 0], W.shape[1], False)
-    cdef real[::1] Bc = _pack(n_a, n_a, &W[2 * n_a, 0], W.shape[1], False)
+    cdef real[::1] Bru = _pack(W, 0, 2 * n_a, n_a, False)
+    cdef real[::1] Bc = _pack(W, 2 * n_a, n_a, n_a, False)
     if nch == 1:
         with nogil:
             _gru_before_bwd_rows(&Bru[0], &Bc[0], dH, Z, HX, dZ, drh, da0, 0, m)
