@@ -261,3 +261,27 @@ def test_batch_split_across_threads_gives_the_same_results(rng, dtype, monkeypat
             np.testing.assert_array_equal(o1, o2)
         for k in g_serial:
             np.testing.assert_array_equal(g_serial[k], g_threaded[k], err_msg=k)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_swap_axes02_matches_numpy_for_every_layout(rng, dtype):
+    """The layout kernel behind every sequence function: ``dst[a, i, b] = src[b, i, a]``,
+    on the fast path (unit inner strides, odd sizes, strided rows as in HX) and the
+    generic one (any strides)."""
+    from dlnotes._kernels import recurrent as _k
+
+    for B, m, A in [(1, 1, 1), (50, 3, 17), (9, 5, 8), (16, 2, 33)]:
+        big = rng.standard_normal((B + 2, m + 1, A + 5)).astype(dtype)
+        sources = [big[:B, :m, :A],                   # rows of stride A + 5 (like HX)
+                   np.ascontiguousarray(big[:B, :m, :A]),
+                   big[:B, :m, :A][::-1, ::-1],          # negative outer strides
+                   big[:B, :m, 2 * A:0:-2][:, :, :A] if 2 * A < A + 5 else big[:B, :m, ::2]]
+        for src in sources:
+            want = np.transpose(src, (2, 1, 0))
+            out = np.full(want.shape, np.nan, dtype)
+            _k.swap_axes02(src, out)
+            np.testing.assert_array_equal(out, want)
+            wide = np.full((want.shape[0], want.shape[1], want.shape[2] + 3), np.nan, dtype)
+            _k.swap_axes02(src, wide[:, :, 1:1 + want.shape[2]])   # strided destination
+            np.testing.assert_array_equal(wide[:, :, 1:1 + want.shape[2]], want)
+            assert np.isnan(wide[:, :, 0]).all() and np.isnan(wide[:, :, -2:]).all()

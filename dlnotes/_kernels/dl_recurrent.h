@@ -31,5 +31,8 @@
 #define dl_gru_before_fwd2(m, n, z) DL_FUSED(dl_gru_before_fwd2, z)(m, n, z)
 #define dl_gru_before_bwd1(m, n, z, ...) DL_FUSED(dl_gru_before_bwd1, z)(m, n, z, __VA_ARGS__)
 #define dl_gru_before_bwd2(m, n, z, ...) DL_FUSED(dl_gru_before_bwd2, z)(m, n, z, __VA_ARGS__)
+#define dl_pk_pack_bt(K, N, w, ...) DL_FUSED(dl_pk_pack_bt, w)(K, N, w, __VA_ARGS__)
+#define dl_pk_pack_b(K, N, w, ...) DL_FUSED(dl_pk_pack_b, w)(K, N, w, __VA_ARGS__)
+#define dl_pk_gemm(M, N, K, a, ...) DL_FUSED(dl_pk_gemm, a)(M, N, K, a, __VA_ARGS__)
 
 #endif  /* DL_RECURRENT_H */

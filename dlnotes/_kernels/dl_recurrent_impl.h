@@ -188,3 +188,6 @@ DL_ATTR static void DL_FN(dl_gru_before_bwd2)(int m, int n, const T* z, const T*
                                      dz + (size_t)i * 3 * n, dprev + o);
     }
 }
+
+/* The per-step recurrent product against weights packed once per sequence. */
+#include "dl_recurrent_gemm_impl.h"

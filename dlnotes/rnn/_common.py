@@ -1,24 +1,28 @@
 """Shared argument checking and data layout of the recurrent functions (private)."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
+from dlnotes._kernels import _pool
 from dlnotes._kernels import recurrent as _k
-from dlnotes._threads import kernel_threads, single_threaded_blas
+from dlnotes._threads import kernel_threads
 from dlnotes._validation import check_float_array, check_params
 from dlnotes.nn.activations import softmax
 
 
 #: The batch is split across threads only when every thread gets at least this
-#: many examples and the recurrent products are large.  Each thread's BLAS call
-#: packs the whole recurrent weight matrix again, so with few rows per thread
-#: the split saves little (measured at m = 32, n_a = 128, LSTM forward loop:
-#: 2.4 ms on 2 threads against 3.4 ms on one, best of 200 on a quiet moment),
-#: and on a loaded machine a descheduled thread stalls the region.  Medians of
-#: forward+backward at n_x=64, n_a=128, m=32, T=50, float32, with one other job
-#: on the 2 cores (load 1-2): RNN 16-47 ms split against 9-10 ms on one thread,
-#: GRU 32-35 against 23-29, LSTM 40-48 against 28-31.  Typical use shares the
-#: machine, so the batch is split only from 64 examples per thread.
+#: many examples and the recurrent products are large.  On a loaded machine a
+#: descheduled thread stalls the whole time loop.  Medians of forward+backward
+#: at n_x=64, n_a=128, m=32, T=50, float32, with one other job on the 2 cores
+#: (load 1-2), when each thread's OpenBLAS call still re-packed the weights:
+#: RNN 16-47 ms split against 9-10 ms on one thread, GRU 32-35 against 23-29,
+#: LSTM 40-48 against 28-31.  With the weights packed once per sequence (shared
+#: by the threads) a same-process A/B at load 7.9 still measured the split at
+#: m = 32 slower (LSTM 45 ms against 36, RNN 19 against 7); not re-measured on a
+#: quiet machine.  Typical use shares the machine, so the batch is split only
+#: from 64 examples per thread.
 SPLIT_MIN_ROWS = 64
 PARALLEL_MIN_MACS = 16_000_000
 
@@ -30,26 +34,29 @@ def loop_threads(m, T, G, n_a):
     return max(1, min(kernel_threads(), m // SPLIT_MIN_ROWS))
 
 
-#: OpenBLAS threads a GEMM only above about this many multiply-adds
-#: (``GEMM_MULTITHREAD_THRESHOLD * 65536``); smaller per-step products run on
-#: one thread anyway, and toggling its thread count would cost more than it saves.
-BLAS_THREADING_MIN_MACS = 4 * 65536
-
-
 def run_loop(kernel, *args, size):
     """Run a time-loop kernel, splitting the batch across threads when it pays.
 
-    SciPy's OpenBLAS is held on one thread for the duration when its per-step
-    products are large enough for it to thread them: waking BLAS threads for
-    each small product costs more than it saves (five times the CPU time
-    measured on a busy machine), and with a split batch nested BLAS threads
-    would oversubscribe the cores (see ``dlnotes._threads``).  ``size`` is
-    ``(m, T, G, n_a)``.
+    The loops call no BLAS (their per-step products use the weights packed once
+    per sequence, ``dl_recurrent_gemm_impl.h``), so no BLAS pool wakes up inside
+    them.  ``size`` is ``(m, T, G, n_a)``.
     """
     m, T, G, n_a = size
-    n = loop_threads(m, T, G, n_a)
-    with single_threaded_blas(n > 1 or m * G * n_a >= BLAS_THREADING_MIN_MACS):
-        kernel(*args, n_threads=n)
+    kernel(*args, n_threads=loop_threads(m, T, G, n_a))
+
+
+def pooled_buffers(fn):
+    """Decorator: the arrays ``fn`` creates take their buffers from :mod:`dlnotes._kernels._pool`.
+
+    A sequence's forward + backward pass allocates and frees a dozen buffers of 0.1-3 MB;
+    from the system allocator each one is page-faulted in again on every call (see the
+    pool's docstring for the measurement).
+    """
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with _pool.pooled():
+            return fn(*args, **kwargs)
+    return wrapper
 
 
 def check_sequence(x, name="x", n_x=None, dtype=None):

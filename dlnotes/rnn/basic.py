@@ -19,8 +19,8 @@ from dlnotes._kernels import recurrent as _k
 from dlnotes.nn.activations import _tanh, softmax
 from dlnotes.rnn._common import (SequenceCache, check_caches, check_cell_cache, check_sequence,
                                  check_state, check_step, check_upstream, get_params, output_spec,
-                                 pack_sequence, run_loop, softmax_outputs, to_time_major,
-                                 unpack_states)
+                                 pack_sequence, pooled_buffers, run_loop, softmax_outputs,
+                                 to_time_major, unpack_states)
 
 __all__ = ["rnn_cell_forward", "rnn_cell_backward", "rnn_forward", "rnn_backward"]
 
@@ -117,9 +117,9 @@ def rnn_forward(x, a0, parameters):
         \hat y^{\langle t \rangle} = \operatorname{softmax}(W_{ya} a^{\langle t \rangle} + b_y)
 
     The input projections :math:`W_{ax} x^{\langle t \rangle} + b_a` of all
-    steps are one GEMM; the loop then runs in Cython without the GIL, one BLAS
-    call per step for :math:`W_{aa} a^{\langle t-1 \rangle}` and one fused
-    pass for the ``tanh``.
+    steps are one GEMM; the loop then runs in Cython without the GIL, one product
+    per step for :math:`W_{aa} a^{\langle t-1 \rangle}` (against :math:`W_{aa}`
+    packed once per sequence) and one fused pass for the ``tanh``.
 
     Parameters
     ----------
@@ -141,6 +141,7 @@ def rnn_forward(x, a0, parameters):
     return _rnn_forward(x, a0, _params(parameters, a0.shape[0], x.shape[0], x.dtype))
 
 
+@pooled_buffers
 def _rnn_forward(x, a0, P):
     """:func:`rnn_forward` without the checks, for callers that made them once (the layers):
     ``x (n_x, m, T_x)`` and ``a0 (n_a, m)`` non-empty, ``P`` arrays of their dtype and shapes."""
@@ -188,6 +189,7 @@ def rnn_backward(da, caches):
     return _rnn_backward(check_upstream(da, c), c)
 
 
+@pooled_buffers
 def _rnn_backward(da, c):
     """:func:`rnn_backward` without the checks: ``da (n_a, m, T_x)`` in the dtype of the
     :class:`SequenceCache` ``c`` that :func:`_rnn_forward` returned."""

@@ -33,8 +33,8 @@ from dlnotes._validation import check_choice, check_float_array
 from dlnotes.nn.activations import _tanh, sigmoid, softmax
 from dlnotes.rnn._common import (SequenceCache, check_caches, check_cell_cache, check_sequence,
                                  check_state, check_step, check_upstream, get_params, output_spec,
-                                 pack_sequence, run_loop, softmax_outputs, to_time_major,
-                                 unpack_states)
+                                 pack_sequence, pooled_buffers, run_loop, softmax_outputs,
+                                 to_time_major, unpack_states)
 
 __all__ = ["gru_cell_forward", "gru_cell_backward", "gru_forward", "gru_backward"]
 
@@ -199,8 +199,8 @@ def gru_forward(x, a0, parameters, reset="before"):
 
     with the gates and candidate of :func:`gru_cell_forward`.
 
-    ``reset="after"`` runs one BLAS call per step for the three recurrent
-    products; ``reset="before"`` needs two (the candidate's product uses
+    ``reset="after"`` computes the three recurrent products of a step in one
+    product; ``reset="before"`` needs two (the candidate's product uses
     :math:`\Gamma_r \odot c^{\langle t-1 \rangle}`, known only after the gates).
 
     Parameters
@@ -223,6 +223,7 @@ def gru_forward(x, a0, parameters, reset="before"):
     return _gru_forward(x, a0, _params(parameters, a0.shape[0], x.shape[0], x.dtype, reset), reset)
 
 
+@pooled_buffers
 def _gru_forward(x, a0, P, reset):
     """:func:`gru_forward` without the checks, for callers that made them once (the layers):
     ``x (n_x, m, T_x)`` and ``a0 (n_a, m)`` non-empty, ``P`` arrays of their dtype and shapes
@@ -282,6 +283,7 @@ def gru_backward(da, caches):
     return _gru_backward(check_upstream(da, c), c)
 
 
+@pooled_buffers
 def _gru_backward(da, c):
     """:func:`gru_backward` without the checks: ``da (n_a, m, T_x)`` in the dtype of the
     :class:`SequenceCache` ``c`` that :func:`_gru_forward` returned."""

@@ -23,8 +23,8 @@ from dlnotes._kernels import recurrent as _k
 from dlnotes.nn.activations import _tanh, sigmoid, softmax
 from dlnotes.rnn._common import (SequenceCache, check_caches, check_cell_cache, check_sequence,
                                  check_state, check_step, check_upstream, get_params, output_spec,
-                                 pack_sequence, run_loop, softmax_outputs, to_time_major,
-                                 unpack_states)
+                                 pack_sequence, pooled_buffers, run_loop, softmax_outputs,
+                                 to_time_major, unpack_states)
 
 __all__ = ["lstm_cell_forward", "lstm_cell_backward", "lstm_forward", "lstm_backward"]
 
@@ -155,7 +155,8 @@ def lstm_forward(x, a0, parameters, c0=None):
 
     The four gates' input projections of all steps are one GEMM; each step
     adds the recurrent product :math:`W_{[i,f,c,o]}[:, {:}n_a]\, a^{\langle t-1 \rangle}`
-    with one BLAS call and computes gates, cell and state in one fused pass.
+    against weights packed once per sequence and computes gates, cell and state in one
+    fused pass.
 
     Parameters
     ----------
@@ -182,6 +183,7 @@ def lstm_forward(x, a0, parameters, c0=None):
     return _lstm_forward(x, a0, c0, _params(parameters, n_a, n_x, x.dtype))
 
 
+@pooled_buffers
 def _lstm_forward(x, a0, c0, P):
     """:func:`lstm_forward` without the checks, for callers that made them once (the layers):
     ``x (n_x, m, T_x)``, ``a0`` and ``c0 (n_a, m)`` non-empty, ``P`` arrays of their dtype
@@ -239,6 +241,7 @@ def lstm_backward(da, caches, dc=None):
     return _lstm_backward(check_upstream(da, c), c, dc)
 
 
+@pooled_buffers
 def _lstm_backward(da, c, dc=None):
     """:func:`lstm_backward` without the checks: ``da (n_a, m, T_x)`` and ``dc (n_a, m)``
     (or None) in the dtype of the :class:`SequenceCache` ``c`` that :func:`_lstm_forward`
