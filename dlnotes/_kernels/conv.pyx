@@ -20,7 +20,10 @@ that ``cols`` stays cache-sized).
   materialised in ``A``), then ``Z_chunk = cols @ W_mat`` by BLAS ``gemm``
   with ``Z`` pre-filled with the bias (``beta = 1``).
 * backward, per chunk: ``cols`` is rebuilt (cheaper than keeping it:
-  bounded memory), ``dW += cols^T dZ_chunk`` (gemm), then the same buffer
+  bounded memory), ``dW += cols^T dZ_chunk`` (gemm; with few output
+  channels, ``outer=True``, a compiled loop of outer products instead,
+  four positions per pass: BLAS runs that skinny product mostly packing
+  ``cols``), then the same buffer
   receives ``dcols = dZ_chunk W_mat^T`` (gemm) and a compiled col2im
   scatters-adds it into ``dA`` (each ``f_w * C`` run is one contiguous
   vector add), cropping the padding on the fly.  ``db`` is a column sum of
@@ -69,9 +72,39 @@ cdef extern from *:
     { for (ptrdiff_t j = 0; j < n; ++j) dst[j] += src[j]; }
     DL_CLONES static void dl_add_f64(double *restrict dst, const double *restrict src, ptrdiff_t n)
     { for (ptrdiff_t j = 0; j < n; ++j) dst[j] += src[j]; }
+    /* Weight gradient for few output channels, as outer products (BLAS runs the skinny
+       cols^T dZ product far below its peak, mostly packing cols):
+           acc[c * K + k] += sum_p dz[p * F + c] cols[p * K + k]     (acc is dW^T, F x K)
+       four positions per pass, so each acc vector is loaded and stored once per four
+       multiply-adds; the k loop is contiguous and vectorises. */
+    #define DL_DW_OUTER(T, SFX) \
+    DL_CLONES static void dl_dw_outer_##SFX(T *restrict acc, const T *restrict cols, \
+                                            const T *restrict dz, ptrdiff_t P, ptrdiff_t K, \
+                                            ptrdiff_t F) \
+    { ptrdiff_t p = 0; \
+      for (; p + 4 <= P; p += 4) { \
+          const T *restrict c0 = cols + p * K, *restrict c1 = c0 + K; \
+          const T *restrict c2 = c1 + K, *restrict c3 = c2 + K; \
+          for (ptrdiff_t c = 0; c < F; ++c) { \
+              const T d0 = dz[p * F + c], d1 = dz[(p + 1) * F + c]; \
+              const T d2 = dz[(p + 2) * F + c], d3 = dz[(p + 3) * F + c]; \
+              T *restrict a = acc + c * K; \
+              for (ptrdiff_t k = 0; k < K; ++k) \
+                  a[k] += (d0 * c0[k] + d1 * c1[k]) + (d2 * c2[k] + d3 * c3[k]); } } \
+      for (; p < P; ++p) { \
+          const T *restrict c0 = cols + p * K; \
+          for (ptrdiff_t c = 0; c < F; ++c) { \
+              const T d0 = dz[p * F + c]; T *restrict a = acc + c * K; \
+              for (ptrdiff_t k = 0; k < K; ++k) a[k] += d0 * c0[k]; } } }
+    DL_DW_OUTER(float, f32)
+    DL_DW_OUTER(double, f64)
     """
     void dl_add_f32(float *dst, const float *src, Py_ssize_t n) noexcept nogil
     void dl_add_f64(double *dst, const double *src, Py_ssize_t n) noexcept nogil
+    void dl_dw_outer_f32(float *acc, const float *cols, const float *dz, Py_ssize_t P,
+                         Py_ssize_t K, Py_ssize_t F) noexcept nogil
+    void dl_dw_outer_f64(double *acc, const double *cols, const double *dz, Py_ssize_t P,
+                         Py_ssize_t K, Py_ssize_t F) noexcept nogil
 
 
 cdef inline void _add(real *dst, const real *src, Py_ssize_t n) noexcept nogil:
@@ -79,6 +112,14 @@ cdef inline void _add(real *dst, const real *src, Py_ssize_t n) noexcept nogil:
         dl_add_f32(dst, src, n)
     else:
         dl_add_f64(dst, src, n)
+
+
+cdef inline void _dw_outer(real *acc, const real *cols, const real *dz, Py_ssize_t P,
+                           Py_ssize_t K, Py_ssize_t F) noexcept nogil:
+    if real is float:
+        dl_dw_outer_f32(acc, cols, dz, P, K, F)
+    else:
+        dl_dw_outer_f64(acc, cols, dz, P, K, F)
 
 
 cdef inline int _team(int n_threads, Py_ssize_t m, Py_ssize_t *chunk,
@@ -199,7 +240,7 @@ cdef void _backward_chunk(const real *zp, const real *ap0, const real *wp, real 
                           Py_ssize_t Ho, Py_ssize_t Wo, Py_ssize_t fh, Py_ssize_t fw,
                           Py_ssize_t F, Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t ph,
                           Py_ssize_t pw, bint direct, bint need_dA,
-                          bint need_dW) noexcept nogil:
+                          bint need_dW, bint outer) noexcept nogil:
     """One chunk of output rows of :func:`conv2d_backward`."""
     cdef Py_ssize_t r0 = ci * chunk, nr = min(chunk, rows - ci * chunk), K = fh * fw * C
     cdef Py_ssize_t q, c
@@ -216,9 +257,11 @@ cdef void _backward_chunk(const real *zp, const real *ap0, const real *wp, real 
         else:
             _cols(<real *>ap0, cols, r0, nr, H, Wd, C, Ho, Wo, fh, fw, sh, sw, ph, pw, False)
             ap = cols
-        # dW_t (K, F) += cols^T (K, nr*Wo) @ dZ_chunk (nr*Wo, F)
-        gemm_rm(c'T', c'N', <int>K, <int>F, <int>(nr * Wo), <real>1, ap, <int>K,
-              zp + r0 * Wo * F, <int>F, <real>1, dwt, <int>F)
+        if outer:  # few output channels: dW_t^T (F, K) += dZ_chunk^T cols, as outer products
+            _dw_outer(dwt, ap, zp + r0 * Wo * F, nr * Wo, K, F)
+        else:  # dW_t (K, F) += cols^T (K, nr*Wo) @ dZ_chunk (nr*Wo, F)
+            gemm_rm(c'T', c'N', <int>K, <int>F, <int>(nr * Wo), <real>1, ap, <int>K,
+                    zp + r0 * Wo * F, <int>F, <real>1, dwt, <int>F)
     if need_dA:
         if direct:
             # dA_chunk (nr*Wo, C) = dZ_chunk @ W^T, written straight into dA
@@ -235,12 +278,16 @@ def conv2d_backward(const real[:, :, :, ::1] dZ, const real[:, :, :, ::1] A,
                     const real[:, :, :, ::1] Wt, real[:, :, :, ::1] dA,
                     real[:, :, :, ::1] dW, real[::1] db,
                     Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t ph, Py_ssize_t pw,
-                    Py_ssize_t chunk, int n_threads, bint need_dA=True, bint need_dW=True):
+                    Py_ssize_t chunk, int n_threads, bint need_dA=True, bint need_dW=True,
+                    bint outer=False):
     """Gradients of conv2d_forward.  ``dA`` must be zero-filled by the caller.
 
     dW[u,v,k,c] = sum_{i,h,w} A_pad[i,h*sh+u,w*sw+v,k] dZ[i,h,w,c]
     db[c]       = sum_{i,h,w} dZ[i,h,w,c]
     dA_pad[i,h*sh+u,w*sw+v,k] += sum_c W[u,v,k,c] dZ[i,h,w,c]  (padding cropped)
+
+    ``outer=True`` (the caller's choice for few output channels) accumulates
+    dW as outer products in a compiled loop instead of the ``cols^T dZ`` gemm.
 
     ``need_dW=False`` (a fixed filter bank, e.g. a style-transfer extractor)
     leaves ``dW`` and ``db`` zero and skips their work: no im2col of ``A``
@@ -303,14 +350,21 @@ def conv2d_backward(const real[:, :, :, ::1] dZ, const real[:, :, :, ::1] A,
         # even chunks, barrier (end of the first prange), odd chunks
         for ci in prange(0, n_chunks, 2, schedule="dynamic"):
             _backward_chunk(zp, ap0, wp, dap, cols, dwt, dbt, ci, chunk, rows, H, Wd, C, Ho,
-                            Wo, fh, fw, F, sh, sw, ph, pw, direct, need_dA, need_dW)
+                            Wo, fh, fw, F, sh, sw, ph, pw, direct, need_dA, need_dW,
+                            outer)
         for ci in prange(1, n_chunks, 2, schedule="dynamic"):
             _backward_chunk(zp, ap0, wp, dap, cols, dwt, dbt, ci, chunk, rows, H, Wd, C, Ho,
-                            Wo, fh, fw, F, sh, sw, ph, pw, direct, need_dA, need_dW)
+                            Wo, fh, fw, F, sh, sw, ph, pw, direct, need_dA, need_dW,
+                            outer)
     if need_dW:
         for t in range(n_threads):
-            for j in range(K * F):
-                dwp[j] += dws[t * K * F + j]
+            if outer:  # the accumulators hold dW^T (F, K)
+                for j in range(K):
+                    for c in range(F):
+                        dwp[j * F + c] += dws[t * K * F + c * K + j]
+            else:
+                for j in range(K * F):
+                    dwp[j] += dws[t * K * F + j]
         for c in range(F):
             acc = 0
             for t in range(n_threads):
