@@ -75,22 +75,26 @@ cdef extern from *:
     /* Weight gradient for few output channels, as outer products (BLAS runs the skinny
        cols^T dZ product far below its peak, mostly packing cols):
            acc[c * K + k] += sum_p dz[p * F + c] cols[p * K + k]     (acc is dW^T, F x K)
-       four positions per pass, so each acc vector is loaded and stored once per four
+       eight positions per pass, so each acc vector is loaded and stored once per eight
        multiply-adds; the k loop is contiguous and vectorises. */
     #define DL_DW_OUTER(T, SFX) \
     DL_CLONES static void dl_dw_outer_##SFX(T *restrict acc, const T *restrict cols, \
                                             const T *restrict dz, ptrdiff_t P, ptrdiff_t K, \
                                             ptrdiff_t F) \
     { ptrdiff_t p = 0; \
-      for (; p + 4 <= P; p += 4) { \
+      for (; p + 8 <= P; p += 8) { \
           const T *restrict c0 = cols + p * K, *restrict c1 = c0 + K; \
-          const T *restrict c2 = c1 + K, *restrict c3 = c2 + K; \
+          const T *restrict c2 = c1 + K, *restrict c3 = c2 + K, *restrict c4 = c3 + K; \
+          const T *restrict c5 = c4 + K, *restrict c6 = c5 + K, *restrict c7 = c6 + K; \
+          const T *restrict g = dz + p * F; \
           for (ptrdiff_t c = 0; c < F; ++c) { \
-              const T d0 = dz[p * F + c], d1 = dz[(p + 1) * F + c]; \
-              const T d2 = dz[(p + 2) * F + c], d3 = dz[(p + 3) * F + c]; \
+              const T d0 = g[c], d1 = g[F + c], d2 = g[2 * F + c], d3 = g[3 * F + c]; \
+              const T d4 = g[4 * F + c], d5 = g[5 * F + c], d6 = g[6 * F + c]; \
+              const T d7 = g[7 * F + c]; \
               T *restrict a = acc + c * K; \
               for (ptrdiff_t k = 0; k < K; ++k) \
-                  a[k] += (d0 * c0[k] + d1 * c1[k]) + (d2 * c2[k] + d3 * c3[k]); } } \
+                  a[k] += ((d0 * c0[k] + d1 * c1[k]) + (d2 * c2[k] + d3 * c3[k])) \
+                        + ((d4 * c4[k] + d5 * c5[k]) + (d6 * c6[k] + d7 * c7[k])); } } \
       for (; p < P; ++p) { \
           const T *restrict c0 = cols + p * K; \
           for (ptrdiff_t c = 0; c < F; ++c) { \

@@ -265,12 +265,12 @@ PARALLEL_MIN_MACS = 16_000_000
 
 
 #: With at most this many output channels, ``conv_backward`` accumulates
-#: :math:`dW` as outer products in a compiled loop (four positions per pass)
+#: :math:`dW` as outer products in a compiled loop (eight positions per pass)
 #: instead of the ``cols^T dZ`` GEMM, whose skinny shape (``K x n_C`` output,
 #: ``m n_H n_W`` deep) OpenBLAS runs mostly packing ``cols``.  Measured
-#: (interleaved kernel calls, float32, one thread, AMD EPYC; backward time,
-#: outer / GEMM): n_C = 6: 0.77-0.81 (LeNet C1 shapes), n_C = 16: 0.95-1.01
-#: (LeNet C3), n_C = 32: 1.06, n_C = 64: 1.36.
+#: (interleaved kernel calls, float32, AMD EPYC; backward time, outer / GEMM):
+#: n_C = 6: 0.79-0.86 (LeNet C1 shapes), n_C = 16: 0.99 (LeNet C3),
+#: n_C = 32: 0.95-1.05, n_C = 64: 1.14-1.16 (one and two threads).
 DW_OUTER_MAX_C = 16
 
 
