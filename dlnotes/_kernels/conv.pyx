@@ -100,11 +100,28 @@ cdef extern from *:
           for (ptrdiff_t c = 0; c < F; ++c) { \
               const T d0 = dz[p * F + c]; T *restrict a = acc + c * K; \
               for (ptrdiff_t k = 0; k < K; ++k) a[k] += d0 * c0[k]; } } }
+    /* db: acc[c] += sum_q z[q * F + c], eight columns at a time in double registers (a
+       plain loop over acc[c] waits on a store-to-load round trip per value). */
+    #define DL_COLSUM(T, SFX) \
+    DL_CLONES static void dl_colsum_##SFX(double *restrict acc, const T *restrict z, ptrdiff_t nq, \
+                                          ptrdiff_t F) \
+    { for (ptrdiff_t c0 = 0; c0 < F; c0 += 8) { \
+          double s[8] = {0, 0, 0, 0, 0, 0, 0, 0}; \
+          const ptrdiff_t nc = F - c0 < 8 ? F - c0 : 8; \
+          if (nc == 8) { for (ptrdiff_t q = 0; q < nq; ++q) for (int j = 0; j < 8; ++j) \
+                             s[j] += z[q * F + c0 + j]; } \
+          else { for (ptrdiff_t q = 0; q < nq; ++q) for (int j = 0; j < nc; ++j) \
+                     s[j] += z[q * F + c0 + j]; } \
+          for (int j = 0; j < nc; ++j) acc[c0 + j] += s[j]; } }
     DL_DW_OUTER(float, f32)
     DL_DW_OUTER(double, f64)
+    DL_COLSUM(float, f32)
+    DL_COLSUM(double, f64)
     """
     void dl_add_f32(float *dst, const float *src, Py_ssize_t n) noexcept nogil
     void dl_add_f64(double *dst, const double *src, Py_ssize_t n) noexcept nogil
+    void dl_colsum_f32(double *acc, const float *z, Py_ssize_t nq, Py_ssize_t F) noexcept nogil
+    void dl_colsum_f64(double *acc, const double *z, Py_ssize_t nq, Py_ssize_t F) noexcept nogil
     void dl_dw_outer_f32(float *acc, const float *cols, const float *dz, Py_ssize_t P,
                          Py_ssize_t K, Py_ssize_t F) noexcept nogil
     void dl_dw_outer_f64(double *acc, const double *cols, const double *dz, Py_ssize_t P,
@@ -124,6 +141,13 @@ cdef inline void _dw_outer(real *acc, const real *cols, const real *dz, Py_ssize
         dl_dw_outer_f32(acc, cols, dz, P, K, F)
     else:
         dl_dw_outer_f64(acc, cols, dz, P, K, F)
+
+
+cdef inline void _colsum(double *acc, const real *z, Py_ssize_t nq, Py_ssize_t F) noexcept nogil:
+    if real is float:
+        dl_colsum_f32(acc, z, nq, F)
+    else:
+        dl_colsum_f64(acc, z, nq, F)
 
 
 cdef inline int _team(int n_threads, Py_ssize_t m, Py_ssize_t *chunk,
@@ -247,12 +271,9 @@ cdef void _backward_chunk(const real *zp, const real *ap0, const real *wp, real 
                           bint need_dW, bint outer) noexcept nogil:
     """One chunk of output rows of :func:`conv2d_backward`."""
     cdef Py_ssize_t r0 = ci * chunk, nr = min(chunk, rows - ci * chunk), K = fh * fw * C
-    cdef Py_ssize_t q, c
     cdef const real *ap
     if need_dW:
-        for q in range(r0 * Wo, (r0 + nr) * Wo):
-            for c in range(F):
-                dbt[c] += zp[q * F + c]
+        _colsum(dbt, zp + r0 * Wo * F, nr * Wo, F)
     if K == 0:
         return
     if need_dW:
