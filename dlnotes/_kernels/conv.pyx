@@ -40,9 +40,9 @@ scatter into the same rows of ``dA``, so ``dA`` needs no reduction and no
 lock; ``dW`` and ``db`` go to per-thread accumulators summed at the end.  The caller pins SciPy's OpenBLAS to one
 thread for the duration (a threaded BLAS inside these threads
 oversubscribes the cores).  OpenBLAS picks its AVX-512 / AVX2 GEMM kernels
-at run time.  The vector adds of col2im are a C helper compiled for
-AVX-512, AVX2 and baseline x86-64 with GCC's ``target_clones`` (chosen at
-load time), plain C elsewhere.
+at run time.  The vector adds of col2im, the outer-product dW and the db
+sums are C (``dl_conv.h``) compiled for AVX-512, AVX2 and baseline x86-64
+with GCC's ``target_clones`` (chosen at load time), plain C elsewhere.
 
 Peak extra memory: ``n_threads`` buffers of ``chunk * W_o * K``
 elements (``chunk`` chosen by the caller from a byte budget), plus
@@ -55,99 +55,12 @@ from dlnotes._kernels._blas cimport gemm_rm
 from dlnotes._kernels._types cimport real
 
 
-cdef extern from *:
-    """
-    #include <stddef.h>
-    #if defined(_MSC_VER) && !defined(restrict)
-    #define restrict __restrict
-    #endif
-    #if defined(__GNUC__) && !defined(__clang__) && (defined(__x86_64__) || defined(__i386__)) \
-        && !defined(DLNOTES_NO_TARGET_CLONES)
-    #define DL_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-    #else
-    #define DL_CLONES
-    #endif
-    /* dst[j] += src[j] for j < n. */
-    DL_CLONES static void dl_add_f32(float *restrict dst, const float *restrict src, ptrdiff_t n)
-    { for (ptrdiff_t j = 0; j < n; ++j) dst[j] += src[j]; }
-    DL_CLONES static void dl_add_f64(double *restrict dst, const double *restrict src, ptrdiff_t n)
-    { for (ptrdiff_t j = 0; j < n; ++j) dst[j] += src[j]; }
-    /* Weight gradient for few output channels, as outer products (BLAS runs the skinny
-       cols^T dZ product far below its peak, mostly packing cols):
-           acc[c * K + k] += sum_p dz[p * F + c] cols[p * K + k]     (acc is dW^T, F x K)
-       eight positions per pass, so each acc vector is loaded and stored once per eight
-       multiply-adds; the k loop is contiguous and vectorises. */
-    #define DL_DW_OUTER(T, SFX) \
-    DL_CLONES static void dl_dw_outer_##SFX(T *restrict acc, const T *restrict cols, \
-                                            const T *restrict dz, ptrdiff_t P, ptrdiff_t K, \
-                                            ptrdiff_t F) \
-    { ptrdiff_t p = 0; \
-      for (; p + 8 <= P; p += 8) { \
-          const T *restrict c0 = cols + p * K, *restrict c1 = c0 + K; \
-          const T *restrict c2 = c1 + K, *restrict c3 = c2 + K, *restrict c4 = c3 + K; \
-          const T *restrict c5 = c4 + K, *restrict c6 = c5 + K, *restrict c7 = c6 + K; \
-          const T *restrict g = dz + p * F; \
-          for (ptrdiff_t c = 0; c < F; ++c) { \
-              const T d0 = g[c], d1 = g[F + c], d2 = g[2 * F + c], d3 = g[3 * F + c]; \
-              const T d4 = g[4 * F + c], d5 = g[5 * F + c], d6 = g[6 * F + c]; \
-              const T d7 = g[7 * F + c]; \
-              T *restrict a = acc + c * K; \
-              for (ptrdiff_t k = 0; k < K; ++k) \
-                  a[k] += ((d0 * c0[k] + d1 * c1[k]) + (d2 * c2[k] + d3 * c3[k])) \
-                        + ((d4 * c4[k] + d5 * c5[k]) + (d6 * c6[k] + d7 * c7[k])); } } \
-      for (; p < P; ++p) { \
-          const T *restrict c0 = cols + p * K; \
-          for (ptrdiff_t c = 0; c < F; ++c) { \
-              const T d0 = dz[p * F + c]; T *restrict a = acc + c * K; \
-              for (ptrdiff_t k = 0; k < K; ++k) a[k] += d0 * c0[k]; } } }
-    /* db: acc[c] += sum_q z[q * F + c], eight columns at a time in double registers (a
-       plain loop over acc[c] waits on a store-to-load round trip per value). */
-    #define DL_COLSUM(T, SFX) \
-    DL_CLONES static void dl_colsum_##SFX(double *restrict acc, const T *restrict z, ptrdiff_t nq, \
-                                          ptrdiff_t F) \
-    { for (ptrdiff_t c0 = 0; c0 < F; c0 += 8) { \
-          double s[8] = {0, 0, 0, 0, 0, 0, 0, 0}; \
-          const ptrdiff_t nc = F - c0 < 8 ? F - c0 : 8; \
-          if (nc == 8) { for (ptrdiff_t q = 0; q < nq; ++q) for (int j = 0; j < 8; ++j) \
-                             s[j] += z[q * F + c0 + j]; } \
-          else { for (ptrdiff_t q = 0; q < nq; ++q) for (int j = 0; j < nc; ++j) \
-                     s[j] += z[q * F + c0 + j]; } \
-          for (int j = 0; j < nc; ++j) acc[c0 + j] += s[j]; } }
-    DL_DW_OUTER(float, f32)
-    DL_DW_OUTER(double, f64)
-    DL_COLSUM(float, f32)
-    DL_COLSUM(double, f64)
-    """
-    void dl_add_f32(float *dst, const float *src, Py_ssize_t n) noexcept nogil
-    void dl_add_f64(double *dst, const double *src, Py_ssize_t n) noexcept nogil
-    void dl_colsum_f32(double *acc, const float *z, Py_ssize_t nq, Py_ssize_t F) noexcept nogil
-    void dl_colsum_f64(double *acc, const double *z, Py_ssize_t nq, Py_ssize_t F) noexcept nogil
-    void dl_dw_outer_f32(float *acc, const float *cols, const float *dz, Py_ssize_t P,
-                         Py_ssize_t K, Py_ssize_t F) noexcept nogil
-    void dl_dw_outer_f64(double *acc, const double *cols, const double *dz, Py_ssize_t P,
-                         Py_ssize_t K, Py_ssize_t F) noexcept nogil
-
-
-cdef inline void _add(real *dst, const real *src, Py_ssize_t n) noexcept nogil:
-    if real is float:
-        dl_add_f32(dst, src, n)
-    else:
-        dl_add_f64(dst, src, n)
-
-
-cdef inline void _dw_outer(real *acc, const real *cols, const real *dz, Py_ssize_t P,
-                           Py_ssize_t K, Py_ssize_t F) noexcept nogil:
-    if real is float:
-        dl_dw_outer_f32(acc, cols, dz, P, K, F)
-    else:
-        dl_dw_outer_f64(acc, cols, dz, P, K, F)
-
-
-cdef inline void _colsum(double *acc, const real *z, Py_ssize_t nq, Py_ssize_t F) noexcept nogil:
-    if real is float:
-        dl_colsum_f32(acc, z, nq, F)
-    else:
-        dl_colsum_f64(acc, z, nq, F)
+cdef extern from "dl_conv.h" nogil:
+    # type-generic names (float or double by the element type of an array argument)
+    void dl_add(void *dst, const void *src, Py_ssize_t n) noexcept nogil
+    void dl_colsum(double *acc, const void *z, Py_ssize_t nq, Py_ssize_t F) noexcept nogil
+    void dl_dw_outer(void *acc, const void *cols, const void *dz, Py_ssize_t P, Py_ssize_t K,
+                     Py_ssize_t F) noexcept nogil
 
 
 cdef inline int _team(int n_threads, Py_ssize_t m, Py_ssize_t *chunk,
@@ -162,7 +75,7 @@ cdef inline int _team(int n_threads, Py_ssize_t m, Py_ssize_t *chunk,
 cdef inline void _run(real *img, real *col, Py_ssize_t n, bint back) noexcept nogil:
     """One contiguous run of a window row: gathered into ``col``, or added back to ``img``."""
     if back:
-        _add(img, col, n)
+        dl_add(img, col, n)
     else:
         memcpy(col, img, n * sizeof(real))
 
@@ -273,7 +186,7 @@ cdef void _backward_chunk(const real *zp, const real *ap0, const real *wp, real 
     cdef Py_ssize_t r0 = ci * chunk, nr = min(chunk, rows - ci * chunk), K = fh * fw * C
     cdef const real *ap
     if need_dW:
-        _colsum(dbt, zp + r0 * Wo * F, nr * Wo, F)
+        dl_colsum(dbt, zp + r0 * Wo * F, nr * Wo, F)
     if K == 0:
         return
     if need_dW:
@@ -283,7 +196,7 @@ cdef void _backward_chunk(const real *zp, const real *ap0, const real *wp, real 
             _cols(<real *>ap0, cols, r0, nr, H, Wd, C, Ho, Wo, fh, fw, sh, sw, ph, pw, False)
             ap = cols
         if outer:  # few output channels: dW_t^T (F, K) += dZ_chunk^T cols, as outer products
-            _dw_outer(dwt, ap, zp + r0 * Wo * F, nr * Wo, K, F)
+            dl_dw_outer(dwt, ap, zp + r0 * Wo * F, nr * Wo, K, F)
         else:  # dW_t (K, F) += cols^T (K, nr*Wo) @ dZ_chunk (nr*Wo, F)
             gemm_rm(c'T', c'N', <int>K, <int>F, <int>(nr * Wo), <real>1, ap, <int>K,
                     zp + r0 * Wo * F, <int>F, <real>1, dwt, <int>F)
