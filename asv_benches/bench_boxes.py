@@ -1,7 +1,7 @@
 """YOLO boxes (``dlnotes.vision.boxes``, compiled ``dlnotes._kernels.boxes``): the IoU
 matrix, class-agnostic and per-class (batched) greedy non-max suppression.
 
-Boxes as in ``benchmarks/cases_boxes.py``: midpoints uniform in [0, 100]^2,
+Boxes as in the box cases of ``benchmarks/cases_vision.py``: midpoints uniform in [0, 100]^2,
 sides in [1, 25]; N = 1805 is the assignment's 19 x 19 x 5 grid.
 """
 import numpy as np

@@ -9,7 +9,7 @@ markdown table of median times, time ratios to PyTorch (PyTorch = 1.0; above
 Usage::
 
     python benchmarks/compare.py                         # everything, both dtypes
-    python benchmarks/compare.py --only activations --dtype float32
+    python benchmarks/compare.py --only nn --dtype float32
     python benchmarks/compare.py --quick                 # CI smoke: few repeats
     python benchmarks/compare.py --markdown report.md --plot ratios.png
 
@@ -26,8 +26,9 @@ few), and a block that starts while they spin loses up to 1.7x on 2 cores.
 :func:`wait_idle` sleeps until the process's own CPU time stops growing, so
 the gap adapts to whichever library ran last; the report gives the measured
 waits.  The run then checks itself: every implementation is also timed alone
-(after an idle wait, before the rotation), and a row whose in-rotation median
-differs from its standalone median by more than 10% is marked
+(in a third of the rounds its block is followed at once by a second block of
+itself, after an idle wait), and a row whose in-rotation median differs from
+its standalone median by more than 10% is marked
 **contaminated**, as is the run (load from other processes does this too:
 read the load average next to the table).  ``--no-idle-wait`` restores the
 old back-to-back blocks, to see the damage.
@@ -238,6 +239,16 @@ def _block(fn, number):
     return (time.perf_counter() - t0) / number
 
 
+def _spread(n_marks, n_rounds):
+    """``n_marks`` round indices spread evenly over ``range(n_rounds)`` (first and last included)."""
+    if n_marks <= 0:
+        return set()
+    n = min(n_marks, n_rounds)
+    if n == 1:
+        return {n_rounds // 2}
+    return {round(i * (n_rounds - 1) / (n - 1)) for i in range(n)}
+
+
 def time_impls(impls, repeat, min_block, idle=True, alone=None, stats=None):
     """Median seconds per call of each implementation, alternating in blocks.
 
@@ -247,16 +258,27 @@ def time_impls(impls, repeat, min_block, idle=True, alone=None, stats=None):
     hits all of them alike.  With ``idle`` (the default) every block starts
     only once the threads of the previous block are asleep (:func:`wait_idle`).
 
-    Self-check: with ``alone`` (a number of blocks, 0 for none; default
-    ``max(1, repeat // 5)``), each implementation is first timed by itself,
-    ``alone`` blocks in a row each after an idle wait.  ``stats``, a dict if
+    Self-check: in ``alone`` of the ``repeat`` rounds (spread evenly over the
+    run; default ``max(1, round(repeat / 3))``, 0 for none), each
+    implementation's rotation block is followed at once by a second block of
+    the same implementation.  That second block had no other library before
+    it: it is the implementation *timed alone*.  Interleaving the standalone
+    blocks with the rotation (instead of timing them all first, as this
+    harness did until 2026-11-30) lets slow drifts of the machine (frequency,
+    a neighbour's load, the page cache) reach both medians alike, so their
+    difference measures what the previous library's threads did to a block
+    and little else; a median of several standalone blocks instead of one
+    keeps a single noisy block from flagging a row.  ``stats``, a dict if
     given, receives ``alone`` (standalone medians), ``deviation`` (rotation
     median / standalone median - 1, per implementation), ``contaminated``
-    (True when any deviation exceeds ``CONTAMINATION``) and ``waits`` (median
-    idle wait after each implementation's blocks, in seconds).
+    (True when any deviation exceeds ``CONTAMINATION``), ``spread`` (the
+    interquartile range of the rotation blocks over their median, the run's
+    own noise) and ``waits`` (median idle wait after each implementation's
+    blocks, in seconds).
     """
     if alone is None:
-        alone = max(1, repeat // 5)
+        alone = max(1, round(repeat / 3))
+    alone_rounds = _spread(alone, repeat)
     numbers = {}
     for name, fn in impls.items():
         t0 = time.perf_counter()
@@ -269,21 +291,24 @@ def time_impls(impls, repeat, min_block, idle=True, alone=None, stats=None):
     order = list(impls)
     gc_was_enabled = gc.isenabled()
     gc.disable()
+    prev = None
+
+    def timed(name, into):
+        nonlocal prev
+        if idle:
+            waited = wait_idle()
+            if prev is not None:
+                waits[prev].append(waited)
+        into[name].append(_block(impls[name], numbers[name]))
+        prev = name
+
     try:
-        for name in order if alone else ():
-            for _ in range(alone):  # standalone: always from an idle process
-                wait_idle()
-                solo[name].append(_block(impls[name], numbers[name]))
-        prev = None
         for r in range(repeat):
             k = r % len(order)
             for name in order[k:] + order[:k]:
-                if idle:
-                    waited = wait_idle()
-                    if prev is not None:
-                        waits[prev].append(waited)
-                samples[name].append(_block(impls[name], numbers[name]))
-                prev = name
+                timed(name, samples)
+                if r in alone_rounds:
+                    timed(name, solo)
             gc.collect()
     finally:
         if gc_was_enabled:
@@ -293,8 +318,17 @@ def time_impls(impls, repeat, min_block, idle=True, alone=None, stats=None):
         stats["alone"] = {n: statistics.median(s) for n, s in solo.items() if s}
         stats["deviation"] = {n: med[n] / stats["alone"][n] - 1 for n in stats["alone"]}
         stats["contaminated"] = any(abs(d) > CONTAMINATION for d in stats["deviation"].values())
+        stats["spread"] = {n: _iqr(s) / med[n] for n, s in samples.items() if med[n] > 0}
         stats["waits"] = {n: statistics.median(w) for n, w in waits.items() if w}
     return med
+
+
+def _iqr(values):
+    """Interquartile range (0 for fewer than two values)."""
+    if len(values) < 2:
+        return 0.0
+    q = statistics.quantiles(values, n=4, method="inclusive")
+    return q[2] - q[0]
 
 
 def run_case(case, dtype, repeat, min_block, idle=True):
@@ -443,6 +477,10 @@ def self_check_summary(rows, idle=True):
             f"{100 * CONTAMINATION:.0f}%)" if bad else
             f"self-check: clean (every in-rotation median within {100 * CONTAMINATION:.0f}% of "
             f"the same implementation timed alone, {len(checked)} rows)")
+    spreads = [max(r["check"]["spread"].values()) for r in checked if r["check"].get("spread")]
+    if spreads:
+        text += (f"; the run's own noise, the interquartile range of a row's rotation blocks "
+                 f"over their median, is {100 * statistics.median(spreads):.0f}% (median row)")
     if not idle:
         text += "; blocks started WITHOUT idle waits (--no-idle-wait)"
         return text

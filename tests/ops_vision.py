@@ -50,9 +50,9 @@ def _box_iou_errors():
 
 def _torch_box_iou(torch, b1, b2):
     # torchvision is not installed here (it would replace the CI's torch): box_iou written with
-    # torch ops, the PyTorch peer of benchmarks/cases_boxes.py
+    # torch ops, the PyTorch peer of benchmarks/cases_vision.py
     spec = importlib.util.spec_from_file_location(
-        "_cases_boxes", Path(__file__).resolve().parents[1] / "benchmarks" / "cases_boxes.py")
+        "_cases_vision", Path(__file__).resolve().parents[1] / "benchmarks" / "cases_vision.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod._torch_iou(torch, torch.from_numpy(b1), torch.from_numpy(b2)).numpy()

@@ -85,11 +85,25 @@ def test_time_impls_times_every_impl_in_alternating_blocks(compare):
     stats = {}
     times = compare.time_impls(impls, repeat=3, min_block=0.0, alone=1, stats=stats)
     assert set(times) == set(impls) and all(t > 0 for t in times.values())
-    assert calls[3:6] == ["dlnotes", "numpy", "torch"]  # standalone blocks first
-    timed = calls[6:]  # after one calibration call and one standalone block each
-    assert [timed[i] for i in (0, 3, 6)] == ["dlnotes", "numpy", "torch"]  # order rotates
-    assert set(stats["alone"]) == set(stats["deviation"]) == set(impls)
+    d, n, t = "dlnotes", "numpy", "torch"
+    # one calibration call each, then three rounds whose order rotates; in the middle
+    # round every block is followed by a standalone block of the same implementation
+    assert calls == [d, n, t,  d, n, t,  n, n, t, t, d, d,  t, d, n]
+    assert set(stats["alone"]) == set(stats["deviation"]) == set(stats["spread"]) == set(impls)
     assert set(stats["waits"]) == set(impls)
+
+
+def test_standalone_rounds_are_spread_over_the_run(compare):
+    assert compare._spread(3, 9) == {0, 4, 8}
+    assert compare._spread(1, 9) == {4}
+    assert compare._spread(0, 9) == set()
+    assert compare._spread(5, 3) == {0, 1, 2}
+    calls = []
+    impls = {k: (lambda k=k: calls.append(k)) for k in ("dlnotes", "torch")}
+    stats = {}
+    compare.time_impls(impls, repeat=9, min_block=0.0, stats=stats)  # default: 3 standalone
+    assert len(calls) == 2 + 2 * (9 + 3)
+    assert compare._iqr([1.0]) == 0.0 and compare._iqr([1.0, 2.0, 3.0, 4.0, 5.0]) == 2.0
 
 
 class _Spinner:
@@ -139,7 +153,7 @@ def test_self_check_catches_a_spinning_neighbour(compare):
     impls = {"dlnotes": _python_work, "numpy": noisy, "torch": _python_work}
     try:
         stats = {}
-        compare.time_impls(impls, repeat=3, min_block=0.01, idle=False, alone=1, stats=stats)
+        compare.time_impls(impls, repeat=5, min_block=0.01, idle=False, alone=2, stats=stats)
         assert stats["contaminated"]
         # the block after the spinner is the one slowed on a quiet machine; on a loaded one
         # the neighbours may move another block further, so the check is on the run's worst
@@ -192,8 +206,8 @@ def test_run_case_flags_disagreement_and_exceptions(compare):
 
 
 def test_discover_filters_topics(compare):
-    found = compare.discover(["activations"])
-    assert list(found) == ["activations"]
+    found = compare.discover(["nn"])
+    assert list(found) == ["nn"]
     with pytest.raises(SystemExit, match="no benchmarks/cases_"):
         compare.discover(["no_such_topic"])
 

@@ -374,6 +374,66 @@ def test_conv2d_layer_matches_the_function_and_rejects_bad_input(rng):
         MaxPool2D(2).backward(np.zeros((1, 1, 1, 1)))
 
 
+def test_conv_and_pool_layers_check_once_then_run_the_unchecked_internals(monkeypatch, rng):
+    """Issue 11: Conv2D and the pooling layers check X in forward and dY in backward, one
+    check_float_array each, and own their parameters and caches, so they never run the public
+    functions of dlnotes.cnn nor their cache checks.  The layer's outputs and gradients are
+    bit for bit those of the public functions, and bad input still gets a clear error."""
+    import dlnotes.cnn.pool as cnn_pool
+    import dlnotes.layers.conv as layers_conv
+    X = rng.standard_normal((3, 7, 6, 2))
+    conv = Conv2D(2, 4, 3, stride=2, pad=1, seed=0)
+    pools = [MaxPool2D(3, stride=2, pad=1), AvgPool2D(2, stride=1), MaxPool2D(2)]
+    expected = []
+    Z, cache = conv_forward(X, conv.params["W"], conv.params["b"], conv.hparameters)
+    expected.append((Z, conv_backward(np.cos(Z), cache)))
+    for pool in pools:
+        A, pcache = pool_forward(X, pool.hparameters, mode=pool.mode)
+        expected.append((A, (pool_backward(np.cos(A), pcache, mode=pool.mode),)))
+
+    def public(*args, **kwargs):
+        raise AssertionError("a layer called a public (checking) dlnotes.cnn function")
+
+    for mod, names in ((cnn_conv, ("conv_forward", "conv_backward", "_checked_geometry")),
+                       (cnn_pool, ("pool_forward", "pool_backward", "_check_argmax"))):
+        for name in names:
+            monkeypatch.setattr(mod, name, public)
+    calls = []
+    for mod in (cnn_conv, cnn_pool, layers_conv):
+        real = mod.check_float_array
+        monkeypatch.setattr(mod, "check_float_array",
+                            lambda *a, _real=real, **k: calls.append(a[1]) or _real(*a, **k))
+    for layer, (Y_ref, grads_ref) in zip([conv] + pools, expected):
+        calls.clear()
+        Y = layer.forward(X)
+        dX = layer.backward(np.cos(Y))
+        assert calls == ["X", "dY" if layer is not conv else "dZ"], (layer, calls)
+        np.testing.assert_array_equal(Y, Y_ref)
+        np.testing.assert_array_equal(dX, grads_ref[0])
+        if layer is conv:
+            np.testing.assert_array_equal(conv.grads["W"], grads_ref[1])
+            np.testing.assert_array_equal(conv.grads["b"], grads_ref[2])
+
+    with pytest.raises(RuntimeError, match="Conv2D.backward called before forward"):
+        Conv2D(2, 4, 3).backward(np.ones((3, 4, 3, 4)))
+    with pytest.raises(RuntimeError, match="AvgPool2D.backward called before forward"):
+        AvgPool2D(2).backward(np.ones((3, 3, 3, 2)))
+    with pytest.raises(ValueError, match=r"X must have shape \(m, n_H, n_W, n_C=2\)"):
+        conv.forward(X[..., :1])
+    with pytest.raises(ValueError, match=r"X must be 4-dimensional with shape \(m, n_H"):
+        pools[0].forward(X[0])
+    with pytest.raises(ValueError, match=r"does not fit X \(height\): filter size f=3 is"):
+        Conv2D(2, 4, 3).forward(X[:, :2])
+    with pytest.raises(ValueError, match=r"window does not fit X \(width\)"):
+        MaxPool2D(3).forward(X[:, :, :2])
+    conv.forward(X)
+    with pytest.raises(ValueError, match=r"dZ must have shape \(m=3, n_H=4, n_W=3, n_C=4\)"):
+        conv.backward(np.ones((3, 4, 4, 4)))
+    pools[1].forward(X)
+    with pytest.raises(ValueError, match=r"dY must have shape \(m=3, n_H=6, n_W=5, n_C=2\)"):
+        pools[1].backward(np.ones((3, 6, 6, 2)))
+
+
 # ----------------------------------------------------------------- LeNet-5 (errata E8)
 def test_lenet5_shape_chain_and_parameter_count(rng):
     from dlnotes.models.lenet import lenet5

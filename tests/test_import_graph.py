@@ -186,3 +186,15 @@ def test_the_checks_catch_what_they_look_for():
     assert floor("dlnotes.optim.functional") < floor("dlnotes.optim.optimizers")
     with pytest.raises(AssertionError, match="no floor"):
         floor("numpy")
+
+
+MAX_LINES = 450  # issue 11: a module longer than this does more than one job
+
+
+def test_no_module_over_450_lines():
+    """Every source file of the package (Python, Cython and the kernels' C headers) stays
+    at or under MAX_LINES lines: split a module by job before it grows past it."""
+    long = {str(p.relative_to(PKG)): n for p in sorted(PKG.rglob("*"))
+            if p.suffix in (".py", ".pyx", ".pxd", ".h")
+            and (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    assert not long, f"modules over {MAX_LINES} lines: {long}"

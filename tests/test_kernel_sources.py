@@ -4,6 +4,7 @@ import pathlib
 import re
 
 import numpy as np
+import pytest
 
 KERNELS = pathlib.Path(__file__).resolve().parents[1] / "dlnotes" / "_kernels"
 SETUP = pathlib.Path(__file__).resolve().parents[1] / "setup.py"
@@ -48,6 +49,35 @@ def test_recurrent_and_activation_kernels_share_one_float32_tanh():
     assert sigmoid(z)[z < -87].max() == 0 and np.isfinite(sigmoid(z)).all()
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_lstm_kernel_lstm_cell_and_activations_share_one_tanh(dtype):
+    """Issue 11: one tanh per precision.  With saturated gates (i = o = 1 exactly, f = 0 on
+    a zero c_prev) one LSTM step is a = tanh(tanh(x)): the compiled sequence kernel, the
+    course's lstm_cell_forward and dlnotes.nn.activations.tanh twice give the same bits,
+    float32 and float64; so do the basic RNN cell and the GRU's candidate."""
+    from dlnotes.nn.activations import tanh
+    from dlnotes.rnn import gru_cell_forward, lstm_cell_forward, lstm_forward, rnn_cell_forward
+
+    m = 4001
+    x = np.linspace(-7, 7, m, dtype=dtype).reshape(1, m)
+    zero, one = np.zeros((1, 2), dtype), np.array([[0.0, 1.0]], dtype)
+    big = np.full((1, 1), 40, dtype)
+    P = {"Wf": zero, "bf": -big, "Wi": zero, "bi": big, "Wc": one, "bc": 0 * big,
+         "Wo": zero, "bo": big}
+    expected = tanh(tanh(x))
+    a_seq = lstm_forward(x[:, :, None], np.zeros((1, m), dtype), P)[0][:, :, 0]
+    a_cell = lstm_cell_forward(x, np.zeros((1, m), dtype), np.zeros((1, m), dtype), P)[0]
+    assert a_seq.dtype == a_cell.dtype == dtype
+    np.testing.assert_array_equal(a_seq, expected)
+    np.testing.assert_array_equal(a_cell, expected)
+    a_rnn = rnn_cell_forward(x, np.zeros((1, m), dtype),
+                             {"Wax": one[:, 1:], "Waa": zero[:, 1:], "ba": 0 * big})[0]
+    np.testing.assert_array_equal(a_rnn, tanh(x))
+    # GRU with the update gate closed on the old state (Gamma_u = 1): a = c~ = tanh(x)
+    G = {"Wr": zero, "br": big, "Wu": zero, "bu": big, "Wc": one, "bc": 0 * big}
+    np.testing.assert_array_equal(gru_cell_forward(x, np.zeros((1, m), dtype), G)[0], tanh(x))
+
+
 def test_c_helpers_of_any_length_live_in_header_files():
     """A few lines of C may sit in a ``cdef extern from *`` string next to the Cython that
     uses them; longer C goes in a ``.h`` beside the kernels (it reads, diffs and compiles
@@ -77,3 +107,15 @@ def test_kernels_call_their_header_c_through_one_type_generic_name():
     assert not branching, f"kernels that branch on the precision around header C: {branching}"
     for h in ("dl_recurrent.h", "dl_activations.h"):
         assert '#include "dl_instantiate.h"' in (KERNELS / h).read_text()
+
+
+def test_precision_branches_live_in_the_shared_pxd_wrappers():
+    """Issue 11: a fused kernel calls BLAS and libm through one name for both precisions
+    (``_blas.pxd``: gemm_rm, dot, axpy, syrk; ``_libm.pxd``: real_sqrt), so the only
+    ``if real is float`` statements are in those wrappers, plus conv.pyx's ``_add``, the one
+    fused wrapper around its own two C loops."""
+    branch = re.compile(r"^\s*if real is (float|double):", re.M)
+    found = {p.name: len(branch.findall(p.read_text())) for p in sorted(KERNELS.glob("*.p*"))}
+    in_pyx = {name: n for name, n in found.items() if n and name.endswith(".pyx")}
+    assert in_pyx == {"conv.pyx": 1}, in_pyx
+    assert found["_blas.pxd"] and found["_libm.pxd"]

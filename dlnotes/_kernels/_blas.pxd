@@ -1,5 +1,7 @@
-# Row-major GEMM on scipy's BLAS (callable without the GIL), shared by the kernels.
-from scipy.linalg.cython_blas cimport dgemm, dgemv, sgemm, sgemv
+# scipy's BLAS for the fused kernels (callable without the GIL): one name per routine for
+# both precisions, so the kernels that call BLAS have no `if real is float` of their own.
+from scipy.linalg.cython_blas cimport (daxpy, ddot, dgemm, dgemv, dsyrk, saxpy, sdot, sgemm,
+                                       sgemv, ssyrk)
 
 from dlnotes._kernels._types cimport real
 
@@ -33,3 +35,30 @@ cdef inline void gemm_rm(char ta, char tb, int M, int N, int K, real alpha,
         sgemm(&tb, &ta, &N, &M, &K, &alpha, <float*>B, &ldb, <float*>A, &lda, &beta, C, &ldc)
     else:
         dgemm(&tb, &ta, &N, &M, &K, &alpha, <double*>B, &ldb, <double*>A, &lda, &beta, C, &ldc)
+
+
+cdef inline double dot(int n, const real *x, const real *y) noexcept nogil:
+    """``x . y`` over ``n`` contiguous elements (``?dot``; float32's sum comes back widened)."""
+    cdef int one = 1
+    if real is float:
+        return sdot(&n, <float*>x, &one, <float*>y, &one)
+    else:
+        return ddot(&n, <double*>x, &one, <double*>y, &one)
+
+
+cdef inline void axpy(int n, real a, const real *x, real *y) noexcept nogil:
+    """``y += a x`` over ``n`` contiguous elements (``?axpy``)."""
+    cdef int one = 1
+    if real is float:
+        saxpy(&n, &a, <float*>x, &one, y, &one)
+    else:
+        daxpy(&n, &a, <double*>x, &one, y, &one)
+
+
+cdef inline void syrk(char *uplo, char *trans, int n, int k, real alpha, const real *a,
+                      int lda, real beta, real *c, int ldc) noexcept nogil:
+    """Column-major ``?syrk``: ``C = alpha op(A) op(A)^T + beta C``, one triangle."""
+    if real is float:
+        ssyrk(uplo, trans, &n, &k, &alpha, <float*>a, &lda, &beta, c, &ldc)
+    else:
+        dsyrk(uplo, trans, &n, &k, &alpha, <double*>a, &lda, &beta, c, &ldc)

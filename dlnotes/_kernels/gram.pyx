@@ -17,26 +17,18 @@ the column-major ``(c, r)`` matrix).
 ``G`` is symmetric, so its row-/column-major interpretations coincide.
 ``method="syrk"`` computes one triangle with ``?syrk`` (half the flops) and
 mirrors it; on this machine's OpenBLAS it measured no faster than GEMM, so
-GEMM is the default (see docs/performance/style.rst).
+GEMM is the default (see docs/performance/vision.rst).
 Inputs are trusted: C-contiguous, float32/float64, non-empty.
 """
-from scipy.linalg.cython_blas cimport dsyrk, ssyrk
-
-from dlnotes._kernels._blas cimport gemm_rm
+from dlnotes._kernels._blas cimport gemm_rm, syrk
 from dlnotes._kernels._types cimport real
 
 import numpy as np
 
 
 cdef void _syrk(char *trans, int n, int k, const real *a, int lda, real *c) noexcept nogil:
-    cdef real one = 1.0
-    cdef real zero = 0.0
-    cdef char *uplo = b"U"
     cdef int i, j
-    if real is float:
-        ssyrk(uplo, trans, &n, &k, &one, <float *> a, &lda, &zero, c, &n)
-    else:
-        dsyrk(uplo, trans, &n, &k, &one, <double *> a, &lda, &zero, c, &n)
+    syrk(b"U", trans, n, k, <real>1, a, lda, <real>0, c, n)
     # column-major upper triangle = row-major lower triangle: mirror it up
     for i in range(n):
         for j in range(i + 1, n):
@@ -64,11 +56,11 @@ cdef object _gram(const real[:, ::1] A, int rows, bint use_syrk):
 
 def gram_rows(const real[:, ::1] A, method="gemm"):
     """G = A @ A.T for A of shape (n_C, N), C-contiguous."""
-    cdef bint syrk = method == "syrk"
-    return _gram(A, 1, syrk)
+    cdef bint use_syrk = method == "syrk"
+    return _gram(A, 1, use_syrk)
 
 
 def gram_cols(const real[:, ::1] X, method="gemm"):
     """G = X.T @ X for X of shape (N, n_C), C-contiguous."""
-    cdef bint syrk = method == "syrk"
-    return _gram(X, 0, syrk)
+    cdef bint use_syrk = method == "syrk"
+    return _gram(X, 0, use_syrk)

@@ -11,17 +11,11 @@ validates and ravels; hyperparameters arrive as doubles and are rounded to
 the array's precision once, as NumPy does with Python scalars.
 """
 from cython.parallel cimport prange
-from libc.math cimport sqrt, sqrtf
+from libc.math cimport sqrt
 
+from dlnotes._kernels._libm cimport real_sqrt
 from dlnotes._kernels._parallel cimport ELEMENTWISE_PARALLEL_MIN, n_threads_for
 from dlnotes._kernels._types cimport real
-
-
-cdef inline real _sqrt(real x) noexcept nogil:
-    if real is float:
-        return sqrtf(x)
-    else:
-        return sqrt(x)
 
 
 def sgd_step(real[::1] p, const real[::1] g, double lr):
@@ -59,12 +53,12 @@ def rmsprop_step(real[::1] p, const real[::1] g, real[::1] s, double lr, double 
         for i in prange(n, nogil=True, schedule="static", num_threads=nt):
             gi = g[i]
             s[i] = b * s[i] + c * (gi * gi)
-            p[i] = p[i] - a * (gi / _sqrt(s[i] + e))
+            p[i] = p[i] - a * (gi / real_sqrt(s[i] + e))
     else:
         for i in prange(n, nogil=True, schedule="static", num_threads=nt):
             gi = g[i]
             s[i] = b * s[i] + c * (gi * gi)
-            p[i] = p[i] - a * (gi / (_sqrt(s[i]) + e))
+            p[i] = p[i] - a * (gi / (real_sqrt(s[i]) + e))
 
 
 def adam_step(real[::1] p, const real[::1] g, real[::1] v, real[::1] s, double lr,
@@ -88,4 +82,4 @@ def adam_step(real[::1] p, const real[::1] g, real[::1] v, real[::1] s, double l
         gi = g[i]
         v[i] = b1 * v[i] + c1 * gi
         s[i] = b2 * s[i] + c2 * (gi * gi)
-        p[i] = p[i] - step * (v[i] / (_sqrt(s[i]) * inv_sqrt_bc2 + e))
+        p[i] = p[i] - step * (v[i] / (real_sqrt(s[i]) * inv_sqrt_bc2 + e))

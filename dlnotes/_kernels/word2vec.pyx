@@ -21,24 +21,8 @@ word2vec.c and gensim.  Dot products and updates are BLAS level-1
 is sequential (deterministic); inputs are trusted (C-contiguous, in range).
 """
 from libc.math cimport exp, log
-from scipy.linalg.cython_blas cimport daxpy, ddot, saxpy, sdot
+from dlnotes._kernels._blas cimport axpy, dot
 from dlnotes._kernels._types cimport real
-
-
-cdef inline double _dot(int n, real *x, real *y) noexcept nogil:
-    cdef int one = 1
-    if real is float:
-        return sdot(&n, x, &one, y, &one)
-    else:
-        return ddot(&n, x, &one, y, &one)
-
-
-cdef inline void _axpy(int n, real a, real *x, real *y) noexcept nogil:
-    cdef int one = 1
-    if real is float:
-        saxpy(&n, &a, x, &one, y, &one)
-    else:
-        daxpy(&n, &a, x, &one, y, &one)
 
 
 cdef inline double _log_sigmoid(double x) noexcept nogil:
@@ -82,7 +66,7 @@ def sgns_sgd_pairs(real[:, ::1] W_in, real[:, ::1] W_out, const long long[::1] c
                 else:
                     target = negatives[b, k - 1]
                 u = &W_out[target, 0]
-                s = _dot(d, u, v)
+                s = dot(d, u, v)
                 f = _sigmoid(s)
                 if k == 0:
                     total -= _log_sigmoid(s)
@@ -90,9 +74,9 @@ def sgns_sgd_pairs(real[:, ::1] W_in, real[:, ::1] W_out, const long long[::1] c
                 else:
                     total -= _log_sigmoid(-s)
                     g = -f * lr
-                _axpy(d, <real> g, u, &work[0])
-                _axpy(d, <real> g, v, u)
-            _axpy(d, <real> 1.0, &work[0], v)
+                axpy(d, <real> g, u, &work[0])
+                axpy(d, <real> g, v, u)
+            axpy(d, <real> 1.0, &work[0], v)
     return total
 
 
@@ -237,7 +221,7 @@ cdef double _sg_job(real[:, ::1] W_in, real[:, ::1] W_out, const int32_t[::1] to
                             continue
                         label = 0.0
                     u = &W_out[target, 0]
-                    x = _dot(d, u, v)
+                    x = dot(d, u, v)
                     if x >= MAX_EXP:
                         f = 1.0
                     elif x > -MAX_EXP:
@@ -247,9 +231,9 @@ cdef double _sg_job(real[:, ::1] W_in, real[:, ::1] W_out, const int32_t[::1] to
                     if compute_loss:
                         loss -= _log_sigmoid(x) if k == 0 else _log_sigmoid(-x)
                     g = (label - f) * alpha
-                    _axpy(d, <real> g, u, neu1e)
-                    _axpy(d, <real> g, v, u)
-                _axpy(d, <real> 1.0, neu1e, v)
+                    axpy(d, <real> g, u, neu1e)
+                    axpy(d, <real> g, v, u)
+                axpy(d, <real> 1.0, neu1e, v)
     return loss
 
 

@@ -36,14 +36,14 @@ __all__ = ["zero_pad", "conv_single_step", "conv_forward", "conv_backward",
 WORKSPACE_BYTES = 1 * 2**20
 
 
-def _output_size(n, f, pad, stride):
+def _output_size(n, f, pad, stride, name="the input"):
     """:func:`conv_output_size` on already checked integers (the kernels' callers)."""
     if n + 2 * pad > MAX_SIDE:
         raise ValueError(f"pad={pad} makes the padded input n + 2p = {n + 2 * pad} longer "
                          f"than {MAX_SIDE} (2**31 - 1) pixels")
     if n + 2 * pad < f:
-        raise ValueError(f"the window does not fit: filter size f={f} is larger than the padded "
-                         f"input size n + 2p = {n} + 2*{pad} = {n + 2 * pad}")
+        raise ValueError(f"the window does not fit {name}: filter size f={f} is larger than "
+                         f"the padded input size n + 2p = {n} + 2*{pad} = {n + 2 * pad}")
     return (n + 2 * pad - f) // stride + 1
 
 
@@ -248,11 +248,17 @@ def _checked_geometry(A_prev, W, b, hparameters):
     s, pad = _hparameters(hparameters)
     A_prev, W, b = _check_conv_inputs(A_prev, W, b)
     p_h, p_w = resolve_padding(pad, W.shape[0], W.shape[1])
-    n_H = _output_size(A_prev.shape[1], W.shape[0], p_h, s)
-    n_W = _output_size(A_prev.shape[2], W.shape[1], p_w, s)
-    check_image_size(A_prev.shape[1] + 2 * p_h, A_prev.shape[2] + 2 * p_w,
-                     f"A_prev padded by pad=({p_h}, {p_w})")
-    return A_prev, W, b, (s, p_h, p_w, n_H, n_W)
+    return A_prev, W, b, conv_geometry(A_prev.shape, W.shape, s, p_h, p_w, "A_prev")
+
+
+def conv_geometry(input_shape, filter_shape, s, p_h, p_w, name):
+    """``(s, p_h, p_w, n_H, n_W)`` of a convolution of checked integers; refuses a window that
+    does not fit and an image too large for the kernels (``name`` is the input's)."""
+    n_H = _output_size(input_shape[1], filter_shape[0], p_h, s, f"{name} (height)")
+    n_W = _output_size(input_shape[2], filter_shape[1], p_w, s, f"{name} (width)")
+    check_image_size(input_shape[1] + 2 * p_h, input_shape[2] + 2 * p_w,
+                     f"{name} padded by pad=({p_h}, {p_w})")
+    return s, p_h, p_w, n_H, n_W
 
 
 #: A convolution call is split across OpenMP threads only from this many
@@ -348,15 +354,26 @@ def conv_forward(A_prev, W, b, hparameters):
     >>> Z.shape
     (10, 3, 4, 8)
     """
-    A_prev, W, b, (s, p_h, p_w, n_H, n_W) = _checked_geometry(A_prev, W, b, hparameters)
+    A_prev, W, b, geometry = _checked_geometry(A_prev, W, b, hparameters)
+    Z = _conv_forward(A_prev, W, b, geometry)
+    return Z, (A_prev, W, b.reshape(1, 1, 1, -1), hparameters)
+
+
+# The public functions above and below check their arguments once and call these unchecked
+# internals, which the layers (dlnotes.layers.conv) call directly after their own checks.
+
+def _conv_forward(A_prev, W, b, geometry):
+    """:func:`conv_forward` without the checks: ``A_prev (m, n_H_prev, n_W_prev, n_C_prev)``,
+    ``W (f_h, f_w, n_C_prev, n_C)`` C-contiguous of one float dtype, ``b (n_C,)`` contiguous
+    of that dtype, ``geometry = (s, p_h, p_w, n_H, n_W)`` as :func:`conv_geometry` returns it."""
+    s, p_h, p_w, n_H, n_W = geometry
     m, _, _, n_C_prev = A_prev.shape
     f_h, f_w, _, n_C = W.shape
     Z = np.empty((m, n_H, n_W, n_C), dtype=A_prev.dtype)
     chunk, threads = _plan(m, n_H, n_W, f_h, f_w, n_C_prev, n_C, A_prev.itemsize)
     with _blas_pinned(threads, m, n_H, n_W, f_h, f_w, n_C_prev, n_C):
         _k.conv2d_forward(A_prev, W, b, Z, s, s, p_h, p_w, chunk, threads)
-    cache = (A_prev, W, b.reshape(1, 1, 1, n_C), hparameters)
-    return Z, cache
+    return Z
 
 
 def conv_backward(dZ, cache, need_dA_prev=True, need_dW=True):
@@ -399,11 +416,25 @@ def conv_backward(dZ, cache, need_dA_prev=True, need_dW=True):
         raise TypeError("cache must be the (A_prev, W, b, hparameters) tuple returned by "
                         "conv_forward")
     # the course's cache is a plain tuple that callers may build, so it is checked too
-    A_prev, W, b, (s, p_h, p_w, n_H, n_W) = _checked_geometry(*cache)
+    A_prev, W, _, geometry = _checked_geometry(*cache)
+    dZ = check_dZ(dZ, A_prev, W, geometry)
+    return _conv_backward(dZ, A_prev, W, geometry, need_dA_prev, need_dW)
+
+
+def check_dZ(dZ, A_prev, W, geometry):
+    """``dZ`` checked against the output shape ``(m, n_H, n_W, n_C)`` of a convolution."""
+    shape = (A_prev.shape[0], geometry[3], geometry[4], W.shape[3])
+    return check_float_array(dZ, "dZ", ndim=4, shape=shape,
+                             shape_names=("m", "n_H", "n_W", "n_C"), dtype=A_prev.dtype)
+
+
+def _conv_backward(dZ, A_prev, W, geometry, need_dA_prev=True, need_dW=True):
+    """:func:`conv_backward` without the checks: ``dZ (m, n_H, n_W, n_C)`` C-contiguous in
+    the dtype of ``A_prev`` and ``W``, which (with ``geometry``) are those that
+    :func:`_conv_forward` was given."""
+    s, p_h, p_w, n_H, n_W = geometry
     m, _, _, n_C_prev = A_prev.shape
     f_h, f_w, _, n_C = W.shape
-    dZ = check_float_array(dZ, "dZ", ndim=4, shape=(m, n_H, n_W, n_C),
-                           shape_names=("m", "n_H", "n_W", "n_C"), dtype=A_prev.dtype)
     dA_prev = np.zeros(A_prev.shape, dtype=A_prev.dtype) if need_dA_prev else None
     dW = np.empty(W.shape, dtype=A_prev.dtype)
     db = np.empty(n_C, dtype=A_prev.dtype)

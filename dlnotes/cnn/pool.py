@@ -175,25 +175,67 @@ def pool_forward(A_prev, hparameters, mode="max"):
     check_choice(mode, "mode", _MODES)
     f, s, p = _pool_hparameters(hparameters)
     A_prev = _check_A(A_prev)
-    m, n_H_prev, n_W_prev, n_C = A_prev.shape
-    n_H = _output_size(n_H_prev, f, p, s)
-    n_W = _output_size(n_W_prev, f, p, s)
-    check_image_size(n_H_prev + 2 * p, n_W_prev + 2 * p, "A_prev")
+    geometry = pool_geometry(A_prev.shape, f, s, p)
+    A, argmax = _pool_forward(A_prev, geometry, mode)
+    if argmax is not None:
+        argmax = argmax.view(_Argmax)
+        argmax.geometry = (A_prev.shape[1] + 2 * p, A_prev.shape[2] + 2 * p, f, s)
+        argmax.flags.writeable = False
+    return A, (A_prev, hparameters, argmax)
+
+
+def pool_geometry(input_shape, f, s, p, name="A_prev"):
+    """``(f, s, p, n_H, n_W)`` of a pooling of checked integers over images of
+    ``input_shape``; refuses a window that does not fit and an image too large for the
+    kernels (``name`` is the input's)."""
+    n_H = _output_size(input_shape[1], f, p, s, f"{name} (height)")
+    n_W = _output_size(input_shape[2], f, p, s, f"{name} (width)")
+    check_image_size(input_shape[1] + 2 * p, input_shape[2] + 2 * p, name)
+    return f, s, p, n_H, n_W
+
+
+# The public functions check their arguments once and call these unchecked internals, which
+# the pooling layers (dlnotes.layers.conv) call directly after their own checks.
+
+def _pool_forward(A_prev, geometry, mode):
+    """:func:`pool_forward` without the checks: ``A_prev`` C-contiguous float32/float64,
+    ``geometry`` from :func:`pool_geometry`; returns ``A`` and the argmax (a plain int32
+    array for ``mode="max"``, None for ``"average"``)."""
+    f, s, p, n_H, n_W = geometry
+    m, _, _, n_C = A_prev.shape
     A = np.empty((m, n_H, n_W, n_C), dtype=A_prev.dtype)
     A_pad = _padded(A_prev, p, mode)
     if mode == "max":
         argmax = np.empty((m, n_H, n_W, n_C), dtype=np.int32)
         _k.max_pool_forward(A_pad, A, argmax, f, s, _threads(A.size * f * f))
-        argmax = argmax.view(_Argmax)
-        argmax.geometry = (n_H_prev + 2 * p, n_W_prev + 2 * p, f, s)
-        argmax.flags.writeable = False
     else:
         argmax = None
         _k.avg_pool_forward(A_pad, A, f, s, _threads(A.size * f * f))
-    return A, (A_prev, hparameters, argmax)
+    return A, argmax
 
 
 _NO_ARGMAX = np.zeros((1, 1, 1, 1), dtype=np.int32)  # average pooling has no argmax
+
+
+def _pool_backward(dA, argmax, input_shape, geometry, mode):
+    """:func:`pool_backward` without the checks: ``dA`` C-contiguous of the output's shape
+    and the input's dtype, ``argmax`` a C-contiguous int32 array of that shape whose entries
+    lie in their windows (max mode; ignored for average), ``input_shape`` and ``geometry``
+    those of the forward pass."""
+    f, s, p, _, _ = geometry
+    m, n_H_prev, n_W_prev, n_C = input_shape
+    n_H_pad, n_W_pad = n_H_prev + 2 * p, n_W_prev + 2 * p
+    # the kernel writes every element (each unit zeroes its own rows, in cache)
+    dA_prev = np.empty((m, n_H_pad, n_W_pad, n_C), dtype=dA.dtype)
+    if mode != "max":
+        argmax = _NO_ARGMAX
+    work = dA.size * (1 if mode == "max" else f * f)
+    # the kernel's own guard: it skips (and counts) an index outside the padded image
+    _check_argmax_range(_k.pool_backward(dA, argmax, dA_prev, f, s, mode == "max",
+                                         _threads(work)), n_H_pad, n_W_pad)
+    if p:
+        dA_prev = np.ascontiguousarray(dA_prev[:, p:p + n_H_prev, p:p + n_W_prev, :])
+    return dA_prev
 
 
 def pool_backward(dA, cache, mode="max"):
@@ -237,23 +279,19 @@ def pool_backward(dA, cache, mode="max"):
     argmax = cache[2] if len(cache) == 3 else None
     f, s, p = _pool_hparameters(hparameters)
     A_prev = _check_A(A_prev)
-    m, n_H_prev, n_W_prev, n_C = A_prev.shape
-    n_H = _output_size(n_H_prev, f, p, s)
-    n_W = _output_size(n_W_prev, f, p, s)
-    dA = check_float_array(dA, "dA", ndim=4, shape=(m, n_H, n_W, n_C),
-                           shape_names=("m", "n_H", "n_W", "n_C"), dtype=A_prev.dtype)
-    n_H_pad, n_W_pad = n_H_prev + 2 * p, n_W_prev + 2 * p
-    # the kernel writes every element (each unit zeroes its own rows, in cache)
-    dA_prev = np.empty((m, n_H_pad, n_W_pad, n_C), dtype=A_prev.dtype)
+    geometry = pool_geometry(A_prev.shape, f, s, p)
+    dA = check_pool_upstream(dA, "dA", A_prev.shape, geometry, A_prev.dtype)
     if mode == "max":
-        if argmax is None:
-            _, (_, _, argmax) = pool_forward(A_prev, hparameters, mode="max")
-        argmax = _check_argmax(argmax, dA, n_H_pad, n_W_pad, f, s)
-    else:
-        argmax = _NO_ARGMAX
-    work = dA.size * (1 if mode == "max" else f * f)
-    _check_argmax_range(_k.pool_backward(dA, argmax, dA_prev, f, s, mode == "max",
-                                         _threads(work)), n_H_pad, n_W_pad)
-    if p:
-        dA_prev = np.ascontiguousarray(dA_prev[:, p:p + n_H_prev, p:p + n_W_prev, :])
-    return dA_prev
+        if argmax is None:  # the course's 2-tuple: recompute it (then it needs no check)
+            argmax = _pool_forward(A_prev, geometry, "max")[1]
+        else:
+            argmax = _check_argmax(argmax, dA, A_prev.shape[1] + 2 * p,
+                                   A_prev.shape[2] + 2 * p, f, s)
+    return _pool_backward(dA, argmax, A_prev.shape, geometry, mode)
+
+
+def check_pool_upstream(dA, name, input_shape, geometry, dtype):
+    """The upstream gradient of a pooling, checked against its output shape."""
+    shape = (input_shape[0], geometry[3], geometry[4], input_shape[3])
+    return check_float_array(dA, name, ndim=4, shape=shape,
+                             shape_names=("m", "n_H", "n_W", "n_C"), dtype=dtype)

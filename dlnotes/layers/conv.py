@@ -14,9 +14,9 @@ import numpy as np
 
 from dlnotes._docstrings import fill_doc
 from dlnotes._validation import as_rng, check_float_array, check_scalar
-from dlnotes.cnn.conv import (MAX_SIDE, conv_backward, conv_forward, conv_output_size,
-                              resolve_padding)
-from dlnotes.cnn.pool import _pool_hparameters, pool_backward, pool_forward
+from dlnotes.cnn import conv as _conv
+from dlnotes.cnn import pool as _pool
+from dlnotes.cnn.conv import MAX_SIDE, conv_output_size, resolve_padding
 from dlnotes.layers.base import Layer
 from dlnotes.layers.serialization import config_dim
 from dlnotes.nn.initializers import initialize_weights
@@ -83,7 +83,7 @@ class Conv2D(Layer):
         n_C = check_scalar(n_C, "n_C", low=1, integer=True)
         f_h, f_w = _filter_size(f)
         self.stride = check_scalar(stride, "stride", low=1, high=MAX_SIDE, integer=True)
-        resolve_padding(pad, f_h, f_w)  # validate now, not at the first forward
+        self._p = resolve_padding(pad, f_h, f_w)  # validate now, not at the first forward
         self.pad = pad
         self.use_bias = bool(use_bias)
         rng = as_rng(rng, seed)
@@ -102,18 +102,26 @@ class Conv2D(Layer):
     def hparameters(self):
         return {"stride": self.stride, "pad": self.pad}
 
+    # The layer checks its input once, here, and owns W and b; the unchecked internals of
+    # dlnotes.cnn.conv then run (the public conv_forward/conv_backward check the course's
+    # arguments and cache themselves).
+
     def forward(self, X, training=True):
         W = self.params["W"]
-        X = check_float_array(X, "X", ndim=4, dtype=W.dtype)
+        X = _check_images(X, "X", W.shape[2], W.dtype)
+        geometry = _conv.conv_geometry(X.shape, W.shape, self.stride, *self._p, "X")
         b = self.params["b"] if self.use_bias else self._zero_b
-        Z, self._cache = conv_forward(X, W, b, self.hparameters)
+        Z = _conv._conv_forward(X, W, b.reshape(-1), geometry)
+        self._cache = (X, W, geometry)
         return Z
 
     def backward(self, dY):
         if self._cache is None:
             raise RuntimeError("Conv2D.backward called before forward")
-        dA, dW, db = conv_backward(dY, self._cache, need_dA_prev=self.input_grad,
-                                   need_dW=self.trainable)
+        X, W, geometry = self._cache
+        dY = _conv.check_dZ(dY, X, W, geometry)
+        dA, dW, db = _conv._conv_backward(dY, X, W, geometry, need_dA_prev=self.input_grad,
+                                          need_dW=self.trainable)
         if dW is None:
             return dA
         # write in place: optimizers and containers share these arrays
@@ -171,6 +179,16 @@ def _filter_size(f):
     return f, f
 
 
+def _check_images(X, name, n_C=None, dtype=None):
+    """Images ``(m, n_H, n_W, n_C)`` (C-contiguous, float32/float64, cast to ``dtype``)."""
+    X = check_float_array(X, name, ndim=4, shape=(None,) * 4, dtype=dtype,
+                          shape_names=("m", "n_H", "n_W", "n_C"))
+    if n_C is not None and X.shape[3] != n_C:
+        raise ValueError(f"{name} must have shape (m, n_H, n_W, n_C={n_C}), got {X.shape} "
+                         f"(mismatched channels: the layer's W has {n_C} input channels)")
+    return X
+
+
 def _check_image_shape(layer, input_shape, n_C=None):
     """Refuse a symbolic input shape that is not ``(m, n_H, n_W, n_C)``."""
     if len(input_shape) != 4 or (n_C is not None and input_shape[3] != n_C):
@@ -189,7 +207,7 @@ class _Pool2D(Layer):
         self.stride = self.f if stride is None else check_scalar(stride, "stride", low=1,
                                                                   high=MAX_SIDE, integer=True)
         self.pad = pad
-        self._p = _pool_hparameters(self.hparameters)[2]  # validate now
+        self._p = _pool._pool_hparameters(self.hparameters)[2]  # validate now
         self._cache = None
 
     @property
@@ -200,7 +218,10 @@ class _Pool2D(Layer):
         return hp
 
     def forward(self, X, training=True):
-        A, self._cache = pool_forward(X, self.hparameters, mode=self.mode)
+        X = _check_images(X, "X")
+        geometry = _pool.pool_geometry(X.shape, self.f, self.stride, self._p, "X")
+        A, argmax = _pool._pool_forward(X, geometry, self.mode)
+        self._cache = (X.shape, X.dtype, geometry, argmax)  # X itself is not needed
         return A
 
     def compute_output_shape(self, input_shape):
@@ -212,7 +233,9 @@ class _Pool2D(Layer):
     def backward(self, dY):
         if self._cache is None:
             raise RuntimeError(f"{type(self).__name__}.backward called before forward")
-        return pool_backward(dY, self._cache, mode=self.mode)
+        shape, dtype, geometry, argmax = self._cache
+        dY = _pool.check_pool_upstream(dY, "dY", shape, geometry, dtype)
+        return _pool._pool_backward(dY, argmax, shape, geometry, self.mode)
 
     def get_config(self):
         cfg = {"f": self.f, "stride": self.stride}
@@ -264,7 +287,7 @@ class _ImagesToColumns(Layer):
         self._shape = None
 
     def _images(self, X):
-        X = check_float_array(X, "X", ndim=4)
+        X = _check_images(X, "X")
         self._shape = X.shape
         return X
 

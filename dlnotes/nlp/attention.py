@@ -16,6 +16,7 @@ import numpy as np
 
 from dlnotes._docstrings import fill_doc
 from dlnotes._validation import check_float_array
+from dlnotes.nn.activations import _softmax, _tanh
 
 # Parameter descriptions shared by several docstrings below (see dlnotes._docstrings).
 _SCORE_WEIGHTS = """
@@ -34,13 +35,6 @@ relu : bool, default False
 __all__ = ["attention_weights", "attention_weights_backward", "context_vector",
            "context_vector_backward", "bahdanau_score", "bahdanau_score_backward",
            "one_step_attention", "one_step_attention_backward"]
-
-
-def _softmax_last(e):
-    if e.size == 0:
-        return e.copy()
-    z = np.exp(e - e.max(axis=-1, keepdims=True))
-    return z / z.sum(axis=-1, keepdims=True)
 
 
 def attention_weights(e):
@@ -72,7 +66,7 @@ def attention_weights(e):
     if np.ndim(e) == 0:  # (check before validation: np.ascontiguousarray makes 0-d arrays 1-d)
         raise ValueError("e must have at least one dimension (T_x)")
     e = check_float_array(e, "e", finite=True)
-    return _softmax_last(e)
+    return _softmax(e, -1)
 
 
 def attention_weights_backward(dalpha, alpha):
@@ -186,7 +180,7 @@ def _score(s_prev, a, W, U, v, b, relu):
     pre = (W @ s_prev)[:, :, None] + (U @ a.reshape(n_a, -1)).reshape(-1, m, T_x)
     if b is not None:
         pre = pre + b[:, :, None]
-    h = np.tanh(pre)
+    h = _tanh(pre)
     e = (v[:, 0] @ h.reshape(h.shape[0], -1)).reshape(m, T_x)
     if relu:
         e = np.maximum(e, 0)
@@ -308,7 +302,7 @@ def one_step_attention(a, s_prev, W, U, v, b=None, relu=False):
     """
     s_prev, a, W, U, v, b = _check_score(s_prev, a, W, U, v, b)
     e, h = _score(s_prev, a, W, U, v, b, relu)
-    alpha = _softmax_last(e)
+    alpha = _softmax(e, -1)
     c = np.sum(alpha[None] * a, axis=2)
     return c, alpha, (s_prev, a, W, U, v, b, e, h, alpha, relu)
 

@@ -137,10 +137,12 @@ def tanh(Z):
         \tanh z = \frac{e^{z} - e^{-z}}{e^{z} + e^{-z}}
 
     The exponential ratio above overflows for :math:`|z| > 710`, so it is not
-    used: float32 runs the compiled, vectorised kernel (odd Taylor series for
-    :math:`|z| < 1/4`, else :math:`(1-e^{-2|z|})/(1+e^{-2|z|})`, about 3 ulp);
-    float64 uses NumPy's SIMD ``np.tanh``, measured 5-10x faster than a scalar
-    C-library loop here.
+    used.  Both precisions run the compiled kernel with the package's one tanh
+    per precision (``dl_vecmath.h``), the function the recurrent kernels and
+    cells use too, so an LSTM and this function give the same bits: float32 is
+    ``dl_tanhf`` (vectorised; odd Taylor series for :math:`|z| < 1/4`, else
+    :math:`(1-e^{-2|z|})/(1+e^{-2|z|})`, about 3 ulp), float64 the C library's
+    ``tanh``; large arrays are split across OpenMP threads.
 
     %(UNARY)s
         Values in :math:`(-1, 1)`.
@@ -150,10 +152,18 @@ def tanh(Z):
     >>> float(tanh(np.array(0.5)))
     0.46211715726000974
     """
-    Z = check_float_array(Z, "Z")
-    if Z.dtype == np.float64:
-        return np.tanh(Z)
-    return _unary(_k.tanh_forward, Z, "Z")
+    return _tanh(check_float_array(Z, "Z"))
+
+
+def _tanh(Z):
+    """:func:`tanh` without the checks, for callers that made them (the rnn cells,
+    attention's scores): ``Z`` a float32 or float64 array."""
+    if not Z.flags.c_contiguous:  # (np.ascontiguousarray would make a 0-d array 1-d)
+        Z = np.ascontiguousarray(Z)
+    out = np.empty_like(Z)
+    if Z.size:
+        _k.tanh_forward(Z.reshape(-1), out.reshape(-1))
+    return out
 
 
 @fill_doc(BACKWARD=_BACKWARD)
@@ -284,7 +294,12 @@ def softmax(Z, axis=0):
     array([0.0900305732, 0.2447284711, 0.6652409558])
     """
     Z = check_float_array(Z, "Z", ndim=(1, 2, 3, 4))
-    axis = _check_axis(Z, axis)
+    return _softmax(Z, _check_axis(Z, axis))
+
+
+def _softmax(Z, axis):
+    """:func:`softmax` without the checks, for callers that made them (attention, YOLO's
+    decoding): ``Z`` a float array (any layout), ``axis`` a valid axis."""
     if Z.size == 0:
         return np.empty_like(Z)
     # Shifting by the maximum can overflow to -inf when the finite inputs span

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlnotes._kernels import recurrent as _k
-from dlnotes.nn.activations import softmax
+from dlnotes.nn.activations import _tanh, softmax
 from dlnotes.rnn._common import (SequenceCache, check_caches, check_cell_cache, check_sequence,
                                  check_state, check_step, check_upstream, get_params, output_spec,
                                  pack_sequence, run_loop, softmax_outputs, to_time_major,
@@ -67,7 +67,7 @@ def rnn_cell_forward(xt, a_prev, parameters):
     n_x, m = xt.shape
     a_prev = check_state(a_prev, "a_prev", m, xt.dtype)
     P = _params(parameters, a_prev.shape[0], n_x, xt.dtype)
-    a_next = np.tanh(P["Waa"] @ a_prev + P["Wax"] @ xt + P["ba"])
+    a_next = _tanh(P["Waa"] @ a_prev + P["Wax"] @ xt + P["ba"])
     yt_pred = None if P["Wya"] is None else softmax(P["Wya"] @ a_next + P["by"], axis=0)
     return a_next, yt_pred, (a_next, a_prev, xt, P)
 

@@ -30,7 +30,7 @@ import numpy as np
 
 from dlnotes._kernels import recurrent as _k
 from dlnotes._validation import check_choice, check_float_array
-from dlnotes.nn.activations import sigmoid, softmax
+from dlnotes.nn.activations import _tanh, sigmoid, softmax
 from dlnotes.rnn._common import (SequenceCache, check_caches, check_cell_cache, check_sequence,
                                  check_state, check_step, check_upstream, get_params, output_spec,
                                  pack_sequence, run_loop, softmax_outputs, to_time_major,
@@ -102,10 +102,10 @@ def gru_cell_forward(xt, a_prev, parameters, reset="before"):
     Wc = P["Wc"]
     hn = None
     if reset == "before":
-        cct = np.tanh(Wc[:, :n_a] @ (gr * a_prev) + Wc[:, n_a:] @ xt + P["bc"])
+        cct = _tanh(Wc[:, :n_a] @ (gr * a_prev) + Wc[:, n_a:] @ xt + P["bc"])
     else:
         hn = Wc[:, :n_a] @ a_prev + P["bhc"]
-        cct = np.tanh(Wc[:, n_a:] @ xt + P["bc"] + gr * hn)
+        cct = _tanh(Wc[:, n_a:] @ xt + P["bc"] + gr * hn)
     a_next = gu * cct + (1 - gu) * a_prev
     yt_pred = None if P["Wy"] is None else softmax(P["Wy"] @ a_next + P["by"], axis=0)
     cache = {"reset": reset, "a_next": a_next, "a_prev": a_prev, "xt": xt, "gu": gu, "gr": gr,

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlnotes._kernels import recurrent as _k
-from dlnotes.nn.activations import sigmoid, softmax
+from dlnotes.nn.activations import _tanh, sigmoid, softmax
 from dlnotes.rnn._common import (SequenceCache, check_caches, check_cell_cache, check_sequence,
                                  check_state, check_step, check_upstream, get_params, output_spec,
                                  pack_sequence, run_loop, softmax_outputs, to_time_major,
@@ -81,10 +81,10 @@ def lstm_cell_forward(xt, a_prev, c_prev, parameters):
     concat = np.concatenate([a_prev, xt], axis=0)
     ft = sigmoid(P["Wf"] @ concat + P["bf"])
     it = sigmoid(P["Wi"] @ concat + P["bi"])
-    cct = np.tanh(P["Wc"] @ concat + P["bc"])
+    cct = _tanh(P["Wc"] @ concat + P["bc"])
     c_next = ft * c_prev + it * cct
     ot = sigmoid(P["Wo"] @ concat + P["bo"])
-    a_next = ot * np.tanh(c_next)
+    a_next = ot * _tanh(c_next)
     yt_pred = None if P["Wy"] is None else softmax(P["Wy"] @ a_next + P["by"], axis=0)
     return a_next, c_next, yt_pred, (a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, P)
 
@@ -126,7 +126,7 @@ def lstm_cell_backward(da_next, dc_next, cache):
     n_a, m = a_next.shape
     da_next = check_state(da_next, "da_next", m, a_next.dtype, n_a)
     dc_next = check_state(dc_next, "dc_next", m, a_next.dtype, n_a)
-    tc = np.tanh(c_next)
+    tc = _tanh(c_next)
     dc = dc_next + da_next * ot * (1 - tc * tc)
     d = {"o": da_next * tc * ot * (1 - ot), "i": dc * cct * it * (1 - it),
          "f": dc * c_prev * ft * (1 - ft), "c": dc * it * (1 - cct * cct)}

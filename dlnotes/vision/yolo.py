@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlnotes._validation import as_rng, check_float_array, check_scalar
-from dlnotes.nn.activations import log_softmax, sigmoid, softmax
+from dlnotes.nn.activations import _softmax, log_softmax, sigmoid, softmax
 
 __all__ = ["yolo_decode", "assign_anchor", "wh_iou", "kmeans_anchors", "yolo_targets",
            "yolo_loss"]
@@ -94,9 +94,7 @@ def yolo_decode(feats, anchors):
     box_xy = (sigmoid(f[..., 0:2]) + grid) / dims
     box_wh = a[None, None, :, :] * np.exp(f[..., 2:4]) / dims
     conf = sigmoid(f[..., 4:5])
-    t = f[..., 5:]
-    e = np.exp(t - t.max(axis=-1, keepdims=True))
-    probs = e / e.sum(axis=-1, keepdims=True)
+    probs = _softmax(f[..., 5:], -1)  # f is checked above
     return box_xy, box_wh, conf, probs
 
 

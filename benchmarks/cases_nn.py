@@ -1,5 +1,16 @@
-"""Side-by-side cases: one forward + backward pass of the deep dense network.
+"""Side-by-side cases of the topic ``nn`` (:mod:`dlnotes.nn`), forward + backward.
 
+Element-wise activations
+------------------------
+dlnotes: ``A = g(Z)`` then ``dZ = g_backward(dA, Z)`` (the compiled kernels of
+``dlnotes._kernels.activations``).  PyTorch: ``torch.sigmoid`` / ``tanh`` /
+``relu`` and autograd's ``A.backward(dA)``.  NumPy: the notes' formulas,
+vectorized.  Every implementation returns ``(A, dZ)``.
+
+The element-wise kernels are memory-bound, so no flop count is given.
+
+The deep dense network
+----------------------
 dlnotes: the course API of ``dlnotes.nn.deep`` (``L_model_forward`` with ReLU
 hidden layers and a softmax output, then ``L_model_backward`` from the
 one-hot labels), examples in columns ``X (n_x, m)``.  PyTorch: the equivalent
@@ -13,9 +24,68 @@ the mean cross-entropy.  Flops count the GEMMs a minimal implementation needs:
 the forward products, ``dW`` of every layer and ``dA`` of layers 2..L
 (``L_model_backward`` also returns ``dA0``, which costs one more product).
 """
-import sys
-
 import numpy as np
+
+SHAPES = [(256, 512), (2048, 2048)]
+
+
+def _numpy_sigmoid(Z, dA):
+    A = 1.0 / (1.0 + np.exp(-Z))
+    return A, dA * A * (1 - A)
+
+
+def _numpy_tanh(Z, dA):
+    A = np.tanh(Z)
+    return A, dA * (1 - A * A)
+
+
+def _numpy_relu(Z, dA):
+    return np.maximum(Z, 0), dA * (Z > 0)
+
+
+NUMPY = {"sigmoid": _numpy_sigmoid, "tanh": _numpy_tanh, "relu": _numpy_relu}
+
+
+def _act_dlnotes(forward, backward, Z, dA):
+    def run():
+        return forward(Z), backward(dA, Z)
+    return run
+
+
+def _act_torch(torch, fn, Z, dA):
+    z = torch.from_numpy(Z.copy())
+    da = torch.from_numpy(dA.copy())
+
+    def run():
+        zz = z.detach().requires_grad_(True)
+        a = fn(zz)
+        a.backward(da)
+        return a.detach().numpy(), zz.grad.numpy()
+    return run
+
+
+def _activation_cases(dtype, torch):
+    from dlnotes.nn import activations as act
+
+    rng = np.random.default_rng(7)
+    out = []
+    for shape in SHAPES:
+        Z = rng.standard_normal(shape).astype(dtype)
+        dA = rng.standard_normal(shape).astype(dtype)
+        for name in ("sigmoid", "tanh", "relu"):
+            fwd, bwd = getattr(act, name), getattr(act, name + "_backward")
+            out.append({
+                "name": f"{name} {shape[0]}x{shape[1]}",
+                "flops": None,
+                "impls": {
+                    "dlnotes": _act_dlnotes(fwd, bwd, Z, dA),
+                    "numpy": (lambda f=NUMPY[name], Z=Z, dA=dA: f(Z, dA)),
+                    "torch": (_act_torch(torch, getattr(torch, name), Z, dA)
+                              if torch is not None else None),
+                },
+            })
+    return out
+
 
 NETWORKS = [
     # (label, layer dims, batch m): the digits network of the course's chapter
@@ -49,7 +119,7 @@ def _flops(dims, m):
     return 2.0 * m * (2 * mult + mult - dims[1] * dims[0])
 
 
-def _dlnotes_impl(deep, X, Y, params):
+def _dense_dlnotes(deep, X, Y, params):
     L = len(params) // 2
 
     def run():
@@ -61,7 +131,7 @@ def _dlnotes_impl(deep, X, Y, params):
     return run
 
 
-def _numpy_impl(X, Y, params):
+def _dense_numpy(X, Y, params):
     L = len(params) // 2
     Ws = [params[f"W{l}"] for l in range(1, L + 1)]
     bs = [params[f"b{l}"] for l in range(1, L + 1)]
@@ -88,7 +158,7 @@ def _numpy_impl(X, Y, params):
     return run
 
 
-def _torch_impl(torch, X, Y, params):
+def _dense_torch(torch, X, Y, params):
     nn, F = torch.nn, torch.nn.functional
     L = len(params) // 2
     dtype = getattr(torch, X.dtype.name)
@@ -115,12 +185,9 @@ def _torch_impl(torch, X, Y, params):
     return run
 
 
-def cases(dtype, torch):
-    try:
-        from dlnotes.nn import deep
-    except ImportError as exc:  # the dense network has not landed in this checkout
-        print(f"cases_dense: skipped, dlnotes.nn.deep is not available ({exc})", file=sys.stderr)
-        return []
+def _dense_cases(dtype, torch):
+    from dlnotes.nn import deep
+
     out = []
     for label, dims, m in NETWORKS:
         X, Y = _digits(dtype) if m is None else _synthetic(dims[0], dims[-1], m, dtype)
@@ -129,9 +196,13 @@ def cases(dtype, torch):
             "name": label,
             "flops": _flops(dims, X.shape[1]),
             "impls": {
-                "dlnotes": _dlnotes_impl(deep, X, Y, params),
-                "numpy": _numpy_impl(X, Y, params),
-                "torch": _torch_impl(torch, X, Y, params) if torch is not None else None,
+                "dlnotes": _dense_dlnotes(deep, X, Y, params),
+                "numpy": _dense_numpy(X, Y, params),
+                "torch": _dense_torch(torch, X, Y, params) if torch is not None else None,
             },
         })
     return out
+
+
+def cases(dtype, torch):
+    return _activation_cases(dtype, torch) + _dense_cases(dtype, torch)

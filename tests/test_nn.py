@@ -421,3 +421,19 @@ def test_bias_variance_reproduces_the_notes_table():
         diagnose_bias_variance(1, 2, bayes_error=10)
     with pytest.raises(ValueError, match="train_error must be in"):
         diagnose_bias_variance(-1, 2)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_attention_and_yolo_use_the_one_softmax(dtype, rng):
+    """Issue 11: the attention weights and YOLO's class probabilities are nn.activations'
+    softmax, bit for bit (one stable-softmax definition, shared through its private helper)."""
+    from dlnotes.nlp.attention import attention_weights
+    from dlnotes.nn.activations import softmax
+    from dlnotes.vision.yolo import yolo_decode
+
+    e = (rng.standard_normal((3, 4, 7)) * 30).astype(dtype)
+    np.testing.assert_array_equal(attention_weights(e), softmax(e, axis=-1))
+    feats = rng.standard_normal((2, 3, 2, 5 + 4)).astype(dtype)
+    probs = yolo_decode(feats, np.ones((2, 2), dtype))[3]
+    assert probs.dtype == dtype
+    np.testing.assert_array_equal(probs, softmax(feats[..., 5:], axis=-1))
