@@ -53,6 +53,37 @@ class Conv2D:
         self.cnn.conv_backward(self.dZ, cache)
 
 
+class Conv2DWeightGradientPath:
+    """conv_backward's two dW paths (outer products / GEMM) on either side of
+    ``dlnotes.cnn.conv.DW_OUTER_MAX_C``: LeNet-5's C1 and C3 shapes at batch 32
+    and a 32-channel layer, each forced through both paths."""
+
+    params = [["float32"], ["c1-32x32x1-6-f5", "c3-14x14x6-16-f5", "32x32x16-32-f3"],
+              ["outer", "gemm"]]
+    param_names = ["dtype", "shape", "path"]
+    SHAPES = {"c1-32x32x1-6-f5": (32, 32, 32, 1, 6, 5, "valid"),
+              "c3-14x14x6-16-f5": (32, 14, 14, 6, 16, 5, "valid"),
+              "32x32x16-32-f3": (32, 32, 32, 16, 32, 3, "same")}
+
+    def setup(self, dtype, shape, path):
+        self.cnn = require("dlnotes.cnn")
+        self.conv = require("dlnotes.cnn.conv")
+        self.saved = self.conv.DW_OUTER_MAX_C
+        self.conv.DW_OUTER_MAX_C = 10**9 if path == "outer" else -1
+        m, H, W, C, F, f, pad = self.SHAPES[shape]
+        A = randn((m, H, W, C), dtype)
+        Wt = randn((f, f, C, F), dtype, seed=1, scale=(f * f * C) ** -0.5)
+        b = randn((1, 1, 1, F), dtype, seed=2)
+        Z, self.cache = self.cnn.conv_forward(A, Wt, b, {"stride": 1, "pad": pad})
+        self.dZ = randn(Z.shape, dtype, seed=3)
+
+    def teardown(self, dtype, shape, path):
+        self.conv.DW_OUTER_MAX_C = self.saved
+
+    def time_backward(self, dtype, shape, path):
+        self.cnn.conv_backward(self.dZ, self.cache)
+
+
 class Conv2DWorkspace:
     """Peak memory of one large convolution with a small and the default workspace."""
 

@@ -112,10 +112,10 @@ def test_kernels_call_their_header_c_through_one_type_generic_name():
 def test_precision_branches_live_in_the_shared_pxd_wrappers():
     """Issue 11: a fused kernel calls BLAS and libm through one name for both precisions
     (``_blas.pxd``: gemm_rm, dot, axpy, syrk; ``_libm.pxd``: real_sqrt), so the only
-    ``if real is float`` statements are in those wrappers, plus conv.pyx's ``_add``, the one
-    fused wrapper around its own two C loops."""
+    ``if real is float`` statements are in those wrappers; conv.pyx's own C loops
+    (``dl_conv.h``) have type-generic names like the other headers'."""
     branch = re.compile(r"^\s*if real is (float|double):", re.M)
     found = {p.name: len(branch.findall(p.read_text())) for p in sorted(KERNELS.glob("*.p*"))}
     in_pyx = {name: n for name, n in found.items() if n and name.endswith(".pyx")}
-    assert in_pyx == {"conv.pyx": 1}, in_pyx
+    assert in_pyx == {}, in_pyx
     assert found["_blas.pxd"] and found["_libm.pxd"]

@@ -20,7 +20,10 @@ that ``cols`` stays cache-sized).
   materialised in ``A``), then ``Z_chunk = cols @ W_mat`` by BLAS ``gemm``
   with ``Z`` pre-filled with the bias (``beta = 1``).
 * backward, per chunk: ``cols`` is rebuilt (cheaper than keeping it:
-  bounded memory), ``dW += cols^T dZ_chunk`` (gemm), then the same buffer
+  bounded memory), ``dW += cols^T dZ_chunk`` (gemm; with few output
+  channels, ``outer=True``, a compiled loop of outer products instead,
+  four positions per pass: BLAS runs that skinny product mostly packing
+  ``cols``), then the same buffer
   receives ``dcols = dZ_chunk W_mat^T`` (gemm) and a compiled col2im
   scatters-adds it into ``dA`` (each ``f_w * C`` run is one contiguous
   vector add), cropping the padding on the fly.  ``db`` is a column sum of
@@ -37,9 +40,9 @@ scatter into the same rows of ``dA``, so ``dA`` needs no reduction and no
 lock; ``dW`` and ``db`` go to per-thread accumulators summed at the end.  The caller pins SciPy's OpenBLAS to one
 thread for the duration (a threaded BLAS inside these threads
 oversubscribes the cores).  OpenBLAS picks its AVX-512 / AVX2 GEMM kernels
-at run time.  The vector adds of col2im are a C helper compiled for
-AVX-512, AVX2 and baseline x86-64 with GCC's ``target_clones`` (chosen at
-load time), plain C elsewhere.
+at run time.  The vector adds of col2im, the outer-product dW and the db
+sums are C (``dl_conv.h``) compiled for AVX-512, AVX2 and baseline x86-64
+with GCC's ``target_clones`` (chosen at load time), plain C elsewhere.
 
 Peak extra memory: ``n_threads`` buffers of ``chunk * W_o * K``
 elements (``chunk`` chosen by the caller from a byte budget), plus
@@ -52,33 +55,12 @@ from dlnotes._kernels._blas cimport gemm_rm
 from dlnotes._kernels._types cimport real
 
 
-cdef extern from *:
-    """
-    #include <stddef.h>
-    #if defined(_MSC_VER) && !defined(restrict)
-    #define restrict __restrict
-    #endif
-    #if defined(__GNUC__) && !defined(__clang__) && (defined(__x86_64__) || defined(__i386__)) \
-        && !defined(DLNOTES_NO_TARGET_CLONES)
-    #define DL_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-    #else
-    #define DL_CLONES
-    #endif
-    /* dst[j] += src[j] for j < n. */
-    DL_CLONES static void dl_add_f32(float *restrict dst, const float *restrict src, ptrdiff_t n)
-    { for (ptrdiff_t j = 0; j < n; ++j) dst[j] += src[j]; }
-    DL_CLONES static void dl_add_f64(double *restrict dst, const double *restrict src, ptrdiff_t n)
-    { for (ptrdiff_t j = 0; j < n; ++j) dst[j] += src[j]; }
-    """
-    void dl_add_f32(float *dst, const float *src, Py_ssize_t n) noexcept nogil
-    void dl_add_f64(double *dst, const double *src, Py_ssize_t n) noexcept nogil
-
-
-cdef inline void _add(real *dst, const real *src, Py_ssize_t n) noexcept nogil:
-    if real is float:
-        dl_add_f32(dst, src, n)
-    else:
-        dl_add_f64(dst, src, n)
+cdef extern from "dl_conv.h" nogil:
+    # type-generic names (float or double by the element type of an array argument)
+    void dl_add(void *dst, const void *src, Py_ssize_t n) noexcept nogil
+    void dl_colsum(double *acc, const void *z, Py_ssize_t nq, Py_ssize_t F) noexcept nogil
+    void dl_dw_outer(void *acc, const void *cols, const void *dz, Py_ssize_t P, Py_ssize_t K,
+                     Py_ssize_t F) noexcept nogil
 
 
 cdef inline int _team(int n_threads, Py_ssize_t m, Py_ssize_t *chunk,
@@ -93,7 +75,7 @@ cdef inline int _team(int n_threads, Py_ssize_t m, Py_ssize_t *chunk,
 cdef inline void _run(real *img, real *col, Py_ssize_t n, bint back) noexcept nogil:
     """One contiguous run of a window row: gathered into ``col``, or added back to ``img``."""
     if back:
-        _add(img, col, n)
+        dl_add(img, col, n)
     else:
         memcpy(col, img, n * sizeof(real))
 
@@ -199,15 +181,12 @@ cdef void _backward_chunk(const real *zp, const real *ap0, const real *wp, real 
                           Py_ssize_t Ho, Py_ssize_t Wo, Py_ssize_t fh, Py_ssize_t fw,
                           Py_ssize_t F, Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t ph,
                           Py_ssize_t pw, bint direct, bint need_dA,
-                          bint need_dW) noexcept nogil:
+                          bint need_dW, bint outer) noexcept nogil:
     """One chunk of output rows of :func:`conv2d_backward`."""
     cdef Py_ssize_t r0 = ci * chunk, nr = min(chunk, rows - ci * chunk), K = fh * fw * C
-    cdef Py_ssize_t q, c
     cdef const real *ap
     if need_dW:
-        for q in range(r0 * Wo, (r0 + nr) * Wo):
-            for c in range(F):
-                dbt[c] += zp[q * F + c]
+        dl_colsum(dbt, zp + r0 * Wo * F, nr * Wo, F)
     if K == 0:
         return
     if need_dW:
@@ -216,9 +195,11 @@ cdef void _backward_chunk(const real *zp, const real *ap0, const real *wp, real 
         else:
             _cols(<real *>ap0, cols, r0, nr, H, Wd, C, Ho, Wo, fh, fw, sh, sw, ph, pw, False)
             ap = cols
-        # dW_t (K, F) += cols^T (K, nr*Wo) @ dZ_chunk (nr*Wo, F)
-        gemm_rm(c'T', c'N', <int>K, <int>F, <int>(nr * Wo), <real>1, ap, <int>K,
-              zp + r0 * Wo * F, <int>F, <real>1, dwt, <int>F)
+        if outer:  # few output channels: dW_t^T (F, K) += dZ_chunk^T cols, as outer products
+            dl_dw_outer(dwt, ap, zp + r0 * Wo * F, nr * Wo, K, F)
+        else:  # dW_t (K, F) += cols^T (K, nr*Wo) @ dZ_chunk (nr*Wo, F)
+            gemm_rm(c'T', c'N', <int>K, <int>F, <int>(nr * Wo), <real>1, ap, <int>K,
+                    zp + r0 * Wo * F, <int>F, <real>1, dwt, <int>F)
     if need_dA:
         if direct:
             # dA_chunk (nr*Wo, C) = dZ_chunk @ W^T, written straight into dA
@@ -235,12 +216,16 @@ def conv2d_backward(const real[:, :, :, ::1] dZ, const real[:, :, :, ::1] A,
                     const real[:, :, :, ::1] Wt, real[:, :, :, ::1] dA,
                     real[:, :, :, ::1] dW, real[::1] db,
                     Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t ph, Py_ssize_t pw,
-                    Py_ssize_t chunk, int n_threads, bint need_dA=True, bint need_dW=True):
+                    Py_ssize_t chunk, int n_threads, bint need_dA=True, bint need_dW=True,
+                    bint outer=False):
     """Gradients of conv2d_forward.  ``dA`` must be zero-filled by the caller.
 
     dW[u,v,k,c] = sum_{i,h,w} A_pad[i,h*sh+u,w*sw+v,k] dZ[i,h,w,c]
     db[c]       = sum_{i,h,w} dZ[i,h,w,c]
     dA_pad[i,h*sh+u,w*sw+v,k] += sum_c W[u,v,k,c] dZ[i,h,w,c]  (padding cropped)
+
+    ``outer=True`` (the caller's choice for few output channels) accumulates
+    dW as outer products in a compiled loop instead of the ``cols^T dZ`` gemm.
 
     ``need_dW=False`` (a fixed filter bank, e.g. a style-transfer extractor)
     leaves ``dW`` and ``db`` zero and skips their work: no im2col of ``A``
@@ -303,14 +288,21 @@ def conv2d_backward(const real[:, :, :, ::1] dZ, const real[:, :, :, ::1] A,
         # even chunks, barrier (end of the first prange), odd chunks
         for ci in prange(0, n_chunks, 2, schedule="dynamic"):
             _backward_chunk(zp, ap0, wp, dap, cols, dwt, dbt, ci, chunk, rows, H, Wd, C, Ho,
-                            Wo, fh, fw, F, sh, sw, ph, pw, direct, need_dA, need_dW)
+                            Wo, fh, fw, F, sh, sw, ph, pw, direct, need_dA, need_dW,
+                            outer)
         for ci in prange(1, n_chunks, 2, schedule="dynamic"):
             _backward_chunk(zp, ap0, wp, dap, cols, dwt, dbt, ci, chunk, rows, H, Wd, C, Ho,
-                            Wo, fh, fw, F, sh, sw, ph, pw, direct, need_dA, need_dW)
+                            Wo, fh, fw, F, sh, sw, ph, pw, direct, need_dA, need_dW,
+                            outer)
     if need_dW:
         for t in range(n_threads):
-            for j in range(K * F):
-                dwp[j] += dws[t * K * F + j]
+            if outer:  # the accumulators hold dW^T (F, K)
+                for j in range(K):
+                    for c in range(F):
+                        dwp[j * F + c] += dws[t * K * F + c * K + j]
+            else:
+                for j in range(K * F):
+                    dwp[j] += dws[t * K * F + j]
         for c in range(F):
             acc = 0
             for t in range(n_threads):

@@ -270,6 +270,16 @@ def conv_geometry(input_shape, filter_shape, s, p_h, p_w, name):
 PARALLEL_MIN_MACS = 16_000_000
 
 
+#: With at most this many output channels, ``conv_backward`` accumulates
+#: :math:`dW` as outer products in a compiled loop (eight positions per pass)
+#: instead of the ``cols^T dZ`` GEMM, whose skinny shape (``K x n_C`` output,
+#: ``m n_H n_W`` deep) OpenBLAS runs mostly packing ``cols``.  Measured
+#: (interleaved kernel calls, float32, AMD EPYC; backward time, outer / GEMM):
+#: n_C = 6: 0.79-0.86 (LeNet C1 shapes), n_C = 16: 0.99 (LeNet C3),
+#: n_C = 32: 0.95-1.05, n_C = 64: 1.14-1.16 (one and two threads).
+DW_OUTER_MAX_C = 16
+
+
 def _plan(m, n_H, n_W, f_h, f_w, n_C_prev, n_C, itemsize, min_rows=1):
     """(chunk, threads): output rows per chunk and OpenMP threads for one call."""
     threads = kernel_threads()
@@ -433,7 +443,7 @@ def _conv_backward(dZ, A_prev, W, geometry, need_dA_prev=True, need_dW=True):
                            min_rows=-(-f_h // s))
     with _blas_pinned(threads, m, n_H, n_W, f_h, f_w, n_C_prev, n_C):
         _k.conv2d_backward(dZ, A_prev, W, dA_arg, dW, db, s, s, p_h, p_w, chunk, threads,
-                           bool(need_dA_prev), bool(need_dW))
+                           bool(need_dA_prev), bool(need_dW), n_C <= DW_OUTER_MAX_C)
     if not need_dW:
         return dA_prev, None, None
     return dA_prev, dW, db.reshape(1, 1, 1, n_C)
