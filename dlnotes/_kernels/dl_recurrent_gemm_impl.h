@@ -118,23 +118,18 @@ static inline __attribute__((always_inline)) void DL_FN(dl_pk_k4)(int K, const T
     DL_FN(dl_pk_put)(c + 3 * (size_t)ldc, c30, c31, add, nc);
 }
 
+/* One row.  It accumulates over k in the same single chain per vector as dl_pk_k4, so a
+ * row's result does not depend on whether it falls in a block of four or in the tail: the
+ * batch split across threads (and any batch size) gives the same bits as the serial loop. */
 static inline __attribute__((always_inline)) void DL_FN(dl_pk_k1)(int K, const T* a,
         const T* bp, T* c, int add, int nc) {
-    V s0 = {0}, s1 = {0}, u0 = {0}, u1 = {0};  /* two chains per vector */
-    int k = 0;
-    for (; k + 2 <= K; k += 2) {
-        T x = a[k], y = a[k + 1];
-        s0 += x * DL_FN(dl_pk_load)(bp + (size_t)k * DL_NR);
-        s1 += x * DL_FN(dl_pk_load)(bp + (size_t)k * DL_NR + DL_VL);
-        u0 += y * DL_FN(dl_pk_load)(bp + (size_t)(k + 1) * DL_NR);
-        u1 += y * DL_FN(dl_pk_load)(bp + (size_t)(k + 1) * DL_NR + DL_VL);
-    }
-    for (; k < K; k++) {
+    V s0 = {0}, s1 = {0};
+    for (int k = 0; k < K; k++) {
         T x = a[k];
         s0 += x * DL_FN(dl_pk_load)(bp + (size_t)k * DL_NR);
         s1 += x * DL_FN(dl_pk_load)(bp + (size_t)k * DL_NR + DL_VL);
     }
-    DL_FN(dl_pk_put)(c, s0 + u0, s1 + u1, add, nc);
+    DL_FN(dl_pk_put)(c, s0, s1, add, nc);
 }
 
 /* C (M x N, row stride ldc) = A (M x K, row stride lda) Bp, plus C when beta != 0. */
