@@ -155,6 +155,7 @@ def test_self_check_catches_a_spinning_neighbour(compare):
         stats = {}
         compare.time_impls(impls, repeat=5, min_block=0.01, idle=False, alone=2, stats=stats)
         assert stats["contaminated"]
+        assert set(stats["p"]) == set(impls) and all(0 < p <= 1 for p in stats["p"].values())
         # the block after the spinner is the one slowed on a quiet machine; on a loaded one
         # the neighbours may move another block further, so the check is on the run's worst
         assert max(abs(d) for d in stats["deviation"].values()) > compare.CONTAMINATION
@@ -170,6 +171,31 @@ def test_self_check_catches_a_spinning_neighbour(compare):
     finally:
         spinner.stop = True
         spinner.thread.join()
+
+
+def test_self_check_tells_separation_from_noise(compare):
+    """A flagged row says whether its blocks are separated beyond the run's noise."""
+    # every rotation block above every standalone block: the smallest p for 9 against 3
+    assert compare._rank_sum_p([1.2 + 0.01 * i for i in range(9)], [1.0, 1.01, 1.02]) < 0.01
+    # interleaved: a difference of medians without separation
+    rotation = [0.8, 1.3, 0.9, 1.25, 1.0, 1.2, 0.85, 1.15, 1.3]
+    assert compare._rank_sum_p(rotation, [1.3, 0.9, 1.0]) > 0.5
+    assert compare._rank_sum_p([1.0], [1.0]) == 1.0
+
+    def row(d, p):
+        return {"check": {"deviation": {"dlnotes": 0.02, "torch": d},
+                          "p": {"dlnotes": 0.9, "torch": p}, "spread": {"torch": 0.2},
+                          "contaminated": abs(d) > compare.CONTAMINATION}}
+
+    bad, noisy, fine = row(0.3, 0.009), row(0.15, 0.4), row(0.05, 0.01)
+    assert compare.check_cell(bad) == "**contaminated** (+30% PyTorch, p=0.009)"
+    assert compare.check_cell(noisy) == "**contaminated** (+15% PyTorch, p=0.4: within noise)"
+    assert compare.check_cell(fine) == "ok (+5% PyTorch)"
+    assert compare.separated(bad["check"]) and not compare.separated(noisy["check"])
+    text = compare.self_check_summary([bad, noisy, fine], idle=False)
+    assert text.startswith("self-check: 2 of 3 rows **contaminated**")
+    assert "in 1 of them the rotation blocks and the standalone blocks are separated" in text
+    assert compare.self_check_summary([fine], idle=False).startswith("self-check: clean")
 
 
 def test_wait_idle_returns_only_after_the_spinning_stops(compare):
