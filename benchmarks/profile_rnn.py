@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import functools
 import os
 import statistics
 import sys
@@ -41,7 +40,6 @@ CLOCK = [time.perf_counter]
 
 
 def _wrap(name, fn):
-    @functools.wraps(fn)  # keeps __name__: dlnotes.rnn._common.run_loop dispatches on it
     def timed(*a, **k):
         t0 = CLOCK[0]()
         try:

@@ -34,7 +34,5 @@
 #define dl_pk_pack_bt(K, N, w, ...) DL_FUSED(dl_pk_pack_bt, w)(K, N, w, __VA_ARGS__)
 #define dl_pk_pack_b(K, N, w, ...) DL_FUSED(dl_pk_pack_b, w)(K, N, w, __VA_ARGS__)
 #define dl_pk_gemm(M, N, K, a, ...) DL_FUSED(dl_pk_gemm, a)(M, N, K, a, __VA_ARGS__)
-#define dl_lstm_fwd_team(nt, s, m, n, bp, ...) DL_FUSED(dl_lstm_fwd_team, bp)(nt, s, m, n, bp, __VA_ARGS__)
-#define dl_lstm_bwd_team(nt, s, m, n, bp, ...) DL_FUSED(dl_lstm_bwd_team, bp)(nt, s, m, n, bp, __VA_ARGS__)
 
 #endif  /* DL_RECURRENT_H */

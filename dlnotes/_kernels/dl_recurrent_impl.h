@@ -112,25 +112,23 @@ DL_ATTR static void DL_FN(dl_rnn_bwd)(int m, int n, T* dh, const T* h, int ldh) 
     for (int i = 0; i < m; i++)
         DL_FN(dl_rnn_bwd_row)(n, dh + (size_t)i * n, h + (size_t)i * ldh);
 }
-/* The LSTM passes cover the units [j0, j1) of each of the m rows (all n of them in the
- * serial loops, one thread's share in the team loops below). */
 DL_ATTR static void DL_FN(dl_lstm_fwd)(int m, int n, T* z, const T* cp, T* cn, T* tc, T* h,
-                                   int ldh, int j0, int j1) {
+                                   int ldh) {
     for (int i = 0; i < m; i++) {
-        T* zi = z + (size_t)i * 4 * n + j0;
-        size_t o = (size_t)i * n + j0;
-        DL_FN(dl_lstm_fwd_row)(j1 - j0, zi, zi + n, zi + 2 * n, zi + 3 * n, cp + o, cn + o,
-                              tc + o, h + (size_t)i * ldh + j0);
+        T* zi = z + (size_t)i * 4 * n;
+        size_t o = (size_t)i * n;
+        DL_FN(dl_lstm_fwd_row)(n, zi, zi + n, zi + 2 * n, zi + 3 * n, cp + o, cn + o, tc + o,
+                              h + (size_t)i * ldh);
     }
 }
 DL_ATTR static void DL_FN(dl_lstm_bwd)(int m, int n, const T* z, const T* cp, const T* tc,
-                                   const T* dh, T* dc, T* dz, int j0, int j1) {
+                                   const T* dh, T* dc, T* dz) {
     for (int i = 0; i < m; i++) {
-        const T* zi = z + (size_t)i * 4 * n + j0;
-        T* di = dz + (size_t)i * 4 * n + j0;
-        size_t o = (size_t)i * n + j0;
-        DL_FN(dl_lstm_bwd_row)(j1 - j0, zi, zi + n, zi + 2 * n, zi + 3 * n, cp + o, tc + o,
-                              dh + o, dc + o, di, di + n, di + 2 * n, di + 3 * n);
+        const T* zi = z + (size_t)i * 4 * n;
+        T* di = dz + (size_t)i * 4 * n;
+        size_t o = (size_t)i * n;
+        DL_FN(dl_lstm_bwd_row)(n, zi, zi + n, zi + 2 * n, zi + 3 * n, cp + o, tc + o, dh + o,
+                              dc + o, di, di + n, di + 2 * n, di + 3 * n);
     }
 }
 DL_ATTR static void DL_FN(dl_gru_after_fwd)(int m, int n, T* z, const T* s, const T* bhc,
@@ -193,121 +191,3 @@ DL_ATTR static void DL_FN(dl_gru_before_bwd2)(int m, int n, const T* z, const T*
 
 /* The per-step recurrent product against weights packed once per sequence. */
 #include "dl_recurrent_gemm_impl.h"
-
-
-/* LSTM time loops on ONE OpenMP team for the whole sequence, each thread owning a fixed
- * slice of the hidden units (whole packed panels of the step's product), with one spin
- * barrier per step.  Used when the batch is too small to split by rows (recurrent.pyx).
- *
- * Forward, step t, thread r with units [j0, j1):
- *     Z[t][:, g n + j0 : g n + j1] += HX[t][:, :n] W_g^T[:, j0:j1]   (g = i, f, c~, o)
- *     gate pass on those units -> C[t+1], TC[t], HX[t+1][:, j0:j1]
- *     barrier (the next product reads every unit of HX[t+1])
- * Bp holds the four gate blocks of W_h^T packed separately (dl_pk_size(n, n) each), so a
- * thread's columns of every gate start on a panel whatever n is.
- *
- * Backward, step t:
- *     gate pass on [j0, j1) (reads dH[t][:, j0:j1], written by this thread's product of
- *     step t+1, or the caller) -> dZ[t][:, g n + j0 : g n + j1], dc[:, j0:j1]
- *     barrier (the product reads every column of dZ[t])
- *     dH[t-1][:, j0:j1] += dZ[t] W[:, j0:j1]   (da0 = ... at t = 0)
- * Bp is W (4n x n) packed as for the serial loop.
- *
- * Every column is the same dot product in the same order as in the serial loop, so the
- * results are bitwise the serial loop's. */
-#ifndef DL_TEAM_ONCE
-#define DL_TEAM_ONCE
-#include <stdatomic.h>
-#include <sched.h>
-/* Sense-reversing barrier: the last arrival flips `sense`; the others spin on it (pause),
- * yielding the core after DL_SPIN_PAUSES pauses so that a descheduled partner can run. */
-#define DL_SPIN_PAUSES 4000
-typedef struct { _Atomic int count; _Atomic int sense; } dl_spin_barrier;
-static inline void dl_spin_wait(dl_spin_barrier* b, int nth, int* local) {
-    int s = !*local;
-    *local = s;
-    if (atomic_fetch_add_explicit(&b->count, 1, memory_order_acq_rel) == nth - 1) {
-        atomic_store_explicit(&b->count, 0, memory_order_relaxed);
-        atomic_store_explicit(&b->sense, s, memory_order_release);
-        return;
-    }
-    int spins = 0;
-    while (atomic_load_explicit(&b->sense, memory_order_acquire) != s) {
-#if defined(__x86_64__) || defined(__i386__)
-        __builtin_ia32_pause();
-#endif
-        if (++spins >= DL_SPIN_PAUSES) { sched_yield(); spins = 0; }
-    }
-}
-/* Units [j0, j1) of thread r of nth: whole panels of nr columns, as even as possible. */
-static inline void dl_team_units(int n, int nr, int r, int nth, int* j0, int* j1) {
-    int np = (n + nr - 1) / nr;
-    int a = (int)((long)r * np / nth) * nr, b = (int)((long)(r + 1) * np / nth) * nr;
-    *j0 = a < n ? a : n;
-    *j1 = b < n ? b : n;
-}
-#ifdef _OPENMP
-#include <omp.h>
-#define DL_TEAM_RANK() omp_get_thread_num()
-#define DL_TEAM_SIZE() omp_get_num_threads()
-#else
-#define DL_TEAM_RANK() 0
-#define DL_TEAM_SIZE() 1
-#endif
-#endif  /* DL_TEAM_ONCE */
-
-static void DL_FN(dl_lstm_fwd_team)(int nt, int steps, int m, int n, const T* Bp, T* Z, T* HX,
-                                    int ld, T* C, T* TC) {
-    const int nr = 2 * 32 / (int)sizeof(T);
-    const size_t gsz = dl_pk_size(n, n), G = 4 * (size_t)n;
-    dl_spin_barrier bar = {0, 0};
-    (void)nt;
-#ifdef _OPENMP
-#pragma omp parallel num_threads(nt)
-#endif
-    {
-        int nth = DL_TEAM_SIZE(), j0, j1, local = 0;
-        dl_team_units(n, nr, DL_TEAM_RANK(), nth, &j0, &j1);
-        for (int t = 0; t < steps; t++) {
-            T* z = Z + (size_t)t * m * G;
-            if (j1 > j0) {
-                for (int g = 0; g < 4; g++)
-                    DL_FN(dl_pk_gemm)(m, j1 - j0, n, HX + (size_t)t * m * ld, ld,
-                                      Bp + g * gsz + (size_t)(j0 / nr) * n * nr,
-                                      z + (size_t)g * n + j0, (int)G, 1);
-                DL_FN(dl_lstm_fwd)(m, n, z, C + (size_t)t * m * n, C + (size_t)(t + 1) * m * n,
-                                   TC + (size_t)t * m * n, HX + (size_t)(t + 1) * m * ld, ld,
-                                   j0, j1);
-            }
-            if (t + 1 < steps) dl_spin_wait(&bar, nth, &local);
-        }
-    }
-}
-
-static void DL_FN(dl_lstm_bwd_team)(int nt, int steps, int m, int n, const T* Bp, T* dH,
-                                    const T* Z, const T* C, const T* TC, T* dZ, T* dc,
-                                    T* da0) {
-    const int nr = 2 * 32 / (int)sizeof(T);
-    const size_t G = 4 * (size_t)n;
-    dl_spin_barrier bar = {0, 0};
-    (void)nt;
-#ifdef _OPENMP
-#pragma omp parallel num_threads(nt)
-#endif
-    {
-        int nth = DL_TEAM_SIZE(), j0, j1, local = 0;
-        dl_team_units(n, nr, DL_TEAM_RANK(), nth, &j0, &j1);
-        for (int t = steps - 1; t >= 0; t--) {
-            size_t o = (size_t)t * m * n;
-            if (j1 > j0)
-                DL_FN(dl_lstm_bwd)(m, n, Z + (size_t)t * m * G, C + o, TC + o, dH + o, dc,
-                                   dZ + (size_t)t * m * G, j0, j1);
-            dl_spin_wait(&bar, nth, &local);
-            if (j1 > j0) {
-                T* dprev = t > 0 ? dH + o - (size_t)m * n : da0;
-                DL_FN(dl_pk_gemm)(m, j1 - j0, (int)G, dZ + (size_t)t * m * G, (int)G,
-                                  Bp + (size_t)(j0 / nr) * G * nr, dprev + j0, n, t > 0);
-            }
-        }
-    }
-}

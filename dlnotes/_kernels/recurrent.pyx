@@ -52,11 +52,9 @@ from dlnotes._kernels._types cimport real
 cdef extern from "dl_recurrent.h" nogil:
     void dl_rnn_fwd(int m, int n, void* z, void* h, int ldh)
     void dl_rnn_bwd(int m, int n, void* dh, const void* h, int ldh)
-    # the LSTM passes cover the units [j0, j1) of every row
-    void dl_lstm_fwd(int m, int n, void* z, const void* cp, void* cn, void* tc, void* h, int ldh,
-                     int j0, int j1)
+    void dl_lstm_fwd(int m, int n, void* z, const void* cp, void* cn, void* tc, void* h, int ldh)
     void dl_lstm_bwd(int m, int n, const void* z, const void* cp, const void* tc,
-                     const void* dh, void* dc, void* dz, int j0, int j1)
+                     const void* dh, void* dc, void* dz)
     void dl_gru_after_fwd(int m, int n, void* z, const void* s, const void* bhc, void* hn)
     void dl_gru_update(int m, int n, const void* z, const void* hp, void* hn, int ldh)
     void dl_gru_after_bwd(int m, int n, const void* z, const void* hn, const void* hp, int ldh,
@@ -74,13 +72,6 @@ cdef extern from "dl_recurrent.h" nogil:
     void dl_pk_pack_b(int K, int N, const void* w, int ldw, void* bp)
     void dl_pk_gemm(int M, int N, int K, const void* a, int lda, const void* bp, void* c, int ldc,
                     int beta)
-    # The LSTM loops on one OpenMP team of ``nt`` threads splitting the hidden units (see
-    # dl_recurrent_impl.h); ``bp`` is the weights packed for them (``_pack_gates`` / ``_pack``).
-    void dl_lstm_fwd_team(int nt, int steps, int m, int n, const void* bp, void* z, void* hx,
-                          int ld, void* c, void* tc)
-    void dl_lstm_bwd_team(int nt, int steps, int m, int n, const void* bp, void* dh,
-                          const void* z, const void* c, const void* tc, void* dz, void* dc,
-                          void* da0)
 
 
 # Below this many examples per thread, the batch is not split across threads.
@@ -112,26 +103,6 @@ cdef real[::1] _pack(const real[:, ::1] W, int row0, int K, int N, bint transpos
         else:
             dl_pk_pack_b(K, N, &W[row0, 0], W.shape[1], &bp[0])
     return bp
-
-
-cdef real[::1] _pack_gates(const real[:, ::1] W, int n):
-    """The four gate blocks of ``W[:, :n]^T`` packed one after the other (``dl_lstm_fwd_team``)."""
-    cdef size_t g, gsz = dl_pk_size(n, n)
-    cdef real[::1] bp = np.empty(4 * gsz, dtype=np.asarray(W).dtype)
-    with nogil:
-        for g in range(4):
-            dl_pk_pack_bt(n, n, &W[g * n, 0], W.shape[1], &bp[g * gsz])
-    return bp
-
-
-cdef inline int _team_size(int n, int team_threads) noexcept nogil:
-    """Threads of a unit-split team: at most one per 16 units (a panel of float32 columns)."""
-    cdef int c = team_threads
-    if c > dl_omp_max_threads():
-        c = dl_omp_max_threads()
-    if c > n // 16:
-        c = n // 16
-    return c if c > 1 else 1
 
 
 # Every ``_*_rows`` loop below processes the examples [i0, i1) of the batch for
@@ -208,26 +179,14 @@ cdef void _lstm_fwd_rows(const real* Bp, real[:, :, ::1] Z, real[:, :, ::1] HX,
     for t in range(T):
         dl_pk_gemm(m, G, n_a, &HX[t, i0, 0], ld, Bp, &Z[t, i0, 0], G, 1)
         dl_lstm_fwd(m, n_a, &Z[t, i0, 0], &C[t, i0, 0], &C[t + 1, i0, 0], &TC[t, i0, 0],
-                    &HX[t + 1, i0, 0], ld, 0, n_a)
+                    &HX[t + 1, i0, 0], ld)
 
 
 def lstm_forward_loop(const real[:, ::1] W, real[:, :, ::1] Z, real[:, :, ::1] HX,
-                      real[:, :, ::1] C, real[:, :, ::1] TC, int n_threads=1, int team_threads=1):
-    """One step per t: gates -> Z[t], c<t> -> C[t+1], tanh(c<t>) -> TC[t], a<t> -> HX[t+1].
-
-    ``team_threads > 1`` (with ``n_threads == 1``): one OpenMP team for the whole sequence,
-    its threads splitting the hidden units of every step (``dl_lstm_fwd_team``).
-    """
+                      real[:, :, ::1] C, real[:, :, ::1] TC, int n_threads=1):
+    """One step per t: gates -> Z[t], c<t> -> C[t+1], tanh(c<t>) -> TC[t], a<t> -> HX[t+1]."""
     cdef int c, m = Z.shape[1], nch = _n_chunks(m, n_threads), G = Z.shape[2]
-    cdef int nt = _team_size(G // 4, team_threads) if nch == 1 else 1
-    cdef real[::1] Bp
-    if nt > 1:
-        Bp = _pack_gates(W, G // 4)
-        with nogil:
-            dl_lstm_fwd_team(nt, Z.shape[0], m, G // 4, &Bp[0], &Z[0, 0, 0], &HX[0, 0, 0],
-                             HX.shape[2], &C[0, 0, 0], &TC[0, 0, 0])
-        return
-    Bp = _pack(W, 0, G // 4, G, True)
+    cdef real[::1] Bp = _pack(W, 0, G // 4, G, True)
     if nch == 1:
         with nogil:
             _lstm_fwd_rows(&Bp[0], Z, HX, C, TC, 0, m)
@@ -246,7 +205,7 @@ cdef void _lstm_bwd_rows(const real* Bp, real[:, :, ::1] dH, const real[:, :, ::
     cdef real* dprev
     for t in range(T - 1, -1, -1):
         dl_lstm_bwd(m, n_a, &Z[t, i0, 0], &C[t, i0, 0], &TC[t, i0, 0], &dH[t, i0, 0],
-                    &dc[i0, 0], &dZ[t, i0, 0], 0, n_a)
+                    &dc[i0, 0], &dZ[t, i0, 0])
         dprev = &dH[t - 1, i0, 0] if t > 0 else &da0[i0, 0]
         # accumulate into dH[t-1]; overwrite da0
         dl_pk_gemm(m, n_a, G, &dZ[t, i0, 0], G, Bp, dprev, n_a, t > 0)
@@ -254,20 +213,10 @@ cdef void _lstm_bwd_rows(const real* Bp, real[:, :, ::1] dH, const real[:, :, ::
 
 def lstm_backward_loop(const real[:, ::1] W, real[:, :, ::1] dH, const real[:, :, ::1] Z,
                        const real[:, :, ::1] C, const real[:, :, ::1] TC,
-                       real[:, :, ::1] dZ, real[:, ::1] dc, real[:, ::1] da0, int n_threads=1,
-                       int team_threads=1):
-    """Gate pre-activation gradients -> dZ[t]; ``dc`` carries dc_next in and dc0 out.
-
-    ``team_threads``: as for :func:`lstm_forward_loop` (``dl_lstm_bwd_team``).
-    """
+                       real[:, :, ::1] dZ, real[:, ::1] dc, real[:, ::1] da0, int n_threads=1):
+    """Gate pre-activation gradients -> dZ[t]; ``dc`` carries dc_next in and dc0 out."""
     cdef int c, m = dH.shape[1], nch = _n_chunks(m, n_threads), n_a = dH.shape[2]
-    cdef int nt = _team_size(n_a, team_threads) if nch == 1 else 1
     cdef real[::1] Bp = _pack(W, 0, 4 * n_a, n_a, False)
-    if nt > 1:
-        with nogil:
-            dl_lstm_bwd_team(nt, dH.shape[0], m, n_a, &Bp[0], &dH[0, 0, 0], &Z[0, 0, 0],
-                             &C[0, 0, 0], &TC[0, 0, 0], &dZ[0, 0, 0], &dc[0, 0], &da0[0, 0])
-        return
     if nch == 1:
         with nogil:
             _lstm_bwd_rows(&Bp[0], dH, Z, C, TC, dZ, dc, da0, 0, m)

@@ -34,21 +34,6 @@ def loop_threads(m, T, G, n_a):
     return max(1, min(kernel_threads(), m // SPLIT_MIN_ROWS))
 
 
-#: LSTM loops whose batch is too small to split by rows run on one OpenMP team that
-#: splits each step's hidden units (``dl_lstm_fwd_team`` in dl_recurrent_impl.h) from
-#: this many hidden units on (0: never).  Crossover: see docs/performance/rnn.rst.
-TEAM_MIN_UNITS = 0
-#: Kernels that accept ``team_threads`` (by name: benchmarks/profile_rnn.py wraps them).
-TEAM_KERNELS = ("lstm_forward_loop", "lstm_backward_loop")
-
-
-def team_threads(m, T, G, n_a):
-    """Threads of the unit-split team for a loop that does not split its batch."""
-    if not TEAM_MIN_UNITS or n_a < TEAM_MIN_UNITS or m * T * G * n_a < PARALLEL_MIN_MACS:
-        return 1
-    return kernel_threads()
-
-
 def run_loop(kernel, *args, size):
     """Run a time-loop kernel, splitting the batch across threads when it pays.
 
@@ -57,13 +42,7 @@ def run_loop(kernel, *args, size):
     them.  ``size`` is ``(m, T, G, n_a)``.
     """
     m, T, G, n_a = size
-    nt = loop_threads(m, T, G, n_a)
-    if nt == 1 and getattr(kernel, "__name__", "") in TEAM_KERNELS:
-        tt = team_threads(m, T, G, n_a)
-        if tt > 1:
-            kernel(*args, n_threads=1, team_threads=tt)
-            return
-    kernel(*args, n_threads=nt)
+    kernel(*args, n_threads=loop_threads(m, T, G, n_a))
 
 
 def pooled_buffers(fn):
