@@ -4,7 +4,7 @@
  * (dl_vecmath.h: Cephes polynomial, about 1 ulp; exponent built from the
  * bits), sigmoid and tanh derived from it, restrict-qualified row pointers,
  * and clones for AVX-512 / AVX2 / baseline chosen at load time (GCC's
- * target_clones).  The float64 versions keep libm's exp/tanh.
+ * target_clones).  The float64 versions use libm's exp (sigmoid) and dl_vecmath.h's tanh.
  *
  * dl_recurrent_impl.h is the one source, instantiated for float (names ending
  * in _f) and double (_d) by dl_instantiate.h.  The unsuffixed names

@@ -28,7 +28,7 @@ gradients in a ``(T, m, G)`` buffer so that the caller obtains all weight
 gradients with one GEMM after the loop.
 
 The fused gate passes are C (``dl_recurrent.h``): vectorised float32 math,
-libm for float64, one type-generic name per pass.
+libm's exp for the float64 sigmoid, one type-generic name per pass.
 
 Threads: the examples of a batch are independent in the recurrence, so a loop
 given ``n_threads > 1`` splits the batch into row blocks, one per OpenMP

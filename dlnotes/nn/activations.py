@@ -141,8 +141,12 @@ def tanh(Z):
     per precision (``dl_vecmath.h``), the function the recurrent kernels and
     cells use too, so an LSTM and this function give the same bits: float32 is
     ``dl_tanhf`` (vectorised; odd Taylor series for :math:`|z| < 1/4`, else
-    :math:`(1-e^{-2|z|})/(1+e^{-2|z|})`, about 3 ulp), float64 the C library's
-    ``tanh``; large arrays are split across OpenMP threads.
+    :math:`(1-e^{-2|z|})/(1+e^{-2|z|})`, about 3 ulp), float64 ``dl_tanhd``
+    (vectorised too, within 0.62 ulp of the exact value, measured against mpmath: an odd
+    polynomial for :math:`|z| < 3/8`, else :math:`1 - 2e/(1+e)` with :math:`e = e^{-2|z|}`
+    carried beyond double precision, so the result is rounded once; exactly
+    :math:`\pm 1` from :math:`|z| = 19.1`, and :math:`\tanh(-0) = -0`); large arrays
+    are split across OpenMP threads.
 
     %(UNARY)s
         Values in :math:`(-1, 1)`.

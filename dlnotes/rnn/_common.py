@@ -59,6 +59,46 @@ def pooled_buffers(fn):
     return wrapper
 
 
+class SequenceBackward:
+    """The backward pass over a whole sequence, with its two entries.
+
+    Made by :func:`sequence_backward` from the body of a cell's backward pass,
+    ``body(dH, c, **states)``: ``dH (T_x, m, n_a)`` is the upstream gradient in the
+    kernels' time-major layout (a fresh buffer, which the loops overwrite) and ``c``
+    the :class:`SequenceCache` of the forward pass.
+
+    * Calling the object, ``_rnn_backward(da, c, **states)``, is the unchecked internal
+      that the layers call: ``da (n_a, m, T_x)`` in the course's layout and in the cache's
+      dtype, ``states`` the gradients arriving at the last states (``(n_a, m)`` or None).
+      The time-major copy and every array the body makes take their buffers from one
+      pool scope (:func:`pooled_buffers`).
+    * :meth:`checked` is the public function's boundary: it validates ``caches``, ``da``
+      and ``states``, then calls the internal.
+    """
+
+    def __init__(self, body, kind, forward):
+        functools.update_wrapper(self, body)
+        self.body, self.kind, self.forward = body, kind, forward
+
+    def __call__(self, da, c, **states):
+        with _pool.pooled():
+            return self.body(to_time_major(da), c, **states)
+
+    def checked(self, da, caches, **states):
+        """Validate ``caches`` (what ``forward`` returned), the optional ``states`` and
+        ``da``, then run the pass."""
+        c = check_caches(caches, self.kind, self.forward)
+        states = {k: None if v is None else check_state(v, k, c.m, c.W.dtype, c.n_a)
+                  for k, v in states.items()}
+        return self(check_upstream(da, c), c, **states)
+
+
+def sequence_backward(kind, forward):
+    """Decorator: make a :class:`SequenceBackward` of the body of the ``kind`` cell's
+    backward pass (``forward`` names the function whose caches it takes)."""
+    return lambda body: SequenceBackward(body, kind, forward)
+
+
 def check_sequence(x, name="x", n_x=None, dtype=None):
     """``x`` of shape ``(n_x, m, T_x)`` with every dimension at least 1 (``n_x`` and the
     dtype fixed when given, as a layer does)."""

@@ -17,10 +17,9 @@ import numpy as np
 
 from dlnotes._kernels import recurrent as _k
 from dlnotes.nn.activations import _tanh, softmax
-from dlnotes.rnn._common import (SequenceCache, check_caches, check_cell_cache, check_sequence,
-                                 check_state, check_step, check_upstream, get_params, output_spec,
-                                 pack_sequence, pooled_buffers, run_loop, softmax_outputs,
-                                 to_time_major, unpack_states)
+from dlnotes.rnn._common import (SequenceCache, check_cell_cache, check_sequence, check_state,
+                                 check_step, get_params, output_spec, pack_sequence, pooled_buffers,
+                                 run_loop, sequence_backward, softmax_outputs, unpack_states)
 
 __all__ = ["rnn_cell_forward", "rnn_cell_backward", "rnn_forward", "rnn_backward"]
 
@@ -185,16 +184,14 @@ def rnn_backward(da, caches):
         ``dx (n_x, m, T_x)``, ``da0 (n_a, m)``, ``dWax (n_a, n_x)``,
         ``dWaa (n_a, n_a)``, ``dba (n_a, 1)``.
     """
-    c = check_caches(caches, "rnn", "rnn_forward")
-    return _rnn_backward(check_upstream(da, c), c)
+    return _rnn_backward.checked(da, caches)
 
 
-@pooled_buffers
-def _rnn_backward(da, c):
-    """:func:`rnn_backward` without the checks: ``da (n_a, m, T_x)`` in the dtype of the
-    :class:`SequenceCache` ``c`` that :func:`_rnn_forward` returned."""
+@sequence_backward("rnn", "rnn_forward")
+def _rnn_backward(dH, c):
+    """The time loop and weight gradients of :func:`rnn_backward` (entries:
+    :class:`~dlnotes.rnn._common.SequenceBackward`)."""
     n_a, n_x, m, T = c.n_a, c.n_x, c.m, c.T
-    dH = to_time_major(da)
     da0 = np.empty((m, n_a), dtype=c.W.dtype)
     run_loop(_k.rnn_backward_loop, c.W, dH, c.HX, da0, size=(m, T, n_a, n_a))
     dZ = dH.reshape(T * m, n_a)

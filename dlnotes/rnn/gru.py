@@ -31,10 +31,9 @@ import numpy as np
 from dlnotes._kernels import recurrent as _k
 from dlnotes._validation import check_choice, check_float_array
 from dlnotes.nn.activations import _tanh, sigmoid, softmax
-from dlnotes.rnn._common import (SequenceCache, check_caches, check_cell_cache, check_sequence,
-                                 check_state, check_step, check_upstream, get_params, output_spec,
-                                 pack_sequence, pooled_buffers, run_loop, softmax_outputs,
-                                 to_time_major, unpack_states)
+from dlnotes.rnn._common import (SequenceCache, check_cell_cache, check_sequence, check_state,
+                                 check_step, get_params, output_spec, pack_sequence, pooled_buffers,
+                                 run_loop, sequence_backward, softmax_outputs, unpack_states)
 
 __all__ = ["gru_cell_forward", "gru_cell_backward", "gru_forward", "gru_backward"]
 
@@ -279,17 +278,15 @@ def gru_backward(da, caches):
         weights ``dWu, dWr, dWc (n_a, n_a+n_x)``, the biases ``dbu, dbr, dbc (n_a, 1)``
         and, for ``reset="after"``, ``dbhc (n_a, 1)``.
     """
-    c = check_caches(caches, "gru", "gru_forward")
-    return _gru_backward(check_upstream(da, c), c)
+    return _gru_backward.checked(da, caches)
 
 
-@pooled_buffers
-def _gru_backward(da, c):
-    """:func:`gru_backward` without the checks: ``da (n_a, m, T_x)`` in the dtype of the
-    :class:`SequenceCache` ``c`` that :func:`_gru_forward` returned."""
+@sequence_backward("gru", "gru_forward")
+def _gru_backward(dH, c):
+    """The time loop and weight gradients of :func:`gru_backward`, for the cache's reset
+    placement (entries: :class:`~dlnotes.rnn._common.SequenceBackward`)."""
     n_a, n_x, m, T = c.n_a, c.n_x, c.m, c.T
     dtype = c.W.dtype
-    dH = to_time_major(da)
     da0 = np.zeros((m, n_a), dtype)  # the kernels accumulate into it
     G = 3 * n_a
     g = {}

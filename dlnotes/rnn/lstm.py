@@ -21,10 +21,9 @@ import numpy as np
 
 from dlnotes._kernels import recurrent as _k
 from dlnotes.nn.activations import _tanh, sigmoid, softmax
-from dlnotes.rnn._common import (SequenceCache, check_caches, check_cell_cache, check_sequence,
-                                 check_state, check_step, check_upstream, get_params, output_spec,
-                                 pack_sequence, pooled_buffers, run_loop, softmax_outputs,
-                                 to_time_major, unpack_states)
+from dlnotes.rnn._common import (SequenceCache, check_cell_cache, check_sequence, check_state,
+                                 check_step, get_params, output_spec, pack_sequence, pooled_buffers,
+                                 run_loop, sequence_backward, softmax_outputs, unpack_states)
 
 __all__ = ["lstm_cell_forward", "lstm_cell_backward", "lstm_forward", "lstm_backward"]
 
@@ -235,20 +234,15 @@ def lstm_backward(da, caches, dc=None):
         ``dx (n_x, m, T_x)``, ``da0 (n_a, m)``, ``dc0 (n_a, m)``,
         ``dWf, dWi, dWc, dWo (n_a, n_a+n_x)``, ``dbf, dbi, dbc, dbo (n_a, 1)``.
     """
-    c = check_caches(caches, "lstm", "lstm_forward")
-    if dc is not None:
-        dc = check_state(dc, "dc", c.m, c.W.dtype, c.n_a)
-    return _lstm_backward(check_upstream(da, c), c, dc)
+    return _lstm_backward.checked(da, caches, dc=dc)
 
 
-@pooled_buffers
-def _lstm_backward(da, c, dc=None):
-    """:func:`lstm_backward` without the checks: ``da (n_a, m, T_x)`` and ``dc (n_a, m)``
-    (or None) in the dtype of the :class:`SequenceCache` ``c`` that :func:`_lstm_forward`
-    returned."""
+@sequence_backward("lstm", "lstm_forward")
+def _lstm_backward(dH, c, dc=None):
+    """The time loop and weight gradients of :func:`lstm_backward`; ``dc (n_a, m)`` or None
+    (entries: :class:`~dlnotes.rnn._common.SequenceBackward`)."""
     n_a, n_x, m, T = c.n_a, c.n_x, c.m, c.T
     dtype = c.W.dtype
-    dH = to_time_major(da)
     if dc is None:
         dcarry = np.zeros((m, n_a), dtype)
     else:
