@@ -262,16 +262,10 @@ def conv_geometry(input_shape, filter_shape, s, p_h, p_w, name):
 
 
 #: A convolution call is split across OpenMP threads only from this many
-#: multiply-adds of its forward product (``m n_H n_W f^2 n_C_prev n_C``);
-#: below it one thread does the whole call, with SciPy's BLAS on one thread
-#: too, so that no pool wakes up.  It was 16M while libgomp's workers spun
-#: ~9 ms after each region: LeNet-5's convolutions at batch 32 (3.8M and 7.7M)
-#: then gained nothing inside a training epoch.  With the package's short spin
-#: (``dlnotes._threads``, "The OpenMP team's idle wait") the LeNet-5 epoch
-#: (MNIST-5k, batch 32, Adam, 2 threads, alternating in one process, load
-#: average ~0.9, medians of 5): 16M 0.92 / 0.85 s, 4M 0.93 s, 2M 0.69 / 0.73 s
-#: (libgomp's long spin: 0.99 s at 16M, 0.71 s at 2M).  On a busy machine
-#: ``machine_busy`` keeps every call on one thread anyway.
+#: multiply-adds (``m n_H n_W f^2 n_C_prev n_C``); below it one thread does the
+#: call, SciPy's BLAS too.  16M while libgomp's workers spun ~9 ms per region;
+#: with the short spin (dlnotes._threads) a LeNet-5 epoch, batch 32, 2 threads,
+#: load ~0.9: 16M 0.85-0.92 s, 2M 0.69-0.73 s.  Busy machine: one thread anyway.
 PARALLEL_MIN_MACS = 2_000_000
 
 
