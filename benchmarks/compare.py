@@ -81,7 +81,8 @@ IMPLS = ("dlnotes", "numpy", "torch")
 LABELS = {"dlnotes": "dlnotes", "numpy": "NumPy", "torch": "PyTorch"}
 RTOL = {"float32": 1e-3, "float64": 1e-7}
 BLAS_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
-THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_WAIT_POLICY",
+              "GOMP_SPINCOUNT")
 
 # Measure the checkout this script lives in (its in-place build), not whatever
 # dlnotes happens to be installed; DLNOTES_BENCH_PATH=<another checkout> measures
@@ -620,6 +621,11 @@ def main(argv=None):
     ap.add_argument("--no-idle-wait", action="store_true",
                     help="start each block right after the previous one (the old, contaminated "
                          "behaviour; the self-check then shows the damage)")
+    ap.add_argument("--dlnotes-first", action="store_true",
+                    help="load dlnotes' kernels before PyTorch, so that the OpenMP runtime is "
+                         "dlnotes' libgomp with its short idle spin, shared by PyTorch (default: "
+                         "PyTorch first, at its own defaults; dlnotes then runs on PyTorch's "
+                         "libgomp: see dlnotes._threads)")
     ap.add_argument("--list", action="store_true", help="list the topics and exit")
     args = ap.parse_args(argv)
 
@@ -633,6 +639,11 @@ def main(argv=None):
     min_block = args.min_block or (0.005 if args.quick else 0.05)
     dtypes = ("float32", "float64") if args.dtype == "both" else (args.dtype,)
 
+    if args.dlnotes_first:
+        try:
+            import dlnotes._kernels.activations  # noqa: F401  (loads dlnotes' OpenMP runtime)
+        except ImportError:
+            pass
     try:
         import torch
     except ImportError:
@@ -732,6 +743,11 @@ def main(argv=None):
             f"load-aware ({busy}: above it dlnotes runs its kernels and small GEMMs on one "
             f"thread whatever --threads says)" if _threads.LOAD_AWARE else
             "load-aware switch off (--no-load-aware)"))
+        from dlnotes import _kernels
+
+        facts.append(f"OpenMP idle wait: {_kernels.OPENMP_SPIN} (dlnotes._kernels.OPENMP_SPIN; "
+                     + ("dlnotes loaded first" if args.dlnotes_first else "PyTorch loaded first")
+                     + ")")
     except (ImportError, AttributeError):
         pass
     if env_lines:

@@ -49,6 +49,7 @@ def _blas_info():
 
 def config_dict():
     """Return the facts printed by :func:`show_config` as a dict."""
+    from dlnotes import _kernels
     from dlnotes._kernels import _info
     from dlnotes._version import __version__
 
@@ -61,9 +62,18 @@ def config_dict():
         "compiled_kernels": compiled_kernels(),
         "openmp": _info.openmp_enabled(),
         "openmp_threads": _info.max_threads(),
+        "openmp_idle_wait": _kernels.OPENMP_SPIN,
         "numpy_blas": _blas_info(),
         "dtypes": list(SUPPORTED_DTYPES),
     }
+
+
+_IDLE_WAIT = {  # dlnotes._kernels.OPENMP_SPIN, for people
+    "short": "short spin (the package's default)",
+    "user": "as set by OMP_WAIT_POLICY / GOMP_SPINCOUNT",
+    "preloaded": "libgomp's default (loaded before dlnotes)",
+    "unknown": "the runtime's default",
+}
 
 
 def show_config(file=None):
@@ -88,7 +98,8 @@ def show_config(file=None):
     print(f"  numpy:            {cfg['numpy']}", file=file)
     print(f"  compiled kernels: {', '.join(cfg['compiled_kernels']) or 'none'}", file=file)
     omp = "yes" if cfg["openmp"] else "no (serial build)"
-    print(f"  OpenMP:           {omp}, {cfg['openmp_threads']} thread(s)", file=file)
+    print(f"  OpenMP:           {omp}, {cfg['openmp_threads']} thread(s), "
+          f"idle wait: {_IDLE_WAIT[cfg['openmp_idle_wait']]}", file=file)
     for i, b in enumerate(cfg["numpy_blas"]):
         print(f"  {'numpy BLAS:' if i == 0 else '':17} {b}", file=file)
     print(f"  dtypes:           {', '.join(cfg['dtypes'])}", file=file)

@@ -32,6 +32,48 @@ duration of a kernel call SciPy's OpenBLAS (the library behind
 ``openblas_set_num_threads_local`` is process-global in pthreads builds of
 OpenBLAS, so the global setter is used.  When the BLAS cannot be controlled
 (another vendor), the kernels run on one OpenMP thread and let BLAS thread.
+
+The OpenMP team's idle wait
+---------------------------
+An idle libgomp worker spins ``GOMP_SPINCOUNT`` iterations (default 300,000)
+before it sleeps: measured here (AMD EPYC, 2 threads) as ~9 ms of a core
+burnt after every parallel region, against ~100 ms for NumPy's OpenBLAS
+workers after a threaded GEMM.  Between the threaded GEMMs of a dense network
+the two pools then take the cores from each other: the 784-256-128-10 network
+at m=1024 took 2.24x PyTorch's time with 2 threads.  Options measured (2
+threads, interleaved 512^3 GEMM + 262k-element ReLU, per pair / ReLU regions
+back to back, per call; two rounds, load 3.3-4.6):
+
+==================  ===================  ====================
+libgomp idle wait   GEMM + ReLU          ReLU back to back
+==================  ===================  ====================
+default (300,000)   14.2 / 14.3 ms       218 / 31 us
+GOMP_SPINCOUNT=1e5   9.4 / 9.7 ms         38 / 27 us
+GOMP_SPINCOUNT=1e4   4.0 / 4.0 ms         44 / 42 us
+GOMP_SPINCOUNT=1e3   2.8 / 3.2 ms         40 / 43 us
+passive (no spin)    2.5 / 2.8 ms         76 / 66 us
+==================  ===================  ====================
+
+A passive policy costs a futex wake-up per region (~30 us more for regions
+back to back, as the recurrent kernels' steps are); 1,000 iterations (~30 us)
+keeps back-to-back regions as fast as a long spin and lets the GEMM that
+follows a kernel have the cores.  So ``dlnotes._kernels`` loads libgomp with
+``GOMP_SPINCOUNT=1000`` (:data:`dlnotes._kernels.GOMP_SPINCOUNT_DEFAULT`): the
+variable is set only while the first kernel module loads, and removed again,
+and only when the user set neither ``OMP_WAIT_POLICY`` nor ``GOMP_SPINCOUNT``
+(then theirs rules).  libgomp reads the variable once, when it is loaded, so
+this works only if no libgomp is in the process yet.  PyTorch's wheel ships
+its own ``libgomp.so.1`` (same soname): imported before dlnotes, it serves
+dlnotes' kernels too, with the long spin (``OPENMP_SPIN == "preloaded"``; if
+dlnotes comes first, PyTorch shares dlnotes' short-spin libgomp).  In that
+case the element-wise kernels thread only from 2M elements instead of 262k
+(``ELEMENTWISE_PARALLEL_MIN_LONG_SPIN``): one thread of a ReLU leaves the
+other core to OpenBLAS's spinning worker and wakes no OpenMP team.  Dense
+network above, forward + backward, 2 threads (loaded, two rounds): long spin
+57.8 / 52.5 ms (3.22 / 2.36x PyTorch), short spin 15.1 / 25.3 ms (0.81 / 1.04x),
+PyTorch imported first 22.7 / 16.2 ms (1.61 / 1.07x).  ``dlnotes.show_config()``
+prints which case holds.  Unmapping the team after each kernel instead
+(``omp_pause_resource_all``) was measured and rejected: 2.7-4.1 ms per call.
 """
 from __future__ import annotations
 

@@ -21,6 +21,15 @@ cdef extern from *:
 cdef enum:
     ELEMENTWISE_PARALLEL_MIN = 262144
 
+# The same loops when the OpenMP runtime's workers spin ~9 ms after each region
+# (libgomp's default, in force when another library loaded libgomp before
+# dlnotes: see dlnotes._kernels.OPENMP_SPIN).  A team woken between two threaded
+# NumPy GEMMs then takes a core from the next GEMM for those milliseconds, and
+# its second thread competes with OpenBLAS's spinning workers: below ~2M
+# elements one thread is faster over a training step (dlnotes._threads).
+cdef enum:
+    ELEMENTWISE_PARALLEL_MIN_LONG_SPIN = 2097152
+
 # Loops that do more per output value than an element-wise op (bilinear sampling,
 # box IoU) pay for the team from about 64k output values.
 cdef enum:

@@ -36,8 +36,21 @@ OpenMP thread one contiguous share of the array.
 
 from cython.parallel cimport prange
 
-from dlnotes._kernels._parallel cimport ELEMENTWISE_PARALLEL_MIN, n_threads_for
+from dlnotes._kernels._parallel cimport (ELEMENTWISE_PARALLEL_MIN,
+                                        ELEMENTWISE_PARALLEL_MIN_LONG_SPIN, n_threads_for)
 from dlnotes._kernels._types cimport real
+
+from dlnotes._kernels import OPENMP_SPIN
+
+# Threading threshold of these loops, settled once: the long one when the OpenMP
+# workers were left with libgomp's default ~9 ms spin (see _parallel.pxd).
+cdef Py_ssize_t _PARALLEL_MIN = (ELEMENTWISE_PARALLEL_MIN_LONG_SPIN if OPENMP_SPIN == "preloaded"
+                                 else ELEMENTWISE_PARALLEL_MIN)
+
+
+def parallel_min():
+    """Return the length from which these loops split across OpenMP threads."""
+    return _PARALLEL_MIN
 
 
 cdef extern from "dl_activations.h" nogil:
@@ -56,7 +69,7 @@ cdef void _split(int op, const real[::1] x, const real[::1] y, double alpha,
                  real[::1] out) noexcept:
     """Run ``op`` over ``out``'s length, one contiguous chunk per OpenMP thread."""
     cdef Py_ssize_t n = out.shape[0], lo, k
-    cdef int nt = n_threads_for(n, ELEMENTWISE_PARALLEL_MIN)
+    cdef int nt = n_threads_for(n, _PARALLEL_MIN)
     cdef Py_ssize_t c = (n + nt - 1) // nt
     for k in prange(nt, nogil=True, schedule="static", num_threads=nt):
         lo = k * c

@@ -262,12 +262,11 @@ def conv_geometry(input_shape, filter_shape, s, p_h, p_w, name):
 
 
 #: A convolution call is split across OpenMP threads only from this many
-#: multiply-adds of its forward product (``m n_H n_W f^2 n_C_prev n_C``);
-#: below it one thread does the whole call, with SciPy's BLAS on one thread
-#: too, so that no pool wakes up (``benchmarks/thread_crossover.py``: LeNet-5's
-#: convolutions at batch 32, 3.8M and 7.7M, gain little from a second thread
-#: on an idle machine and lose several times over on a busy one).
-PARALLEL_MIN_MACS = 16_000_000
+#: multiply-adds (``m n_H n_W f^2 n_C_prev n_C``); below it one thread does the
+#: call, SciPy's BLAS too.  16M while libgomp's workers spun ~9 ms per region;
+#: with the short spin (dlnotes._threads) a LeNet-5 epoch, batch 32, 2 threads,
+#: load ~0.9: 16M 0.85-0.92 s, 2M 0.69-0.73 s.  Busy machine: one thread anyway.
+PARALLEL_MIN_MACS = 2_000_000
 
 
 #: With at most this many output channels, ``conv_backward`` accumulates
