@@ -115,8 +115,9 @@ def _synthetic(n_x, n_y, m, dtype):
 
 def _flops(dims, m):
     mult = sum(dims[l] * dims[l - 1] for l in range(1, len(dims)))
-    # forward W@A, backward dW for every layer, dA_prev for layers 2..L
-    return 2.0 * m * (2 * mult + mult - dims[1] * dims[0])
+    # forward W@A, backward dW and dA_prev for every layer (the course's
+    # L_model_backward returns dA0, the input gradient, so the peers compute it too)
+    return 2.0 * m * 3 * mult
 
 
 def _dense_dlnotes(deep, X, Y, params):
@@ -126,7 +127,9 @@ def _dense_dlnotes(deep, X, Y, params):
         AL, caches = deep.L_model_forward(X, params, hidden_activation="relu",
                                           output_activation="softmax")
         grads = deep.L_model_backward(AL, Y, caches)
-        return ((AL,) + tuple(grads[f"dW{l}"] for l in range(1, L + 1))
+        # the course's dA0 is the gradient of the summed loss (dA_prev = W^T dZ, no 1/m);
+        # the peers' is the mean loss's: scaled here, the extra pass timed against dlnotes
+        return ((AL, grads["dA0"] / X.shape[1]) + tuple(grads[f"dW{l}"] for l in range(1, L + 1))
                 + tuple(grads[f"db{l}"] for l in range(1, L + 1)))
     return run
 
@@ -152,9 +155,10 @@ def _dense_numpy(X, Y, params):
         for l in range(L - 1, -1, -1):
             dWs[l] = dZ @ As[l].T
             dbs[l] = dZ.sum(axis=1, keepdims=True)
+            dA = Ws[l].T @ dZ
             if l > 0:
-                dZ = (Ws[l].T @ dZ) * (Zs[l - 1] > 0)
-        return (As[-1],) + tuple(dWs) + tuple(dbs)
+                dZ = dA * (Zs[l - 1] > 0)
+        return (As[-1], dA) + tuple(dWs) + tuple(dbs)
     return run
 
 
@@ -172,15 +176,17 @@ def _dense_torch(torch, X, Y, params):
         layers += [lin, nn.ReLU()] if l < L else [lin]
     model = nn.Sequential(*layers)
     linears = [mod for mod in model if isinstance(mod, nn.Linear)]
-    x = torch.from_numpy(np.ascontiguousarray(X.T))
+    # requires_grad: the course's L_model_backward returns dA0, so PyTorch computes it too
+    x = torch.from_numpy(np.ascontiguousarray(X.T)).requires_grad_(True)
     labels = torch.from_numpy(Y.argmax(axis=0).astype(np.int64))
 
     def run():
         model.zero_grad(set_to_none=True)
+        x.grad = None
         Z = model(x)
         F.cross_entropy(Z, labels).backward()
         AL = torch.softmax(Z.detach(), dim=1)
-        return ((AL.numpy().T,) + tuple(lin.weight.grad.numpy() for lin in linears)
+        return ((AL.numpy().T, x.grad.numpy().T) + tuple(lin.weight.grad.numpy() for lin in linears)
                 + tuple(lin.bias.grad.numpy().reshape(-1, 1) for lin in linears))
     return run
 
