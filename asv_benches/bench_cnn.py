@@ -1,9 +1,10 @@
 """Convolution and pooling kernels (``dlnotes.cnn``): forward and backward, float32/float64.
 
 Sizes are the comparison cases of ``benchmarks/cases_cnn.py`` (small, medium,
-large).  ``peakmem_`` benchmarks show the bounded im2col workspace: the
-batch runs in chunks, so peak memory grows with the output, not with
-``m * n_H * n_W * f * f * n_C_prev`` (the full im2col matrix).
+large).  ``peakmem_`` benchmarks show the bounded column workspace of the col2im
+input gradient (strides above 1): the batch runs in chunks, so peak memory grows
+with the output, not with ``m * n_H * n_W * f * f * n_C_prev`` (the full column
+matrix).
 """
 from .common import DTYPES, randn, require
 
@@ -53,23 +54,25 @@ class Conv2D:
         self.cnn.conv_backward(self.dZ, cache)
 
 
-class Conv2DWeightGradientPath:
-    """conv_backward's two dW paths (outer products / GEMM) on either side of
-    ``dlnotes.cnn.conv.DW_OUTER_MAX_C``: LeNet-5's C1 and C3 shapes at batch 32
-    and a 32-channel layer, each forced through both paths."""
+class Conv2DInputGradientPath:
+    """conv_backward's two input-gradient paths, each forced on the same shapes: the
+    implicit GEMM (stride 1, at least ``dlnotes.cnn.conv.IMPLICIT_DA_MIN_C`` input
+    channels) and ``dZ W^T`` + col2im: LeNet-5's C1 and C3 shapes at batch 32, an
+    8-channel layer (the crossover) and a 16-channel one."""
 
-    params = [["float32"], ["c1-32x32x1-6-f5", "c3-14x14x6-16-f5", "32x32x16-32-f3"],
-              ["outer", "gemm"]]
+    params = [["float32"], ["c1-32x32x3-6-f5", "c3-14x14x6-16-f5", "32x32x8-16-f3",
+                            "32x32x16-32-f3"], ["implicit", "col2im"]]
     param_names = ["dtype", "shape", "path"]
-    SHAPES = {"c1-32x32x1-6-f5": (32, 32, 32, 1, 6, 5, "valid"),
+    SHAPES = {"c1-32x32x3-6-f5": (32, 32, 32, 3, 6, 5, "valid"),
               "c3-14x14x6-16-f5": (32, 14, 14, 6, 16, 5, "valid"),
+              "32x32x8-16-f3": (32, 32, 32, 8, 16, 3, "same"),
               "32x32x16-32-f3": (32, 32, 32, 16, 32, 3, "same")}
 
     def setup(self, dtype, shape, path):
         self.cnn = require("dlnotes.cnn")
         self.conv = require("dlnotes.cnn.conv")
-        self.saved = self.conv.DW_OUTER_MAX_C
-        self.conv.DW_OUTER_MAX_C = 10**9 if path == "outer" else -1
+        self.saved = self.conv.IMPLICIT_DA_MIN_C
+        self.conv.IMPLICIT_DA_MIN_C = 0 if path == "implicit" else 10**9
         m, H, W, C, F, f, pad = self.SHAPES[shape]
         A = randn((m, H, W, C), dtype)
         Wt = randn((f, f, C, F), dtype, seed=1, scale=(f * f * C) ** -0.5)
@@ -78,14 +81,15 @@ class Conv2DWeightGradientPath:
         self.dZ = randn(Z.shape, dtype, seed=3)
 
     def teardown(self, dtype, shape, path):
-        self.conv.DW_OUTER_MAX_C = self.saved
+        self.conv.IMPLICIT_DA_MIN_C = self.saved
 
-    def time_backward(self, dtype, shape, path):
-        self.cnn.conv_backward(self.dZ, self.cache)
+    def time_input_gradient(self, dtype, shape, path):
+        self.cnn.conv_backward(self.dZ, self.cache, need_dW=False)
 
 
 class Conv2DWorkspace:
-    """Peak memory of one large convolution with a small and the default workspace."""
+    """Peak memory of the col2im input gradient (stride 2) of one large convolution with
+    a small and the default workspace."""
 
     params = [["float32"], [1, 4]]
     param_names = ["dtype", "workspace_MiB"]
@@ -98,12 +102,14 @@ class Conv2DWorkspace:
         self.A = randn((16, 56, 56, 64), dtype)
         self.W = randn((3, 3, 64, 64), dtype, seed=1, scale=1 / 24)
         self.b = randn((1, 1, 1, 64), dtype, seed=2)
+        Z, self.cache = self.cnn.conv_forward(self.A, self.W, self.b, {"stride": 2, "pad": 1})
+        self.dZ = randn(Z.shape, dtype, seed=3)
 
     def teardown(self, dtype, workspace_mib):
         self.conv.WORKSPACE_BYTES = self.saved
 
-    def peakmem_forward(self, dtype, workspace_mib):
-        self.cnn.conv_forward(self.A, self.W, self.b, {"stride": 1, "pad": 1})
+    def peakmem_input_gradient_stride2(self, dtype, workspace_mib):
+        self.cnn.conv_backward(self.dZ, self.cache, need_dW=False)
 
 
 class Pool2D:

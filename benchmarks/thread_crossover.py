@@ -56,8 +56,6 @@ def gemm_cases(dtype):
 
 
 def conv_cases(dtype):
-    from dlnotes._kernels import conv as _k
-    from dlnotes._threads import single_threaded_blas
     from dlnotes.cnn import conv as conv_mod
 
     rng = np.random.default_rng(0)
@@ -68,18 +66,18 @@ def conv_cases(dtype):
         W = rng.standard_normal((f, f, C, F)).astype(dtype)
         b = np.zeros(F, dtype)
         Ho = H + 2 * p - f + 1
-        Z = np.empty((m, Ho, Ho, F), dtype)
-        dZ = rng.standard_normal(Z.shape).astype(dtype)
-        dA, dW, db = np.zeros_like(A), np.empty_like(W), np.empty(F, dtype)
-        per = Ho * f * f * C * A.itemsize  # one output row's columns
+        dZ = rng.standard_normal((m, Ho, Ho, F)).astype(dtype)
+        geometry = (1, p, p, Ho, Ho)
 
-        def run(threads, A=A, W=W, b=b, Z=Z, dZ=dZ, dA=dA, dW=dW, db=db, per=per, p=p, m=m,
-                Ho=Ho, f=f):
-            # chunks of output rows, as dlnotes.cnn.conv._plan cuts them
-            chunk = max(f, min(-(-m * Ho // (2 * threads)), conv_mod.WORKSPACE_BYTES // per))
-            with single_threaded_blas():
-                _k.conv2d_forward(A, W, b, Z, 1, 1, p, p, chunk, threads)
-                _k.conv2d_backward(dZ, A, W, dA, dW, db, 1, 1, p, p, chunk, threads, True)
+        def run(threads, A=A, W=W, b=b, dZ=dZ, geometry=geometry):
+            # the module's own calls, with its thread count forced
+            saved = conv_mod._threads
+            conv_mod._threads = lambda *shape: threads
+            try:
+                conv_mod._conv_forward(A, W, b, geometry)
+                conv_mod._conv_backward(dZ, A, W, geometry)
+            finally:
+                conv_mod._threads = saved
         yield (f"conv fwd+bwd m={m} {H}x{H}x{C}->{F} f={f}",
                m * Ho * Ho * f * f * C * F, run)
 

@@ -6,8 +6,8 @@ Layouts follow the notes and the course: images ``(m, n_H, n_W, n_C)``
 same operation as :func:`torch.nn.functional.conv2d`.
 
 The arithmetic runs in the compiled kernels of ``dlnotes._kernels.conv``
-(im2col + BLAS GEMM over chunks of output rows, compiled col2im for the input
-gradient); this module validates the arguments once and builds the cache.
+(an implicit GEMM on the zero-padded NHWC image, see ``conv.pyx``); this module
+validates the arguments once and builds the cache.
 """
 from __future__ import annotations
 
@@ -16,23 +16,16 @@ import numbers
 import numpy as np
 
 from dlnotes._kernels import conv as _k
-from dlnotes._threads import kernel_threads, machine_busy, single_threaded_blas
+from dlnotes._threads import kernel_threads, single_threaded_blas
 from dlnotes._validation import check_float_array, check_keys, check_scalar
 
 __all__ = ["zero_pad", "conv_single_step", "conv_forward", "conv_backward",
            "conv_output_size", "same_padding", "resolve_padding", "WORKSPACE_BYTES"]
 
-#: Byte budget of the im2col workspace of one thread.  The ``m * n_H`` output
-#: rows of the batch are processed in chunks of
-#: ``min(ceil(m n_H / (2 threads)), max(1, WORKSPACE_BYTES // bytes_per_row))``
-#: rows (``bytes_per_row = n_W * f_h * f_w * n_C_prev * itemsize``; the backward
-#: pass takes at least ``ceil(f_h / stride)`` rows so that only neighbouring
-#: chunks overlap in ``dA_prev``), one chunk per thread at a time, so the column
-#: buffer stays cache-sized and a single large image is split across threads.
-#: The extra memory of a call is at most ``threads * WORKSPACE_BYTES`` (or
-#: ``threads`` chunks of the minimum height if larger), plus
-#: ``threads * (f_h f_w n_C_prev n_C)`` for the private ``dW`` accumulators of
-#: the backward pass.
+#: Byte budget of the column buffer of one thread of the col2im input gradient (strides
+#: above 1, fewer than IMPLICIT_DA_MIN_C input channels): chunks of
+#: ``min(ceil(m n_H / (2 threads)), max(1, WORKSPACE_BYTES // (n_W f_h f_w n_C_prev itemsize)))``
+#: output rows (at least ``ceil(f_h / stride)``), so at most ``threads * WORKSPACE_BYTES``.
 WORKSPACE_BYTES = 1 * 2**20
 
 
@@ -262,41 +255,41 @@ def conv_geometry(input_shape, filter_shape, s, p_h, p_w, name):
 
 
 #: A convolution call is split across OpenMP threads only from this many
-#: multiply-adds (``m n_H n_W f^2 n_C_prev n_C``); below it one thread does the
-#: call, SciPy's BLAS too.  16M while libgomp's workers spun ~9 ms per region;
-#: with the short spin (dlnotes._threads) a LeNet-5 epoch, batch 32, 2 threads,
-#: load ~0.9: 16M 0.85-0.92 s, 2M 0.69-0.73 s.  Busy machine: one thread anyway.
+#: multiply-adds (``m n_H n_W f^2 n_C_prev n_C``).  16M while libgomp's workers spun
+#: ~9 ms per region; with the short spin (dlnotes._threads) a LeNet-5 epoch, batch 32,
+#: 2 threads: 16M 0.85-0.92 s, 2M 0.69-0.73 s.
 PARALLEL_MIN_MACS = 2_000_000
 
 
-#: With at most this many output channels, ``conv_backward`` accumulates
-#: :math:`dW` as outer products in a compiled loop (eight positions per pass)
-#: instead of the ``cols^T dZ`` GEMM, whose skinny shape (``K x n_C`` output,
-#: ``m n_H n_W`` deep) OpenBLAS runs mostly packing ``cols``.  Measured
-#: (interleaved kernel calls, float32, AMD EPYC; backward time, outer / GEMM):
-#: n_C = 6: 0.79-0.86 (LeNet C1 shapes), n_C = 16: 0.99 (LeNet C3),
-#: n_C = 32: 0.95-1.05, n_C = 64: 1.14-1.16 (one and two threads).
-DW_OUTER_MAX_C = 16
+#: ``conv_backward`` computes :math:`dA_{prev}` by the implicit GEMM (a stride-1
+#: correlation of ``dZ`` with the flipped filters) when the stride is 1 and the layer
+#: has at least this many input channels; otherwise (strides > 1, few input channels:
+#: the register tile is 16 channels wide) by ``dZ W^T`` and a compiled col2im.
+#: Measured (float32, dA alone, implicit / col2im, 1 / 2 threads): n_C_prev = 3: 1.54 /
+#: 1.49, 6: 2.25 / 1.77, 8: 0.83-1.18 / 0.97-1.13, 16: 0.49 / 0.58.
+IMPLICIT_DA_MIN_C = 16
+
+
+def _threads(m, n_H, n_W, f_h, f_w, n_C_prev, n_C):
+    """OpenMP threads for one call: one below PARALLEL_MIN_MACS multiply-adds."""
+    if m * n_H * n_W * f_h * f_w * n_C_prev * n_C < PARALLEL_MIN_MACS:
+        return 1
+    return kernel_threads()
+
+
+def _ig_chunk(rows, threads):  # output rows per chunk of the implicit GEMM: ~8 per thread
+    return max(1, rows // (8 * threads))
 
 
 def _plan(m, n_H, n_W, f_h, f_w, n_C_prev, n_C, itemsize, min_rows=1):
-    """(chunk, threads): output rows per chunk and OpenMP threads for one call."""
-    threads = kernel_threads()
-    if m * n_H * n_W * f_h * f_w * n_C_prev * n_C < PARALLEL_MIN_MACS:
-        threads = 1
+    """(chunk, threads): output rows per chunk and OpenMP threads for one col2im call."""
+    threads = _threads(m, n_H, n_W, f_h, f_w, n_C_prev, n_C)
     rows = max(1, m * n_H)
     per_row = max(1, n_W * f_h * f_w * n_C_prev * itemsize)
     # two chunks per thread at least: the backward pass runs its even and odd chunks apart
     chunk = max(min_rows, 1, min(-(-rows // (2 * threads)), WORKSPACE_BYTES // per_row))
     n_chunks = -(-rows // chunk)
     return chunk, max(1, min(threads, n_chunks))
-
-
-def _blas_pinned(threads, m, n_H, n_W, f_h, f_w, n_C_prev, n_C):
-    """SciPy's BLAS on one thread when the kernel threads itself or the call is small."""
-    return single_threaded_blas(
-        threads > 1 or m * n_H * n_W * f_h * f_w * n_C_prev * n_C < PARALLEL_MIN_MACS
-        or machine_busy())
 
 
 def conv_forward(A_prev, W, b, hparameters):
@@ -335,11 +328,9 @@ def conv_forward(A_prev, W, b, hparameters):
 
     Notes
     -----
-    im2col + GEMM in compiled code over chunks of output rows, one chunk per
-    OpenMP thread at a time; the extra memory is at most
-    ``threads *`` :data:`WORKSPACE_BYTES` (or one output row's columns per
-    thread if larger).
-    The padding is never materialised.
+    An implicit GEMM: register tiles of 6 positions x 16 channels read the
+    windows in place from a zero-padded copy of ``A_prev`` (no column buffer),
+    against filters packed once per call (:doc:`/performance/cnn`).
 
     Examples
     --------
@@ -369,9 +360,10 @@ def _conv_forward(A_prev, W, b, geometry):
     m, _, _, n_C_prev = A_prev.shape
     f_h, f_w, _, n_C = W.shape
     Z = np.empty((m, n_H, n_W, n_C), dtype=A_prev.dtype)
-    chunk, threads = _plan(m, n_H, n_W, f_h, f_w, n_C_prev, n_C, A_prev.itemsize)
-    with _blas_pinned(threads, m, n_H, n_W, f_h, f_w, n_C_prev, n_C):
-        _k.conv2d_forward(A_prev, W, b, Z, s, s, p_h, p_w, chunk, threads)
+    threads = _threads(m, n_H, n_W, f_h, f_w, n_C_prev, n_C)
+    # p_h / p_w zero rows and columns on each side (a last stride may stop short of them)
+    _k.conv2d_ig_forward(A_prev, W.reshape(-1, n_C), b, Z, f_h, f_w, s, s, p_h, p_h, p_w,
+                         p_w, _ig_chunk(m * n_H, threads), threads, True)
     return Z
 
 
@@ -397,13 +389,13 @@ def conv_backward(dZ, cache, need_dA_prev=True, need_dW=True):
     cache : tuple
         The cache returned by :func:`conv_forward`.
     need_dA_prev : bool
-        If False, ``dA_prev`` is not computed (returned as None): saves the
-        second GEMM and the col2im for a first layer.
+        If False, ``dA_prev`` is not computed (returned as None): saves
+        the input-gradient product for a first layer.
     need_dW : bool
         If False, ``dW`` and ``db`` are not computed (returned as None): for a
         fixed filter bank (a style-transfer feature extractor, a frozen layer)
-        only :math:`dA_{prev}` is needed, which saves the im2col of ``A_prev``
-        and the :math:`\mathrm{cols}^T dZ` GEMM, about half the backward pass.
+        only :math:`dA_{prev}` is needed, which saves the weight-gradient
+        product, about half the backward pass.
 
     Returns
     -------
@@ -434,15 +426,25 @@ def _conv_backward(dZ, A_prev, W, geometry, need_dA_prev=True, need_dW=True):
     s, p_h, p_w, n_H, n_W = geometry
     m, _, _, n_C_prev = A_prev.shape
     f_h, f_w, _, n_C = W.shape
-    dA_prev = np.zeros(A_prev.shape, dtype=A_prev.dtype) if need_dA_prev else None
-    dW = np.empty(W.shape, dtype=A_prev.dtype)
-    db = np.empty(n_C, dtype=A_prev.dtype)
-    dA_arg = dA_prev if need_dA_prev else np.zeros((1, 1, 1, 1), dtype=A_prev.dtype)
-    chunk, threads = _plan(m, n_H, n_W, f_h, f_w, n_C_prev, n_C, A_prev.itemsize,
-                           min_rows=-(-f_h // s))
-    with _blas_pinned(threads, m, n_H, n_W, f_h, f_w, n_C_prev, n_C):
-        _k.conv2d_backward(dZ, A_prev, W, dA_arg, dW, db, s, s, p_h, p_w, chunk, threads,
-                           bool(need_dA_prev), bool(need_dW), n_C <= DW_OUTER_MAX_C)
+    threads = _threads(m, n_H, n_W, f_h, f_w, n_C_prev, n_C)
+    dA_prev, dW, db = None, np.empty(W.shape, A_prev.dtype), np.empty(n_C, A_prev.dtype)
+    if need_dW:
+        _k.conv2d_ig_dw(dZ, A_prev, dW, db, s, s, p_h, p_w, threads)
+    if (need_dA_prev and s == 1 and p_h < f_h and p_w < f_w
+            and n_C_prev >= IMPLICIT_DA_MIN_C):  # dZ padded by f-1-p (*) W flipped, k<->c
+        dA_prev = np.empty(A_prev.shape, dtype=A_prev.dtype)
+        W_flip = np.ascontiguousarray(W[::-1, ::-1].transpose(0, 1, 3, 2)).reshape(-1, n_C_prev)
+        n_H_prev, n_W_prev = A_prev.shape[1:3]
+        pt, pl = f_h - 1 - p_h, f_w - 1 - p_w
+        _k.conv2d_ig_forward(dZ, W_flip, db, dA_prev, f_h, f_w, 1, 1, pt,
+                             n_H_prev + f_h - 1 - n_H - pt, pl, n_W_prev + f_w - 1 - n_W - pl,
+                             _ig_chunk(m * n_H_prev, threads), threads, False)
+    elif need_dA_prev:
+        dA_prev = np.zeros(A_prev.shape, dtype=A_prev.dtype)
+        chunk, threads = _plan(m, n_H, n_W, f_h, f_w, n_C_prev, n_C, A_prev.itemsize,
+                               min_rows=-(-f_h // s))
+        with single_threaded_blas():  # one BLAS thread inside each OpenMP thread
+            _k.conv2d_backward_col2im(dZ, W, dA_prev, s, s, p_h, p_w, chunk, threads)
     if not need_dW:
         return dA_prev, None, None
     return dA_prev, dW, db.reshape(1, 1, 1, n_C)

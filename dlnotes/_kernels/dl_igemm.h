@@ -1,0 +1,20 @@
+/* The implicit-GEMM convolution (dl_igemm_impl.h) for float (_f) and double (_d);
+ * the unsuffixed names pick the version from the element type of an array argument
+ * (C11 _Generic), so the fused Cython code in conv.pyx calls one name. */
+#ifndef DL_IGEMM_H
+#define DL_IGEMM_H
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DL_IMPL "dl_igemm_impl.h"
+#include "dl_instantiate.h"
+
+#define dl_ig_nr(x) DL_FUSED(dl_ig_nr, x)()
+#define dl_ig_packed_size(x, K, N) DL_FUSED(dl_ig_packed_size, x)(K, N)
+#define dl_ig_pack(K, N, B, ...) DL_FUSED(dl_ig_pack, B)(K, N, B, __VA_ARGS__)
+#define dl_ig_fwd_rows(r0, r1, P, ...) DL_FUSED(dl_ig_fwd_rows, P)(r0, r1, P, __VA_ARGS__)
+#define dl_ig_dw_rows(r0, r1, P, ...) DL_FUSED(dl_ig_dw_rows, P)(r0, r1, P, __VA_ARGS__)
+#define dl_ig_pad_rows(y0, y1, X, ...) DL_FUSED(dl_ig_pad_rows, X)(y0, y1, X, __VA_ARGS__)
+
+#endif  /* DL_IGEMM_H */
