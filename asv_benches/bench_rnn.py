@@ -66,6 +66,32 @@ class RecurrentSequence:
         self._backward(self._forward())
 
 
+class LSTMBackwardPipeline:
+    """``lstm_backward`` at the issue's size with its two paths forced: the time loop on one
+    thread and the ``dW`` / ``dx`` products on the other (``dlnotes._kernels.seqpipe``), or
+    the loop first and NumPy's GEMMs after it."""
+
+    params = [["float32"], ["pipelined", "serial"]]
+    param_names = ["dtype", "path"]
+
+    def setup(self, dtype, path):
+        self.rnn = require("dlnotes.rnn")
+        self.lstm = require("dlnotes.rnn.lstm")
+        self.saved = self.lstm.pipelined
+        self.lstm.pipelined = lambda *size: path == "pipelined"
+        n_x, n_a, m, T = 64, 128, 32, 50
+        x = randn((n_x, m, T), dtype, seed=3)
+        a0 = randn((n_a, m), dtype, seed=4, scale=0.1)
+        self.da = randn((n_a, m, T), dtype, seed=5)
+        self.caches = self.rnn.lstm_forward(x, a0, _params("lstm", n_x, n_a, dtype))[-1]
+
+    def teardown(self, dtype, path):
+        self.lstm.pipelined = self.saved
+
+    def time_backward(self, dtype, path):
+        self.rnn.lstm_backward(self.da, self.caches)
+
+
 class CharLMStep:
     """One training iteration of the character-level language model (LSTM, n_a=64)."""
 

@@ -16,6 +16,7 @@
 #ifndef DL_RECURRENT_H
 #define DL_RECURRENT_H
 
+#include "dl_igemm.h"  /* the register tile of the per-step products */
 #define DL_IMPL "dl_recurrent_impl.h"
 #define DL_ATTR_F DL_CLONES
 #include "dl_instantiate.h"
@@ -34,5 +35,25 @@
 #define dl_pk_pack_bt(K, N, w, ...) DL_FUSED(dl_pk_pack_bt, w)(K, N, w, __VA_ARGS__)
 #define dl_pk_pack_b(K, N, w, ...) DL_FUSED(dl_pk_pack_b, w)(K, N, w, __VA_ARGS__)
 #define dl_pk_gemm(M, N, K, a, ...) DL_FUSED(dl_pk_gemm, a)(M, N, K, a, __VA_ARGS__)
+#define dl_pk_gemm_bias(M, N, K, a, ...) DL_FUSED(dl_pk_gemm_bias, a)(M, N, K, a, __VA_ARGS__)
+
+/* Progress counters of a two-thread pipeline (seqpipe.pyx). */
+static inline void dl_store_release(int* p, int v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
+static inline int dl_load_acquire(const int* p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
+/* The next chunk index from *next, if it is below `limit`: *next is advanced by one
+ * (compare-and-swap, so two threads never take the same chunk); -1 if none is left. */
+static inline int dl_claim_below(int* next, int limit) {
+    int j = __atomic_load_n(next, __ATOMIC_ACQUIRE);
+    while (j < limit) {
+        if (__atomic_compare_exchange_n(next, &j, j + 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+            return j;
+    }
+    return -1;
+}
+static inline void dl_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
 
 #endif  /* DL_RECURRENT_H */

@@ -44,34 +44,8 @@ from cython.parallel cimport prange
 import numpy as np
 
 from dlnotes._kernels._parallel cimport dl_omp_max_threads
+from dlnotes._kernels._recurrent cimport *
 from dlnotes._kernels._types cimport real
-
-
-# Type-generic gate passes (float* or double* arrays; see dl_recurrent.h).  ``m``
-# examples of ``n`` units; ``ldh`` is the row stride of the states in HX.
-cdef extern from "dl_recurrent.h" nogil:
-    void dl_rnn_fwd(int m, int n, void* z, void* h, int ldh)
-    void dl_rnn_bwd(int m, int n, void* dh, const void* h, int ldh)
-    void dl_lstm_fwd(int m, int n, void* z, const void* cp, void* cn, void* tc, void* h, int ldh)
-    void dl_lstm_bwd(int m, int n, const void* z, const void* cp, const void* tc,
-                     const void* dh, void* dc, void* dz)
-    void dl_gru_after_fwd(int m, int n, void* z, const void* s, const void* bhc, void* hn)
-    void dl_gru_update(int m, int n, const void* z, const void* hp, void* hn, int ldh)
-    void dl_gru_after_bwd(int m, int n, const void* z, const void* hn, const void* hp, int ldh,
-                          const void* dh, void* dzx, void* dzh, void* dprev)
-    void dl_gru_before_fwd1(int m, int n, void* z, const void* hp, int ldh, void* rh)
-    void dl_gru_before_fwd2(int m, int n, void* z)
-    void dl_gru_before_bwd1(int m, int n, const void* z, const void* hp, int ldh,
-                            const void* dh, void* dz, void* dprev)
-    void dl_gru_before_bwd2(int m, int n, const void* z, const void* hp, int ldh,
-                            const void* drh, void* dz, void* dprev)
-    # The per-step product against weights packed once (dl_recurrent_gemm_impl.h):
-    # C (M x N) = A (M x K) B (+ C when beta), B packed from W^T (pack_bt) or W (pack_b).
-    size_t dl_pk_size(int K, int N)
-    void dl_pk_pack_bt(int K, int N, const void* w, int ldw, void* bp)
-    void dl_pk_pack_b(int K, int N, const void* w, int ldw, void* bp)
-    void dl_pk_gemm(int M, int N, int K, const void* a, int lda, const void* bp, void* c, int ldc,
-                    int beta)
 
 
 # Below this many examples per thread, the batch is not split across threads.
@@ -171,28 +145,36 @@ def rnn_backward_loop(const real[:, ::1] W, real[:, :, ::1] dH, const real[:, :,
 # LSTM, gate blocks of Z in the order  [i (update), f (forget), c~ (candidate), o]
 # --------------------------------------------------------------------------
 
-cdef void _lstm_fwd_rows(const real* Bp, real[:, :, ::1] Z, real[:, :, ::1] HX,
+cdef void _lstm_fwd_rows(const real* Bp, const real* b, real[:, :, ::1] Z, real[:, :, ::1] HX,
                          real[:, :, ::1] C, real[:, :, ::1] TC, int i0, int i1) noexcept nogil:
     cdef int T = Z.shape[0], G = Z.shape[2], ld = HX.shape[2]
     cdef int n_a = G // 4
     cdef int t, m = i1 - i0
     for t in range(T):
-        dl_pk_gemm(m, G, n_a, &HX[t, i0, 0], ld, Bp, &Z[t, i0, 0], G, 1)
+        # Z[t] = [a<t-1>; x<t>] W^T + b: the input projection inside the step's product
+        dl_pk_gemm_bias(m, G, ld, &HX[t, i0, 0], ld, Bp, b, &Z[t, i0, 0], G, 0)
         dl_lstm_fwd(m, n_a, &Z[t, i0, 0], &C[t, i0, 0], &C[t + 1, i0, 0], &TC[t, i0, 0],
                     &HX[t + 1, i0, 0], ld)
 
 
-def lstm_forward_loop(const real[:, ::1] W, real[:, :, ::1] Z, real[:, :, ::1] HX,
-                      real[:, :, ::1] C, real[:, :, ::1] TC, int n_threads=1):
-    """One step per t: gates -> Z[t], c<t> -> C[t+1], tanh(c<t>) -> TC[t], a<t> -> HX[t+1]."""
+def lstm_forward_loop(const real[:, ::1] W, const real[::1] b, real[:, :, ::1] Z,
+                      real[:, :, ::1] HX, real[:, :, ::1] C, real[:, :, ::1] TC,
+                      int n_threads=1):
+    """One step per t: gates -> Z[t], c<t> -> C[t+1], tanh(c<t>) -> TC[t], a<t> -> HX[t+1].
+
+    Unlike the other loops, the input projection is not computed before the loop: each
+    step multiplies the whole row ``[a<t-1>; x<t>]`` by the packed ``W^T`` (K = n_a + n_x)
+    on top of the bias, so ``Z`` is written, never read first (see rnn.rst: a (T, m, G)
+    buffer filled before the loop has left the cache by the time its step comes, and
+    OpenBLAS ran the K = n_x projection at half its rate)."""
     cdef int c, m = Z.shape[1], nch = _n_chunks(m, n_threads), G = Z.shape[2]
-    cdef real[::1] Bp = _pack(W, 0, G // 4, G, True)
+    cdef real[::1] Bp = _pack(W, 0, W.shape[1], G, True)
     if nch == 1:
         with nogil:
-            _lstm_fwd_rows(&Bp[0], Z, HX, C, TC, 0, m)
+            _lstm_fwd_rows(&Bp[0], &b[0], Z, HX, C, TC, 0, m)
     else:
         for c in prange(nch, nogil=True, schedule="static", num_threads=nch):
-            _lstm_fwd_rows(&Bp[0], Z, HX, C, TC, _row(c, m, nch), _row(c + 1, m, nch))
+            _lstm_fwd_rows(&Bp[0], &b[0], Z, HX, C, TC, _row(c, m, nch), _row(c + 1, m, nch))
 
 
 cdef void _lstm_bwd_rows(const real* Bp, real[:, :, ::1] dH, const real[:, :, ::1] Z,

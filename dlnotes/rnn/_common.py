@@ -34,6 +34,20 @@ def loop_threads(m, T, G, n_a):
     return max(1, min(kernel_threads(), m // SPLIT_MIN_ROWS))
 
 
+def pipelined(m, T, G, n_a):
+    """Whether a backward pass runs its time loop on one core and its sequence-wide
+    products on another (``dlnotes._kernels.seqpipe``): when the loop itself stays on
+    one thread (see :func:`loop_threads`) and the call is worth a second thread."""
+    return (m * T * G * n_a >= PARALLEL_MIN_MACS and kernel_threads() >= 2
+            and loop_threads(m, T, G, n_a) == 1)
+
+
+def pipeline_chunk(T):
+    """Time steps per chunk of a pipelined backward pass: about eight chunks (the
+    products of the last one, a single step, are all that is left after the loop)."""
+    return max(1, -(-T // 8))
+
+
 def run_loop(kernel, *args, size):
     """Run a time-loop kernel, splitting the batch across threads when it pays.
 
@@ -228,12 +242,13 @@ def softmax_outputs(Wy, by, a):
     return softmax(Zy, axis=0).reshape(Wy.shape[0], m, T)
 
 
-def pack_sequence(x, a0, W, b):
+def pack_sequence(x, a0, W, b, project=True):
     """Time-major buffers for the kernels.
 
     Returns ``HX`` of shape ``(T+1, m, n_a+n_x)`` holding ``[a<t-1>; x<t>]`` in
     row t (a0 in row 0) and ``Z = x W_x^T + b`` of shape ``(T, m, G)``,
-    computed with one GEMM for all time steps.
+    computed with one GEMM for all time steps (left uninitialised when not
+    ``project``: a pipelined loop computes it alongside).
     """
     n_x, m, T = x.shape
     n_a = a0.shape[0]
@@ -242,6 +257,8 @@ def pack_sequence(x, a0, W, b):
     _k.swap_axes02(x, HX[:T, :, n_a:])
     HX[T, :, n_a:] = 0
     HX[0, :, :n_a] = a0.T
+    if not project:
+        return HX, np.empty((T, m, W.shape[0]), dtype=x.dtype)
     X2 = HX[:T, :, n_a:].reshape(T * m, n_x)
     Z = X2 @ W[:, n_a:].T
     Z += b.reshape(1, -1)

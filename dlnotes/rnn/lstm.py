@@ -20,10 +20,13 @@ from __future__ import annotations
 import numpy as np
 
 from dlnotes._kernels import recurrent as _k
+from dlnotes._kernels import seqpipe as _seqpipe
+from dlnotes._threads import single_threaded_blas
 from dlnotes.nn.activations import _tanh, sigmoid, softmax
 from dlnotes.rnn._common import (SequenceCache, check_cell_cache, check_sequence, check_state,
-                                 check_step, get_params, output_spec, pack_sequence, pooled_buffers,
-                                 run_loop, sequence_backward, softmax_outputs, unpack_states)
+                                 check_step, get_params, output_spec, pack_sequence, pipeline_chunk,
+                                 pipelined, pooled_buffers, run_loop, sequence_backward,
+                                 softmax_outputs, unpack_states)
 
 __all__ = ["lstm_cell_forward", "lstm_cell_backward", "lstm_forward", "lstm_backward"]
 
@@ -191,11 +194,11 @@ def _lstm_forward(x, a0, c0, P):
     n_a = a0.shape[0]
     W = np.concatenate([P["W" + k] for k in GATES], axis=0)
     b = np.concatenate([P["b" + k] for k in GATES], axis=0)
-    HX, Z = pack_sequence(x, a0, W, b)
+    HX, Z = pack_sequence(x, a0, W, b, project=False)  # the loop projects x<t> itself
     C = np.empty((T + 1, m, n_a), dtype=x.dtype)
     C[0] = c0.T
     TC = np.empty((T, m, n_a), dtype=x.dtype)
-    run_loop(_k.lstm_forward_loop, W, Z, HX, C, TC, size=(m, T, 4 * n_a, n_a))
+    run_loop(_k.lstm_forward_loop, W, b.reshape(-1), Z, HX, C, TC, size=(m, T, 4 * n_a, n_a))
     a = unpack_states(HX[1:, :, :n_a])
     c = unpack_states(C[1:])
     y = softmax_outputs(P.get("Wy"), P.get("by"), a)
@@ -249,12 +252,20 @@ def _lstm_backward(dH, c, dc=None):
         dcarry = np.array(dc.T, order="C", copy=True)
     dZ = np.empty((T, m, 4 * n_a), dtype)
     da0 = np.empty((m, n_a), dtype)
-    run_loop(_k.lstm_backward_loop, c.W, dH, c.Z, c.C, c.TC, dZ, dcarry, da0,
-             size=(m, T, 4 * n_a, n_a))
-    dZ2 = dZ.reshape(T * m, 4 * n_a)
-    dW = dZ2.T @ c.HX[:T].reshape(T * m, n_a + n_x)
-    db = dZ2.sum(axis=0)
-    dx = (dZ2 @ c.W[:, n_a:]).reshape(T, m, n_x)
+    if pipelined(m, T, 4 * n_a, n_a):  # loop on one core, dW and dx on the other
+        dW = np.empty((4 * n_a, n_a + n_x), dtype)
+        dx = np.empty((T, m, n_x), dtype)
+        with single_threaded_blas():  # its BLAS calls run inside the two-thread region
+            _seqpipe.lstm_backward_pipelined(c.W, dH, c.Z, c.C, c.TC, c.HX, dZ, dcarry, da0,
+                                             dW, dx, pipeline_chunk(T))
+        db = dZ.reshape(T * m, 4 * n_a).sum(axis=0)
+    else:
+        run_loop(_k.lstm_backward_loop, c.W, dH, c.Z, c.C, c.TC, dZ, dcarry, da0,
+                 size=(m, T, 4 * n_a, n_a))
+        dZ2 = dZ.reshape(T * m, 4 * n_a)
+        dW = dZ2.T @ c.HX[:T].reshape(T * m, n_a + n_x)
+        db = dZ2.sum(axis=0)
+        dx = (dZ2 @ c.W[:, n_a:]).reshape(T, m, n_x)
     g = {"dx": unpack_states(dx), "da0": np.ascontiguousarray(da0.T),
          "dc0": np.ascontiguousarray(dcarry.T)}
     for j, k in enumerate(GATES):
