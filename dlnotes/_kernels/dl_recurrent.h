@@ -50,7 +50,16 @@ static inline int dl_claim_below(int* next, int limit) {
     }
     return -1;
 }
-static inline void dl_cpu_relax(void) {
+/* One wait of a spin loop: `pause` for the first 1024 rounds (a chunk of steps is ~0.1-1 ms
+ * away), then sched_yield, so that a waiting thread that shares its core with the one it
+ * waits for (an oversubscribed machine, a scheduler that placed both on one CPU) gives the
+ * core up instead of spinning against it.  *rounds counts the rounds of this wait. */
+#include <sched.h>
+static inline void dl_cpu_relax(int* rounds) {
+    if (++*rounds > 1024) {
+        sched_yield();
+        return;
+    }
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
 #endif

@@ -347,47 +347,6 @@ def gru_before_backward_loop(const real[:, ::1] W, real[:, :, ::1] dH, const rea
 # Layout changes between the notes' (n, m, T) and the loops' (T, m, n)
 # --------------------------------------------------------------------------
 
-cdef enum:
-    # 8 x 8 tiles when both inner axes are contiguous: each row of a tile is one 32-byte
-    # run on both sides, and the 8 rows of a side fit one L1 set even when they lie a
-    # multiple of 4 KiB apart (HX's state rows: m (n_a + n_x) floats, often 24 KiB).
-    FAST_TILE = 8
-
-
-cdef void _swap_rows(const real* src, Py_ssize_t s0, Py_ssize_t s1, real* dst, Py_ssize_t d0,
-                     Py_ssize_t d1, Py_ssize_t B, Py_ssize_t m, Py_ssize_t A) noexcept nogil:
-    """``dst[a, i, b] = src[b, i, a]`` with unit inner strides; ``s0, s1, d0, d1`` are the
-    outer strides in elements."""
-    cdef Py_ssize_t i, a0, b0, a, b, a1, b1
-    cdef const real* sp
-    cdef real* dp
-    # Strides that are multiples of 1 KiB put the rows of a tile in few L1 sets (measured:
-    # 0.17 ms -> 0.48 ms for (128, 32, 50) float32 when the written rows lie 16 KiB apart);
-    # keep such a side on the contiguous runs.
-    cdef bint read_rows = (s0 * <Py_ssize_t>sizeof(real)) % 1024 == 0
-    for i in range(m):
-        b0 = 0
-        while b0 < B:
-            b1 = b0 + FAST_TILE if b0 + FAST_TILE < B else B
-            a0 = 0
-            while a0 < A:
-                a1 = a0 + FAST_TILE if a0 + FAST_TILE < A else A
-                if read_rows:    # runs of the source, dst rows apart
-                    for b in range(b0, b1):
-                        sp = src + b * s0 + i * s1
-                        dp = dst + i * d1 + b
-                        for a in range(a0, a1):
-                            dp[a * d0] = sp[a]
-                else:            # runs of the destination, source rows apart
-                    for a in range(a0, a1):
-                        sp = src + i * s1 + a
-                        dp = dst + a * d0 + i * d1
-                        for b in range(b0, b1):
-                            dp[b] = sp[b * s0]
-                a0 = a1
-            b0 = b1
-
-
 def swap_axes02(const real[:, :, :] src, real[:, :, :] dst):
     """``dst[a, i, b] = src[b, i, a]`` (any strides).
 
@@ -407,7 +366,7 @@ def swap_axes02(const real[:, :, :] src, real[:, :, :] dst):
             and src.strides[1] % it == 0 and dst.strides[0] % it == 0
             and dst.strides[1] % it == 0):
         with nogil:
-            _swap_rows(&src[0, 0, 0], src.strides[0] // it, src.strides[1] // it, &dst[0, 0, 0],
+            swap_rows(&src[0, 0, 0], src.strides[0] // it, src.strides[1] // it, &dst[0, 0, 0],
                        dst.strides[0] // it, dst.strides[1] // it, B, m, A)
     else:
         np.copyto(np.asarray(dst), np.transpose(np.asarray(src), (2, 1, 0)))

@@ -28,11 +28,15 @@ loop, then the same chunks in the same order.  The products are BLAS calls
 one thread for the duration.
 """
 from cython.parallel cimport parallel, threadid
-from libc.stdlib cimport free, malloc
+from libc.stdlib cimport calloc, free, malloc
 
 from dlnotes._kernels._blas cimport gemm_rm
 from dlnotes._kernels._recurrent cimport *
 from dlnotes._kernels._types cimport real
+
+
+cdef extern from "<stdlib.h>" nogil:
+    void *aligned_alloc(size_t alignment, size_t size)
 
 
 cdef inline int _chunk_start(int k, int S, int T) noexcept nogil:
@@ -48,24 +52,36 @@ cdef void _dW_chunk(int k, int S, int T, int m, int G, int ld, const real *dZ,
             <real>1, dW, ld)
 
 
-cdef void _dx_chunk(int k, int S, int T, int m, int G, int ld, int n_a, const real *dZ,
-                    const real *W, real *dx) noexcept nogil:
-    """dx_chunk (rows x n_x) = dZ_chunk (rows x G) W_x (G x n_x), W_x = W[:, n_a:]."""
-    cdef int t0 = _chunk_start(k, S, T), rows = (T - k * S - t0) * m, n_x = ld - n_a
-    gemm_rm(c'N', c'N', rows, n_x, G, <real>1, dZ + t0 * m * G, G, W + n_a, ld, <real>0,
-            dx + t0 * m * n_x, n_x)
+cdef void _dx_job(int k, int S, int T, int m, int G, int ld, int n_a, const real *dZ,
+                  const real *W, real *dxt, real *dx, double *dbp) noexcept nogil:
+    """Chunk ``k``'s ``dx`` rows, ``dZ_chunk (rows x G) W_x (G x n_x)`` (W_x = W[:, n_a:]),
+    time-major into ``dxt`` and then into the ``(n_x, m, T)`` result ``dx``; and its
+    column sums of ``dZ`` (the bias gradient's share) into ``dbp[k]``, in double."""
+    cdef int t0 = _chunk_start(k, S, T), t1 = T - k * S, n_x = ld - n_a, r, g
+    cdef const real *z = dZ + t0 * m * G
+    cdef double *acc = dbp + k * G
+    gemm_rm(c'N', c'N', (t1 - t0) * m, n_x, G, <real>1, z, G, W + n_a, ld, <real>0,
+            dxt + t0 * m * n_x, n_x)
+    swap_rows(dxt + t0 * m * n_x, m * n_x, n_x, dx + t0, m * T, T, t1 - t0, m, n_x)
+    for g in range(G):
+        acc[g] = 0
+    for r in range((t1 - t0) * m):
+        for g in range(G):
+            acc[g] += z[r * G + g]
 
 
 def lstm_backward_pipelined(const real[:, ::1] W, real[:, :, ::1] dH, const real[:, :, ::1] Z,
                             const real[:, :, ::1] C, const real[:, :, ::1] TC,
                             const real[:, :, ::1] HX, real[:, :, ::1] dZ, real[:, ::1] dc,
-                            real[:, ::1] da0, real[:, ::1] dW, real[:, :, ::1] dx, int S):
+                            real[:, ::1] da0, real[:, ::1] dW, real[:, :, ::1] dxt,
+                            real[:, :, ::1] dx, double[:, ::1] dbp, int S):
     """The LSTM backward time loop (``recurrent.lstm_backward_loop``'s, on the whole batch)
-    with ``dW = sum_t dZ[t]^T HX[t]`` and ``dx[t] = dZ[t] W_x`` computed alongside, in
-    chunks of ``S`` steps.  ``dW`` is overwritten.  Call with SciPy's BLAS on one thread."""
+    with ``dW = sum_t dZ[t]^T HX[t]``, ``dx`` (``(n_x, m, T)``, through the time-major
+    scratch ``dxt``) and the bias gradient's per-chunk sums ``dbp (n_chunks, G)`` computed
+    alongside, in chunks of ``S`` steps.  Call with SciPy's BLAS on one thread."""
     cdef int T = dH.shape[0], m = dH.shape[1], n_a = dH.shape[2], G = 4 * n_a
     cdef int ld = W.shape[1]
-    cdef int n_chunks, done = 0, consumed = 0, dx_next = 0, t, k, j, need, ready, tid
+    cdef int n_chunks, done = 0, consumed = 0, dx_next = 0, t, k, j, need, ready, tid, rounds
     cdef real *Bp = NULL
     cdef real *dprev
     if T == 0 or m == 0:
@@ -91,19 +107,21 @@ def lstm_backward_pipelined(const real[:, ::1] W, real[:, :, ::1] dH, const real
                         dl_store_release(&done, T - t)
                 j = dl_claim_below(&dx_next, n_chunks)
                 while j >= 0:
-                    _dx_chunk(j, S, T, m, G, ld, n_a, &dZ[0, 0, 0], &W[0, 0], &dx[0, 0, 0])
+                    _dx_job(j, S, T, m, G, ld, n_a, &dZ[0, 0, 0], &W[0, 0], &dxt[0, 0, 0],
+                            &dx[0, 0, 0], &dbp[0, 0])
                     j = dl_claim_below(&dx_next, n_chunks)
             else:  # dW chunk by chunk, in order; dx jobs of finished chunks while waiting
                 for k in range(n_chunks):
                     need = min((k + 1) * S, T)
                     ready = dl_load_acquire(&done)
+                    rounds = 0
                     while ready < need:
                         j = dl_claim_below(&dx_next, ready // S)
                         if j >= 0:
-                            _dx_chunk(j, S, T, m, G, ld, n_a, &dZ[0, 0, 0], &W[0, 0],
-                                      &dx[0, 0, 0])
+                            _dx_job(j, S, T, m, G, ld, n_a, &dZ[0, 0, 0], &W[0, 0],
+                                    &dxt[0, 0, 0], &dx[0, 0, 0], &dbp[0, 0])
                         else:
-                            dl_cpu_relax()
+                            dl_cpu_relax(&rounds)
                         ready = dl_load_acquire(&done)
                     _dW_chunk(k, S, T, m, G, ld, &dZ[0, 0, 0], &HX[0, 0, 0], &dW[0, 0])
                     dl_store_release(&consumed, k + 1)
@@ -112,3 +130,50 @@ def lstm_backward_pipelined(const real[:, ::1] W, real[:, :, ::1] dH, const real
             _dW_chunk(k, S, T, m, G, ld, &dZ[0, 0, 0], &HX[0, 0, 0], &dW[0, 0])
     free(Bp)
 
+
+
+def lstm_forward_overlapped(const real[:, ::1] W, const real[::1] b, real[:, :, ::1] Z,
+                            real[:, :, ::1] HX, real[:, :, ::1] C, real[:, :, ::1] TC,
+                            real[:, :, ::1] a, real[:, :, ::1] c, int S):
+    """The LSTM forward time loop (``recurrent.lstm_forward_loop``'s, on the whole batch) on
+    thread 0, while thread 1 copies the states of every finished chunk of ``S`` steps into
+    the ``(n_a, m, T)`` results ``a`` (from ``HX[t+1, :, :n_a]``) and ``c`` (from
+    ``C[t+1]``): the transposes are off the loop's path."""
+    cdef int T = Z.shape[0], m = Z.shape[1], G = Z.shape[2], n_a = G // 4, ld = HX.shape[2]
+    cdef int n_chunks, done = 0, consumed = 0, t, k, t0, t1, rounds
+    cdef real *Bp = NULL
+    if T == 0 or m == 0:
+        return
+    S = max(1, min(S, T))
+    n_chunks = (T + S - 1) // S
+    Bp = <real *>malloc(dl_pk_size(ld, G) * sizeof(real))
+    if Bp == NULL:
+        raise MemoryError("lstm_forward_overlapped: cannot allocate the packed weights")
+    with nogil:
+        dl_pk_pack_bt(ld, G, &W[0, 0], ld, Bp)
+        with parallel(num_threads=2):
+            if threadid() == 0:
+                for t in range(T):
+                    dl_pk_gemm_bias(m, G, ld, &HX[t, 0, 0], ld, Bp, &b[0], &Z[t, 0, 0], G, 0)
+                    dl_lstm_fwd(m, n_a, &Z[t, 0, 0], &C[t, 0, 0], &C[t + 1, 0, 0],
+                                &TC[t, 0, 0], &HX[t + 1, 0, 0], ld)
+                    if (t + 1) % S == 0 or t == T - 1:
+                        dl_store_release(&done, t + 1)
+            else:
+                for k in range(n_chunks):
+                    t0 = k * S
+                    t1 = min(t0 + S, T)
+                    rounds = 0
+                    while dl_load_acquire(&done) < t1:
+                        dl_cpu_relax(&rounds)
+                    swap_rows(&HX[t0 + 1, 0, 0], m * ld, ld, &a[0, 0, t0], m * T, T, t1 - t0,
+                              m, n_a)
+                    swap_rows(&C[t0 + 1, 0, 0], m * n_a, n_a, &c[0, 0, t0], m * T, T,
+                              t1 - t0, m, n_a)
+                    dl_store_release(&consumed, k + 1)
+        for k in range(dl_load_acquire(&consumed), n_chunks):  # a team of one
+            t0 = k * S
+            t1 = min(t0 + S, T)
+            swap_rows(&HX[t0 + 1, 0, 0], m * ld, ld, &a[0, 0, t0], m * T, T, t1 - t0, m, n_a)
+            swap_rows(&C[t0 + 1, 0, 0], m * n_a, n_a, &c[0, 0, t0], m * T, T, t1 - t0, m, n_a)
+    free(Bp)

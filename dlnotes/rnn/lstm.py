@@ -198,9 +198,16 @@ def _lstm_forward(x, a0, c0, P):
     C = np.empty((T + 1, m, n_a), dtype=x.dtype)
     C[0] = c0.T
     TC = np.empty((T, m, n_a), dtype=x.dtype)
-    run_loop(_k.lstm_forward_loop, W, b.reshape(-1), Z, HX, C, TC, size=(m, T, 4 * n_a, n_a))
-    a = unpack_states(HX[1:, :, :n_a])
-    c = unpack_states(C[1:])
+    if pipelined(m, T, 4 * n_a, n_a):  # the states transposed on the other core
+        a = np.empty((n_a, m, T), dtype=x.dtype)
+        c = np.empty((n_a, m, T), dtype=x.dtype)
+        _seqpipe.lstm_forward_overlapped(W, b.reshape(-1), Z, HX, C, TC, a, c,
+                                         pipeline_chunk(T))
+    else:
+        run_loop(_k.lstm_forward_loop, W, b.reshape(-1), Z, HX, C, TC,
+                 size=(m, T, 4 * n_a, n_a))
+        a = unpack_states(HX[1:, :, :n_a])
+        c = unpack_states(C[1:])
     y = softmax_outputs(P.get("Wy"), P.get("by"), a)
     cache = SequenceCache("lstm", W=W, HX=HX, Z=Z, C=C, TC=TC, n_a=n_a, n_x=n_x, m=m, T=T,
                           parameters=P)
@@ -254,19 +261,21 @@ def _lstm_backward(dH, c, dc=None):
     da0 = np.empty((m, n_a), dtype)
     if pipelined(m, T, 4 * n_a, n_a):  # loop on one core, dW and dx on the other
         dW = np.empty((4 * n_a, n_a + n_x), dtype)
-        dx = np.empty((T, m, n_x), dtype)
+        dx = np.empty((n_x, m, T), dtype)
+        S = pipeline_chunk(T)
+        dbp = np.empty((-(-T // S), 4 * n_a))
         with single_threaded_blas():  # its BLAS calls run inside the two-thread region
             _seqpipe.lstm_backward_pipelined(c.W, dH, c.Z, c.C, c.TC, c.HX, dZ, dcarry, da0,
-                                             dW, dx, pipeline_chunk(T))
-        db = dZ.reshape(T * m, 4 * n_a).sum(axis=0)
+                                             dW, np.empty((T, m, n_x), dtype), dx, dbp, S)
+        db = dbp.sum(axis=0).astype(dtype)
     else:
         run_loop(_k.lstm_backward_loop, c.W, dH, c.Z, c.C, c.TC, dZ, dcarry, da0,
                  size=(m, T, 4 * n_a, n_a))
         dZ2 = dZ.reshape(T * m, 4 * n_a)
         dW = dZ2.T @ c.HX[:T].reshape(T * m, n_a + n_x)
         db = dZ2.sum(axis=0)
-        dx = (dZ2 @ c.W[:, n_a:]).reshape(T, m, n_x)
-    g = {"dx": unpack_states(dx), "da0": np.ascontiguousarray(da0.T),
+        dx = unpack_states((dZ2 @ c.W[:, n_a:]).reshape(T, m, n_x))
+    g = {"dx": dx, "da0": np.ascontiguousarray(da0.T),
          "dc0": np.ascontiguousarray(dcarry.T)}
     for j, k in enumerate(GATES):
         g["dW" + k] = np.ascontiguousarray(dW[j * n_a:(j + 1) * n_a])
