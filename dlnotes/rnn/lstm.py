@@ -155,10 +155,10 @@ def lstm_forward(x, a0, parameters, c0=None):
 
     (equations of :func:`lstm_cell_forward`).
 
-    The four gates' input projections of all steps are one GEMM; each step
-    adds the recurrent product :math:`W_{[i,f,c,o]}[:, {:}n_a]\, a^{\langle t-1 \rangle}`
-    against weights packed once per sequence and computes gates, cell and state in one
-    fused pass.
+    Each step multiplies the row :math:`[a^{\langle t-1 \rangle}; x^{\langle t \rangle}]`
+    by the four gates' weights, packed once per sequence, on top of the biases, and
+    computes gates, cell and state in one fused pass (with two threads, the states are
+    transposed to the course's layout on the second core while the loop runs).
 
     Parameters
     ----------
@@ -227,7 +227,8 @@ def lstm_backward(da, caches, dc=None):
     :math:`dc_{next}(t) = dc_{prev}(t+1)`; each step applies
     :func:`lstm_cell_backward` and the parameter gradients are summed over t
     (one GEMM after the loop: :math:`[dW_i; dW_f; dW_c; dW_o] =
-    \sum_t d\gamma^{\langle t \rangle} [a^{\langle t-1 \rangle}; x^{\langle t \rangle}]^T`).
+    \sum_t d\gamma^{\langle t \rangle} [a^{\langle t-1 \rangle}; x^{\langle t \rangle}]^T`;
+    with two threads, computed chunk by chunk on the second core while the loop runs).
 
     Parameters
     ----------
