@@ -28,15 +28,31 @@ loop, then the same chunks in the same order.  The products are BLAS calls
 one thread for the duration.
 """
 from cython.parallel cimport parallel, threadid
-from libc.stdlib cimport calloc, free, malloc
+from libc.stdlib cimport free, malloc
 
 from dlnotes._kernels._blas cimport gemm_rm
 from dlnotes._kernels._recurrent cimport *
 from dlnotes._kernels._types cimport real
 
 
-cdef extern from "<stdlib.h>" nogil:
-    void *aligned_alloc(size_t alignment, size_t size)
+cdef inline int _n_chunks(int *S, int T) noexcept nogil:
+    """Clamp the chunk length ``S`` to [1, T] and count the chunks of ``T`` steps."""
+    S[0] = max(1, min(S[0], T))
+    return (T + S[0] - 1) // S[0]
+
+
+cdef real *_packed(const real[:, ::1] W, int K, int N, bint transpose, str caller) except NULL:
+    """The weights packed for ``dl_pk_gemm`` (``B = W^T``, K x N, when ``transpose``, else
+    ``B = W``), in a buffer the caller frees."""
+    cdef real *Bp = <real *>malloc(dl_pk_size(K, N) * sizeof(real))
+    if Bp == NULL:
+        raise MemoryError(f"{caller}: cannot allocate the packed weights")
+    with nogil:
+        if transpose:
+            dl_pk_pack_bt(K, N, &W[0, 0], W.shape[1], Bp)
+        else:
+            dl_pk_pack_b(K, N, &W[0, 0], W.shape[1], Bp)
+    return Bp
 
 
 cdef inline int _chunk_start(int k, int S, int T) noexcept nogil:
@@ -86,15 +102,11 @@ def lstm_backward_pipelined(const real[:, ::1] W, real[:, :, ::1] dH, const real
     cdef real *dprev
     if T == 0 or m == 0:
         return
-    S = max(1, min(S, T))
-    n_chunks = (T + S - 1) // S
-    Bp = <real *>malloc(dl_pk_size(G, n_a) * sizeof(real))
-    if Bp == NULL:
-        raise MemoryError("lstm_backward_pipelined: cannot allocate the packed weights")
+    n_chunks = _n_chunks(&S, T)
+    Bp = _packed(W, G, n_a, False, "lstm_backward_pipelined")
     for k in range(G * ld):
         (&dW[0, 0])[k] = 0
     with nogil:
-        dl_pk_pack_b(G, n_a, &W[0, 0], ld, Bp)
         with parallel(num_threads=2):
             tid = threadid()
             if tid == 0:  # the time loop, then the dx jobs left
@@ -144,13 +156,9 @@ def lstm_forward_overlapped(const real[:, ::1] W, const real[::1] b, real[:, :, 
     cdef real *Bp = NULL
     if T == 0 or m == 0:
         return
-    S = max(1, min(S, T))
-    n_chunks = (T + S - 1) // S
-    Bp = <real *>malloc(dl_pk_size(ld, G) * sizeof(real))
-    if Bp == NULL:
-        raise MemoryError("lstm_forward_overlapped: cannot allocate the packed weights")
+    n_chunks = _n_chunks(&S, T)
+    Bp = _packed(W, ld, G, True, "lstm_forward_overlapped")
     with nogil:
-        dl_pk_pack_bt(ld, G, &W[0, 0], ld, Bp)
         with parallel(num_threads=2):
             if threadid() == 0:
                 for t in range(T):
