@@ -160,6 +160,7 @@ def conv2d_backward_col2im(const real[:, :, :, ::1] dZ, const real[:, :, :, ::1]
 # place, with filters packed once per call; no im2col buffer, no BLAS packing.
 
 cdef extern from "dl_igemm.h" nogil:
+    void *dl_ig_alloc(size_t n, int zero) noexcept nogil
     Py_ssize_t dl_ig_nr(const void *x) noexcept nogil
     Py_ssize_t dl_ig_packed_size(const void *x, Py_ssize_t K, Py_ssize_t N) noexcept nogil
     void dl_ig_pack(Py_ssize_t K, Py_ssize_t N, const void *B, Py_ssize_t bk, Py_ssize_t bn,
@@ -183,7 +184,7 @@ cdef real *_padded(const real *X, Py_ssize_t m, Py_ssize_t H, Py_ssize_t Wd, Py_
     """A zero-padded copy of ``X`` (m, H, W, C), with ``2 NR`` readable elements past its
     end (the weight gradient's last tile reads past a window run), or NULL."""
     cdef Py_ssize_t Hp = H + pt + pb, Wp = Wd + pl + pr, rows = m * Hp, t, y0, y1
-    cdef real *P = <real *>malloc((rows * Wp * C + 2 * dl_ig_nr(X)) * sizeof(real))
+    cdef real *P = <real *>dl_ig_alloc((rows * Wp * C + 2 * dl_ig_nr(X)) * sizeof(real), 0)
     if P == NULL:
         return NULL
     memset(P + rows * Wp * C, 0, 2 * dl_ig_nr(X) * sizeof(real))
@@ -225,7 +226,7 @@ def conv2d_ig_forward(const real[:, :, :, ::1] A, const real[:, ::1] Wm, const r
                 (&Z[0, 0, 0, 0])[r0 * N + ci] = b[ci] if bias else 0
         return
     n_threads = _team(n_threads, rows, &chunk, &n_chunks)
-    Bp = <real *>malloc(dl_ig_packed_size(&Wm[0, 0], K, N) * sizeof(real))
+    Bp = <real *>dl_ig_alloc(dl_ig_packed_size(&Wm[0, 0], K, N) * sizeof(real), 0)
     if Bp == NULL:
         raise MemoryError("conv2d_ig_forward: cannot allocate the packed filters")
     with nogil:
@@ -276,7 +277,7 @@ def conv2d_ig_dw(const real[:, :, :, ::1] dZ, const real[:, :, :, ::1] A,
     if rows == 0 or Wo == 0 or F == 0:
         return
     n_threads = <int>max(1, min(<Py_ssize_t>n_threads, rows))
-    acc = <real *>calloc(n_threads * K * F + 1, sizeof(real))
+    acc = <real *>dl_ig_alloc((n_threads * K * F + 1) * sizeof(real), 1)
     dbs = <double *>calloc(n_threads * F, sizeof(double))
     if acc == NULL or dbs == NULL:
         free(acc)

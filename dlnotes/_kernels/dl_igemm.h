@@ -7,6 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A 64-byte aligned block (free() releases it), or NULL: glibc's malloc returns blocks
+ * of 128 KiB and more at a page + 16 bytes, so every second 32-byte load of a packed
+ * panel would straddle two cache lines.  zero: cleared. */
+static inline void* dl_ig_alloc(size_t n, int zero) {
+    void* p = NULL;
+    if (posix_memalign(&p, 64, n ? n : 1) != 0) return NULL;
+    if (zero) memset(p, 0, n);
+    return p;
+}
+
 #define DL_IMPL "dl_igemm_impl.h"
 #include "dl_instantiate.h"
 
