@@ -40,43 +40,9 @@ cdef extern from "dl_recurrent.h" nogil:
     void dl_cpu_relax(int* rounds)
 
 
-cdef enum:
-    # 8 x 8 tiles when both inner axes are contiguous: each row of a tile is one 32-byte
-    # run on both sides, and the 8 rows of a side fit one L1 set even when they lie a
-    # multiple of 4 KiB apart (HX's state rows: m (n_a + n_x) floats, often 24 KiB).
-    FAST_TILE = 8
-
-
-cdef inline void swap_rows(const real* src, Py_ssize_t s0, Py_ssize_t s1, real* dst,
-                           Py_ssize_t d0, Py_ssize_t d1, Py_ssize_t B, Py_ssize_t m,
-                           Py_ssize_t A) noexcept nogil:
-    """``dst[a, i, b] = src[b, i, a]`` with unit inner strides; ``s0, s1, d0, d1`` are the
-    outer strides in elements."""
-    cdef Py_ssize_t i, a0, b0, a, b, a1, b1
-    cdef const real* sp
-    cdef real* dp
-    # Strides that are multiples of 1 KiB put the rows of a tile in few L1 sets (measured:
-    # 0.17 ms -> 0.48 ms for (128, 32, 50) float32 when the written rows lie 16 KiB apart);
-    # keep such a side on the contiguous runs.
-    cdef bint read_rows = (s0 * <Py_ssize_t>sizeof(real)) % 1024 == 0
-    for i in range(m):
-        b0 = 0
-        while b0 < B:
-            b1 = b0 + FAST_TILE if b0 + FAST_TILE < B else B
-            a0 = 0
-            while a0 < A:
-                a1 = a0 + FAST_TILE if a0 + FAST_TILE < A else A
-                if read_rows:    # runs of the source, dst rows apart
-                    for b in range(b0, b1):
-                        sp = src + b * s0 + i * s1
-                        dp = dst + i * d1 + b
-                        for a in range(a0, a1):
-                            dp[a * d0] = sp[a]
-                else:            # runs of the destination, source rows apart
-                    for a in range(a0, a1):
-                        sp = src + i * s1 + a
-                        dp = dst + a * d0 + i * d1
-                        for b in range(b0, b1):
-                            dp[b] = sp[b * s0]
-                a0 = a1
-            b0 = b1
+cdef extern from "dl_recurrent.h" nogil:
+    # dst[a, i, b] = src[b, i, a] with unit inner strides; s0, s1, d0, d1 are the outer
+    # strides in elements (8 x 8 tiles, AVX2 registers for the full ones: dl_recurrent.h)
+    void swap_rows "dl_swap_rows"(const void* src, Py_ssize_t s0, Py_ssize_t s1, void* dst,
+                                  Py_ssize_t d0, Py_ssize_t d1, Py_ssize_t B, Py_ssize_t m,
+                                  Py_ssize_t A)

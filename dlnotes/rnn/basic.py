@@ -147,8 +147,8 @@ def _rnn_forward(x, a0, P):
     n_x, m, T = x.shape
     n_a = a0.shape[0]
     W = np.concatenate([P["Waa"], P["Wax"]], axis=1)
-    HX, Z = pack_sequence(x, a0, W, P["ba"])
-    run_loop(_k.rnn_forward_loop, W, Z, HX, size=(m, T, n_a, n_a))
+    HX, Z = pack_sequence(x, a0, W, None, project=False)  # the loop projects x<t> itself
+    run_loop(_k.rnn_forward_loop, W, P["ba"].reshape(-1), Z, HX, size=(m, T, n_a, n_a))
     a = unpack_states(HX[1:, :, :n_a])
     y_pred = softmax_outputs(P.get("Wya"), P.get("by"), a)
     cache = SequenceCache("rnn", W=W, HX=HX, n_a=n_a, n_x=n_x, m=m, T=T, parameters=P)
