@@ -69,7 +69,8 @@ def _conv_case(name, m, H, W, C, F, f, pad, dtype, torch, rng):
             return (Z.detach().permute(0, 2, 3, 1).numpy(), At.grad.permute(0, 2, 3, 1).numpy(),
                     Wtt.grad.permute(2, 3, 1, 0).numpy(), bt.grad.numpy().reshape(1, 1, 1, F))
 
-    return {"name": name, "flops": flops, "impls": {"dlnotes": dl, "numpy": np_ref, "torch": th}}
+    return {"name": name, "flops": flops, "impls": {"dlnotes": dl, "numpy": np_ref, "torch": th},
+            "gemm_share": C >= 64}  # the VGG-like case carries a GEMM-rate target
 
 
 def _pool_case(name, mode, m, H, W, C, f, s, dtype, torch, rng):

@@ -50,7 +50,17 @@ when PyTorch is not installed.  It returns a list of dicts::
     {"name": str,                       # unique within the topic
      "flops": float or None,            # floating-point operations of one call
      "impls": {"dlnotes": fn, "numpy": fn or None, "torch": fn or None},
-     "rtol": float, optional}           # overrides the dtype's tolerance
+     "rtol": float, optional,           # overrides the dtype's tolerance
+     "gemm_share": True, optional}      # "% of GEMM" read against a probe in rotation
+
+``gemm_share``: the row's "% of GEMM" is read against the NumPy GEMM probe
+(``2048 x 2048``) timed as one more block of the case's own rotation (median
+of its blocks, after the same idle waits), not only against the run's best
+probe (the best of five calls at the start and at the end of the run).  Why:
+the machine's rate drifts during a run (start / end probes measured 82 / 72
+and 73 / 55 GFLOP/s with one thread), and a median of the case against the
+best probe of another minute mixes two statistics and two moments.  The cell
+gives both figures.
 
 Each ``fn`` takes no argument, runs forward + backward once on inputs built
 beforehand (torch tensors in torch's fast layout) and returns a tuple of
@@ -78,7 +88,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 IMPLS = ("dlnotes", "numpy", "torch")
-LABELS = {"dlnotes": "dlnotes", "numpy": "NumPy", "torch": "PyTorch"}
+LABELS = {"dlnotes": "dlnotes", "numpy": "NumPy", "torch": "PyTorch", "gemm": "GEMM probe"}
 RTOL = {"float32": 1e-3, "float64": 1e-7}
 BLAS_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_WAIT_POLICY",
@@ -142,19 +152,32 @@ def describe_pools(pools):
     return lines
 
 
-def gemm_rate(dtype, n, repeat):
-    """Best GFLOP/s of ``np.matmul`` on two ``n x n`` matrices (2 n^3 flops)."""
+def gemm_call(dtype, n):
+    """A no-argument call of ``np.matmul`` on two ``n x n`` matrices (2 n^3 flops), warmed up."""
     rng = np.random.default_rng(0)
     a = rng.standard_normal((n, n)).astype(dtype)
     b = rng.standard_normal((n, n)).astype(dtype)
     out = np.empty((n, n), dtype=dtype)
-    np.matmul(a, b, out=out)  # warm-up: threads, page faults
+
+    def call():
+        np.matmul(a, b, out=out)
+    call()  # warm-up: threads, page faults
+    return call
+
+
+def gemm_rate(dtype, n, repeat):
+    """Best GFLOP/s of ``np.matmul`` on two ``n x n`` matrices (2 n^3 flops)."""
+    call = gemm_call(dtype, n)
     best = math.inf
     for _ in range(repeat):
         t0 = time.perf_counter()
-        np.matmul(a, b, out=out)
+        call()
         best = min(best, time.perf_counter() - t0)
     return 2.0 * n ** 3 / best / 1e9
+
+
+#: Size of the GEMM probe (set by :func:`main`: 2048, 1024 with ``--quick``).
+GEMM_N = 2048
 
 
 # ----------------------------------------------------------------------------
@@ -398,7 +421,12 @@ def run_case(case, dtype, repeat, min_block, idle=True):
                 row["why"].append(f"{LABELS[impl]} disagrees with dlnotes: {why}")
     row["err"] = max(errs) if errs else None
     del results
-    row["times"] = time_impls(impls, repeat, min_block, idle=idle, stats=row["check"])
+    timed = dict(impls)
+    if case.get("gemm_share"):  # the rate that "% of GEMM" is read against, in the rotation
+        timed["gemm"] = gemm_call(dtype, GEMM_N)
+    row["times"] = time_impls(timed, repeat, min_block, idle=idle, stats=row["check"])
+    if "gemm" in row["times"]:
+        row["gemm_rotation"] = 2.0 * GEMM_N ** 3 / row["times"].pop("gemm") / 1e9
     return row
 
 
@@ -452,6 +480,9 @@ def table_cells(rows, gemm):
             rate = r["flops"] / td / 1e9
             gf = f"{rate:.1f}"
             pct = f"{100 * rate / gemm[r['dtype']]:.0f}%"
+            if r.get("gemm_rotation"):  # see ``gemm_share`` in the module docstring
+                pct = (f"{100 * rate / r['gemm_rotation']:.0f}% of the probe in rotation "
+                       f"({r['gemm_rotation']:.0f} GFLOP/s); {pct} of the run's best")
         err = "—" if r["err"] is None else f"{r['err']:.1e}"
         body.append([f"{r['topic']}: {r['name']}", r["dtype"], fmt_time(td), fmt_time(tn),
                      fmt_time(tt), fmt_ratio(td, tt), fmt_ratio(tn, tt), gf, pct, err,
@@ -671,7 +702,8 @@ def main(argv=None):
             pass
     load0 = os.getloadavg()
     t_start = time.perf_counter()
-    gemm_n = 1024 if args.quick else 2048
+    global GEMM_N
+    gemm_n = GEMM_N = 1024 if args.quick else 2048
     gemm = {dt: gemm_rate(dt, gemm_n, 2 if args.quick else 5) for dt in ("float32", "float64")}
     pools = blas_info()
 

@@ -267,3 +267,24 @@ def test_publish_rewrite_rejects_unknown_cdn(publish, tmp_path):
     index.write_text('<script src="https://cdn.example/other.js"></script>')
     with pytest.raises(SystemExit, match="unknown CDN"):
         publish.rewrite(index)
+
+
+def test_gemm_share_times_the_probe_in_the_case_rotation(compare, monkeypatch):
+    """A ``gemm_share`` case gets the GEMM probe as one more block of its rotation: the
+    probe is timed (and self-checked) with the case, kept out of the implementations'
+    times, and its rate is what the row's "% of GEMM" is read against, beside the
+    run's best probe."""
+    monkeypatch.setattr(compare, "GEMM_N", 64)
+    x = np.arange(6.0)
+    row = compare.run_case({"name": "t", "flops": 2e9, "gemm_share": True, "impls": {
+        "dlnotes": lambda: (x,), "numpy": lambda: (x.copy(),), "torch": None}},
+        "float32", repeat=3, min_block=0.0)
+    assert row["ok"] and set(row["times"]) == {"dlnotes", "numpy"}
+    assert "gemm" in row["check"]["alone"] and row["gemm_rotation"] > 0
+    row.update(topic="x", times={"dlnotes": 1.0, "numpy": 1.0}, gemm_rotation=4.0)
+    cells = compare.table_cells([row], {"float32": 8.0, "float64": 4.0})[0]
+    assert cells[8] == "50% of the probe in rotation (4 GFLOP/s); 25% of the run's best"
+    plain = compare.run_case({"name": "t", "flops": 2e9, "impls": {
+        "dlnotes": lambda: (x,), "numpy": None, "torch": None}}, "float32", repeat=1,
+        min_block=0.0)
+    assert "gemm_rotation" not in plain and "gemm" not in plain["check"]["alone"]
