@@ -109,3 +109,25 @@ class CharLMStep:
 
     def time_loss_and_grads(self, cell):
         self.model.loss_and_grads(self.X, self.Y)
+
+
+class SequenceLayout:
+    """The layout change behind every sequence function (``dlnotes._kernels.recurrent
+    .swap_axes02``, 8 x 8 register tiles): the notes' ``(n, m, T)`` into the time-major
+    rows of ``HX`` (pack) and the states back (unpack), at the issue's size."""
+
+    params = [DTYPES, ["pack", "unpack"], [64, 128, 512]]
+    param_names = ["dtype", "direction", "n"]
+
+    def setup(self, dtype, direction, n):
+        self.k = require("dlnotes._kernels.recurrent")
+        m, T = 32, 50
+        if direction == "pack":  # x (n_x = n, m, T) -> HX[:T, :, n_a:], n_a = 128
+            HX = np.zeros((T + 1, m, 128 + n), dtype)
+            self.src, self.dst = randn((n, m, T), dtype, seed=3), HX[:T, :, 128:]
+        else:                    # HX[1:, :, :n_a] (n_a = n, n_x = 64) -> a (n, m, T)
+            HX = randn((T + 1, m, n + 64), dtype, seed=3)
+            self.src, self.dst = HX[1:, :, :n], np.empty((n, m, T), dtype)
+
+    def time_swap_axes02(self, dtype, direction, n):
+        self.k.swap_axes02(self.src, self.dst)

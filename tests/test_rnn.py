@@ -285,3 +285,10 @@ def test_swap_axes02_matches_numpy_for_every_layout(rng, dtype):
             _k.swap_axes02(src, wide[:, :, 1:1 + want.shape[2]])   # strided destination
             np.testing.assert_array_equal(wide[:, :, 1:1 + want.shape[2]], want)
             assert np.isnan(wide[:, :, 0]).all() and np.isnan(wide[:, :, -2:]).all()
+    # outer strides that are multiples of 1 KiB on either side: the kernel then orders
+    # its 8 x 8 tiles by that side (dl_recurrent.h), full tiles and tails alike
+    for shape in [(24, 2, 128), (128, 2, 24), (19, 3, 256), (256, 3, 19)]:
+        src = rng.standard_normal(shape).astype(dtype)
+        out = np.full(shape[::-1], np.nan, dtype)
+        _k.swap_axes02(src, out)
+        np.testing.assert_array_equal(out, np.transpose(src, (2, 1, 0)))
