@@ -8,7 +8,9 @@ is checked against the plain-NumPy loops of the notes (``canonical_conv_backward
 PyTorch, the other input-gradient path on the same input, and a float64 gradient
 check.  The shapes exercise the register tile's edges: output widths that are not
 multiples of 6, channel counts that are not multiples of the 16-float (8-double)
-panel, several panels, a single channel, rectangular images.
+panel, several panels, a single channel, rectangular images, and both tiles of the
+weight gradient (output channels x taps, or taps x output channels, with one output
+row or several per block of the packed ``dZ``).
 """
 import numpy as np
 import pytest
@@ -28,6 +30,7 @@ GEOMETRIES = {
     "below-edge": (2, 8, 9, EDGE - 1, 3, 1, 1),     # col2im
     "pad-beyond-f": (2, 5, 6, EDGE, 3, 1, 3),       # p > f - 1: col2im
     "rect-f": (2, 9, 11, 20, 3, 1, 2),              # p = f - 1: dZ not padded at all
+    "wide": (2, 3, 263, 3, 3, 1, 1),                # rows wider than a dW block (256)
 }
 
 
@@ -46,7 +49,9 @@ def _two_threads(monkeypatch):
     monkeypatch.setattr(cnn_conv, "WORKSPACE_BYTES", 1)
 
 
-@pytest.mark.parametrize("n_C", [1, 7, 17, 40], ids=["one", "7", "17", "40"])
+# 32 and 40: the weight gradient's tap tile (dl_ig_dw_kf: filters a multiple of the
+# panel, 16 floats / 8 doubles, and at least two panels); the others its channel tile
+@pytest.mark.parametrize("n_C", [1, 7, 17, 32, 40], ids=["one", "7", "17", "32", "40"])
 @pytest.mark.parametrize("geometry", list(GEOMETRIES.values()), ids=list(GEOMETRIES))
 @pytest.mark.parametrize("threads", [1, 2])
 def test_every_path_matches_numpy_and_torch(n_C, geometry, threads, rng, torch, monkeypatch):

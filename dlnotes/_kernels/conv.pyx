@@ -169,7 +169,8 @@ cdef extern from "dl_igemm.h" nogil:
                         Py_ssize_t Wp, Py_ssize_t C, Py_ssize_t Ho, Py_ssize_t Wo,
                         Py_ssize_t fh, Py_ssize_t fw, Py_ssize_t sh, Py_ssize_t sw,
                         const void *Bp, Py_ssize_t N, const void *bias, void *Z) noexcept nogil
-    void dl_ig_dw_rows(Py_ssize_t r0, Py_ssize_t r1, const void *P, Py_ssize_t Hp,
+    int dl_ig_dw_kf(const void *x, Py_ssize_t F) noexcept nogil
+    int dl_ig_dw_rows(Py_ssize_t r0, Py_ssize_t r1, const void *P, Py_ssize_t Hp,
                        Py_ssize_t Wp, Py_ssize_t C, Py_ssize_t Ho, Py_ssize_t Wo,
                        Py_ssize_t fh, Py_ssize_t fw, Py_ssize_t sh, Py_ssize_t sw,
                        const void *dZ, Py_ssize_t F, void *dwt) noexcept nogil
@@ -266,6 +267,8 @@ def conv2d_ig_dw(const real[:, :, :, ::1] dZ, const real[:, :, :, ::1] A,
     cdef Py_ssize_t Hp = H + 2 * ph, Wp = Wd + 2 * pw, t, r0, r1, j, c
     cdef real *P = NULL
     cdef bint failed = False
+    cdef int nfail = 0
+    cdef bint kf = dl_ig_dw_kf(&dZ[0, 0, 0, 0], F) if dZ.size > 0 else False
     cdef real *acc = NULL
     cdef double *dbs = NULL
     cdef double s
@@ -293,12 +296,19 @@ def conv2d_ig_dw(const real[:, :, :, ::1] dZ, const real[:, :, :, ::1] A,
                 r1 = rows * (t + 1) // n_threads
                 dl_colsum(dbs + t * F, &dZ[0, 0, 0, 0] + r0 * Wo * F, (r1 - r0) * Wo, F)
                 if K > 0:
-                    dl_ig_dw_rows(r0, r1, P, Hp, Wp, C, Ho, Wo, fh, fw, sh, sw,
-                                  &dZ[0, 0, 0, 0], F, acc + t * K * F)
-            for t in range(n_threads):  # the accumulators hold dW^T (F, K)
-                for j in range(K):
-                    for c in range(F):
-                        dwp[j * F + c] += acc[t * K * F + c * K + j]
+                    if dl_ig_dw_rows(r0, r1, P, Hp, Wp, C, Ho, Wo, fh, fw, sh, sw,
+                                     &dZ[0, 0, 0, 0], F, acc + t * K * F) != 0:
+                        nfail += 1
+            failed = nfail > 0
+        if not failed:
+            for t in range(n_threads):  # the accumulators hold dW (K, F) or dW^T (F, K)
+                if kf:
+                    for j in range(K * F):
+                        dwp[j] += acc[t * K * F + j]
+                else:
+                    for j in range(K):
+                        for c in range(F):
+                            dwp[j * F + c] += acc[t * K * F + c * K + j]
             for c in range(F):
                 s = 0
                 for t in range(n_threads):
@@ -308,4 +318,5 @@ def conv2d_ig_dw(const real[:, :, :, ::1] dZ, const real[:, :, :, ::1] A,
     free(dbs)
     free(P)
     if failed:
-        raise MemoryError("conv2d_ig_dw: cannot allocate the padded image")
+        raise MemoryError("conv2d_ig_dw: cannot allocate the padded image or the packed "
+                          "dZ panels")

@@ -25,6 +25,7 @@ static inline void* dl_ig_alloc(size_t n, int zero) {
 #define dl_ig_pack(K, N, B, ...) DL_FUSED(dl_ig_pack, B)(K, N, B, __VA_ARGS__)
 #define dl_ig_fwd_rows(r0, r1, P, ...) DL_FUSED(dl_ig_fwd_rows, P)(r0, r1, P, __VA_ARGS__)
 #define dl_ig_dw_rows(r0, r1, P, ...) DL_FUSED(dl_ig_dw_rows, P)(r0, r1, P, __VA_ARGS__)
+#define dl_ig_dw_kf(x, F) DL_FUSED(dl_ig_dw_kf, x)(F)
 #define dl_ig_pad_rows(y0, y1, X, ...) DL_FUSED(dl_ig_pad_rows, X)(y0, y1, X, __VA_ARGS__)
 
 #endif  /* DL_IGEMM_H */

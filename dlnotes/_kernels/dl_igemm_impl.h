@@ -219,24 +219,84 @@ static int DL_FN(dl_ig_fwd_rows)(ptrdiff_t r0, ptrdiff_t r1, const T* P, ptrdiff
             }                                                                                \
         }                                                                                    \
     }
+/* The same sum with the roles of the forward pass (dl_ig_dw_kf: F a multiple of NR and at
+ * least 2 NR), added to dwk = dW (K x F):
+ *     dwk[(u, v, k), n] += sum_{r, w} P[i, h sh + u, w sw + v, k] dZ[r, w, n].
+ * The tile is MR taps x NR channels: the taps broadcast from one image row (MR consecutive
+ * values), and dZ is packed per block of rows into NR-channel panels (positions x NR,
+ * contiguous, zero-free since NR divides F), streamed like the forward's packed filters.
+ * Measured against the MR-channel tile above (both builds in one process, interleaved, 1
+ * thread, float32): see cnn.rst.  A block holds DL_IG_DWK_POS positions (16 KiB of a
+ * float32 panel, so that the panel stays in L1 while every tap tile passes over it). */
+#define DL_IG_DWK_POS 256
+#define DL_IG_DWK_BODY                                                                       \
+    const ptrdiff_t run = fw * C, npan = F / DL_NR;                                          \
+    const T* as[DL_IG_MAXSEG];                                                               \
+    const T* bs[DL_IG_MAXSEG];                                                               \
+    ptrdiff_t R = DL_IG_DWK_POS / Wo;                                                        \
+    R = R < 1 ? 1 : R > DL_IG_MAXSEG ? DL_IG_MAXSEG : R;                                     \
+    for (ptrdiff_t rb = r0; rb < r1; rb += R) {                                              \
+        const int nseg = (int)(r1 - rb < R ? r1 - rb : R);                                   \
+        const ptrdiff_t plen = nseg * Wo * DL_NR;  /* elements of one panel */               \
+        for (ptrdiff_t x = 0; x < nseg * Wo; x++) {                                          \
+            const T* z = dZ + (rb * Wo + x) * F;                                             \
+            for (ptrdiff_t pn = 0; pn < npan; pn++)                                          \
+                memcpy(Bp + pn * plen + x * DL_NR, z + pn * DL_NR, DL_NR * sizeof(T));       \
+        }                                                                                    \
+        for (ptrdiff_t pn = 0; pn < npan; pn++) {                                            \
+            for (int q = 0; q < nseg; q++) bs[q] = Bp + pn * plen + q * Wo * DL_NR;          \
+            for (ptrdiff_t u = 0; u < fh; u++) {                                             \
+                for (int q = 0; q < nseg; q++) {                                             \
+                    const ptrdiff_t i = (rb + q) / Ho, h = rb + q - i * Ho;                  \
+                    as[q] = P + ((i * Hp + h * sh + u) * Wp) * C;                            \
+                }                                                                            \
+                for (ptrdiff_t t0 = 0; t0 < run; t0 += DL_IG_MR) {                           \
+                    const int mr = run - t0 < DL_IG_MR ? (int)(run - t0) : DL_IG_MR;         \
+                    T* out = dwk + (u * run + t0) * F + pn * DL_NR;                          \
+                    DL_FN(dl_ig_tile)(mr, nseg, as, t0, bs, 0, Wo, 1, sw * C, DL_NR, out, F, \
+                                      out, F, DL_NR);                                        \
+                }                                                                            \
+            }                                                                                \
+        }                                                                                    \
+    }
 #define DL_IG_DW_ARGS                                                                        \
     ptrdiff_t r0, ptrdiff_t r1, const T* P, ptrdiff_t Hp, ptrdiff_t Wp, ptrdiff_t C,         \
     ptrdiff_t Ho, ptrdiff_t Wo, ptrdiff_t fh, ptrdiff_t fw, ptrdiff_t sh, ptrdiff_t sw,      \
     const T* dZ, ptrdiff_t F, T* dwt
 static void DL_FN(dl_ig_dw_base)(DL_IG_DW_ARGS) { DL_IG_DW_BODY }
+static void DL_FN(dl_ig_dwk_base)(DL_IG_DW_ARGS, T* Bp) { T* dwk = dwt; DL_IG_DWK_BODY }
 #if DL_IG_HAVE_FAST
 DL_IG_FAST static void DL_FN(dl_ig_dw_fast)(DL_IG_DW_ARGS) { DL_IG_DW_BODY }
+DL_IG_FAST static void DL_FN(dl_ig_dwk_fast)(DL_IG_DW_ARGS, T* Bp) { T* dwk = dwt; DL_IG_DWK_BODY }
 #endif
-static void DL_FN(dl_ig_dw_rows)(DL_IG_DW_ARGS) {
+/* Whether dl_ig_dw_rows sums into dW (K x F, the tap tile) rather than dW^T (F x K). */
+static int DL_FN(dl_ig_dw_kf)(ptrdiff_t F) { return F % DL_NR == 0 && F >= 2 * DL_NR; }
+/* The weight gradient of rows [r0, r1) added to acc: dW (K x F) when dl_ig_dw_kf(F),
+ * else dW^T (F x K).  Returns -1 if the packed dZ panels cannot be allocated. */
+static int DL_FN(dl_ig_dw_rows)(DL_IG_DW_ARGS) {
+    if (DL_FN(dl_ig_dw_kf)(F)) {
+        T* Bp = (T*)dl_ig_alloc((size_t)(DL_IG_DWK_POS + Wo) * (size_t)F * sizeof(T), 0);
+        if (!Bp) return -1;
+#if DL_IG_HAVE_FAST
+        if (dl_ig_fast_ok())
+            DL_FN(dl_ig_dwk_fast)(r0, r1, P, Hp, Wp, C, Ho, Wo, fh, fw, sh, sw, dZ, F, dwt, Bp);
+        else
+#endif
+        DL_FN(dl_ig_dwk_base)(r0, r1, P, Hp, Wp, C, Ho, Wo, fh, fw, sh, sw, dZ, F, dwt, Bp);
+        free(Bp);
+        return 0;
+    }
 #if DL_IG_HAVE_FAST
     if (dl_ig_fast_ok()) {
         DL_FN(dl_ig_dw_fast)(r0, r1, P, Hp, Wp, C, Ho, Wo, fh, fw, sh, sw, dZ, F, dwt);
-        return;
+        return 0;
     }
 #endif
     DL_FN(dl_ig_dw_base)(r0, r1, P, Hp, Wp, C, Ho, Wo, fh, fw, sh, sw, dZ, F, dwt);
+    return 0;
 }
 #undef DL_IG_DW_BODY
+#undef DL_IG_DWK_BODY
 #undef DL_IG_DW_ARGS
 
 /* Rows [y0, y1) (y = i H + row) of the zero-padded copy P (m, H + pt + pb, W + pl + pr, C)
