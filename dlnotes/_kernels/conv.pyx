@@ -10,17 +10,20 @@ Row ``r = i * H_o + h`` is one output row of the whole batch.
 
 Method: implicit GEMM (``dl_igemm_impl.h``).  With channels last, a window
 row is one contiguous run of ``f_w C`` values and the next output position
-starts ``s_w C`` further on, so the products run on a zero-padded copy of
-the image in place: a 6 x 16 register tile (6 positions x 16 channels in
+starts ``s_w C`` further on, so the products run on the image in place
+(the forward never builds the padding; ``dW`` reads a zero-padded copy): a
+6 x 16 register tile (6 positions x 16 channels in
 float32) broadcasts image values and multiplies them by the filters,
 packed once per call into 16-column panels.  No im2col buffer, no BLAS
 packing (the im2col + OpenBLAS path spent 43 % of its time on those).
 
 * forward ``conv2d_ig_forward``: ``Z = A_pad * W`` (+ bias), threads
   taking chunks of output rows (dynamic schedule);
-* weight gradient ``conv2d_ig_dw``: ``dW^T[n, (u, v, k)] += sum dZ[., n]
-  A_pad[., (u, v, k)]``, the tile holding 6 output channels x 16 filter
-  taps and summing blocks of output rows in registers; thread ``t`` sums a
+* weight gradient ``conv2d_ig_dw``: ``dW[(u, v, k), n] += sum A_pad[., (u,
+  v, k)] dZ[., n]``, the tile holding 6 filter taps x 16 output channels
+  (``dZ`` packed in 16-channel panels; when ``F`` fills at least two
+  panels) or 6 output channels x 16 filter taps (into ``dW^T``),
+  summing blocks of output rows in registers; thread ``t`` sums a
   contiguous block of rows into its own accumulators (added in thread
   order: the same bits on every run); ``db`` in double precision;
 * input gradient, stride 1 (``conv2d_ig_forward`` again): the correlation
@@ -36,8 +39,8 @@ compiled for AVX-512, AVX2 and baseline x86-64 with GCC's
 ``target_clones``; the implicit-GEMM tiles for AVX2+FMA and baseline
 (chosen at run time), plain C elsewhere.
 
-Peak extra memory: one padded copy of the input (of ``dZ`` for the input
-gradient) and the packed filters; ``n_threads * K * F`` for the ``dW``
+Peak extra memory: one padded copy of the input for ``dW``, the packed
+filters and ``dZ`` panels; ``n_threads * K * F`` for the ``dW``
 accumulators; the col2im path ``n_threads`` buffers of ``chunk * W_o * K``
 elements (``chunk`` from the caller's byte budget).
 """
@@ -165,10 +168,11 @@ cdef extern from "dl_igemm.h" nogil:
     Py_ssize_t dl_ig_packed_size(const void *x, Py_ssize_t K, Py_ssize_t N) noexcept nogil
     void dl_ig_pack(Py_ssize_t K, Py_ssize_t N, const void *B, Py_ssize_t bk, Py_ssize_t bn,
                     void *Bp) noexcept nogil
-    int dl_ig_fwd_rows(Py_ssize_t r0, Py_ssize_t r1, const void *P, Py_ssize_t Hp,
-                        Py_ssize_t Wp, Py_ssize_t C, Py_ssize_t Ho, Py_ssize_t Wo,
+    int dl_ig_fwd_rows(Py_ssize_t r0, Py_ssize_t r1, const void *X, Py_ssize_t H,
+                        Py_ssize_t W, Py_ssize_t C, Py_ssize_t Ho, Py_ssize_t Wo,
                         Py_ssize_t fh, Py_ssize_t fw, Py_ssize_t sh, Py_ssize_t sw,
-                        const void *Bp, Py_ssize_t N, const void *bias, void *Z) noexcept nogil
+                        Py_ssize_t pt, Py_ssize_t pl, const void *Bp, Py_ssize_t N,
+                        const void *bias, void *Z) noexcept nogil
     int dl_ig_dw_kf(const void *x, Py_ssize_t F) noexcept nogil
     int dl_ig_dw_rows(Py_ssize_t r0, Py_ssize_t r1, const void *P, Py_ssize_t Hp,
                        Py_ssize_t Wp, Py_ssize_t C, Py_ssize_t Ho, Py_ssize_t Wo,
@@ -206,22 +210,21 @@ def conv2d_ig_forward(const real[:, :, :, ::1] A, const real[:, ::1] Wm, const r
     """Z[i,h,w,n] = sum_{u,v,k} A_pad[i, h*sh+u, w*sw+v, k] Wm[(u*fw+v)*C+k, n] (+ b[n]).
 
     ``A_pad`` is ``A`` with ``pt``/``pb`` zero rows above/below and ``pl``/``pr`` zero
-    columns left/right (a copy only when a pad is non-zero); ``Wm`` is ``(fh fw C, N)``.
-    The caller sizes ``Z`` (m, Ho, Wo, N) so that every window lies inside ``A_pad``.
-    Threads take chunks of ``chunk`` output rows (dynamic schedule).
+    columns left/right, never built: the kernel leaves window rows outside ``A`` out and
+    copies the columns of a tile that crosses a side edge into a zero-filled scratch;
+    ``Wm`` is ``(fh fw C, N)``.  The caller sizes ``Z`` (m, Ho, Wo, N) so that every
+    window lies inside ``A_pad``.  Threads take chunks of ``chunk`` output rows
+    (dynamic schedule).
     """
     cdef Py_ssize_t m = A.shape[0], H = A.shape[1], Wd = A.shape[2], C = A.shape[3]
     cdef Py_ssize_t Ho = Z.shape[1], Wo = Z.shape[2], N = Z.shape[3], K = Wm.shape[0]
-    cdef Py_ssize_t Hp = H + pt + pb, Wp = Wd + pl + pr, rows = m * Ho, n_chunks, ci, r0
-    cdef bint copy = pt > 0 or pb > 0 or pl > 0 or pr > 0
+    cdef Py_ssize_t rows = m * Ho, n_chunks, ci, r0
     cdef int err = 0
-    cdef const real *P
-    cdef real *Pw = NULL
     cdef real *Bp
     cdef const real *bp = &b[0] if bias else NULL
     if rows == 0 or Wo == 0 or N == 0:
         return
-    if K == 0 or C == 0:
+    if K == 0 or C == 0 or H == 0 or Wd == 0:
         for r0 in range(rows * Wo):
             for ci in range(N):
                 (&Z[0, 0, 0, 0])[r0 * N + ci] = b[ci] if bias else 0
@@ -232,24 +235,18 @@ def conv2d_ig_forward(const real[:, :, :, ::1] A, const real[:, ::1] Wm, const r
         raise MemoryError("conv2d_ig_forward: cannot allocate the packed filters")
     with nogil:
         dl_ig_pack(K, N, &Wm[0, 0], N, 1, Bp)
-        P = &A[0, 0, 0, 0]
-        if copy:
-            Pw = _padded(&A[0, 0, 0, 0], m, H, Wd, C, pt, pb, pl, pr, n_threads)
-            P = Pw
-        if P != NULL:
-            if n_threads <= 1:
-                err = dl_ig_fwd_rows(0, rows, P, Hp, Wp, C, Ho, Wo, fh, fw, sh, sw, Bp, N,
-                                     bp, &Z[0, 0, 0, 0])
-            else:
-                for ci in prange(n_chunks, num_threads=n_threads, schedule="dynamic"):
-                    r0 = ci * chunk
-                    err += dl_ig_fwd_rows(r0, min(r0 + chunk, rows), P, Hp, Wp, C, Ho, Wo,
-                                          fh, fw, sh, sw, Bp, N, bp, &Z[0, 0, 0, 0])
+        if n_threads <= 1:
+            err = dl_ig_fwd_rows(0, rows, &A[0, 0, 0, 0], H, Wd, C, Ho, Wo, fh, fw, sh, sw,
+                                 pt, pl, Bp, N, bp, &Z[0, 0, 0, 0])
+        else:
+            for ci in prange(n_chunks, num_threads=n_threads, schedule="dynamic"):
+                r0 = ci * chunk
+                err += dl_ig_fwd_rows(r0, min(r0 + chunk, rows), &A[0, 0, 0, 0], H, Wd, C, Ho,
+                                      Wo, fh, fw, sh, sw, pt, pl, Bp, N, bp, &Z[0, 0, 0, 0])
     free(Bp)
-    free(Pw)
-    if (copy and Pw == NULL) or err != 0:
-        raise MemoryError("conv2d_ig_forward: cannot allocate the padded image or the "
-                          "window pointers")
+    if err != 0:
+        raise MemoryError("conv2d_ig_forward: cannot allocate the window pointers or the "
+                          "edge scratch")
 
 
 def conv2d_ig_dw(const real[:, :, :, ::1] dZ, const real[:, :, :, ::1] A,

@@ -329,7 +329,7 @@ def conv_forward(A_prev, W, b, hparameters):
     Notes
     -----
     An implicit GEMM: register tiles of 6 positions x 16 channels read the
-    windows in place from a zero-padded copy of ``A_prev`` (no column buffer),
+    windows in place from ``A_prev`` (no column buffer, no padded copy),
     against filters packed once per call (:doc:`/performance/cnn`).
 
     Examples
