@@ -217,6 +217,16 @@ static int DL_FN(dl_ig_fwd_rows)(ptrdiff_t r0, ptrdiff_t r1, const T* X, ptrdiff
 #undef DL_IG_FWD_BODY
 #undef DL_IG_FWD_ARGS
 
+/* rows[q] = window row u of output row rb + q (q < nseg) in the padded image P. */
+DL_IG_AI void DL_FN(dl_ig_window_rows)(const T** rows, const T* P, ptrdiff_t rb, int nseg,
+                                       ptrdiff_t Ho, ptrdiff_t Hp, ptrdiff_t Wp, ptrdiff_t C,
+                                       ptrdiff_t sh, ptrdiff_t u) {
+    for (int q = 0; q < nseg; q++) {
+        const ptrdiff_t i = (rb + q) / Ho, h = rb + q - i * Ho;
+        rows[q] = P + ((i * Hp + h * sh + u) * Wp) * C;
+    }
+}
+
 /* Weight gradient of the output rows [r0, r1), added to dwt = dW^T (F x K, K = fh fw C):
  *     dwt[n, (u, v, k)] += sum_{r, w} dZ[r, w, n] P[i, h sh + u, w sw + v, k].
  * The rows go in blocks of at most DL_IG_MAXSEG (about 384 KiB of dZ and image rows,
@@ -234,10 +244,7 @@ static int DL_FN(dl_ig_fwd_rows)(ptrdiff_t r0, ptrdiff_t r1, const T* X, ptrdiff
         const int nseg = (int)(r1 - rb < R ? r1 - rb : R);                                   \
         for (int q = 0; q < nseg; q++) as[q] = dZ + (rb + q) * Wo * F;                       \
         for (ptrdiff_t u = 0; u < fh; u++) {                                                 \
-            for (int q = 0; q < nseg; q++) {                                                 \
-                const ptrdiff_t i = (rb + q) / Ho, h = rb + q - i * Ho;                      \
-                bs[q] = P + ((i * Hp + h * sh + u) * Wp) * C;                                \
-            }                                                                                \
+            DL_FN(dl_ig_window_rows)(bs, P, rb, nseg, Ho, Hp, Wp, C, sh, u);                 \
             for (ptrdiff_t n0 = 0; n0 < F; n0 += DL_IG_MR) {                                 \
                 const int mr = F - n0 < DL_IG_MR ? (int)(F - n0) : DL_IG_MR;                 \
                 for (ptrdiff_t k0 = 0; k0 < run; k0 += DL_NR) {                              \
@@ -276,10 +283,7 @@ static int DL_FN(dl_ig_fwd_rows)(ptrdiff_t r0, ptrdiff_t r1, const T* X, ptrdiff
         for (ptrdiff_t pn = 0; pn < npan; pn++) {                                            \
             for (int q = 0; q < nseg; q++) bs[q] = Bp + pn * plen + q * Wo * DL_NR;          \
             for (ptrdiff_t u = 0; u < fh; u++) {                                             \
-                for (int q = 0; q < nseg; q++) {                                             \
-                    const ptrdiff_t i = (rb + q) / Ho, h = rb + q - i * Ho;                  \
-                    as[q] = P + ((i * Hp + h * sh + u) * Wp) * C;                            \
-                }                                                                            \
+                DL_FN(dl_ig_window_rows)(as, P, rb, nseg, Ho, Hp, Wp, C, sh, u);             \
                 for (ptrdiff_t t0 = 0; t0 < run; t0 += DL_IG_MR) {                           \
                     const int mr = run - t0 < DL_IG_MR ? (int)(run - t0) : DL_IG_MR;         \
                     T* out = dwk + (u * run + t0) * F + pn * DL_NR;                          \
