@@ -264,6 +264,58 @@ def test_batch_split_across_threads_gives_the_same_results(rng, dtype, monkeypat
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_lstm_forward_paths_agree_bitwise(rng, dtype, monkeypatch):
+    """The LSTM forward's three paths (one thread; the loop on one core with the states
+    transposed on the other; the batch split by example blocks, each thread transposing its
+    own states) give the same bits, and the default policy splits a 32-example batch of the
+    benchmark's size when two threads are allowed."""
+    from dlnotes.rnn import _common, lstm as lstm_mod
+
+    n_x, n_a, m, T = 7, 20, 35, 9
+    x, a0 = _data(rng, n_x, n_a, m, T, dtype)
+    P = _mk_lstm(rng, n_x, n_a, dtype)
+    monkeypatch.setattr(_common, "PARALLEL_MIN_MACS", 10**18)
+    ref = rnn.lstm_forward(x, a0, P)
+    monkeypatch.setattr(_common, "PARALLEL_MIN_MACS", 0)
+    seen = []
+    for min_rows in (10**6, 16):  # overlapped transposes, then the split
+        monkeypatch.setattr(_common, "FORWARD_SPLIT_MIN_ROWS", min_rows)
+        seen.append(_common.forward_threads(m, T, 4 * n_a, n_a))
+        out = rnn.lstm_forward(x, a0, P)
+        for r, o in zip(ref[:-1], out[:-1]):
+            if r is not None:
+                np.testing.assert_array_equal(r, o)
+        g_ref = rnn.lstm_backward(np.ones_like(ref[0]), ref[-1])
+        g = rnn.lstm_backward(np.ones_like(out[0]), out[-1])
+        for k in g_ref:
+            np.testing.assert_allclose(g[k], g_ref[k], rtol=1e-5 if dtype == np.float32
+                                       else 1e-12, atol=1e-6, err_msg=k)
+    assert seen[0] == 1
+    assert seen[1] == min(2, _common.kernel_threads())
+    # the kernel itself, split whatever the machine's load says
+    from dlnotes._kernels import recurrent as _k
+    W = (0.3 * rng.standard_normal((4 * n_a, n_a + n_x))).astype(dtype)
+    b = rng.standard_normal(4 * n_a).astype(dtype)
+    outs = []
+    for n_threads in (1, 2):
+        HX = np.zeros((T + 1, m, n_a + n_x), dtype)
+        HX[:T, :, n_a:] = rng.standard_normal((T, m, n_x)) if not outs else outs[0][0][:T, :, n_a:]
+        C = np.zeros((T + 1, m, n_a), dtype)
+        bufs = (HX, np.empty((T, m, 4 * n_a), dtype), C, np.empty((T, m, n_a), dtype),
+                np.empty((n_a, m, T), dtype), np.empty((n_a, m, T), dtype))
+        _k.lstm_forward_loop(W, b, bufs[1], HX, C, bufs[3], bufs[4], bufs[5],
+                             n_threads=n_threads)
+        outs.append(bufs)
+    for u, v in zip(*outs):
+        np.testing.assert_array_equal(u, v)
+    np.testing.assert_array_equal(outs[0][4], outs[0][0][1:, :, :n_a].transpose(2, 1, 0))
+    np.testing.assert_array_equal(outs[0][5], outs[0][2][1:].transpose(2, 1, 0))
+    monkeypatch.undo()
+    assert _common.forward_threads(32, 50, 512, 128) == min(2, _common.kernel_threads())
+    assert lstm_mod.forward_threads is _common.forward_threads
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_swap_axes02_matches_numpy_for_every_layout(rng, dtype):
     """The layout kernel behind every sequence function: ``dst[a, i, b] = src[b, i, a]``,
     on the fast path (unit inner strides, odd sizes, strided rows as in HX) and the

@@ -34,6 +34,22 @@ def loop_threads(m, T, G, n_a):
     return max(1, min(kernel_threads(), m // SPLIT_MIN_ROWS))
 
 
+#: The LSTM's forward pass splits the batch from this many examples per thread.  Its
+#: row blocks share nothing but the packed weights and meet once per sequence (each
+#: thread also transposes its own states), so a descheduled thread delays only the end;
+#: the backward pass keeps :data:`SPLIT_MIN_ROWS`, its alternative being the pipeline that
+#: already keeps both cores busy.  Measured in docs/performance/rnn.rst ("The forward pass
+#: split by examples").
+FORWARD_SPLIT_MIN_ROWS = 16
+
+
+def forward_threads(m, T, G, n_a):
+    """OpenMP threads for the LSTM's forward time loop (see :data:`FORWARD_SPLIT_MIN_ROWS`)."""
+    if m * T * G * n_a < PARALLEL_MIN_MACS:
+        return 1
+    return max(1, min(kernel_threads(), m // min(FORWARD_SPLIT_MIN_ROWS, SPLIT_MIN_ROWS)))
+
+
 def pipelined(m, T, G, n_a):
     """Whether a backward pass runs its time loop on one core and its sequence-wide
     products on another (``dlnotes._kernels.seqpipe``): when the loop itself stays on

@@ -24,9 +24,9 @@ from dlnotes._kernels import seqpipe as _seqpipe
 from dlnotes._threads import single_threaded_blas
 from dlnotes.nn.activations import _tanh, sigmoid, softmax
 from dlnotes.rnn._common import (SequenceCache, check_cell_cache, check_sequence, check_state,
-                                 check_step, get_params, output_spec, pack_sequence, pipeline_chunk,
-                                 pipelined, pooled_buffers, run_loop, sequence_backward,
-                                 softmax_outputs, unpack_states)
+                                 check_step, forward_threads, get_params, output_spec,
+                                 pack_sequence, pipeline_chunk, pipelined, pooled_buffers,
+                                 run_loop, sequence_backward, softmax_outputs, unpack_states)
 
 __all__ = ["lstm_cell_forward", "lstm_cell_backward", "lstm_forward", "lstm_backward"]
 
@@ -157,8 +157,10 @@ def lstm_forward(x, a0, parameters, c0=None):
 
     Each step multiplies the row :math:`[a^{\langle t-1 \rangle}; x^{\langle t \rangle}]`
     by the four gates' weights, packed once per sequence, on top of the biases, and
-    computes gates, cell and state in one fused pass (with two threads, the states are
-    transposed to the course's layout on the second core while the loop runs).
+    computes gates, cell and state in one fused pass.  With two threads and at least 16
+    examples per thread, each thread runs every step on its own block of examples (no
+    synchronisation inside the loop); with fewer examples, the loop runs on one core while
+    the other transposes the states to the course's layout.
 
     Parameters
     ----------
@@ -198,16 +200,14 @@ def _lstm_forward(x, a0, c0, P):
     C = np.empty((T + 1, m, n_a), dtype=x.dtype)
     C[0] = c0.T
     TC = np.empty((T, m, n_a), dtype=x.dtype)
-    if pipelined(m, T, 4 * n_a, n_a):  # the states transposed on the other core
-        a = np.empty((n_a, m, T), dtype=x.dtype)
-        c = np.empty((n_a, m, T), dtype=x.dtype)
+    a = np.empty((n_a, m, T), dtype=x.dtype)
+    c = np.empty((n_a, m, T), dtype=x.dtype)
+    n_threads = forward_threads(m, T, 4 * n_a, n_a)
+    if n_threads == 1 and pipelined(m, T, 4 * n_a, n_a):  # states transposed on core 2
         _seqpipe.lstm_forward_overlapped(W, b.reshape(-1), Z, HX, C, TC, a, c,
                                          pipeline_chunk(T))
-    else:
-        run_loop(_k.lstm_forward_loop, W, b.reshape(-1), Z, HX, C, TC,
-                 size=(m, T, 4 * n_a, n_a))
-        a = unpack_states(HX[1:, :, :n_a])
-        c = unpack_states(C[1:])
+    else:  # each thread its block of examples, all steps, then its states transposed
+        _k.lstm_forward_loop(W, b.reshape(-1), Z, HX, C, TC, a, c, n_threads=n_threads)
     y = softmax_outputs(P.get("Wy"), P.get("by"), a)
     cache = SequenceCache("lstm", W=W, HX=HX, Z=Z, C=C, TC=TC, n_a=n_a, n_x=n_x, m=m, T=T,
                           parameters=P)
