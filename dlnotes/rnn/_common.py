@@ -36,10 +36,15 @@ def loop_threads(m, T, G, n_a):
 
 #: The LSTM's forward pass splits the batch from this many examples per thread.  Its
 #: row blocks share nothing but the packed weights and meet once per sequence (each
-#: thread also transposes its own states), so a descheduled thread delays only the end;
-#: the backward pass keeps :data:`SPLIT_MIN_ROWS`, its alternative being the pipeline that
-#: already keeps both cores busy.  Measured in docs/performance/rnn.rst ("The forward pass
-#: split by examples").
+#: thread also transposes its own states), so a descheduled thread delays only the end.
+#: The LSTM's backward pass keeps :data:`SPLIT_MIN_ROWS`: its alternative, the pipeline,
+#: already keeps both cores busy.  The RNN's and GRU's forward passes keep it too: split
+#: the same way, they made the whole call slower in the harness (``compare.py --only rnn
+#: --threads 2``, PyTorch loaded first, alternating runs: RNN 5.9-6.9 -> 8.4-9.8 ms, GRU
+#: 15.9-18.1 -> 24.0-26.6 ms), because their backward passes run NumPy's two-thread GEMMs
+#: after the loop while the forward's OpenMP worker still spins (PyTorch's libgomp, loaded
+#: first, spins 300,000 iterations).  Measured in docs/performance/rnn.rst ("The LSTM's
+#: forward pass split by examples").
 FORWARD_SPLIT_MIN_ROWS = 16
 
 
