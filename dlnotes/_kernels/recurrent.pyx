@@ -67,15 +67,16 @@ cdef inline int _row(int c, int m, int nch) noexcept nogil:
     return c * m // nch
 
 
-cdef real[::1] _pack(const real[:, ::1] W, int row0, int K, int N, bint transpose):
-    """The recurrent weights ``W[row0:, :]`` packed for ``dl_pk_gemm``: ``B = W^T`` (N x K
+cdef real[::1] _pack(const real[:, ::1] W, int row0, int K, int N, bint transpose,
+                     int col0=0):
+    """The recurrent weights ``W[row0:, col0:]`` packed for ``dl_pk_gemm``: ``B = W^T`` (N x K
     of ``W``) when ``transpose``, else ``B = W`` (K x N of ``W``)."""
     cdef real[::1] bp = np.empty(dl_pk_size(K, N), dtype=np.asarray(W).dtype)
     with nogil:
         if transpose:
-            dl_pk_pack_bt(K, N, &W[row0, 0], W.shape[1], &bp[0])
+            dl_pk_pack_bt(K, N, &W[row0, col0], W.shape[1], &bp[0])
         else:
-            dl_pk_pack_b(K, N, &W[row0, 0], W.shape[1], &bp[0])
+            dl_pk_pack_b(K, N, &W[row0, col0], W.shape[1], &bp[0])
     return bp
 
 
@@ -227,35 +228,51 @@ def lstm_backward_loop(const real[:, ::1] W, real[:, :, ::1] dH, const real[:, :
 #   c<t> = u * c~ + (1 - u) * c<t-1>
 # --------------------------------------------------------------------------
 
-cdef void _gru_after_fwd_rows(const real* Bp, real[:, :, ::1] Z, real[:, :, ::1] HX,
-                              real[:, :, ::1] HN, const real[::1] bhc, real[:, ::1] scratch,
-                              int i0, int i1) noexcept nogil:
+cdef void _gru_after_fwd_rows(const real* Bru, const real* Bcx, const real* Bch, const real* b,
+                              real[:, :, ::1] Z, real[:, :, ::1] HX, real[:, :, ::1] HN,
+                              const real[::1] bhc, real[:, ::1] scratch, int i0,
+                              int i1) noexcept nogil:
     cdef int T = Z.shape[0], G = Z.shape[2], ld = HX.shape[2]
     cdef int n_a = G // 3
     cdef int t, m = i1 - i0
     for t in range(T):
-        dl_pk_gemm(m, G, n_a, &HX[t, i0, 0], ld, Bp, &scratch[i0, 0], G, 0)
+        # gates r, u: [c<t-1>; x<t>] W_ru^T + b_ru (the input projection inside the step)
+        dl_pk_gemm_bias(m, 2 * n_a, ld, &HX[t, i0, 0], ld, Bru, b, &Z[t, i0, 0], G, 0)
+        # candidate, input side: x<t> W_cx^T + b_c
+        dl_pk_gemm_bias(m, n_a, ld - n_a, &HX[t, i0, n_a], ld, Bcx, b + 2 * n_a,
+                        &Z[t, i0, 2 * n_a], G, 0)
+        # candidate, state side: c<t-1> W_ch^T (its r and u columns stay 0)
+        dl_pk_gemm(m, n_a, n_a, &HX[t, i0, 0], ld, Bch, &scratch[i0, 2 * n_a], G, 0)
         dl_gru_after_fwd(m, n_a, &Z[t, i0, 0], &scratch[i0, 0], &bhc[0], &HN[t, i0, 0])
         dl_gru_update(m, n_a, &Z[t, i0, 0], &HX[t, i0, 0], &HX[t + 1, i0, 0], ld)
 
 
-def gru_after_forward_loop(const real[:, ::1] W, real[:, :, ::1] Z, real[:, :, ::1] HX,
-                           real[:, :, ::1] HN, const real[::1] bhc, real[:, ::1] scratch,
-                           int n_threads=1):
+def gru_after_forward_loop(const real[:, ::1] W, const real[::1] b, real[:, :, ::1] Z,
+                           real[:, :, ::1] HX, real[:, :, ::1] HN, const real[::1] bhc,
+                           real[:, ::1] scratch, int n_threads=1):
     """Reset applied after the recurrent product (PyTorch / cuDNN / Keras form).
 
     ``c~ = tanh(Z_c + r * (W_ch c<t-1> + bhc))``; ``HN[t]`` keeps
-    ``W_ch c<t-1> + bhc``.  ``scratch`` has shape (m, G).
+    ``W_ch c<t-1> + bhc``.  ``scratch`` has shape (m, G).  As in
+    :func:`lstm_forward_loop`, each step projects its own input: the gates r and u
+    multiply the whole row ``[c<t-1>; x<t>]`` (K = n_a + n_x) on top of their biases, the
+    candidate's two sides (which the reset gate keeps apart) are two products, so ``Z`` is
+    written, never read first.
     """
     cdef int c, m = Z.shape[1], nch = _n_chunks(m, n_threads), G = Z.shape[2]
-    cdef real[::1] Bp = _pack(W, 0, G // 3, G, True)
+    cdef int n_a = G // 3, ld = HX.shape[2]
+    cdef real[::1] Bru = _pack(W, 0, ld, 2 * n_a, True)
+    cdef real[::1] Bcx = _pack(W, 2 * n_a, ld - n_a, n_a, True, n_a)
+    cdef real[::1] Bch = _pack(W, 2 * n_a, n_a, n_a, True)
+    np.asarray(scratch)[:, :2 * n_a] = 0
     if nch == 1:
         with nogil:
-            _gru_after_fwd_rows(&Bp[0], Z, HX, HN, bhc, scratch, 0, m)
+            _gru_after_fwd_rows(&Bru[0], &Bcx[0], &Bch[0], &b[0], Z, HX, HN, bhc, scratch, 0,
+                                m)
     else:
         for c in prange(nch, nogil=True, schedule="static", num_threads=nch):
-            _gru_after_fwd_rows(&Bp[0], Z, HX, HN, bhc, scratch, _row(c, m, nch),
-                                _row(c + 1, m, nch))
+            _gru_after_fwd_rows(&Bru[0], &Bcx[0], &Bch[0], &b[0], Z, HX, HN, bhc, scratch,
+                                _row(c, m, nch), _row(c + 1, m, nch))
 
 
 cdef void _gru_after_bwd_rows(const real* Bp, real[:, :, ::1] dH, const real[:, :, ::1] Z,

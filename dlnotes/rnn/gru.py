@@ -231,13 +231,13 @@ def _gru_forward(x, a0, P, reset):
     n_a = a0.shape[0]
     W = np.concatenate([P["W" + k] for k in GATES], axis=0)
     b = np.concatenate([P["b" + k] for k in GATES], axis=0)
-    HX, Z = pack_sequence(x, a0, W, b)
+    HX, Z = pack_sequence(x, a0, W, b, project=reset != "after")
     extra = {}
-    if reset == "after":
+    if reset == "after":  # the loop projects x<t> itself
         HN = np.empty((T, m, n_a), x.dtype)
         scratch = np.empty((m, 3 * n_a), x.dtype)
         bhc = np.ascontiguousarray(P["bhc"][:, 0])
-        run_loop(_k.gru_after_forward_loop, W, Z, HX, HN, bhc, scratch,
+        run_loop(_k.gru_after_forward_loop, W, b.reshape(-1), Z, HX, HN, bhc, scratch,
                  size=(m, T, 3 * n_a, n_a))
         extra["HN"] = HN
     else:
