@@ -198,8 +198,10 @@ def gru_forward(x, a0, parameters, reset="before"):
 
     with the gates and candidate of :func:`gru_cell_forward`.
 
-    ``reset="after"`` computes the three recurrent products of a step in one
-    product; ``reset="before"`` needs two (the candidate's product uses
+    ``reset="after"`` projects each step's input inside the loop: one product of
+    :math:`[c^{\langle t-1 \rangle}; x^{\langle t \rangle}]` for the gates r and u, one
+    for each side of the candidate.  ``reset="before"`` projects all inputs with one GEMM
+    before the loop and needs two recurrent products per step (the candidate's uses
     :math:`\Gamma_r \odot c^{\langle t-1 \rangle}`, known only after the gates).
 
     Parameters
