@@ -9,12 +9,8 @@
 #if defined(_MSC_VER) && !defined(restrict)
 #define restrict __restrict
 #endif
-#if defined(__GNUC__) && !defined(__clang__) && (defined(__x86_64__) || defined(__i386__)) \
-    && !defined(DLNOTES_NO_TARGET_CLONES)
-#define DL_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define DL_CLONES
-#endif
+#include "dl_clones.h"
+#define DL_CLONES DL_TARGET_CLONES
 /* dst[j] += src[j] for j < n. */
 DL_CLONES static void dl_add_f32(float *restrict dst, const float *restrict src, ptrdiff_t n)
 { for (ptrdiff_t j = 0; j < n; ++j) dst[j] += src[j]; }

@@ -13,12 +13,8 @@
 #if defined(_MSC_VER) && !defined(restrict)
 #define restrict __restrict
 #endif
-#if defined(__GNUC__) && !defined(__clang__) && (defined(__x86_64__) || defined(__i386__)) \
-    && !defined(DLNOTES_NO_TARGET_CLONES)
-#define DL_POOL_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define DL_POOL_CLONES
-#endif
+#include "dl_clones.h"
+#define DL_POOL_CLONES DL_TARGET_CLONES
 /* One output row of max pooling.  a: the input at (i, y0, 0, 0), rows of Wd*C;
    o, g: the row's Wo*C outputs and flat indices y*Wd + x.  Windows are scanned
    in row-major order with branch-free selects (the channel loop vectorises): a

@@ -3,8 +3,8 @@
  * Written in C so that the float32 versions vectorise: a branch-free exp
  * (dl_vecmath.h: Cephes polynomial, about 1 ulp; exponent built from the
  * bits), sigmoid and tanh derived from it, restrict-qualified row pointers,
- * and clones for AVX-512 / AVX2 / baseline chosen at load time (GCC's
- * target_clones).  The float64 versions use libm's exp (sigmoid) and dl_vecmath.h's tanh.
+ * and clones chosen at load time (GCC's target_clones, dl_clones.h).  The float64 versions
+ * use libm's exp (sigmoid) and dl_vecmath.h's tanh.
  *
  * dl_recurrent_impl.h is the one source, instantiated for float (names ending
  * in _f) and double (_d) by dl_instantiate.h.  The unsuffixed names
@@ -19,6 +19,10 @@
 #include "dl_igemm.h"  /* the register tile of the per-step products */
 #define DL_IMPL "dl_recurrent_impl.h"
 #define DL_ATTR_F DL_CLONES
+/* float64 cloned too: with FMA in the x86-64-v3 clone (dl_clones.h), a float64 pass compiled
+   for the baseline only would round tanh differently from dlnotes.nn.activations' tanh
+   (tests/test_kernel_sources.py: one tanh per precision, same bits). */
+#define DL_ATTR_D DL_CLONES
 #include "dl_instantiate.h"
 
 #define dl_rnn_fwd(m, n, z, ...) DL_FUSED(dl_rnn_fwd, z)(m, n, z, __VA_ARGS__)

@@ -3,8 +3,8 @@
  * dl_expf: float32 exp, Cephes range reduction and polynomial (about 1 ulp), branch-free,
  * 2^n built from the bits, so loops calling it vectorise; float32 sigmoid and tanh from it.
  * dl_tanhd: float64 tanh (within 0.62 ulp), branch-free too; dl_sigd still calls libm exp.
- * DL_CLONES: GCC target_clones for AVX-512 / AVX2 / baseline, picked at load time,
- * so one portable build uses the widest vectors the machine has.
+ * DL_CLONES: GCC target_clones (dl_clones.h), picked at load time, so one portable build
+ * uses the widest vectors the machine has.
  */
 #ifndef DL_VECMATH_H
 #define DL_VECMATH_H
@@ -12,11 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-#if defined(__GNUC__) && defined(__x86_64__) && defined(__ELF__) && !defined(__INTEL_COMPILER)
-#define DL_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define DL_CLONES
-#endif
+#include "dl_clones.h"
+#define DL_CLONES DL_TARGET_CLONES
 #if defined(_MSC_VER)
 #define DL_RESTRICT __restrict
 #else
