@@ -92,6 +92,32 @@ class LSTMBackwardPipeline:
         self.rnn.lstm_backward(self.da, self.caches)
 
 
+class LSTMForwardPaths:
+    """``lstm_forward`` at the issue's size with each of its three paths forced: the batch
+    split into one block of examples per thread (the default from 16 examples per thread),
+    the loop on one core with the states transposed on the other, and one thread."""
+
+    params = [["float32"], ["split", "overlapped", "one-thread"]]
+    param_names = ["dtype", "path"]
+
+    def setup(self, dtype, path):
+        self.rnn = require("dlnotes.rnn")
+        self.lstm = require("dlnotes.rnn.lstm")
+        self.saved = self.lstm.forward_threads, self.lstm.pipelined
+        self.lstm.forward_threads = lambda *size: 2 if path == "split" else 1
+        self.lstm.pipelined = lambda *size: path == "overlapped"
+        n_x, n_a, m, T = 64, 128, 32, 50
+        self.x = randn((n_x, m, T), dtype, seed=3)
+        self.a0 = randn((n_a, m), dtype, seed=4, scale=0.1)
+        self.P = _params("lstm", n_x, n_a, dtype)
+
+    def teardown(self, dtype, path):
+        self.lstm.forward_threads, self.lstm.pipelined = self.saved
+
+    def time_forward(self, dtype, path):
+        self.rnn.lstm_forward(self.x, self.a0, self.P)
+
+
 class CharLMStep:
     """One training iteration of the character-level language model (LSTM, n_a=64)."""
 
