@@ -109,7 +109,7 @@ def test_standalone_rounds_are_spread_over_the_run(compare):
 class _Spinner:
     """A neighbour thread that busy-loops (holding the GIL in bursts) until ``until``.
 
-    Between spins it sleeps on an event that setting ``until`` (or ``stop``) sets, so it
+    Between spins it sleeps on an event that :meth:`spin_until` and :meth:`close` set, so it
     starts at once and, idle, costs no CPU: it used to poll every 2 ms, about 1 % of a core
     on this VM, and ``wait_idle(fraction=0.02)`` could then fail to see three quiet 5 ms
     windows (one failure in a full run of the suite, 2026-11-30).
@@ -118,35 +118,26 @@ class _Spinner:
     def __init__(self):
         import threading
 
-        self._until = 0.0
+        self.until = 0.0
         self._stop = False
         self._wake = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
-    @property
-    def until(self):
-        return self._until
-
-    @until.setter
-    def until(self, t):
-        self._until = t
+    def spin_until(self, t):
+        self.until = t
         self._wake.set()
 
-    @property
-    def stop(self):
-        return self._stop
-
-    @stop.setter
-    def stop(self, value):
-        self._stop = value
+    def close(self):
+        self._stop = True
         self._wake.set()
+        self.thread.join()
 
     def _run(self):
         import time
 
         while not self._stop:
-            if time.perf_counter() < self._until:
+            if time.perf_counter() < self.until:
                 x = 0
                 for i in range(2000):
                     x += i
@@ -178,7 +169,7 @@ def test_self_check_catches_a_spinning_neighbour(compare):
 
     def noisy():
         _python_work()
-        spinner.until = time.perf_counter() + 0.01
+        spinner.spin_until(time.perf_counter() + 0.01)
 
     impls = {"dlnotes": _python_work, "numpy": noisy, "torch": _python_work}
     try:
@@ -199,8 +190,7 @@ def test_self_check_catches_a_spinning_neighbour(compare):
         assert set(stats["waits"]) == set(impls)
         assert min(stats["waits"].values()) >= 3 * compare.IDLE_WINDOW
     finally:
-        spinner.stop = True
-        spinner.thread.join()
+        spinner.close()
 
 
 def test_self_check_tells_separation_from_noise(compare):
@@ -233,14 +223,13 @@ def test_wait_idle_returns_only_after_the_spinning_stops(compare):
 
     spinner = _Spinner()
     try:
-        spinner.until = time.perf_counter() + 0.1
+        spinner.spin_until(time.perf_counter() + 0.1)
         # 2% of a core: a busy thread gets more even on a machine loaded 20 deep
         waited = compare.wait_idle(fraction=0.02)
         assert time.perf_counter() >= spinner.until and 0.08 <= waited < compare.IDLE_MAX_WAIT
         assert compare.wait_idle() < 0.5  # nothing spins: three quiet windows
     finally:
-        spinner.stop = True
-        spinner.thread.join()
+        spinner.close()
 
 
 def test_run_case_flags_disagreement_and_exceptions(compare):
